@@ -1,0 +1,134 @@
+//! A collection campaign (采集任务): its life cycle and the data its eligibility rules read.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Msg;
+use crate::people::Level;
+use crate::term::YearMonth;
+
+/// draft → open → closed. A draft can be edited freely; an open campaign is visible to
+/// students and collectors; a closed one is read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl CampaignStatus {
+    pub fn parse(s: &str) -> Option<CampaignStatus> {
+        match s {
+            "draft" => Some(CampaignStatus::Draft),
+            "open" => Some(CampaignStatus::Open),
+            "closed" => Some(CampaignStatus::Closed),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Open => "open",
+            CampaignStatus::Closed => "closed",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "草稿",
+            CampaignStatus::Open => "进行中",
+            CampaignStatus::Closed => "已结束",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "Draft",
+            CampaignStatus::Open => "Open",
+            CampaignStatus::Closed => "Closed",
+        }
+    }
+
+    /// The allowed transitions; anything else is refused with a reason.
+    pub fn transition(self, to: CampaignStatus) -> Result<CampaignStatus, Msg> {
+        use CampaignStatus::*;
+        match (self, to) {
+            (Draft, Open) | (Open, Closed) | (Draft, Closed) => Ok(to),
+            _ => Err(Msg::new(
+                "campaign.bad_transition",
+                format!("采集任务不能从“{}”变为“{}”", self.zh(), to.zh()),
+                format!("A campaign cannot go from {} to {}", self.en(), to.en()),
+            )),
+        }
+    }
+}
+
+/// A date window, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Window {
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+}
+
+/// The collection modes a campaign offers, each with its dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Modes {
+    /// On-site days (现场采集).
+    pub onsite: Option<Window>,
+    /// Online upload window (线上采集).
+    pub online: Option<Window>,
+    /// Make-up deadline (补拍截止).
+    pub makeup_deadline: Option<NaiveDate>,
+}
+
+/// The eligibility rules of one campaign, as data (DESIGN §2). Universities differ in
+/// these values, never in code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Expected graduation months this campaign collects (e.g. 2024-01 and 2024-07).
+    pub target_terms: Vec<YearMonth>,
+    /// Levels this campaign collects.
+    pub levels: Vec<Level>,
+    /// A photo taken on or before this date is void for students delayed into the target
+    /// terms (seed 001: "2023年7月及以前参加过图像采集后延期…务必重新参加").
+    pub prior_void_on_or_before: Option<NaiveDate>,
+    /// Single-certificate students (单证) must not be photographed (seeds 001, 003).
+    pub exclude_single_certificate: bool,
+    /// Overseas-class students (境外班) must not be photographed (seed 004).
+    pub exclude_overseas_class: bool,
+    /// Whether only international/HK/Macau/Taiwan students are in scope (seeds 000, 002).
+    pub international_only: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            target_terms: Vec::new(),
+            levels: Level::ALL.to_vec(),
+            prior_void_on_or_before: None,
+            exclude_single_certificate: true,
+            exclude_overseas_class: true,
+            international_only: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_machine() {
+        use CampaignStatus::*;
+        assert_eq!(Draft.transition(Open), Ok(Open));
+        assert_eq!(Open.transition(Closed), Ok(Closed));
+        assert!(Closed.transition(Open).is_err());
+        assert!(Open.transition(Draft).is_err());
+        assert!(Open.transition(Open).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! The pure heart of gradphoto: values parsed once (student numbers, ID documents,
+//! money), the eligibility rules of a campaign, the access policy and the state machines.
+//!
+//! This crate does no I/O and depends on no other gradphoto crate, so every rule can be
+//! unit-tested in isolation and reused by the server, the CLI and the offline station.
+
+pub mod campaign;
+pub mod eligibility;
+pub mod i18n;
+pub mod id_document;
+pub mod people;
+pub mod policy;
+pub mod roster;
+pub mod term;

@@ -1,0 +1,211 @@
+//! The one place that decides who may do what. Every handler, CLI command and job asks
+//! [`authorize`] before it reads or writes; nothing else grants access.
+//!
+//! Scope is by tenant: a university admin sees only their university, a department
+//! secretary only their department. Agency staff work across universities; the registry
+//! operator reads everything, including unmasked ID numbers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Msg;
+
+/// Staff roles (students come with the online-collection issue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    RegistryOperator,
+    AgencyAdmin,
+    AgencyPhotographer,
+    UniversityAdmin,
+    DepartmentSecretary,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::RegistryOperator,
+        Role::AgencyAdmin,
+        Role::AgencyPhotographer,
+        Role::UniversityAdmin,
+        Role::DepartmentSecretary,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::RegistryOperator => "registry_operator",
+            Role::AgencyAdmin => "agency_admin",
+            Role::AgencyPhotographer => "agency_photographer",
+            Role::UniversityAdmin => "university_admin",
+            Role::DepartmentSecretary => "department_secretary",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::RegistryOperator => "学信网管理员",
+            Role::AgencyAdmin => "图片社管理员",
+            Role::AgencyPhotographer => "图片社摄影师",
+            Role::UniversityAdmin => "学校管理员",
+            Role::DepartmentSecretary => "院系秘书",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::RegistryOperator => "Registry operator",
+            Role::AgencyAdmin => "Agency admin",
+            Role::AgencyPhotographer => "Agency photographer",
+            Role::UniversityAdmin => "University admin",
+            Role::DepartmentSecretary => "Department secretary",
+        }
+    }
+    /// Roles that must be tied to a university (and, for secretaries, a department).
+    pub fn needs_university(self) -> bool {
+        matches!(self, Role::UniversityAdmin | Role::DepartmentSecretary)
+    }
+}
+
+/// Who is asking: a signed-in staff member and their tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub account_id: i64,
+    pub role: Role,
+    pub university_id: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+/// What is being touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// A university's own record, its departments and campuses.
+    University,
+    /// Students of the roster (masked ID numbers).
+    Student,
+    /// The unmasked ID number of a student.
+    StudentIdNumber,
+    Campaign,
+    /// The progress dashboard and its exports.
+    Progress,
+    StaffAccount,
+    AuditLog,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 7] = [
+        ResourceKind::University,
+        ResourceKind::Student,
+        ResourceKind::StudentIdNumber,
+        ResourceKind::Campaign,
+        ResourceKind::Progress,
+        ResourceKind::StaffAccount,
+        ResourceKind::AuditLog,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    /// Bulk import (rosters).
+    Import,
+    /// Bulk export (XLSX).
+    Export,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] =
+        [Action::Read, Action::Create, Action::Update, Action::Delete, Action::Import, Action::Export];
+    pub fn is_write(self) -> bool {
+        !matches!(self, Action::Read | Action::Export)
+    }
+}
+
+/// A concrete resource: its kind and the tenant it belongs to. `university_id` is `None`
+/// only for platform-wide things (the list of universities, agency staff, the whole audit
+/// log); `department_id` is `None` for things that belong to the whole university.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub university_id: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+impl Resource {
+    pub fn platform(kind: ResourceKind) -> Resource {
+        Resource { kind, university_id: None, department_id: None }
+    }
+    pub fn of_university(kind: ResourceKind, university_id: i64) -> Resource {
+        Resource { kind, university_id: Some(university_id), department_id: None }
+    }
+    pub fn of_department(kind: ResourceKind, university_id: i64, department_id: i64) -> Resource {
+        Resource { kind, university_id: Some(university_id), department_id: Some(department_id) }
+    }
+}
+
+/// Access refused; the message is safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("forbidden: {0}")]
+pub struct Denied(pub Msg);
+
+fn denied() -> Denied {
+    Denied(Msg::new(
+        "auth.forbidden",
+        "您无权执行此操作或查看此内容",
+        "You are not allowed to do this or see this",
+    ))
+}
+
+/// The single access decision. See the module docs for the scoping rules.
+pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), Denied> {
+    use Action::*;
+    use ResourceKind::*;
+    use Role::*;
+    let allowed = match actor.role {
+        RegistryOperator => match res.kind {
+            // The registry reads everything and writes nothing here: its own data arrives
+            // through the registry API.
+            University | Student | StudentIdNumber | Campaign | Progress | AuditLog => {
+                matches!(action, Read | Export)
+            }
+            StaffAccount => false,
+        },
+        AgencyAdmin => match res.kind {
+            University | Campaign | Progress => true,
+            Student => !matches!(action, Delete),
+            StudentIdNumber => false,
+            StaffAccount => true,
+            AuditLog => matches!(action, Read | Export),
+        },
+        AgencyPhotographer => match res.kind {
+            University | Campaign | Student => action == Read,
+            _ => false,
+        },
+        UniversityAdmin => {
+            let own = res.university_id.is_some() && res.university_id == actor.university_id;
+            own && match res.kind {
+                University => matches!(action, Read | Update),
+                Student | Campaign | Progress => true,
+                StudentIdNumber => false,
+                // Secretaries of their own university.
+                StaffAccount => true,
+                AuditLog => matches!(action, Read | Export),
+            }
+        }
+        DepartmentSecretary => {
+            let own_uni = res.university_id.is_some() && res.university_id == actor.university_id;
+            let own_dept = own_uni
+                && res.department_id.is_some()
+                && res.department_id == actor.department_id;
+            match res.kind {
+                // The university record and its campaigns are readable to say where one is.
+                University | Campaign => own_uni && res.department_id.is_none() && action == Read,
+                Student | Progress => own_dept && matches!(action, Read | Export),
+                StudentIdNumber | StaffAccount | AuditLog => false,
+            }
+        }
+    };
+    if allowed { Ok(()) } else { Err(denied()) }
+}

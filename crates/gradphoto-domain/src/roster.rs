@@ -1,0 +1,59 @@
+//! Roster rows: recognising the columns of a university's spreadsheet (Chinese or English
+//! headers) and validating every row into a [`NewStudent`]. All-or-nothing lives above
+//! this module; here every bad row is reported with its spreadsheet row number.
+
+use serde::{Deserialize, Serialize};
+
+use crate::eligibility::{PriorCollection, StudentFacts};
+use crate::i18n::Msg;
+use crate::id_document::IdDocument;
+use crate::people::{CertType, GradKind, Level, StudentNo};
+use crate::term::YearMonth;
+
+/// A validated roster row, ready to store. The department is the name as written; the
+/// caller resolved it against the university's departments during validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStudent {
+    /// Spreadsheet row number (1-based, header is row 1), for messages.
+    pub row: usize,
+    pub student_no: StudentNo,
+    pub name: String,
+    pub id: IdDocument,
+    pub level: Level,
+    pub cert_type: CertType,
+    pub department: String,
+    pub expected_graduation: YearMonth,
+    pub grad_kind: GradKind,
+    pub overseas_class: bool,
+    pub master_to_phd: bool,
+    pub delayed: bool,
+    pub early_graduation_pending: bool,
+    pub prior: Option<PriorCollection>,
+    pub campus: Option<String>,
+    pub major: Option<String>,
+}
+
+impl NewStudent {
+    /// The facts the eligibility engine reads.
+    pub fn facts(&self) -> StudentFacts {
+        StudentFacts {
+            level: self.level,
+            cert_type: self.cert_type,
+            grad_kind: self.grad_kind,
+            expected_graduation: self.expected_graduation,
+            id_type: self.id.id_type,
+            overseas_class: self.overseas_class,
+            delayed: self.delayed,
+            early_graduation_pending: self.early_graduation_pending,
+            prior: self.prior,
+        }
+    }
+}
+
+/// One problem in one row (row 0 = the file as a whole, e.g. a missing column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub row: usize,
+    pub column: Option<String>,
+    pub msg: Msg,
+}
