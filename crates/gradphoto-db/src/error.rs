@@ -1,0 +1,30 @@
+//! Storage errors. A unique violation on either backend becomes [`DbError::Conflict`], so
+//! callers can turn it into a user error without knowing the backend.
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("migration: {0}")]
+    Migration(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Sqlx(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> DbError {
+        match &e {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                DbError::Conflict(d.constraint().unwrap_or(d.message()).to_string())
+            }
+            _ => DbError::Sqlx(e),
+        }
+    }
+}

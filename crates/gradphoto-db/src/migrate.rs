@@ -1,0 +1,116 @@
+//! A small embedded migration runner: mirrored files per backend, applied in order, each in
+//! its own transaction, with a checksum so an edited migration is caught instead of
+//! silently diverging. On PostgreSQL an advisory lock serialises concurrent start-ups of
+//! several `serve` processes.
+
+use sha2::{Digest, Sha256};
+
+use crate::{Db, DbError, now_ms};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "spine",
+    sqlite: include_str!("../migrations/sqlite/0001_spine.sql"),
+    postgres: include_str!("../migrations/postgres/0001_spine.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+const LOCK_KEY: i64 = 0x6772_6164_7068;
+
+fn checksum(sql: &str) -> String {
+    let d = Sha256::digest(sql.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+macro_rules! record {
+    ($m:expr, $sql:expr, $ex:expr) => {
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind($m.version)
+        .bind($m.name)
+        .bind(checksum($sql))
+        .bind(now_ms())
+        .execute($ex)
+        .await?
+    };
+}
+
+pub(crate) async fn run(db: &Db) -> Result<Vec<String>, DbError> {
+    let mut applied = Vec::new();
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query(CREATE_TABLE).execute(pool).await?;
+            for m in MIGRATIONS {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let have: Option<(String,)> =
+                    sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if verify(m, m.sqlite, have)? {
+                    sqlx::raw_sql(m.sqlite).execute(&mut *tx).await?;
+                    record!(m, m.sqlite, &mut *tx);
+                    applied.push(format!("{:04}_{}", m.version, m.name));
+                }
+                tx.commit().await?;
+            }
+        }
+        Db::Postgres(pool) => {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            let result: Result<(), DbError> = async {
+                sqlx::query(CREATE_TABLE).execute(&mut *conn).await?;
+                for m in MIGRATIONS {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    let have: Option<(String,)> =
+                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                            .bind(m.version)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if verify(m, m.postgres, have)? {
+                        sqlx::raw_sql(m.postgres).execute(&mut *tx).await?;
+                        record!(m, m.postgres, &mut *tx);
+                        applied.push(format!("{:04}_{}", m.version, m.name));
+                    }
+                    tx.commit().await?;
+                }
+                Ok(())
+            }
+            .await;
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            result?;
+        }
+    }
+    for m in &applied {
+        tracing::info!(migration = %m, "applied migration");
+    }
+    Ok(applied)
+}
+
+/// True when the migration still has to run; an error when it ran with different text.
+fn verify(m: &Migration, sql: &str, have: Option<(String,)>) -> Result<bool, DbError> {
+    match have {
+        None => Ok(true),
+        Some((sum,)) if sum == checksum(sql) => Ok(false),
+        Some(_) => Err(DbError::Migration(format!(
+            "migration {:04}_{} was changed after it was applied",
+            m.version, m.name
+        ))),
+    }
+}
