@@ -106,7 +106,14 @@ mod tests {
     #[test]
     fn parses_spreadsheet_month_forms() {
         let want = YearMonth::new(2025, 6).unwrap();
-        for s in ["2025-06", "2025/6", "2025.6", "202506", "2025年6月", "2025-06-30"] {
+        for s in [
+            "2025-06",
+            "2025/6",
+            "2025.6",
+            "202506",
+            "2025年6月",
+            "2025-06-30",
+        ] {
             assert_eq!(YearMonth::parse(s).unwrap(), want, "{s}");
         }
         for s in ["", "2025", "2025-13", "2025-02-30", "June 2025", "99999-1"] {
@@ -114,12 +121,18 @@ mod tests {
         }
         assert_eq!(want.to_string(), "2025-06");
         assert_eq!(want.last_day().to_string(), "2025-06-30");
-        assert_eq!(YearMonth::new(2024, 12).unwrap().last_day().to_string(), "2024-12-31");
+        assert_eq!(
+            YearMonth::new(2024, 12).unwrap().last_day().to_string(),
+            "2024-12-31"
+        );
     }
 
     #[test]
     fn parses_dates() {
-        assert_eq!(parse_date("2023年7月1日").unwrap().to_string(), "2023-07-01");
+        assert_eq!(
+            parse_date("2023年7月1日").unwrap().to_string(),
+            "2023-07-01"
+        );
         assert_eq!(parse_date("20230701").unwrap().to_string(), "2023-07-01");
         assert!(parse_date("2023-02-29").is_none());
     }
