@@ -226,3 +226,6 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
     };
     if allowed { Ok(()) } else { Err(denied()) }
 }
+
+#[cfg(test)]
+mod tests;
