@@ -32,7 +32,7 @@ impl YearMonth {
             return YearMonth::new(y, m).ok_or_else(bad);
         }
         let parts: Vec<&str> = t
-            .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+            .split(['-', '/', '.', '年', '月', '日'])
             .filter(|p| !p.trim().is_empty())
             .collect();
         if !(2..=3).contains(&parts.len()) {
@@ -87,7 +87,7 @@ pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
         return chrono::NaiveDate::parse_from_str(t, "%Y%m%d").ok();
     }
     let parts: Vec<&str> = t
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+        .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.trim().is_empty())
         .collect();
     if parts.len() != 3 {
