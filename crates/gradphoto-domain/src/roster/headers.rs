@@ -270,3 +270,94 @@ impl HeaderMap {
             .map_or_else(|| col.zh().to_string(), |(_, _, h)| h.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_spellings_in_both_languages() {
+        let cases = [
+            (
+                Column::StudentNo,
+                &[
+                    "学号",
+                    "Student Number",
+                    "student_no",
+                    "STUDENT ID",
+                    " 学号 * ",
+                ][..],
+            ),
+            (Column::Name, &["姓名", "Name"]),
+            (Column::IdType, &["证件类型", "ID type", "Document Type"]),
+            (
+                Column::IdNumber,
+                &[
+                    "证件号",
+                    "证件号码",
+                    "身份证号",
+                    "ID Number",
+                    "document number",
+                ],
+            ),
+            (Column::Level, &["学历层次", "层次", "LEVEL"]),
+            (
+                Column::CertType,
+                &["学位类型", "证书类型", "Certificate type", "degree type"],
+            ),
+            (
+                Column::Department,
+                &[
+                    "院系",
+                    "学院",
+                    "所在院系",
+                    "培养单位",
+                    "Department",
+                    "School",
+                    "college",
+                ],
+            ),
+            (
+                Column::ExpectedGraduation,
+                &["预计毕业时间", "毕业时间", "Expected Graduation"],
+            ),
+            (Column::GradKind, &["毕业类型", "Graduation type"]),
+            (Column::OverseasClass, &["境外班", "Overseas class"]),
+            (
+                Column::MasterToPhd,
+                &["硕博连读", "master-to-phd", "Successive Master-Doctor"],
+            ),
+            (Column::Delayed, &["确定延期", "延期", "Delayed"]),
+            (
+                Column::EarlyGraduationPending,
+                &["提前毕业", "提前毕业未生效", "Early graduation pending"],
+            ),
+            (
+                Column::PriorCollectionDate,
+                &[
+                    "往次采集",
+                    "往次采集时间",
+                    "往次采集日期",
+                    "Prior collection (date)",
+                    "prior collection",
+                ],
+            ),
+            (
+                Column::PriorCollectionLevel,
+                &["往次采集层次", "Prior collection level"],
+            ),
+            (Column::Campus, &["校区", "Campus"]),
+            (Column::Major, &["专业", "Major"]),
+        ];
+        for (col, spellings) in cases {
+            for s in spellings {
+                assert_eq!(Column::recognise(s), Some(col), "{s:?}");
+            }
+            assert_eq!(Column::recognise(col.zh()), Some(col));
+            assert_eq!(Column::recognise(col.en()), Some(col));
+        }
+        assert_eq!(cases.len(), Column::ALL.len());
+        assert_eq!(Column::recognise("备注"), None);
+        assert_eq!(Column::recognise("student"), None);
+    }
+}
