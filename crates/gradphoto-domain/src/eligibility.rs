@@ -27,7 +27,12 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [Verdict::Must, Verdict::NeedNot, Verdict::MustNot, Verdict::NotYet];
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Must,
+        Verdict::NeedNot,
+        Verdict::MustNot,
+        Verdict::NotYet,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -98,22 +103,16 @@ pub struct Decision {
 }
 
 fn decide(verdict: Verdict, code: &str, zh: String, en: String) -> Decision {
-    Decision { verdict, reason: Msg::new(code, zh, en) }
+    Decision {
+        verdict,
+        reason: Msg::new(code, zh, en),
+    }
 }
 
 /// Evaluates one student against a campaign's rules. Rules are tried from the most
 /// specific exclusion to the general case; the first that applies decides.
 pub fn evaluate(rules: &Rules, s: &StudentFacts) -> Decision {
     use Verdict::*;
-    // Seed 003: "多见于提前毕业申请尚未生效的学生，请在完成提前毕业申请手续后1周再提交照片".
-    if s.early_graduation_pending {
-        return decide(
-            NotYet,
-            "eligibility.early_graduation_pending",
-            "提前毕业申请尚未生效，请在完成提前毕业申请手续 1 周后再采集".into(),
-            "Your early-graduation approval is not effective yet; try again one week after it is approved".into(),
-        );
-    }
     if !rules.levels.contains(&s.level) {
         return decide(
             MustNot,
@@ -157,25 +156,45 @@ pub fn evaluate(rules: &Rules, s: &StudentFacts) -> Decision {
             "Converting completion to graduation keeps the completion photo; a new photo would be void".into(),
         );
     }
-    let in_target = rules.target_terms.contains(&s.expected_graduation);
+    // Seed 003: "多见于提前毕业申请尚未生效的学生，请在完成提前毕业申请手续后1周再提交照片".
+    // After the definitive exclusions (a single-certificate applicant is never collected),
+    // but before the term checks: the roster still shows the original, later graduation.
+    if s.early_graduation_pending {
+        return decide(
+            NotYet,
+            "eligibility.early_graduation_pending",
+            "提前毕业申请尚未生效，请在完成提前毕业申请手续 1 周后再采集".into(),
+            "Your early-graduation approval is not effective yet; try again one week after it is approved".into(),
+        );
+    }
     // Seeds 001 and 003: "确定会延期至2025年…毕业的…照片信息无效" / "确定延期至2021年毕业的，不参加".
-    if s.delayed || (!in_target && rules.target_terms.iter().all(|t| *t < s.expected_graduation)) {
+    // Only the roster's flag says "delayed"; a later expected graduation without it is
+    // simply another cohort and falls to `not_in_target_terms` below.
+    if s.delayed {
         return decide(
             MustNot,
             "eligibility.delayed",
-            format!("已确定延期至 {} 毕业，本次采集的照片无效", s.expected_graduation),
             format!(
-                "Confirmed delayed to {}; a photo taken now would be void",
+                "已确定延期毕业（原预计 {}），本次采集的照片无效",
+                s.expected_graduation
+            ),
+            format!(
+                "Confirmed delayed beyond {}; a photo taken now would be void",
                 s.expected_graduation
             ),
         );
     }
+    let in_target = rules.target_terms.contains(&s.expected_graduation);
     if !in_target {
         let terms: Vec<String> = rules.target_terms.iter().map(|t| t.to_string()).collect();
         return decide(
             MustNot,
             "eligibility.not_in_target_terms",
-            format!("预计毕业时间 {} 不在本次采集范围（{}）", s.expected_graduation, terms.join("、")),
+            format!(
+                "预计毕业时间 {} 不在本次采集范围（{}）",
+                s.expected_graduation,
+                terms.join("、")
+            ),
             format!(
                 "Expected graduation {} is outside this campaign's terms ({})",
                 s.expected_graduation,
@@ -202,7 +221,10 @@ pub fn evaluate(rules: &Rules, s: &StudentFacts) -> Decision {
             );
         }
         // Seeds 001 and 003: photographed before the cutoff, then delayed into this term.
-        if rules.prior_void_on_or_before.is_some_and(|cut| prior.date <= cut) {
+        if rules
+            .prior_void_on_or_before
+            .is_some_and(|cut| prior.date <= cut)
+        {
             return decide(
                 Must,
                 "eligibility.prior_void",
@@ -244,3 +266,6 @@ pub fn evaluate(rules: &Rules, s: &StudentFacts) -> Decision {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;

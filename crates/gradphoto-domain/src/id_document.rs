@@ -35,12 +35,15 @@ impl IdType {
     pub fn parse(s: &str) -> Option<IdType> {
         let t = s.trim().to_ascii_lowercase();
         Some(match t.as_str() {
-            "" | "身份证" | "居民身份证" | "身份证号" | "resident id" | "id card" | "resident_id" => {
-                IdType::ResidentId
-            }
+            "" | "身份证" | "居民身份证" | "身份证号" | "resident id" | "id card"
+            | "resident_id" => IdType::ResidentId,
             "护照" | "passport" => IdType::Passport,
-            "港澳居民来往内地通行证" | "回乡证" | "港澳通行证" | "hk/macau permit"
-            | "hong kong and macau permit" | "hk_macau_permit" => IdType::HkMacauPermit,
+            "港澳居民来往内地通行证"
+            | "回乡证"
+            | "港澳通行证"
+            | "hk/macau permit"
+            | "hong kong and macau permit"
+            | "hk_macau_permit" => IdType::HkMacauPermit,
             "台湾居民来往大陆通行证" | "台胞证" | "taiwan permit" | "taiwan_permit" => {
                 IdType::TaiwanPermit
             }
@@ -138,7 +141,9 @@ fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
             bad(
                 "id.format",
                 format!("身份证号 {n} 的地区码无效；港澳台居民居住证请选择对应证件类型"),
-                format!("ID number {n} has an invalid region code; choose the residence permit type for HK/Macau/Taiwan residents"),
+                format!(
+                    "ID number {n} has an invalid region code; choose the residence permit type for HK/Macau/Taiwan residents"
+                ),
             )
         });
     }
@@ -209,8 +214,12 @@ impl IdDocument {
                 if !ok {
                     return Err(bad(
                         "id.format",
-                        format!("港澳居民来往内地通行证号 {raw} 应为 H 或 M 加 8 位（或 10 位）数字"),
-                        format!("Hong Kong/Macau permit number {raw} must be H or M followed by 8 (or 10) digits"),
+                        format!(
+                            "港澳居民来往内地通行证号 {raw} 应为 H 或 M 加 8 位（或 10 位）数字"
+                        ),
+                        format!(
+                            "Hong Kong/Macau permit number {raw} must be H or M followed by 8 (or 10) digits"
+                        ),
                     ));
                 }
             }
@@ -220,7 +229,9 @@ impl IdDocument {
                     return Err(bad(
                         "id.format",
                         format!("台湾居民来往大陆通行证号 {raw} 应为 8 位（或旧版 10 位）数字"),
-                        format!("Taiwan permit number {raw} must be 8 digits (or 10 for the old card)"),
+                        format!(
+                            "Taiwan permit number {raw} must be 8 digits (or 10 for the old card)"
+                        ),
                     ));
                 }
             }
@@ -244,7 +255,13 @@ impl IdDocument {
 /// visible for shorter documents.
 pub fn mask_number(n: &str) -> String {
     let chars: Vec<char> = n.chars().collect();
-    let keep = if chars.len() >= 15 { 4 } else if chars.len() >= 6 { 2 } else { 1 };
+    let keep = if chars.len() >= 15 {
+        4
+    } else if chars.len() >= 6 {
+        2
+    } else {
+        1
+    };
     if chars.len() <= keep * 2 {
         return "*".repeat(chars.len());
     }
@@ -257,7 +274,12 @@ pub fn mask_number(n: &str) -> String {
 impl fmt::Debug for IdDocument {
     // Never print the full number in logs or panics.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdDocument({}, {})", self.id_type.as_str(), self.masked())
+        write!(
+            f,
+            "IdDocument({}, {})",
+            self.id_type.as_str(),
+            self.masked()
+        )
     }
 }
 
@@ -285,12 +307,18 @@ mod tests {
     #[test]
     fn resident_id_format_and_birth_date() {
         assert_eq!(
-            IdDocument::parse(IdType::ResidentId, "1101051949123100").unwrap_err().0.code,
+            IdDocument::parse(IdType::ResidentId, "1101051949123100")
+                .unwrap_err()
+                .0
+                .code,
             "id.format"
         );
         let bad_date = with_check("11010519490231002");
         assert_eq!(
-            IdDocument::parse(IdType::ResidentId, &bad_date).unwrap_err().0.code,
+            IdDocument::parse(IdType::ResidentId, &bad_date)
+                .unwrap_err()
+                .0
+                .code,
             "id.birth_date"
         );
         let hmt = with_check("81000019990101123");
@@ -307,7 +335,12 @@ mod tests {
         assert!(IdDocument::parse(IdType::TaiwanPermit, "1234567").is_err());
         assert!(IdDocument::parse(IdType::Passport, "E12345678").is_ok());
         assert!(IdDocument::parse(IdType::Passport, "ABCDEFG").is_err());
-        assert_eq!(IdDocument::parse(IdType::Passport, "E12345678").unwrap().masked(), "E1*****78");
+        assert_eq!(
+            IdDocument::parse(IdType::Passport, "E12345678")
+                .unwrap()
+                .masked(),
+            "E1*****78"
+        );
     }
 
     #[test]

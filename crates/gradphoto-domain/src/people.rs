@@ -19,14 +19,21 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [Level::Associate, Level::Bachelor, Level::Master, Level::Doctor];
+    pub const ALL: [Level; 4] = [
+        Level::Associate,
+        Level::Bachelor,
+        Level::Master,
+        Level::Doctor,
+    ];
 
     pub fn parse(s: &str) -> Option<Level> {
         let t = s.trim().to_ascii_lowercase();
         Some(match t.as_str() {
             "专科" | "高职" | "大专" | "associate" | "junior college" => Level::Associate,
             "本科" | "学士" | "bachelor" | "undergraduate" => Level::Bachelor,
-            "硕士" | "硕士研究生" | "研究生" | "master" | "masters" | "master's" => Level::Master,
+            "硕士" | "硕士研究生" | "研究生" | "master" | "masters" | "master's" => {
+                Level::Master
+            }
             "博士" | "博士研究生" | "doctor" | "doctoral" | "phd" | "ph.d." => Level::Doctor,
             _ => return None,
         })
@@ -77,8 +84,12 @@ pub enum CertType {
 impl CertType {
     pub fn parse(s: &str) -> Option<CertType> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "双证" | "double" | "double-certificate" | "double certificate" => Some(CertType::Double),
-            "单证" | "single" | "single-certificate" | "single certificate" => Some(CertType::Single),
+            "双证" | "double" | "double-certificate" | "double certificate" => {
+                Some(CertType::Double)
+            }
+            "单证" | "single" | "single-certificate" | "single certificate" => {
+                Some(CertType::Single)
+            }
             _ => None,
         }
     }
@@ -111,9 +122,10 @@ impl GradKind {
         match s.trim().to_ascii_lowercase().as_str() {
             "毕业" | "graduation" | "graduate" => Some(GradKind::Graduation),
             "结业" | "completion" | "complete" => Some(GradKind::Completion),
-            "结业换毕业" | "结业换发毕业证" | "completion to graduation" | "completion_to_graduation" => {
-                Some(GradKind::CompletionToGraduation)
-            }
+            "结业换毕业"
+            | "结业换发毕业证"
+            | "completion to graduation"
+            | "completion_to_graduation" => Some(GradKind::CompletionToGraduation),
             _ => None,
         }
     }
@@ -155,11 +167,19 @@ impl StudentNo {
     pub fn parse(s: &str) -> Result<StudentNo, BadStudentNo> {
         let t = s.trim();
         // Spreadsheets store numeric student numbers as floats: "2021001.0".
-        let t = t.strip_suffix(".0").filter(|p| p.bytes().all(|b| b.is_ascii_digit())).unwrap_or(t);
+        let t = t
+            .strip_suffix(".0")
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or(t);
         let ok = !t.is_empty()
             && t.len() <= 32
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if ok { Ok(StudentNo(t.to_string())) } else { Err(BadStudentNo(s.to_string())) }
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(StudentNo(t.to_string()))
+        } else {
+            Err(BadStudentNo(s.to_string()))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -116,8 +116,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] =
-        [Action::Read, Action::Create, Action::Update, Action::Delete, Action::Import, Action::Export];
+    pub const ALL: [Action; 6] = [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Import,
+        Action::Export,
+    ];
     pub fn is_write(self) -> bool {
         !matches!(self, Action::Read | Action::Export)
     }
@@ -135,13 +141,25 @@ pub struct Resource {
 
 impl Resource {
     pub fn platform(kind: ResourceKind) -> Resource {
-        Resource { kind, university_id: None, department_id: None }
+        Resource {
+            kind,
+            university_id: None,
+            department_id: None,
+        }
     }
     pub fn of_university(kind: ResourceKind, university_id: i64) -> Resource {
-        Resource { kind, university_id: Some(university_id), department_id: None }
+        Resource {
+            kind,
+            university_id: Some(university_id),
+            department_id: None,
+        }
     }
     pub fn of_department(kind: ResourceKind, university_id: i64, department_id: i64) -> Resource {
-        Resource { kind, university_id: Some(university_id), department_id: Some(department_id) }
+        Resource {
+            kind,
+            university_id: Some(university_id),
+            department_id: Some(department_id),
+        }
     }
 }
 
@@ -196,9 +214,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
         }
         DepartmentSecretary => {
             let own_uni = res.university_id.is_some() && res.university_id == actor.university_id;
-            let own_dept = own_uni
-                && res.department_id.is_some()
-                && res.department_id == actor.department_id;
+            let own_dept =
+                own_uni && res.department_id.is_some() && res.department_id == actor.department_id;
             match res.kind {
                 // The university record and its campaigns are readable to say where one is.
                 University | Campaign => own_uni && res.department_id.is_none() && action == Read,
@@ -209,3 +226,6 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
     };
     if allowed { Ok(()) } else { Err(denied()) }
 }
+
+#[cfg(test)]
+mod tests;

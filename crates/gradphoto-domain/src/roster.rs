@@ -2,6 +2,14 @@
 //! headers) and validating every row into a [`NewStudent`]. All-or-nothing lives above
 //! this module; here every bad row is reported with its spreadsheet row number.
 
+mod headers;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+pub use headers::{Column, normalize_header};
+pub use validate::validate_grid;
+
 use serde::{Deserialize, Serialize};
 
 use crate::eligibility::{PriorCollection, StudentFacts};
@@ -10,8 +18,8 @@ use crate::id_document::IdDocument;
 use crate::people::{CertType, GradKind, Level, StudentNo};
 use crate::term::YearMonth;
 
-/// A validated roster row, ready to store. The department is the name as written; the
-/// caller resolved it against the university's departments during validation.
+/// A validated roster row, ready to store. The department is the university's own name for
+/// it (from [`DepartmentRef::name`]), even when the file used the short code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewStudent {
     /// Spreadsheet row number (1-based, header is row 1), for messages.
@@ -56,4 +64,22 @@ pub struct RowError {
     pub row: usize,
     pub column: Option<String>,
     pub msg: Msg,
+}
+
+/// A department of the university, as the 院系 column may name it: by its full name or,
+/// if it has one, its short code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentRef {
+    pub name: String,
+    pub code: Option<String>,
+}
+
+impl DepartmentRef {
+    /// Exact match after trimming, on the name or the code. No fuzzy matching: a near miss
+    /// would file students under the wrong department.
+    pub fn matches(&self, cell: &str) -> bool {
+        let cell = cell.trim();
+        !cell.is_empty()
+            && (self.name.trim() == cell || self.code.as_deref().is_some_and(|c| c.trim() == cell))
+    }
 }

@@ -32,7 +32,7 @@ impl YearMonth {
             return YearMonth::new(y, m).ok_or_else(bad);
         }
         let parts: Vec<&str> = t
-            .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+            .split(['-', '/', '.', '年', '月', '日'])
             .filter(|p| !p.trim().is_empty())
             .collect();
         if !(2..=3).contains(&parts.len()) {
@@ -87,7 +87,7 @@ pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
         return chrono::NaiveDate::parse_from_str(t, "%Y%m%d").ok();
     }
     let parts: Vec<&str> = t
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+        .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.trim().is_empty())
         .collect();
     if parts.len() != 3 {
@@ -106,7 +106,14 @@ mod tests {
     #[test]
     fn parses_spreadsheet_month_forms() {
         let want = YearMonth::new(2025, 6).unwrap();
-        for s in ["2025-06", "2025/6", "2025.6", "202506", "2025年6月", "2025-06-30"] {
+        for s in [
+            "2025-06",
+            "2025/6",
+            "2025.6",
+            "202506",
+            "2025年6月",
+            "2025-06-30",
+        ] {
             assert_eq!(YearMonth::parse(s).unwrap(), want, "{s}");
         }
         for s in ["", "2025", "2025-13", "2025-02-30", "June 2025", "99999-1"] {
@@ -114,12 +121,18 @@ mod tests {
         }
         assert_eq!(want.to_string(), "2025-06");
         assert_eq!(want.last_day().to_string(), "2025-06-30");
-        assert_eq!(YearMonth::new(2024, 12).unwrap().last_day().to_string(), "2024-12-31");
+        assert_eq!(
+            YearMonth::new(2024, 12).unwrap().last_day().to_string(),
+            "2024-12-31"
+        );
     }
 
     #[test]
     fn parses_dates() {
-        assert_eq!(parse_date("2023年7月1日").unwrap().to_string(), "2023-07-01");
+        assert_eq!(
+            parse_date("2023年7月1日").unwrap().to_string(),
+            "2023-07-01"
+        );
         assert_eq!(parse_date("20230701").unwrap().to_string(), "2023-07-01");
         assert!(parse_date("2023-02-29").is_none());
     }
