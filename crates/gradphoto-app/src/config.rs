@@ -1,0 +1,284 @@
+//! Configuration, layered: defaults → TOML file (`--config`) → `GRADPHOTO_` environment
+//! (`__` nests, e.g. `GRADPHOTO_DATABASE__URL`) → command-line flags. Secrets are
+//! `SecretString`s and never printed; `gradphoto config default` prints [`DEFAULT_TOML`].
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub security: SecurityConfig,
+    pub worker: WorkerConfig,
+    pub limits: LimitsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    pub kind: String,
+    pub dir: String,
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    #[serde(serialize_with = "ser_redacted")]
+    pub secret_access_key: SecretString,
+    pub allow_http: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    #[serde(serialize_with = "ser_redacted")]
+    pub pii_key: SecretString,
+    /// Only `gradphoto demo` sets this: it generates a throwaway key instead of
+    /// requiring one.
+    pub allow_generated_key: bool,
+    pub cookie_secure: bool,
+    pub session_ttl_hours: u64,
+    pub login_max_failures: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub lease_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub upload_max_bytes: usize,
+    pub roster_max_rows: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: String,
+    pub level: String,
+}
+
+fn ser_redacted<S: serde::Serializer>(v: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    if v.expose_secret().is_empty() { s.serialize_str("") } else { s.serialize_str("***") }
+}
+
+/// Every key with its default and a comment. A unit test checks that this text parses to
+/// exactly `Config::default()`, so the two cannot drift apart.
+pub const DEFAULT_TOML: &str = r#"# gradphoto configuration. Every key is optional; this file shows the defaults.
+# Layering: defaults -> this file (--config) -> GRADPHOTO_* environment -> flags.
+# Environment names nest with "__": GRADPHOTO_DATABASE__URL, GRADPHOTO_STORAGE__KIND, ...
+
+# Address the HTTP server listens on.
+listen = "127.0.0.1:8080"
+# Directory for the SQLite database and local photo storage.
+data_dir = "data"
+
+[database]
+# Empty: SQLite at <data_dir>/gradphoto.db (WAL mode). For scale-out:
+# postgres://user:password@host:5432/gradphoto (several `serve` processes may share it).
+url = ""
+# Connections per process.
+max_connections = 8
+# How long a SQLite writer waits for the lock before failing, in milliseconds.
+busy_timeout_ms = 10000
+
+[storage]
+# Where photos and uploaded files live: "local", "s3" or "memory" (tests only).
+kind = "local"
+# local: directory; empty means <data_dir>/blobs.
+dir = ""
+# s3: endpoint URL of an S3-compatible service; empty means AWS.
+endpoint = ""
+# s3: bucket name.
+bucket = ""
+# s3: region.
+region = "us-east-1"
+# s3: access key id.
+access_key_id = ""
+# s3: secret access key (secret; prefer GRADPHOTO_STORAGE__SECRET_ACCESS_KEY).
+secret_access_key = ""
+# s3: allow plain http endpoints (loopback test servers only).
+allow_http = false
+
+[security]
+# Key for ID numbers at rest: 32 random bytes, base64 (secret; required).
+# Generate one with: head -c32 /dev/urandom | base64
+pii_key = ""
+# Generate a throwaway key when pii_key is empty (only `gradphoto demo` should).
+allow_generated_key = false
+# Send cookies only over HTTPS. Turn off only for plain-http local use.
+cookie_secure = true
+# Staff session lifetime in hours.
+session_ttl_hours = 12
+# Failed logins per account within the window before further attempts are refused.
+login_max_failures = 5
+# Failed logins per client address within the window.
+login_max_failures_per_ip = 30
+# The throttling window in minutes.
+login_window_minutes = 15
+
+[worker]
+# Run the background worker inside `serve` (run `gradphoto worker` separately if false).
+enabled = true
+# How often an idle worker looks for jobs, in milliseconds.
+poll_interval_ms = 1000
+# How long a claimed job stays leased before another worker may retry it, in seconds.
+lease_seconds = 300
+
+[limits]
+# Largest accepted upload (rosters, photos), in bytes.
+upload_max_bytes = 10485760
+# Largest roster accepted in one import, in rows.
+roster_max_rows = 100000
+
+[log]
+# "text" for people, "json" for log collectors.
+format = "text"
+# Filter, e.g. "info" or "gradphoto=debug,info".
+level = "info"
+"#;
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database: DatabaseConfig { url: String::new(), max_connections: 8, busy_timeout_ms: 10_000 },
+            storage: StorageConfig {
+                kind: "local".into(),
+                dir: String::new(),
+                endpoint: String::new(),
+                bucket: String::new(),
+                region: "us-east-1".into(),
+                access_key_id: String::new(),
+                secret_access_key: SecretString::from(String::new()),
+                allow_http: false,
+            },
+            security: SecurityConfig {
+                pii_key: SecretString::from(String::new()),
+                allow_generated_key: false,
+                cookie_secure: true,
+                session_ttl_hours: 12,
+                login_max_failures: 5,
+                login_max_failures_per_ip: 30,
+                login_window_minutes: 15,
+            },
+            worker: WorkerConfig { enabled: true, poll_interval_ms: 1000, lease_seconds: 300 },
+            limits: LimitsConfig { upload_max_bytes: 10 * 1024 * 1024, roster_max_rows: 100_000 },
+            log: LogConfig { format: "text".into(), level: "info".into() },
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers. `overrides` are the flags, as a partial TOML-shaped value.
+    pub fn load(file: Option<&Path>, overrides: serde_json::Value) -> Result<Config, AppError> {
+        let mut f = Figment::from(Serialized::defaults(DefaultsForFigment::new()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(AppError::Config(format!("config file {} does not exist", path.display())));
+            }
+            f = f.merge(Toml::file(path));
+        }
+        f = f.merge(Env::prefixed("GRADPHOTO_").split("__").filter(|k| !k.as_str().starts_with("test_")));
+        f = f.merge(Serialized::globals(overrides));
+        f.extract().map_err(|e| AppError::Config(e.to_string()))
+    }
+
+    /// The database URL: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("gradphoto.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// The directory of local blob storage.
+    pub fn blob_dir(&self) -> PathBuf {
+        if self.storage.dir.is_empty() { self.data_dir.join("blobs") } else { PathBuf::from(&self.storage.dir) }
+    }
+}
+
+/// The defaults with secrets as plain strings, because figment's serializer must not see
+/// the redacting serializer of the real struct.
+#[derive(Serialize)]
+struct DefaultsForFigment(toml::Value);
+
+impl DefaultsForFigment {
+    fn new() -> DefaultsForFigment {
+        DefaultsForFigment(toml::from_str(DEFAULT_TOML).unwrap_or(toml::Value::Table(Default::default())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &Config, b: &Config) -> bool {
+        serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
+            && a.security.pii_key.expose_secret() == b.security.pii_key.expose_secret()
+            && a.storage.secret_access_key.expose_secret() == b.storage.secret_access_key.expose_secret()
+    }
+
+    #[test]
+    fn printed_defaults_are_the_defaults() {
+        let parsed: Config = toml::from_str(DEFAULT_TOML).expect("DEFAULT_TOML parses");
+        assert!(same(&parsed, &Config::default()));
+        // Every key of the struct is documented in the printed file.
+        let keys = serde_json::to_value(Config::default()).expect("json");
+        let printed: toml::Value = toml::from_str(DEFAULT_TOML).expect("toml");
+        for (section, v) in keys.as_object().expect("object") {
+            match v.as_object() {
+                Some(inner) => {
+                    for k in inner.keys() {
+                        assert!(printed.get(section).and_then(|s| s.get(k)).is_some(), "{section}.{k} missing");
+                    }
+                }
+                None => assert!(printed.get(section).is_some(), "{section} missing"),
+            }
+        }
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_secrets_stay_hidden() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("g.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n[security]\npii_key = \"c2VjcmV0\"\n").expect("write");
+        let c = Config::load(Some(&file), serde_json::json!({"database": {"max_connections": 4}})).expect("load");
+        assert_eq!(c.listen, "0.0.0.0:9000", "file overrides default");
+        assert_eq!(c.database.max_connections, 4, "flags override file");
+        assert_eq!(c.security.pii_key.expose_secret(), "c2VjcmV0");
+        let shown = serde_json::to_string(&c).expect("json");
+        assert!(!shown.contains("c2VjcmV0") && shown.contains("***"));
+        assert!(!format!("{c:?}").contains("c2VjcmV0"));
+        assert!(Config::load(Some(&dir.path().join("missing.toml")), serde_json::json!({})).is_err());
+        std::fs::write(&file, "nonsense_key = 1\n").expect("write");
+        assert!(Config::load(Some(&file), serde_json::json!({})).is_err(), "unknown keys are refused");
+    }
+}
