@@ -1,0 +1,123 @@
+//! The demo data set: the registry, one agency, two universities with about 500 students
+//! covering every eligibility case, an open campaign each, and one account per role. It
+//! goes through the same use cases as real data (import, campaign, policy, audit).
+
+use gradphoto_domain::campaign::CampaignStatus;
+use gradphoto_domain::policy::Role;
+use gradphoto_domain::sample::{SampleUniversity, sample_universities};
+use gradphoto_sheets::{Sheet, write_xlsx};
+
+use crate::auth::{Staff, StaffInput};
+use crate::campaigns::CampaignInput;
+use crate::tenants::UniversityInput;
+use crate::{App, AppError};
+
+/// The password of every demo account (printed by `gradphoto demo`).
+pub const DEMO_PASSWORD: &str = "gradphoto-demo";
+
+/// One demo login.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: Role,
+    pub note: String,
+}
+
+fn campaign_input(s: &SampleUniversity) -> CampaignInput {
+    let c = &s.campaign;
+    let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
+    CampaignInput {
+        name: c.name.clone(),
+        cohort: c.cohort.clone(),
+        target_terms: c.rules.target_terms.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","),
+        levels: c.rules.levels.clone(),
+        prior_void_on_or_before: d(c.rules.prior_void_on_or_before),
+        exclude_single_certificate: c.rules.exclude_single_certificate,
+        exclude_overseas_class: c.rules.exclude_overseas_class,
+        international_only: c.rules.international_only,
+        onsite_from: d(c.modes.onsite.map(|w| w.from)),
+        onsite_to: d(c.modes.onsite.map(|w| w.to)),
+        online_from: d(c.modes.online.map(|w| w.from)),
+        online_to: d(c.modes.online.map(|w| w.to)),
+        makeup_deadline: d(c.modes.makeup_deadline),
+        fee_yuan: format!("{}.{:02}", c.fee_fen / 100, c.fee_fen % 100),
+        contacts: c.contacts.clone(),
+    }
+}
+
+async fn account(app: &App, by: Option<&Staff>, username: &str, name: &str, role: Role, u: Option<i64>, d: Option<i64>) -> Result<Staff, AppError> {
+    let input = StaffInput {
+        username: username.into(),
+        display_name: name.into(),
+        password: DEMO_PASSWORD.into(),
+        role,
+        university_id: u,
+        department_id: d,
+    };
+    let row = match by {
+        Some(by) => app.create_staff(by, &input).await?,
+        None => app.create_staff_unchecked(None, &input).await?,
+    };
+    Staff::from_row(row, Some("demo".into()))
+}
+
+impl App {
+    /// Seeds the demo data unless it is already there; returns the logins.
+    pub async fn seed_demo(&self) -> Result<Vec<DemoLogin>, AppError> {
+        let samples = sample_universities();
+        let mut logins = vec![
+            DemoLogin { username: "registry".into(), role: Role::RegistryOperator, note: "学信网 / registry".into() },
+            DemoLogin { username: "agency".into(), role: Role::AgencyAdmin, note: "中国图片社 / photo agency".into() },
+            DemoLogin { username: "photographer".into(), role: Role::AgencyPhotographer, note: "摄影师 / photographer".into() },
+        ];
+        for (i, s) in samples.iter().enumerate() {
+            logins.push(DemoLogin { username: format!("uni{}-admin", i + 1), role: Role::UniversityAdmin, note: s.name_zh.clone() });
+            for (j, (dept, _)) in s.departments.iter().take(2).enumerate() {
+                logins.push(DemoLogin { username: format!("uni{}-sec{}", i + 1, j + 1), role: Role::DepartmentSecretary, note: format!("{} {}", s.name_zh, dept) });
+            }
+        }
+        if self.db.find_staff_by_username("agency").await?.is_some() {
+            tracing::info!("demo data already present");
+            return Ok(logins);
+        }
+        account(self, None, "registry", "学信网管理员", Role::RegistryOperator, None, None).await?;
+        let agency = account(self, None, "agency", "图片社管理员", Role::AgencyAdmin, None, None).await?;
+        account(self, Some(&agency), "photographer", "摄影师王师傅", Role::AgencyPhotographer, None, None).await?;
+        for (i, s) in samples.iter().enumerate() {
+            let u = self
+                .create_university(
+                    &agency,
+                    &UniversityInput {
+                        code: s.code.clone(),
+                        name_zh: s.name_zh.clone(),
+                        name_en: s.name_en.clone(),
+                        departments: s.departments.clone(),
+                        campuses: s.campuses.clone(),
+                    },
+                )
+                .await?;
+            let admin = account(self, Some(&agency), &format!("uni{}-admin", i + 1), "学校管理员", Role::UniversityAdmin, Some(u.id), None).await?;
+            let depts = self.db.list_departments(u.id).await?;
+            for (j, d) in depts.iter().take(2).enumerate() {
+                account(self, Some(&admin), &format!("uni{}-sec{}", i + 1, j + 1), &format!("{}研秘", d.name), Role::DepartmentSecretary, Some(u.id), Some(d.id)).await?;
+            }
+            let file = write_xlsx(&[Sheet {
+                name: "名单".into(),
+                headers: s.roster.first().cloned().unwrap_or_default(),
+                rows: s.roster.iter().skip(1).cloned().collect(),
+            }])
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            self.import_roster(&admin, u.id, "demo-roster.xlsx", &file).await?;
+            let c = self.create_campaign(&admin, u.id, &campaign_input(s)).await?;
+            self.set_campaign_status(&admin, c.id, CampaignStatus::Open).await?;
+            let students = self.db.all_students(u.id).await?;
+            for no in &s.collected {
+                if let Some(st) = students.iter().find(|x| &x.student_no == no) {
+                    self.db.record_collection(c.id, st.id, "onsite").await?;
+                }
+            }
+        }
+        self.run_ready_jobs().await?;
+        Ok(logins)
+    }
+}

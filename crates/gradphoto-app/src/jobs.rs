@@ -1,0 +1,123 @@
+//! Background jobs: what they are, how they are queued, and the worker that runs them.
+//! The worker runs inside `serve` by default and alone as `gradphoto worker`; several may
+//! run at once against one database. Every job is idempotent, because a lease that runs
+//! out (a killed process) hands the job to another worker.
+
+use std::time::Duration;
+
+use gradphoto_db::jobs::{JobRow, NewJob};
+use gradphoto_db::now_ms;
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError};
+
+/// The jobs gradphoto knows. Serialized as the job's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Re-evaluate every student's eligibility in a campaign.
+    RefreshEligibility { campaign_id: i64 },
+    /// Remove expired sessions and old login attempts.
+    PurgeExpired,
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::RefreshEligibility { .. } => "refresh_eligibility",
+            Job::PurgeExpired => "purge_expired",
+        }
+    }
+
+    /// Jobs with the same key collapse while one is waiting: ten imports in a row cause
+    /// one re-evaluation, not ten.
+    fn dedupe_key(&self) -> Option<String> {
+        match self {
+            Job::RefreshEligibility { campaign_id } => Some(format!("refresh_eligibility:{campaign_id}")),
+            Job::PurgeExpired => Some("purge_expired".into()),
+        }
+    }
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    pub done: usize,
+    pub failed: usize,
+}
+
+impl App {
+    /// Queues a job and wakes the in-process worker.
+    pub async fn enqueue(&self, job: Job) -> Result<(), AppError> {
+        let payload = serde_json::to_string(&job).map_err(|e| AppError::Internal(e.to_string()))?;
+        self.db
+            .enqueue_job(&NewJob { kind: job.kind().into(), payload, dedupe_key: job.dedupe_key(), run_at: now_ms(), max_attempts: 5 })
+            .await?;
+        self.job_signal.notify_one();
+        Ok(())
+    }
+
+    async fn run_job(&self, row: &JobRow) -> Result<(), AppError> {
+        let job: Job = serde_json::from_str(&row.payload)
+            .map_err(|e| AppError::Internal(format!("job {} has an unreadable payload: {e}", row.id)))?;
+        match job {
+            Job::RefreshEligibility { campaign_id } => {
+                let n = self.refresh_eligibility(campaign_id).await?;
+                tracing::info!(campaign_id, students = n, "eligibility refreshed");
+            }
+            Job::PurgeExpired => {
+                let n = self.db.purge_expired(7 * 24 * 3_600_000).await?;
+                tracing::debug!(removed = n, "expired sessions purged");
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims and runs jobs until none is ready. Tests call this to drain the queue
+    /// explicitly; the worker loop calls it after every wake-up.
+    pub async fn run_ready_jobs(&self) -> Result<Drained, AppError> {
+        let lease = self.config.worker.lease_seconds * 1000;
+        let mut d = Drained::default();
+        while let Some(row) = self.db.claim_job(now_ms(), lease).await? {
+            match self.run_job(&row).await {
+                Ok(()) => {
+                    self.db.complete_job(row.id, row.attempts).await?;
+                    d.done += 1;
+                }
+                Err(e) => {
+                    // Exponential backoff: 2 s, 4 s, 8 s … capped at 10 minutes.
+                    let backoff = (2_000i64 << row.attempts.clamp(0, 20)).min(600_000);
+                    tracing::warn!(job = row.id, kind = %row.kind, attempt = row.attempts, error = %e, "job failed");
+                    self.db.fail_job(row.id, row.attempts, &e.to_string(), now_ms() + backoff).await?;
+                    d.failed += 1;
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// The worker loop: runs ready jobs, then sleeps until woken or the poll interval
+    /// passes; stops when `shutdown` resolves.
+    pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let poll = Duration::from_millis(self.config.worker.poll_interval_ms.max(50));
+        let mut last_purge = 0i64;
+        loop {
+            if now_ms() - last_purge > 3_600_000 {
+                last_purge = now_ms();
+                if let Err(e) = self.enqueue(Job::PurgeExpired).await {
+                    tracing::warn!(error = %e, "could not queue the purge job");
+                }
+            }
+            if let Err(e) = self.run_ready_jobs().await {
+                tracing::error!(error = %e, "worker pass failed");
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = self.job_signal.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+        tracing::info!("worker stopped");
+    }
+}
