@@ -11,4 +11,5 @@ pub mod id_document;
 pub mod people;
 pub mod policy;
 pub mod roster;
+pub mod sample;
 pub mod term;
