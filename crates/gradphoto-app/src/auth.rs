@@ -2,8 +2,8 @@
 //! and login throttling per account and per client address, shared by all processes
 //! through the database.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use gradphoto_db::accounts::{NewStaff, StaffRow};
 use gradphoto_db::audit::NewAudit;
@@ -24,9 +24,15 @@ pub struct Staff {
 
 impl Staff {
     pub fn from_row(row: StaffRow, ip: Option<String>) -> Result<Staff, AppError> {
-        let role = Role::parse(&row.role)
-            .ok_or_else(|| AppError::Internal(format!("account {} has unknown role {}", row.id, row.role)))?;
-        let actor = Actor { account_id: row.id, role, university_id: row.university_id, department_id: row.department_id };
+        let role = Role::parse(&row.role).ok_or_else(|| {
+            AppError::Internal(format!("account {} has unknown role {}", row.id, row.role))
+        })?;
+        let actor = Actor {
+            account_id: row.id,
+            role,
+            university_id: row.university_id,
+            department_id: row.department_id,
+        };
         Ok(Staff { row, actor, ip })
     }
 
@@ -36,7 +42,13 @@ impl Staff {
     }
 
     /// An audit entry by this person.
-    pub fn audit(&self, action: &str, target_kind: &str, target_id: Option<String>, university_id: Option<i64>) -> NewAudit {
+    pub fn audit(
+        &self,
+        action: &str,
+        target_kind: &str,
+        target_id: Option<String>,
+        university_id: Option<i64>,
+    ) -> NewAudit {
         NewAudit {
             actor_id: Some(self.row.id),
             actor_name: self.row.username.clone(),
@@ -62,12 +74,19 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Session tokens are 32 random bytes; only their hash is stored.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn new_token() -> Result<String, AppError> {
@@ -75,7 +94,11 @@ fn new_token() -> Result<String, AppError> {
 }
 
 fn bad_login() -> AppError {
-    AppError::Invalid(Msg::new("auth.bad_credentials", "用户名或密码错误", "Wrong username or password"))
+    AppError::Invalid(Msg::new(
+        "auth.bad_credentials",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ))
 }
 
 /// Password rules for staff accounts.
@@ -104,15 +127,26 @@ pub struct StaffInput {
 impl App {
     /// Checks the throttle, then the password. Every failure looks the same to the caller,
     /// and an unknown user costs as much time as a wrong password.
-    pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<(String, Staff), AppError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<(String, Staff), AppError> {
         let sec = &self.config.security;
         let since = gradphoto_db::now_ms() - sec.login_window_minutes * 60_000;
         let (user_fails, ip_fails) = self.db.failed_logins_since(username, ip, since).await?;
         if user_fails >= sec.login_max_failures || ip_fails >= sec.login_max_failures_per_ip {
             return Err(AppError::Throttled(Msg::new(
                 "auth.throttled",
-                format!("登录失败次数过多，请 {} 分钟后再试", sec.login_window_minutes),
-                format!("Too many failed sign-ins; try again in {} minutes", sec.login_window_minutes),
+                format!(
+                    "登录失败次数过多，请 {} 分钟后再试",
+                    sec.login_window_minutes
+                ),
+                format!(
+                    "Too many failed sign-ins; try again in {} minutes",
+                    sec.login_window_minutes
+                ),
             )));
         }
         let row = self.db.find_staff_by_username(username).await?;
@@ -125,17 +159,27 @@ impl App {
             }
         };
         self.db.record_login_attempt(username, ip, ok).await?;
-        let Some(row) = row.filter(|_| ok) else { return Err(bad_login()) };
+        let Some(row) = row.filter(|_| ok) else {
+            return Err(bad_login());
+        };
         let token = new_token()?;
         let ttl = (sec.session_ttl_hours as i64) * 3_600_000;
-        self.db.create_session(&token_hash(&token), row.id, ttl, Some(ip)).await?;
+        self.db
+            .create_session(&token_hash(&token), row.id, ttl, Some(ip))
+            .await?;
         let staff = Staff::from_row(row, Some(ip.to_string()))?;
-        self.db.append_audit(&staff.audit("auth.login", "session", None, staff.row.university_id)).await?;
+        self.db
+            .append_audit(&staff.audit("auth.login", "session", None, staff.row.university_id))
+            .await?;
         Ok((token, staff))
     }
 
     /// The staff member behind a session token, if the session is live.
-    pub async fn session(&self, token: &str, ip: Option<String>) -> Result<Option<Staff>, AppError> {
+    pub async fn session(
+        &self,
+        token: &str,
+        ip: Option<String>,
+    ) -> Result<Option<Staff>, AppError> {
         match self.db.session_account(&token_hash(token)).await? {
             Some(row) => Ok(Some(Staff::from_row(row, ip)?)),
             None => Ok(None),
@@ -144,7 +188,9 @@ impl App {
 
     pub async fn logout(&self, token: &str, staff: &Staff) -> Result<(), AppError> {
         self.db.delete_session(&token_hash(token)).await?;
-        self.db.append_audit(&staff.audit("auth.logout", "session", None, staff.row.university_id)).await?;
+        self.db
+            .append_audit(&staff.audit("auth.logout", "session", None, staff.row.university_id))
+            .await?;
         Ok(())
     }
 
@@ -161,9 +207,18 @@ impl App {
 
     /// Creates an account without a policy check: for `gradphoto demo` and the first
     /// admin created from the command line.
-    pub async fn create_staff_unchecked(&self, by: Option<&Staff>, input: &StaffInput) -> Result<StaffRow, AppError> {
+    pub async fn create_staff_unchecked(
+        &self,
+        by: Option<&Staff>,
+        input: &StaffInput,
+    ) -> Result<StaffRow, AppError> {
         let name = input.username.trim();
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
             return Err(AppError::invalid(
                 "auth.bad_username",
                 "用户名须为 1–64 位字母、数字或 . _ - @",
@@ -172,15 +227,27 @@ impl App {
         }
         check_password_strength(&input.password)?;
         if input.role.needs_university() && input.university_id.is_none() {
-            return Err(AppError::invalid("auth.needs_university", "该角色须指定学校", "This role needs a university"));
+            return Err(AppError::invalid(
+                "auth.needs_university",
+                "该角色须指定学校",
+                "This role needs a university",
+            ));
         }
         if input.role == Role::DepartmentSecretary {
             let Some(d) = input.department_id else {
-                return Err(AppError::invalid("auth.needs_department", "院系秘书须指定院系", "A department secretary needs a department"));
+                return Err(AppError::invalid(
+                    "auth.needs_department",
+                    "院系秘书须指定院系",
+                    "A department secretary needs a department",
+                ));
             };
             let dept = self.db.get_department(d).await?;
             if Some(dept.university_id) != input.university_id {
-                return Err(AppError::invalid("auth.department_mismatch", "院系不属于该学校", "The department is not part of that university"));
+                return Err(AppError::invalid(
+                    "auth.department_mismatch",
+                    "院系不属于该学校",
+                    "The department is not part of that university",
+                ));
             }
         }
         let hash = hash_password(&input.password)?;
@@ -206,8 +273,16 @@ impl App {
                     display_name: input.display_name.trim(),
                     password_hash: &hash,
                     role: input.role.as_str(),
-                    university_id: if input.role.needs_university() { input.university_id } else { None },
-                    department_id: if input.role == Role::DepartmentSecretary { input.department_id } else { None },
+                    university_id: if input.role.needs_university() {
+                        input.university_id
+                    } else {
+                        None
+                    },
+                    department_id: if input.role == Role::DepartmentSecretary {
+                        input.department_id
+                    } else {
+                        None
+                    },
                 },
                 &audit,
             )
@@ -237,8 +312,15 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
-        assert_ne!(h, hash_password("correct horse battery").expect("hash"), "salted");
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok(), "the dummy hash parses so it costs real work");
+        assert_ne!(
+            h,
+            hash_password("correct horse battery").expect("hash"),
+            "salted"
+        );
+        assert!(
+            PasswordHash::new(DUMMY_HASH).is_ok(),
+            "the dummy hash parses so it costs real work"
+        );
     }
 
     #[test]

@@ -77,9 +77,15 @@ fn date(field: &str, zh: &str, s: &str) -> Result<Option<NaiveDate>, AppError> {
     if t.is_empty() {
         return Ok(None);
     }
-    gradphoto_domain::term::parse_date(t).map(Some).ok_or_else(|| {
-        AppError::invalid("campaign.bad_date", format!("{zh}不是有效日期：{t}"), format!("{field} is not a valid date: {t}"))
-    })
+    gradphoto_domain::term::parse_date(t)
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "campaign.bad_date",
+                format!("{zh}不是有效日期：{t}"),
+                format!("{field} is not a valid date: {t}"),
+            )
+        })
 }
 
 fn window(field: &str, zh: &str, from: &str, to: &str) -> Result<Option<Window>, AppError> {
@@ -102,16 +108,30 @@ fn window(field: &str, zh: &str, from: &str, to: &str) -> Result<Option<Window>,
 /// Parses "20", "20.5", "20.00" yuan into fen.
 pub fn parse_fee(s: &str) -> Result<i64, AppError> {
     let t = s.trim();
-    let bad = || AppError::invalid("campaign.bad_fee", format!("费用格式错误：{t}"), format!("Invalid fee: {t}"));
+    let bad = || {
+        AppError::invalid(
+            "campaign.bad_fee",
+            format!("费用格式错误：{t}"),
+            format!("Invalid fee: {t}"),
+        )
+    };
     if t.is_empty() {
         return Ok(2000);
     }
     let (yuan, fen) = t.split_once('.').unwrap_or((t, ""));
-    if yuan.is_empty() || !yuan.bytes().all(|b| b.is_ascii_digit()) || fen.len() > 2 || !fen.bytes().all(|b| b.is_ascii_digit()) {
+    if yuan.is_empty()
+        || !yuan.bytes().all(|b| b.is_ascii_digit())
+        || fen.len() > 2
+        || !fen.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let y: i64 = yuan.parse().map_err(|_| bad())?;
-    let f: i64 = if fen.is_empty() { 0 } else { format!("{fen:0<2}").parse().map_err(|_| bad())? };
+    let f: i64 = if fen.is_empty() {
+        0
+    } else {
+        format!("{fen:0<2}").parse().map_err(|_| bad())?
+    };
     if y > 10_000 {
         return Err(bad());
     }
@@ -122,44 +142,84 @@ impl CampaignInput {
     /// Validates the form into the stored representation.
     pub fn to_write(&self) -> Result<CampaignWrite, AppError> {
         if self.name.trim().is_empty() {
-            return Err(AppError::invalid("campaign.name_required", "请填写采集任务名称", "The campaign name is required"));
+            return Err(AppError::invalid(
+                "campaign.name_required",
+                "请填写采集任务名称",
+                "The campaign name is required",
+            ));
         }
         let mut terms = Vec::new();
-        for t in self.target_terms.split([',', '，', ' ', ';', '、']).filter(|t| !t.trim().is_empty()) {
+        for t in self
+            .target_terms
+            .split([',', '，', ' ', ';', '、'])
+            .filter(|t| !t.trim().is_empty())
+        {
             let m = YearMonth::parse(t).map_err(|_| {
-                AppError::invalid("campaign.bad_term", format!("毕业时间格式错误：{t}（应为 2024-07）"), format!("Invalid graduation month: {t} (use 2024-07)"))
+                AppError::invalid(
+                    "campaign.bad_term",
+                    format!("毕业时间格式错误：{t}（应为 2024-07）"),
+                    format!("Invalid graduation month: {t} (use 2024-07)"),
+                )
             })?;
             if !terms.contains(&m) {
                 terms.push(m);
             }
         }
         if terms.is_empty() {
-            return Err(AppError::invalid("campaign.terms_required", "请至少填写一个预计毕业时间", "Give at least one expected graduation month"));
+            return Err(AppError::invalid(
+                "campaign.terms_required",
+                "请至少填写一个预计毕业时间",
+                "Give at least one expected graduation month",
+            ));
         }
         if self.levels.is_empty() {
-            return Err(AppError::invalid("campaign.levels_required", "请至少选择一个学历层次", "Choose at least one level"));
+            return Err(AppError::invalid(
+                "campaign.levels_required",
+                "请至少选择一个学历层次",
+                "Choose at least one level",
+            ));
         }
         let rules = Rules {
             target_terms: terms,
             levels: self.levels.clone(),
-            prior_void_on_or_before: date("Prior-photo cutoff", "往次采集失效日期", &self.prior_void_on_or_before)?,
+            prior_void_on_or_before: date(
+                "Prior-photo cutoff",
+                "往次采集失效日期",
+                &self.prior_void_on_or_before,
+            )?,
             exclude_single_certificate: self.exclude_single_certificate,
             exclude_overseas_class: self.exclude_overseas_class,
             international_only: self.international_only,
         };
         let modes = Modes {
-            onsite: window("On-site window", "现场采集时间", &self.onsite_from, &self.onsite_to)?,
-            online: window("Online window", "线上采集时间", &self.online_from, &self.online_to)?,
+            onsite: window(
+                "On-site window",
+                "现场采集时间",
+                &self.onsite_from,
+                &self.onsite_to,
+            )?,
+            online: window(
+                "Online window",
+                "线上采集时间",
+                &self.online_from,
+                &self.online_to,
+            )?,
             makeup_deadline: date("Make-up deadline", "补拍截止日期", &self.makeup_deadline)?,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
-            return Err(AppError::invalid("campaign.modes_required", "请至少设置一种采集方式（现场、线上或补拍）", "Set at least one mode: on-site, online or make-up"));
+            return Err(AppError::invalid(
+                "campaign.modes_required",
+                "请至少设置一种采集方式（现场、线上或补拍）",
+                "Set at least one mode: on-site, online or make-up",
+            ));
         }
         Ok(CampaignWrite {
             name: self.name.trim().to_string(),
             cohort: self.cohort.trim().to_string(),
-            rules_json: serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
-            modes_json: serde_json::to_string(&modes).map_err(|e| AppError::Internal(e.to_string()))?,
+            rules_json: serde_json::to_string(&rules)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            modes_json: serde_json::to_string(&modes)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
             fee_fen: parse_fee(&self.fee_yuan)?,
             contacts: self.contacts.trim().to_string(),
         })
@@ -169,12 +229,18 @@ impl CampaignInput {
 /// Reads a stored student back into the facts the eligibility engine needs.
 pub fn facts_of(s: &StudentRow) -> Result<StudentFacts, AppError> {
     let bad = |what: &str| AppError::Internal(format!("student {} has invalid {what}", s.id));
-    let level = Level::ALL.into_iter().find(|l| l.as_str() == s.level).ok_or_else(|| bad("level"))?;
+    let level = Level::ALL
+        .into_iter()
+        .find(|l| l.as_str() == s.level)
+        .ok_or_else(|| bad("level"))?;
     let prior = match (&s.prior_date, &s.prior_level) {
         (Some(d), l) => Some(PriorCollection {
             date: NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad("prior date"))?,
             level: match l {
-                Some(l) => Level::ALL.into_iter().find(|x| x.as_str() == l).ok_or_else(|| bad("prior level"))?,
+                Some(l) => Level::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == l)
+                    .ok_or_else(|| bad("prior level"))?,
                 None => level,
             },
         }),
@@ -182,13 +248,25 @@ pub fn facts_of(s: &StudentRow) -> Result<StudentFacts, AppError> {
     };
     Ok(StudentFacts {
         level,
-        cert_type: if s.cert_type == CertType::Single.as_str() { CertType::Single } else { CertType::Double },
-        grad_kind: [GradKind::Graduation, GradKind::Completion, GradKind::CompletionToGraduation]
+        cert_type: if s.cert_type == CertType::Single.as_str() {
+            CertType::Single
+        } else {
+            CertType::Double
+        },
+        grad_kind: [
+            GradKind::Graduation,
+            GradKind::Completion,
+            GradKind::CompletionToGraduation,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == s.grad_kind)
+        .ok_or_else(|| bad("graduation kind"))?,
+        expected_graduation: YearMonth::parse(&s.expected_graduation)
+            .map_err(|_| bad("expected graduation"))?,
+        id_type: IdType::ALL
             .into_iter()
-            .find(|g| g.as_str() == s.grad_kind)
-            .ok_or_else(|| bad("graduation kind"))?,
-        expected_graduation: YearMonth::parse(&s.expected_graduation).map_err(|_| bad("expected graduation"))?,
-        id_type: IdType::ALL.into_iter().find(|t| t.as_str() == s.id_type).ok_or_else(|| bad("id type"))?,
+            .find(|t| t.as_str() == s.id_type)
+            .ok_or_else(|| bad("id type"))?,
         overseas_class: s.overseas_class,
         delayed: s.delayed,
         early_graduation_pending: s.early_graduation_pending,
@@ -197,54 +275,117 @@ pub fn facts_of(s: &StudentRow) -> Result<StudentFacts, AppError> {
 }
 
 impl App {
-    pub async fn create_campaign(&self, by: &Staff, university_id: i64, input: &CampaignInput) -> Result<Campaign, AppError> {
-        by.may(Action::Create, Resource::of_university(ResourceKind::Campaign, university_id))?;
+    pub async fn create_campaign(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        input: &CampaignInput,
+    ) -> Result<Campaign, AppError> {
+        by.may(
+            Action::Create,
+            Resource::of_university(ResourceKind::Campaign, university_id),
+        )?;
         let w = input.to_write()?;
         let mut audit = by.audit("campaign.create", "campaign", None, Some(university_id));
-        audit.after = Some(serde_json::json!({ "name": w.name, "rules": w.rules_json, "modes": w.modes_json, "fee_fen": w.fee_fen }));
+        audit.after = Some(
+            serde_json::json!({ "name": w.name, "rules": w.rules_json, "modes": w.modes_json, "fee_fen": w.fee_fen }),
+        );
         let row = self.db.create_campaign(university_id, &w, &audit).await?;
-        self.enqueue(Job::RefreshEligibility { campaign_id: row.id }).await?;
+        self.enqueue(Job::RefreshEligibility {
+            campaign_id: row.id,
+        })
+        .await?;
         row.try_into()
     }
 
-    pub async fn update_campaign(&self, by: &Staff, id: i64, input: &CampaignInput) -> Result<Campaign, AppError> {
+    pub async fn update_campaign(
+        &self,
+        by: &Staff,
+        id: i64,
+        input: &CampaignInput,
+    ) -> Result<Campaign, AppError> {
         let before: Campaign = self.db.get_campaign(id).await?.try_into()?;
-        by.may(Action::Update, Resource::of_university(ResourceKind::Campaign, before.university_id))?;
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::Campaign, before.university_id),
+        )?;
         if before.status == CampaignStatus::Closed {
-            return Err(AppError::Conflict(Msg::new("campaign.closed", "采集任务已结束，不能修改", "The campaign is closed and cannot be changed")));
+            return Err(AppError::Conflict(Msg::new(
+                "campaign.closed",
+                "采集任务已结束，不能修改",
+                "The campaign is closed and cannot be changed",
+            )));
         }
         let w = input.to_write()?;
-        let mut audit = by.audit("campaign.update", "campaign", Some(id.to_string()), Some(before.university_id));
+        let mut audit = by.audit(
+            "campaign.update",
+            "campaign",
+            Some(id.to_string()),
+            Some(before.university_id),
+        );
         audit.before = serde_json::to_value(&before).ok();
         let row = self.db.update_campaign(id, &w, &audit).await?;
-        self.enqueue(Job::RefreshEligibility { campaign_id: id }).await?;
+        self.enqueue(Job::RefreshEligibility { campaign_id: id })
+            .await?;
         row.try_into()
     }
 
     /// Moves a campaign through draft → open → closed.
-    pub async fn set_campaign_status(&self, by: &Staff, id: i64, to: CampaignStatus) -> Result<Campaign, AppError> {
+    pub async fn set_campaign_status(
+        &self,
+        by: &Staff,
+        id: i64,
+        to: CampaignStatus,
+    ) -> Result<Campaign, AppError> {
         let c: Campaign = self.db.get_campaign(id).await?.try_into()?;
-        by.may(Action::Update, Resource::of_university(ResourceKind::Campaign, c.university_id))?;
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::Campaign, c.university_id),
+        )?;
         c.status.transition(to).map_err(AppError::Conflict)?;
-        let mut audit = by.audit(&format!("campaign.{}", to.as_str()), "campaign", Some(id.to_string()), Some(c.university_id));
+        let mut audit = by.audit(
+            &format!("campaign.{}", to.as_str()),
+            "campaign",
+            Some(id.to_string()),
+            Some(c.university_id),
+        );
         audit.before = Some(serde_json::json!({ "status": c.status.as_str() }));
         audit.after = Some(serde_json::json!({ "status": to.as_str() }));
-        let row = self.db.set_campaign_status(id, c.status.as_str(), to.as_str(), &audit).await?;
+        let row = self
+            .db
+            .set_campaign_status(id, c.status.as_str(), to.as_str(), &audit)
+            .await?;
         if to == CampaignStatus::Open {
-            self.enqueue(Job::RefreshEligibility { campaign_id: id }).await?;
+            self.enqueue(Job::RefreshEligibility { campaign_id: id })
+                .await?;
         }
         row.try_into()
     }
 
     pub async fn campaign(&self, by: &Staff, id: i64) -> Result<Campaign, AppError> {
         let c: Campaign = self.db.get_campaign(id).await?.try_into()?;
-        by.may(Action::Read, Resource::of_university(ResourceKind::Campaign, c.university_id))?;
+        by.may(
+            Action::Read,
+            Resource::of_university(ResourceKind::Campaign, c.university_id),
+        )?;
         Ok(c)
     }
 
-    pub async fn list_campaigns(&self, by: &Staff, university_id: i64) -> Result<Vec<Campaign>, AppError> {
-        by.may(Action::Read, Resource::of_university(ResourceKind::Campaign, university_id))?;
-        self.db.list_campaigns(Some(university_id)).await?.into_iter().map(Campaign::try_from).collect()
+    pub async fn list_campaigns(
+        &self,
+        by: &Staff,
+        university_id: i64,
+    ) -> Result<Vec<Campaign>, AppError> {
+        by.may(
+            Action::Read,
+            Resource::of_university(ResourceKind::Campaign, university_id),
+        )?;
+        self.db
+            .list_campaigns(Some(university_id))
+            .await?
+            .into_iter()
+            .map(Campaign::try_from)
+            .collect()
     }
 
     /// Re-evaluates every student of the campaign's university and stores the verdicts in
@@ -271,7 +412,8 @@ impl App {
     pub async fn refresh_university_campaigns(&self, university_id: i64) -> Result<(), AppError> {
         for c in self.db.list_campaigns(Some(university_id)).await? {
             if c.status != CampaignStatus::Closed.as_str() {
-                self.enqueue(Job::RefreshEligibility { campaign_id: c.id }).await?;
+                self.enqueue(Job::RefreshEligibility { campaign_id: c.id })
+                    .await?;
             }
         }
         Ok(())
@@ -315,14 +457,23 @@ mod tests {
         assert_eq!(w.fee_fen, 2000);
         let mut i = input();
         i.target_terms = "2024-13".into();
-        assert_eq!(i.to_write().err().map(|e| e.message().code), Some("campaign.bad_term".into()));
+        assert_eq!(
+            i.to_write().err().map(|e| e.message().code),
+            Some("campaign.bad_term".into())
+        );
         let mut i = input();
         i.onsite_to = "2023-10-01".into();
-        assert_eq!(i.to_write().err().map(|e| e.message().code), Some("campaign.bad_window".into()));
+        assert_eq!(
+            i.to_write().err().map(|e| e.message().code),
+            Some("campaign.bad_window".into())
+        );
         let mut i = input();
         i.onsite_from.clear();
         i.onsite_to.clear();
-        assert_eq!(i.to_write().err().map(|e| e.message().code), Some("campaign.modes_required".into()));
+        assert_eq!(
+            i.to_write().err().map(|e| e.message().code),
+            Some("campaign.modes_required".into())
+        );
         let mut i = input();
         i.levels.clear();
         assert!(i.to_write().is_err());

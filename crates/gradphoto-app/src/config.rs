@@ -84,7 +84,11 @@ pub struct LogConfig {
 }
 
 fn ser_redacted<S: serde::Serializer>(v: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    if v.expose_secret().is_empty() { s.serialize_str("") } else { s.serialize_str("***") }
+    if v.expose_secret().is_empty() {
+        s.serialize_str("")
+    } else {
+        s.serialize_str("***")
+    }
 }
 
 /// Every key with its default and a comment. A unit test checks that this text parses to
@@ -168,7 +172,11 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
-            database: DatabaseConfig { url: String::new(), max_connections: 8, busy_timeout_ms: 10_000 },
+            database: DatabaseConfig {
+                url: String::new(),
+                max_connections: 8,
+                busy_timeout_ms: 10_000,
+            },
             storage: StorageConfig {
                 kind: "local".into(),
                 dir: String::new(),
@@ -188,9 +196,19 @@ impl Default for Config {
                 login_max_failures_per_ip: 30,
                 login_window_minutes: 15,
             },
-            worker: WorkerConfig { enabled: true, poll_interval_ms: 1000, lease_seconds: 300 },
-            limits: LimitsConfig { upload_max_bytes: 10 * 1024 * 1024, roster_max_rows: 100_000 },
-            log: LogConfig { format: "text".into(), level: "info".into() },
+            worker: WorkerConfig {
+                enabled: true,
+                poll_interval_ms: 1000,
+                lease_seconds: 300,
+            },
+            limits: LimitsConfig {
+                upload_max_bytes: 10 * 1024 * 1024,
+                roster_max_rows: 100_000,
+            },
+            log: LogConfig {
+                format: "text".into(),
+                level: "info".into(),
+            },
         }
     }
 }
@@ -201,11 +219,18 @@ impl Config {
         let mut f = Figment::from(Serialized::defaults(DefaultsForFigment::new()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(AppError::Config(format!("config file {} does not exist", path.display())));
+                return Err(AppError::Config(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             f = f.merge(Toml::file(path));
         }
-        f = f.merge(Env::prefixed("GRADPHOTO_").split("__").filter(|k| !k.as_str().starts_with("test_")));
+        f = f.merge(
+            Env::prefixed("GRADPHOTO_")
+                .split("__")
+                .filter(|k| !k.as_str().starts_with("test_")),
+        );
         f = f.merge(Serialized::globals(overrides));
         f.extract().map_err(|e| AppError::Config(e.to_string()))
     }
@@ -221,7 +246,11 @@ impl Config {
 
     /// The directory of local blob storage.
     pub fn blob_dir(&self) -> PathBuf {
-        if self.storage.dir.is_empty() { self.data_dir.join("blobs") } else { PathBuf::from(&self.storage.dir) }
+        if self.storage.dir.is_empty() {
+            self.data_dir.join("blobs")
+        } else {
+            PathBuf::from(&self.storage.dir)
+        }
     }
 }
 
@@ -232,7 +261,9 @@ struct DefaultsForFigment(toml::Value);
 
 impl DefaultsForFigment {
     fn new() -> DefaultsForFigment {
-        DefaultsForFigment(toml::from_str(DEFAULT_TOML).unwrap_or(toml::Value::Table(Default::default())))
+        DefaultsForFigment(
+            toml::from_str(DEFAULT_TOML).unwrap_or(toml::Value::Table(Default::default())),
+        )
     }
 }
 
@@ -243,7 +274,8 @@ mod tests {
     fn same(a: &Config, b: &Config) -> bool {
         serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
             && a.security.pii_key.expose_secret() == b.security.pii_key.expose_secret()
-            && a.storage.secret_access_key.expose_secret() == b.storage.secret_access_key.expose_secret()
+            && a.storage.secret_access_key.expose_secret()
+                == b.storage.secret_access_key.expose_secret()
     }
 
     #[test]
@@ -257,7 +289,10 @@ mod tests {
             match v.as_object() {
                 Some(inner) => {
                     for k in inner.keys() {
-                        assert!(printed.get(section).and_then(|s| s.get(k)).is_some(), "{section}.{k} missing");
+                        assert!(
+                            printed.get(section).and_then(|s| s.get(k)).is_some(),
+                            "{section}.{k} missing"
+                        );
                     }
                 }
                 None => assert!(printed.get(section).is_some(), "{section} missing"),
@@ -270,15 +305,28 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("g.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n[security]\npii_key = \"c2VjcmV0\"\n").expect("write");
-        let c = Config::load(Some(&file), serde_json::json!({"database": {"max_connections": 4}})).expect("load");
+        let c = Config::load(
+            Some(&file),
+            serde_json::json!({"database": {"max_connections": 4}}),
+        )
+        .expect("load");
         assert_eq!(c.listen, "0.0.0.0:9000", "file overrides default");
         assert_eq!(c.database.max_connections, 4, "flags override file");
         assert_eq!(c.security.pii_key.expose_secret(), "c2VjcmV0");
         let shown = serde_json::to_string(&c).expect("json");
         assert!(!shown.contains("c2VjcmV0") && shown.contains("***"));
         assert!(!format!("{c:?}").contains("c2VjcmV0"));
-        assert!(Config::load(Some(&dir.path().join("missing.toml")), serde_json::json!({})).is_err());
+        assert!(
+            Config::load(
+                Some(&dir.path().join("missing.toml")),
+                serde_json::json!({})
+            )
+            .is_err()
+        );
         std::fs::write(&file, "nonsense_key = 1\n").expect("write");
-        assert!(Config::load(Some(&file), serde_json::json!({})).is_err(), "unknown keys are refused");
+        assert!(
+            Config::load(Some(&file), serde_json::json!({})).is_err(),
+            "unknown keys are refused"
+        );
     }
 }

@@ -29,7 +29,13 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     CampaignInput {
         name: c.name.clone(),
         cohort: c.cohort.clone(),
-        target_terms: c.rules.target_terms.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","),
+        target_terms: c
+            .rules
+            .target_terms
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
         levels: c.rules.levels.clone(),
         prior_void_on_or_before: d(c.rules.prior_void_on_or_before),
         exclude_single_certificate: c.rules.exclude_single_certificate,
@@ -45,7 +51,15 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     }
 }
 
-async fn account(app: &App, by: Option<&Staff>, username: &str, name: &str, role: Role, u: Option<i64>, d: Option<i64>) -> Result<Staff, AppError> {
+async fn account(
+    app: &App,
+    by: Option<&Staff>,
+    username: &str,
+    name: &str,
+    role: Role,
+    u: Option<i64>,
+    d: Option<i64>,
+) -> Result<Staff, AppError> {
     let input = StaffInput {
         username: username.into(),
         display_name: name.into(),
@@ -66,23 +80,70 @@ impl App {
     pub async fn seed_demo(&self) -> Result<Vec<DemoLogin>, AppError> {
         let samples = sample_universities();
         let mut logins = vec![
-            DemoLogin { username: "registry".into(), role: Role::RegistryOperator, note: "学信网 / registry".into() },
-            DemoLogin { username: "agency".into(), role: Role::AgencyAdmin, note: "中国图片社 / photo agency".into() },
-            DemoLogin { username: "photographer".into(), role: Role::AgencyPhotographer, note: "摄影师 / photographer".into() },
+            DemoLogin {
+                username: "registry".into(),
+                role: Role::RegistryOperator,
+                note: "学信网 / registry".into(),
+            },
+            DemoLogin {
+                username: "agency".into(),
+                role: Role::AgencyAdmin,
+                note: "中国图片社 / photo agency".into(),
+            },
+            DemoLogin {
+                username: "photographer".into(),
+                role: Role::AgencyPhotographer,
+                note: "摄影师 / photographer".into(),
+            },
         ];
         for (i, s) in samples.iter().enumerate() {
-            logins.push(DemoLogin { username: format!("uni{}-admin", i + 1), role: Role::UniversityAdmin, note: s.name_zh.clone() });
+            logins.push(DemoLogin {
+                username: format!("uni{}-admin", i + 1),
+                role: Role::UniversityAdmin,
+                note: s.name_zh.clone(),
+            });
             for (j, (dept, _)) in s.departments.iter().take(2).enumerate() {
-                logins.push(DemoLogin { username: format!("uni{}-sec{}", i + 1, j + 1), role: Role::DepartmentSecretary, note: format!("{} {}", s.name_zh, dept) });
+                logins.push(DemoLogin {
+                    username: format!("uni{}-sec{}", i + 1, j + 1),
+                    role: Role::DepartmentSecretary,
+                    note: format!("{} {}", s.name_zh, dept),
+                });
             }
         }
         if self.db.find_staff_by_username("agency").await?.is_some() {
             tracing::info!("demo data already present");
             return Ok(logins);
         }
-        account(self, None, "registry", "学信网管理员", Role::RegistryOperator, None, None).await?;
-        let agency = account(self, None, "agency", "图片社管理员", Role::AgencyAdmin, None, None).await?;
-        account(self, Some(&agency), "photographer", "摄影师王师傅", Role::AgencyPhotographer, None, None).await?;
+        account(
+            self,
+            None,
+            "registry",
+            "学信网管理员",
+            Role::RegistryOperator,
+            None,
+            None,
+        )
+        .await?;
+        let agency = account(
+            self,
+            None,
+            "agency",
+            "图片社管理员",
+            Role::AgencyAdmin,
+            None,
+            None,
+        )
+        .await?;
+        account(
+            self,
+            Some(&agency),
+            "photographer",
+            "摄影师王师傅",
+            Role::AgencyPhotographer,
+            None,
+            None,
+        )
+        .await?;
         for (i, s) in samples.iter().enumerate() {
             let u = self
                 .create_university(
@@ -96,10 +157,28 @@ impl App {
                     },
                 )
                 .await?;
-            let admin = account(self, Some(&agency), &format!("uni{}-admin", i + 1), "学校管理员", Role::UniversityAdmin, Some(u.id), None).await?;
+            let admin = account(
+                self,
+                Some(&agency),
+                &format!("uni{}-admin", i + 1),
+                "学校管理员",
+                Role::UniversityAdmin,
+                Some(u.id),
+                None,
+            )
+            .await?;
             let depts = self.db.list_departments(u.id).await?;
             for (j, d) in depts.iter().take(2).enumerate() {
-                account(self, Some(&admin), &format!("uni{}-sec{}", i + 1, j + 1), &format!("{}研秘", d.name), Role::DepartmentSecretary, Some(u.id), Some(d.id)).await?;
+                account(
+                    self,
+                    Some(&admin),
+                    &format!("uni{}-sec{}", i + 1, j + 1),
+                    &format!("{}研秘", d.name),
+                    Role::DepartmentSecretary,
+                    Some(u.id),
+                    Some(d.id),
+                )
+                .await?;
             }
             let file = write_xlsx(&[Sheet {
                 name: "名单".into(),
@@ -107,9 +186,13 @@ impl App {
                 rows: s.roster.iter().skip(1).cloned().collect(),
             }])
             .map_err(|e| AppError::Internal(e.to_string()))?;
-            self.import_roster(&admin, u.id, "demo-roster.xlsx", &file).await?;
-            let c = self.create_campaign(&admin, u.id, &campaign_input(s)).await?;
-            self.set_campaign_status(&admin, c.id, CampaignStatus::Open).await?;
+            self.import_roster(&admin, u.id, "demo-roster.xlsx", &file)
+                .await?;
+            let c = self
+                .create_campaign(&admin, u.id, &campaign_input(s))
+                .await?;
+            self.set_campaign_status(&admin, c.id, CampaignStatus::Open)
+                .await?;
             let students = self.db.all_students(u.id).await?;
             for no in &s.collected {
                 if let Some(st) = students.iter().find(|x| &x.student_no == no) {

@@ -77,8 +77,14 @@ impl AppError {
             | AppError::TooLarge(m) => m.clone(),
             AppError::ImportRejected(rows) => Msg::new(
                 "roster.rejected",
-                format!("导入未执行：{} 处错误，请修改后重新导入，已有数据未作任何改动", rows.len()),
-                format!("Nothing was imported: {} errors; fix them and import again. Existing data is unchanged", rows.len()),
+                format!(
+                    "导入未执行：{} 处错误，请修改后重新导入，已有数据未作任何改动",
+                    rows.len()
+                ),
+                format!(
+                    "Nothing was imported: {} errors; fix them and import again. Existing data is unchanged",
+                    rows.len()
+                ),
             ),
             AppError::Config(_) | AppError::Internal(_) | AppError::Db(_) => Msg::new(
                 "internal",

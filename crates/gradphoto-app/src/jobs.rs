@@ -33,7 +33,9 @@ impl Job {
     /// one re-evaluation, not ten.
     fn dedupe_key(&self) -> Option<String> {
         match self {
-            Job::RefreshEligibility { campaign_id } => Some(format!("refresh_eligibility:{campaign_id}")),
+            Job::RefreshEligibility { campaign_id } => {
+                Some(format!("refresh_eligibility:{campaign_id}"))
+            }
             Job::PurgeExpired => Some("purge_expired".into()),
         }
     }
@@ -51,15 +53,22 @@ impl App {
     pub async fn enqueue(&self, job: Job) -> Result<(), AppError> {
         let payload = serde_json::to_string(&job).map_err(|e| AppError::Internal(e.to_string()))?;
         self.db
-            .enqueue_job(&NewJob { kind: job.kind().into(), payload, dedupe_key: job.dedupe_key(), run_at: now_ms(), max_attempts: 5 })
+            .enqueue_job(&NewJob {
+                kind: job.kind().into(),
+                payload,
+                dedupe_key: job.dedupe_key(),
+                run_at: now_ms(),
+                max_attempts: 5,
+            })
             .await?;
         self.job_signal.notify_one();
         Ok(())
     }
 
     async fn run_job(&self, row: &JobRow) -> Result<(), AppError> {
-        let job: Job = serde_json::from_str(&row.payload)
-            .map_err(|e| AppError::Internal(format!("job {} has an unreadable payload: {e}", row.id)))?;
+        let job: Job = serde_json::from_str(&row.payload).map_err(|e| {
+            AppError::Internal(format!("job {} has an unreadable payload: {e}", row.id))
+        })?;
         match job {
             Job::RefreshEligibility { campaign_id } => {
                 let n = self.refresh_eligibility(campaign_id).await?;
@@ -88,7 +97,9 @@ impl App {
                     // Exponential backoff: 2 s, 4 s, 8 s … capped at 10 minutes.
                     let backoff = (2_000i64 << row.attempts.clamp(0, 20)).min(600_000);
                     tracing::warn!(job = row.id, kind = %row.kind, attempt = row.attempts, error = %e, "job failed");
-                    self.db.fail_job(row.id, row.attempts, &e.to_string(), now_ms() + backoff).await?;
+                    self.db
+                        .fail_job(row.id, row.attempts, &e.to_string(), now_ms() + backoff)
+                        .await?;
                     d.failed += 1;
                 }
             }

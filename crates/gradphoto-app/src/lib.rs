@@ -47,6 +47,11 @@ impl App {
         )
         .await?;
         let pii = Pii::from_config(&config.security)?;
-        Ok(App { db, config: Arc::new(config), pii, job_signal: Arc::new(tokio::sync::Notify::new()) })
+        Ok(App {
+            db,
+            config: Arc::new(config),
+            pii,
+            job_signal: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 }

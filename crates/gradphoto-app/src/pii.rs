@@ -33,7 +33,8 @@ impl std::fmt::Debug for Pii {
 /// Fills a buffer from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no system randomness: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| AppError::Internal(format!("no system randomness: {e}")))?;
     Ok(b)
 }
 
@@ -47,7 +48,9 @@ impl Pii {
         let raw = c.pii_key.expose_secret();
         if raw.is_empty() {
             if c.allow_generated_key {
-                tracing::warn!("no security.pii_key configured: using a throwaway key (demo only; data will be unreadable after restart with another key)");
+                tracing::warn!(
+                    "no security.pii_key configured: using a throwaway key (demo only; data will be unreadable after restart with another key)"
+                );
                 return Pii::from_master(&random_bytes::<32>()?);
             }
             return Err(AppError::Config(
@@ -58,7 +61,10 @@ impl Pii {
             .decode(raw.trim())
             .map_err(|_| AppError::Config("security.pii_key is not valid base64".into()))?;
         if key.len() != 32 {
-            return Err(AppError::Config(format!("security.pii_key must be 32 bytes, got {}", key.len())));
+            return Err(AppError::Config(format!(
+                "security.pii_key must be 32 bytes, got {}",
+                key.len()
+            )));
         }
         Pii::from_master(&key)
     }
@@ -70,7 +76,8 @@ impl Pii {
         hk.expand(b"aes-256-gcm id numbers", &mut enc)
             .and_then(|_| hk.expand(b"hmac-sha256 blind index", &mut index_key))
             .map_err(|_| AppError::Internal("hkdf expand".into()))?;
-        let cipher = Aes256Gcm::new_from_slice(&enc).map_err(|_| AppError::Internal("aes key".into()))?;
+        let cipher =
+            Aes256Gcm::new_from_slice(&enc).map_err(|_| AppError::Internal("aes key".into()))?;
         Ok(Pii { cipher, index_key })
     }
 
@@ -79,7 +86,13 @@ impl Pii {
         let nonce = random_bytes::<12>()?;
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: AAD })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: AAD,
+                },
+            )
             .map_err(|_| AppError::Internal("encryption failed".into()))?;
         let mut out = Vec::with_capacity(1 + 12 + ct.len());
         out.push(VERSION);
@@ -90,13 +103,26 @@ impl Pii {
 
     pub fn decrypt(&self, blob: &[u8]) -> Result<String, AppError> {
         if blob.len() < 1 + 12 + 16 || blob[0] != VERSION {
-            return Err(AppError::Internal("stored ID number has an unknown format".into()));
+            return Err(AppError::Internal(
+                "stored ID number has an unknown format".into(),
+            ));
         }
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(&blob[1..13]), Payload { msg: &blob[13..], aad: AAD })
-            .map_err(|_| AppError::Internal("stored ID number cannot be decrypted with the configured key".into()))?;
-        String::from_utf8(plain).map_err(|_| AppError::Internal("stored ID number is not UTF-8".into()))
+            .decrypt(
+                Nonce::from_slice(&blob[1..13]),
+                Payload {
+                    msg: &blob[13..],
+                    aad: AAD,
+                },
+            )
+            .map_err(|_| {
+                AppError::Internal(
+                    "stored ID number cannot be decrypted with the configured key".into(),
+                )
+            })?;
+        String::from_utf8(plain)
+            .map_err(|_| AppError::Internal("stored ID number is not UTF-8".into()))
     }
 
     /// The blind index of a normalised document number: equal numbers give equal
@@ -107,12 +133,17 @@ impl Pii {
 
     /// A keyed hash of several fields, for change detection without storing clear data.
     pub fn keyed_hash(&self, parts: &[&str]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("HMAC accepts any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
+            .expect("HMAC accepts any key length");
         for p in parts {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p.as_bytes());
         }
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -127,7 +158,10 @@ mod tests {
         let b = p.encrypt("11010519491231002X").expect("enc");
         assert_ne!(a, b, "nonces differ");
         assert_eq!(p.decrypt(&a).expect("dec"), "11010519491231002X");
-        assert!(!a.windows(8).any(|w| w == b"19491231"), "no clear text in the blob");
+        assert!(
+            !a.windows(8).any(|w| w == b"19491231"),
+            "no clear text in the blob"
+        );
     }
 
     #[test]
@@ -148,7 +182,11 @@ mod tests {
         let p = Pii::from_master(&[1u8; 32]).expect("keys");
         assert_eq!(p.blind_index("X1"), p.blind_index("X1"));
         assert_ne!(p.blind_index("X1"), p.blind_index("X2"));
-        assert_ne!(p.keyed_hash(&["ab", "c"]), p.keyed_hash(&["a", "bc"]), "fields are length-prefixed");
+        assert_ne!(
+            p.keyed_hash(&["ab", "c"]),
+            p.keyed_hash(&["a", "bc"]),
+            "fields are length-prefixed"
+        );
     }
 
     #[test]

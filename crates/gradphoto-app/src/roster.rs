@@ -66,39 +66,81 @@ fn hex(bytes: &[u8]) -> String {
 
 impl App {
     /// Imports a roster file (CSV in UTF-8 or GBK, XLSX or XLS) for one university.
-    pub async fn import_roster(&self, by: &Staff, university_id: i64, filename: &str, bytes: &[u8]) -> Result<ImportReport, AppError> {
-        by.may(Action::Import, Resource::of_university(ResourceKind::Student, university_id))?;
+    pub async fn import_roster(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<ImportReport, AppError> {
+        by.may(
+            Action::Import,
+            Resource::of_university(ResourceKind::Student, university_id),
+        )?;
         let max = self.config.limits.upload_max_bytes;
         if bytes.len() > max {
             return Err(AppError::TooLarge(Msg::new(
                 "upload.too_large",
-                format!("文件过大（{} KB），上限 {} KB", bytes.len() / 1024, max / 1024),
-                format!("The file is too large ({} KB); the limit is {} KB", bytes.len() / 1024, max / 1024),
+                format!(
+                    "文件过大（{} KB），上限 {} KB",
+                    bytes.len() / 1024,
+                    max / 1024
+                ),
+                format!(
+                    "The file is too large ({} KB); the limit is {} KB",
+                    bytes.len() / 1024,
+                    max / 1024
+                ),
             )));
         }
-        let limits = Limits { max_bytes: max, max_rows: self.config.limits.roster_max_rows + 1, ..Limits::default() };
+        let limits = Limits {
+            max_bytes: max,
+            max_rows: self.config.limits.roster_max_rows + 1,
+            ..Limits::default()
+        };
         let grid = read_grid(bytes, &limits).map_err(|e| AppError::Invalid(e.message()))?;
         let departments = self.db.list_departments(university_id).await?;
-        let refs: Vec<DepartmentRef> =
-            departments.iter().map(|d| DepartmentRef { name: d.name.clone(), code: d.code.clone() }).collect();
+        let refs: Vec<DepartmentRef> = departments
+            .iter()
+            .map(|d| DepartmentRef {
+                name: d.name.clone(),
+                code: d.code.clone(),
+            })
+            .collect();
         let students = validate_grid(&grid, &refs).map_err(AppError::ImportRejected)?;
         let mut writes = Vec::with_capacity(students.len());
         for s in &students {
             let dept = departments
                 .iter()
                 .find(|d| d.name == s.department)
-                .ok_or_else(|| AppError::Internal(format!("validated department {} vanished", s.department)))?;
+                .ok_or_else(|| {
+                    AppError::Internal(format!("validated department {} vanished", s.department))
+                })?;
             writes.push(self.student_write(dept.id, s)?);
         }
         let file_sha256 = hex(&Sha256::digest(bytes));
         let mut audit = by.audit("roster.import", "roster", None, Some(university_id));
-        audit.before = Some(serde_json::json!({ "file": filename, "sha256": file_sha256, "rows": writes.len() }));
-        let ImportCounts { inserted, updated, unchanged } =
-            self.db.import_students(university_id, &writes, &audit).await?;
+        audit.before = Some(
+            serde_json::json!({ "file": filename, "sha256": file_sha256, "rows": writes.len() }),
+        );
+        let ImportCounts {
+            inserted,
+            updated,
+            unchanged,
+        } = self
+            .db
+            .import_students(university_id, &writes, &audit)
+            .await?;
         if inserted + updated > 0 {
             self.refresh_university_campaigns(university_id).await?;
         }
-        Ok(ImportReport { rows: writes.len(), inserted, updated, unchanged, file_sha256 })
+        Ok(ImportReport {
+            rows: writes.len(),
+            inserted,
+            updated,
+            unchanged,
+            file_sha256,
+        })
     }
 
     /// Encrypts the ID number and computes the keyed content hash of a validated row.
@@ -158,7 +200,15 @@ impl App {
 
     /// Students visible to this person: a secretary is held to their department whatever
     /// they ask for.
-    pub async fn list_students(&self, by: &Staff, university_id: i64, department_id: Option<i64>, search: Option<String>, limit: i64, offset: i64) -> Result<Vec<StudentView>, AppError> {
+    pub async fn list_students(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        department_id: Option<i64>,
+        search: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StudentView>, AppError> {
         let department_id = scoped_department(by, department_id);
         let res = match department_id {
             Some(d) => Resource::of_department(ResourceKind::Student, university_id, d),
@@ -170,7 +220,13 @@ impl App {
         }
         let rows = self
             .db
-            .list_students(&StudentFilter { university_id, department_id, search, limit: limit.clamp(1, 1000), offset: offset.max(0) })
+            .list_students(&StudentFilter {
+                university_id,
+                department_id,
+                search,
+                limit: limit.clamp(1, 1000),
+                offset: offset.max(0),
+            })
             .await?;
         Ok(rows.iter().map(StudentView::from).collect())
     }
@@ -178,15 +234,34 @@ impl App {
     /// The full ID number, for the registry operator only; the read is audited.
     pub async fn reveal_id_number(&self, by: &Staff, student_id: i64) -> Result<String, AppError> {
         let s = self.db.get_student(student_id).await?;
-        by.may(Action::Read, Resource::of_department(ResourceKind::StudentIdNumber, s.university_id, s.department_id))?;
+        by.may(
+            Action::Read,
+            Resource::of_department(
+                ResourceKind::StudentIdNumber,
+                s.university_id,
+                s.department_id,
+            ),
+        )?;
         let n = self.pii.decrypt(&s.id_enc)?;
-        self.db.append_audit(&by.audit("student.reveal_id", "student", Some(s.id.to_string()), Some(s.university_id))).await?;
+        self.db
+            .append_audit(&by.audit(
+                "student.reveal_id",
+                "student",
+                Some(s.id.to_string()),
+                Some(s.university_id),
+            ))
+            .await?;
         Ok(n)
     }
 
     /// The roster as XLSX, in the import format (masked ID numbers), so a university can
     /// check what gradphoto holds.
-    pub async fn export_roster(&self, by: &Staff, university_id: i64, department_id: Option<i64>) -> Result<Vec<u8>, AppError> {
+    pub async fn export_roster(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        department_id: Option<i64>,
+    ) -> Result<Vec<u8>, AppError> {
         let department_id = scoped_department(by, department_id);
         let res = match department_id {
             Some(d) => Resource::of_department(ResourceKind::Student, university_id, d),
@@ -196,10 +271,23 @@ impl App {
         let departments = self.db.list_departments(university_id).await?;
         let students = self.db.all_students(university_id).await?;
         let headers = [
-            Column::StudentNo, Column::Name, Column::IdType, Column::IdNumber, Column::Level, Column::CertType,
-            Column::Department, Column::ExpectedGraduation, Column::GradKind, Column::OverseasClass,
-            Column::MasterToPhd, Column::Delayed, Column::EarlyGraduationPending, Column::PriorCollectionDate,
-            Column::PriorCollectionLevel, Column::Campus, Column::Major,
+            Column::StudentNo,
+            Column::Name,
+            Column::IdType,
+            Column::IdNumber,
+            Column::Level,
+            Column::CertType,
+            Column::Department,
+            Column::ExpectedGraduation,
+            Column::GradKind,
+            Column::OverseasClass,
+            Column::MasterToPhd,
+            Column::Delayed,
+            Column::EarlyGraduationPending,
+            Column::PriorCollectionDate,
+            Column::PriorCollectionLevel,
+            Column::Campus,
+            Column::Major,
         ];
         let yes = |b: bool| if b { "是" } else { "否" }.to_string();
         let rows = students
@@ -209,37 +297,79 @@ impl App {
                 vec![
                     s.student_no.clone(),
                     s.name.clone(),
-                    IdType::ALL.iter().find(|t| t.as_str() == s.id_type).map(|t| t.zh()).unwrap_or("").to_string(),
-                    if s.id_masked.is_empty() { mask_number("") } else { s.id_masked.clone() },
-                    Level::ALL.iter().find(|l| l.as_str() == s.level).map(|l| l.zh()).unwrap_or("").to_string(),
-                    if s.cert_type == CertType::Single.as_str() { "单证" } else { "双证" }.to_string(),
-                    departments.iter().find(|d| d.id == s.department_id).map(|d| d.name.clone()).unwrap_or_default(),
-                    s.expected_graduation.clone(),
-                    [GradKind::Graduation, GradKind::Completion, GradKind::CompletionToGraduation]
+                    IdType::ALL
                         .iter()
-                        .find(|g| g.as_str() == s.grad_kind)
-                        .map(|g| g.zh())
+                        .find(|t| t.as_str() == s.id_type)
+                        .map(|t| t.zh())
                         .unwrap_or("")
                         .to_string(),
+                    if s.id_masked.is_empty() {
+                        mask_number("")
+                    } else {
+                        s.id_masked.clone()
+                    },
+                    Level::ALL
+                        .iter()
+                        .find(|l| l.as_str() == s.level)
+                        .map(|l| l.zh())
+                        .unwrap_or("")
+                        .to_string(),
+                    if s.cert_type == CertType::Single.as_str() {
+                        "单证"
+                    } else {
+                        "双证"
+                    }
+                    .to_string(),
+                    departments
+                        .iter()
+                        .find(|d| d.id == s.department_id)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default(),
+                    s.expected_graduation.clone(),
+                    [
+                        GradKind::Graduation,
+                        GradKind::Completion,
+                        GradKind::CompletionToGraduation,
+                    ]
+                    .iter()
+                    .find(|g| g.as_str() == s.grad_kind)
+                    .map(|g| g.zh())
+                    .unwrap_or("")
+                    .to_string(),
                     yes(s.overseas_class),
                     yes(s.master_to_phd),
                     yes(s.delayed),
                     yes(s.early_graduation_pending),
                     s.prior_date.clone().unwrap_or_default(),
-                    s.prior_level.as_deref().and_then(|l| Level::ALL.iter().find(|x| x.as_str() == l)).map(|l| l.zh()).unwrap_or("").to_string(),
+                    s.prior_level
+                        .as_deref()
+                        .and_then(|l| Level::ALL.iter().find(|x| x.as_str() == l))
+                        .map(|l| l.zh())
+                        .unwrap_or("")
+                        .to_string(),
                     s.campus.clone().unwrap_or_default(),
                     s.major.clone().unwrap_or_default(),
                 ]
             })
             .collect();
-        let sheet = Sheet { name: "名单 Roster".into(), headers: headers.iter().map(|c| c.zh().to_string()).collect(), rows };
+        let sheet = Sheet {
+            name: "名单 Roster".into(),
+            headers: headers.iter().map(|c| c.zh().to_string()).collect(),
+            rows,
+        };
         let bytes = write_xlsx(&[sheet]).map_err(|e| AppError::Internal(e.to_string()))?;
-        self.db.append_audit(&by.audit("roster.export", "roster", None, Some(university_id))).await?;
+        self.db
+            .append_audit(&by.audit("roster.export", "roster", None, Some(university_id)))
+            .await?;
         Ok(bytes)
     }
 }
 
 /// A department secretary only ever sees their own department.
 pub(crate) fn scoped_department(by: &Staff, asked: Option<i64>) -> Option<i64> {
-    if by.actor.role == Role::DepartmentSecretary { by.actor.department_id } else { asked }
+    if by.actor.role == Role::DepartmentSecretary {
+        by.actor.department_id
+    } else {
+        asked
+    }
 }

@@ -28,18 +28,34 @@ pub struct UniversityView {
 }
 
 impl App {
-    pub async fn create_university(&self, by: &Staff, input: &UniversityInput) -> Result<UniversityRow, AppError> {
+    pub async fn create_university(
+        &self,
+        by: &Staff,
+        input: &UniversityInput,
+    ) -> Result<UniversityRow, AppError> {
         by.may(Action::Create, Resource::platform(ResourceKind::University))?;
         self.create_university_unchecked(Some(by), input).await
     }
 
     /// For the demo seeder; validation is the same.
-    pub async fn create_university_unchecked(&self, by: Option<&Staff>, input: &UniversityInput) -> Result<UniversityRow, AppError> {
+    pub async fn create_university_unchecked(
+        &self,
+        by: Option<&Staff>,
+        input: &UniversityInput,
+    ) -> Result<UniversityRow, AppError> {
         let code = SchoolCode::parse(&input.code).map_err(|_| {
-            AppError::invalid("university.bad_code", "院校代码应为 5 位数字（如 10337）", "A school code is five digits (e.g. 10337)")
+            AppError::invalid(
+                "university.bad_code",
+                "院校代码应为 5 位数字（如 10337）",
+                "A school code is five digits (e.g. 10337)",
+            )
         })?;
         if input.name_zh.trim().is_empty() {
-            return Err(AppError::invalid("university.name_required", "请填写学校名称", "The university name is required"));
+            return Err(AppError::invalid(
+                "university.name_required",
+                "请填写学校名称",
+                "The university name is required",
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for (d, _) in &input.departments {
@@ -70,7 +86,12 @@ impl App {
                 other => other.into(),
             })?;
         let mut audit = match by {
-            Some(s) => s.audit("university.create", "university", Some(row.id.to_string()), Some(row.id)),
+            Some(s) => s.audit(
+                "university.create",
+                "university",
+                Some(row.id.to_string()),
+                Some(row.id),
+            ),
             None => gradphoto_db::audit::NewAudit {
                 actor_name: "system".into(),
                 action: "university.create".into(),
@@ -89,8 +110,13 @@ impl App {
     /// for university staff.
     pub async fn list_universities(&self, by: &Staff) -> Result<Vec<UniversityRow>, AppError> {
         if by.actor.role.needs_university() {
-            let Some(u) = by.actor.university_id else { return Ok(Vec::new()) };
-            by.may(Action::Read, Resource::of_university(ResourceKind::University, u))?;
+            let Some(u) = by.actor.university_id else {
+                return Ok(Vec::new());
+            };
+            by.may(
+                Action::Read,
+                Resource::of_university(ResourceKind::University, u),
+            )?;
             return Ok(vec![self.db.get_university(u).await?]);
         }
         by.may(Action::Read, Resource::platform(ResourceKind::University))?;
@@ -99,18 +125,29 @@ impl App {
 
     /// One university with its departments (a secretary sees only their own department).
     pub async fn university(&self, by: &Staff, id: i64) -> Result<UniversityView, AppError> {
-        by.may(Action::Read, Resource::of_university(ResourceKind::University, id))?;
+        by.may(
+            Action::Read,
+            Resource::of_university(ResourceKind::University, id),
+        )?;
         let university = self.db.get_university(id).await?;
         let mut departments = self.db.list_departments(id).await?;
         if by.actor.role == Role::DepartmentSecretary {
             departments.retain(|d| Some(d.id) == by.actor.department_id);
         }
         let campuses = self.db.list_campuses(id).await?;
-        Ok(UniversityView { university, departments, campuses })
+        Ok(UniversityView {
+            university,
+            departments,
+            campuses,
+        })
     }
 
     /// Resolves a department and checks it belongs to the university.
-    pub async fn department_of(&self, university_id: i64, department_id: i64) -> Result<DepartmentRow, AppError> {
+    pub async fn department_of(
+        &self,
+        university_id: i64,
+        department_id: i64,
+    ) -> Result<DepartmentRow, AppError> {
         let d = self.db.get_department(department_id).await?;
         if d.university_id != university_id {
             return Err(AppError::not_found());

@@ -1,0 +1,72 @@
+//! `gradphoto`: one binary for the server, the worker, migrations, the demo, imports and
+//! exports. Configuration is layered (defaults → `--config` TOML → `GRADPHOTO_*`
+//! environment → flags); see `gradphoto config default`.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "gradphoto",
+    version,
+    about = "Graduation photo collection for universities, the photo agency and the registry"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database URL (sqlite://FILE or postgres://…); overrides the configuration.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Data directory (SQLite file, local photo storage).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (with the background worker unless --no-worker).
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the background worker.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Run everything on embedded defaults with demo data.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(commands::ImportCmd),
+    /// Export data to files.
+    #[command(subcommand)]
+    Export(commands::ExportCmd),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(commands::StaffCmd),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(commands::ConfigCmd),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(commands::run(cli))
+}

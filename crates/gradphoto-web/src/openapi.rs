@@ -1,0 +1,113 @@
+//! The OpenAPI 3.1 description of `/api`. Written by hand next to the handlers; an
+//! integration test calls every documented operation so a route cannot go missing.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn id_param() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}})
+}
+
+fn q(name: &str, ty: &str, desc: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": {"type": ty}, "description": desc})
+}
+
+fn ok(schema: Value) -> Value {
+    json!({
+        "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
+        "401": {"$ref": "#/components/responses/Unauthenticated"},
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        "404": {"$ref": "#/components/responses/NotFound"}
+    })
+}
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn arr(name: &str) -> Value {
+    json!({"type": "array", "items": r(name)})
+}
+
+pub fn spec() -> Value {
+    let error = json!({"content": {"application/json": {"schema": r("Error")}}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gradphoto API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Graduation photo collection: universities, rosters, campaigns, eligibility and progress. Errors carry a stable code and messages in Chinese and English."
+        },
+        "servers": [{"url": "/api"}],
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": {
+            "/session": {
+                "post": {"summary": "Sign in; returns a bearer token", "security": [],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+                    "responses": {"200": {"description": "Signed in", "content": {"application/json": {"schema": r("Session")}}}, "422": {"description": "Wrong credentials", "content": error["content"].clone()}, "429": {"description": "Too many failed attempts", "content": error["content"].clone()}}},
+                "delete": {"summary": "Sign out", "responses": {"204": {"description": "Signed out"}}}
+            },
+            "/me": {"get": {"summary": "The signed-in account", "responses": ok(r("Me"))}},
+            "/universities": {"get": {"summary": "Universities visible to the caller", "responses": ok(arr("University"))}},
+            "/universities/{id}": {"get": {"summary": "A university with departments and campuses", "parameters": [id_param()], "responses": ok(r("UniversityView"))}},
+            "/universities/{id}/students": {"get": {"summary": "Roster (ID numbers masked); secretaries see their department only",
+                "parameters": [id_param(), q("department", "integer", "department id"), q("q", "string", "student number or name contains"), q("limit", "integer", "1-1000, default 100"), q("offset", "integer", "default 0")],
+                "responses": ok(arr("Student"))}},
+            "/universities/{id}/roster": {"post": {"summary": "Import a roster file (XLSX, XLS, CSV in UTF-8 or GBK). All-or-nothing.",
+                "parameters": [id_param(), {"name": "X-Filename", "in": "header", "required": false, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"200": {"description": "Imported", "content": {"application/json": {"schema": r("ImportReport")}}},
+                    "422": {"description": "Rejected; nothing changed. `rows` lists every bad row.", "content": error["content"].clone()},
+                    "413": {"description": "File too large", "content": error["content"].clone()}}}},
+            "/universities/{id}/campaigns": {
+                "get": {"summary": "Campaigns of a university", "parameters": [id_param()], "responses": ok(arr("Campaign"))},
+                "post": {"summary": "Create a campaign (draft)", "parameters": [id_param()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": r("CampaignInput")}}},
+                    "responses": {"201": {"description": "Created", "content": {"application/json": {"schema": r("Campaign")}}}, "422": {"description": "Invalid", "content": error["content"].clone()}}}
+            },
+            "/campaigns/{id}": {"get": {"summary": "A campaign", "parameters": [id_param()], "responses": ok(r("Campaign"))}},
+            "/campaigns/{id}/status": {"post": {"summary": "Open or close a campaign", "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string", "enum": ["open", "closed"]}}}}}},
+                "responses": ok(r("Campaign"))}},
+            "/campaigns/{id}/progress": {"get": {"summary": "Progress per department and the missing students", "parameters": [id_param(), q("department", "integer", "department id")], "responses": ok(r("Progress"))}},
+            "/campaigns/{id}/students": {"get": {"summary": "Every student with verdict and reason", "parameters": [id_param(), q("department", "integer", "department id"), q("verdict", "string", "must | need_not | must_not | not_yet")], "responses": ok(arr("VerdictRow"))}}
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "gp_session", "description": "Browser session; state-changing requests also need the X-CSRF-Token header matching the gp_csrf cookie."}
+            },
+            "responses": {
+                "Unauthenticated": {"description": "Not signed in", "content": error["content"].clone()},
+                "Forbidden": {"description": "Outside the caller's university or department", "content": error["content"].clone()},
+                "NotFound": {"description": "Not found", "content": error["content"].clone()}
+            },
+            "schemas": {
+                "Msg": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}}},
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": r("Msg"), "rows": {"type": "array", "items": r("RowError")}}},
+                "RowError": {"type": "object", "properties": {"row": {"type": "integer"}, "column": {"type": ["string", "null"]}, "msg": r("Msg")}},
+                "Session": {"type": "object", "properties": {"token": {"type": "string"}, "username": {"type": "string"}, "role": {"type": "string"}, "university_id": {"type": ["integer", "null"]}, "department_id": {"type": ["integer", "null"]}}},
+                "Me": {"type": "object", "properties": {"id": {"type": "integer"}, "username": {"type": "string"}, "display_name": {"type": "string"}, "role": {"type": "string", "enum": ["registry_operator", "agency_admin", "agency_photographer", "university_admin", "department_secretary"]}, "university_id": {"type": ["integer", "null"]}, "department_id": {"type": ["integer", "null"]}}},
+                "University": {"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "created_at": {"type": "integer", "description": "Unix ms"}}},
+                "Department": {"type": "object", "properties": {"id": {"type": "integer"}, "university_id": {"type": "integer"}, "name": {"type": "string"}, "code": {"type": ["string", "null"]}}},
+                "UniversityView": {"type": "object", "properties": {"university": r("University"), "departments": arr("Department"), "campuses": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "university_id": {"type": "integer"}, "name": {"type": "string"}}}}}},
+                "Student": {"type": "object", "properties": {"id": {"type": "integer"}, "department_id": {"type": "integer"}, "student_no": {"type": "string"}, "name": {"type": "string"}, "id_type": {"type": "string"}, "id_masked": {"type": "string"}, "level": {"type": "string"}, "cert_type": {"type": "string"}, "grad_kind": {"type": "string"}, "expected_graduation": {"type": "string"}, "campus": {"type": ["string", "null"]}, "major": {"type": ["string", "null"]}}},
+                "ImportReport": {"type": "object", "properties": {"rows": {"type": "integer"}, "inserted": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "file_sha256": {"type": "string"}}},
+                "CampaignInput": {"type": "object", "required": ["name", "target_terms", "levels"], "properties": {
+                    "name": {"type": "string"}, "cohort": {"type": "string"}, "target_terms": {"type": "string", "description": "e.g. \"2024-01, 2024-07\""},
+                    "levels": {"type": "array", "items": {"type": "string", "enum": ["associate", "bachelor", "master", "doctor"]}},
+                    "prior_void_on_or_before": {"type": "string", "format": "date"}, "exclude_single_certificate": {"type": "boolean"}, "exclude_overseas_class": {"type": "boolean"}, "international_only": {"type": "boolean"},
+                    "onsite_from": {"type": "string"}, "onsite_to": {"type": "string"}, "online_from": {"type": "string"}, "online_to": {"type": "string"}, "makeup_deadline": {"type": "string"},
+                    "fee_yuan": {"type": "string", "description": "default 20"}, "contacts": {"type": "string"}}},
+                "Campaign": {"type": "object", "properties": {"id": {"type": "integer"}, "university_id": {"type": "integer"}, "name": {"type": "string"}, "cohort": {"type": "string"}, "rules": {"type": "object"}, "modes": {"type": "object"}, "fee_fen": {"type": "integer"}, "contacts": {"type": "string"}, "status": {"type": "string", "enum": ["draft", "open", "closed"]}}},
+                "DepartmentProgress": {"type": "object", "properties": {"department_id": {"type": "integer"}, "department": {"type": "string"}, "students": {"type": "integer"}, "eligible": {"type": "integer"}, "collected": {"type": "integer"}, "missing": {"type": "integer"}, "exempt": {"type": "integer"}, "not_yet": {"type": "integer"}}},
+                "VerdictRow": {"type": "object", "properties": {"student": r("Student"), "verdict": {"type": ["string", "null"], "enum": ["must", "need_not", "must_not", "not_yet", null]}, "reason_code": {"type": ["string", "null"]}, "reason_zh": {"type": ["string", "null"]}, "reason_en": {"type": ["string", "null"]}, "collected": {"type": "boolean"}}},
+                "Progress": {"type": "object", "properties": {"campaign": r("Campaign"), "departments": arr("DepartmentProgress"), "total": r("DepartmentProgress"), "missing": arr("VerdictRow")}}
+            }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

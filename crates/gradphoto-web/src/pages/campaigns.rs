@@ -1,0 +1,432 @@
+//! Campaign pages: the creation form, the status buttons, and the progress dashboard with
+//! its server-rendered chart, missing list and XLSX export.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use gradphoto_app::AppError;
+use gradphoto_app::campaigns::{Campaign, CampaignInput};
+use gradphoto_app::progress::Progress;
+use gradphoto_db::progress::{DepartmentProgress, VerdictRow};
+use gradphoto_db::universities::DepartmentRow;
+use gradphoto_domain::campaign::CampaignStatus;
+use gradphoto_domain::eligibility::Verdict;
+use gradphoto_domain::people::Level;
+use serde::Deserialize;
+
+use super::universities::xlsx;
+use super::{Page, PageCtx, render, yuan};
+use crate::AppState;
+use crate::error::WebError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/universities/{id}/campaigns/new", get(new_form))
+        .route("/universities/{id}/campaigns", post(create))
+        .route("/campaigns/{id}", get(show))
+        .route("/campaigns/{id}/status", post(set_status))
+        .route("/campaigns/{id}/students", get(students))
+        .route("/campaigns/{id}/progress.xlsx", get(export))
+}
+
+/// The form's values, kept as typed so a refused form comes back filled in.
+#[derive(Debug, Clone, Default)]
+struct FormValues {
+    name: String,
+    cohort: String,
+    target_terms: String,
+    levels: Vec<Level>,
+    prior_void_on_or_before: String,
+    exclude_single_certificate: bool,
+    exclude_overseas_class: bool,
+    international_only: bool,
+    onsite_from: String,
+    onsite_to: String,
+    online_from: String,
+    online_to: String,
+    makeup_deadline: String,
+    fee_yuan: String,
+    contacts: String,
+}
+
+impl FormValues {
+    fn parse(body: &[u8]) -> FormValues {
+        let mut f = FormValues::default();
+        for (k, v) in form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "name" => f.name = v,
+                "cohort" => f.cohort = v,
+                "target_terms" => f.target_terms = v,
+                "levels" => f.levels.extend(
+                    Level::parse(&v).or_else(|| Level::ALL.into_iter().find(|l| l.as_str() == v)),
+                ),
+                "prior_void_on_or_before" => f.prior_void_on_or_before = v,
+                "exclude_single_certificate" => f.exclude_single_certificate = v == "true",
+                "exclude_overseas_class" => f.exclude_overseas_class = v == "true",
+                "international_only" => f.international_only = v == "true",
+                "onsite_from" => f.onsite_from = v,
+                "onsite_to" => f.onsite_to = v,
+                "online_from" => f.online_from = v,
+                "online_to" => f.online_to = v,
+                "makeup_deadline" => f.makeup_deadline = v,
+                "fee_yuan" => f.fee_yuan = v,
+                "contacts" => f.contacts = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn input(&self) -> CampaignInput {
+        CampaignInput {
+            name: self.name.clone(),
+            cohort: self.cohort.clone(),
+            target_terms: self.target_terms.clone(),
+            levels: self.levels.clone(),
+            prior_void_on_or_before: self.prior_void_on_or_before.clone(),
+            exclude_single_certificate: self.exclude_single_certificate,
+            exclude_overseas_class: self.exclude_overseas_class,
+            international_only: self.international_only,
+            onsite_from: self.onsite_from.clone(),
+            onsite_to: self.onsite_to.clone(),
+            online_from: self.online_from.clone(),
+            online_to: self.online_to.clone(),
+            makeup_deadline: self.makeup_deadline.clone(),
+            fee_yuan: self.fee_yuan.clone(),
+            contacts: self.contacts.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    university_id: i64,
+    f: FormValues,
+    levels: Vec<Level>,
+    error: Option<String>,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    state
+        .app
+        .university(&page.staff, id)
+        .await
+        .map_err(|e| page.err(e))?;
+    let f = FormValues {
+        levels: vec![Level::Master, Level::Doctor],
+        exclude_single_certificate: true,
+        exclude_overseas_class: true,
+        fee_yuan: "20".into(),
+        ..Default::default()
+    };
+    Ok(render(&FormPage {
+        ctx: page.ctx,
+        university_id: id,
+        f,
+        levels: Level::ALL.to_vec(),
+        error: None,
+    }))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = FormValues::parse(&body);
+    match state.app.create_campaign(&page.staff, id, &f.input()).await {
+        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = e.message().text(page.ctx.lang).to_string();
+            let status = crate::error::status_of(&e);
+            Ok((
+                status,
+                render(&FormPage {
+                    ctx: page.ctx,
+                    university_id: id,
+                    f,
+                    levels: Level::ALL.to_vec(),
+                    error: Some(msg),
+                }),
+            )
+                .into_response())
+        }
+        Err(e) => Err(page.err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct ShowPage {
+    ctx: PageCtx,
+    p: Progress,
+    fee: String,
+    departments: Vec<DepartmentRow>,
+    department: Option<i64>,
+    can_manage: bool,
+    chart: String,
+}
+
+impl ShowPage {
+    fn is_dept(&self, id: &i64) -> bool {
+        self.department == Some(*id)
+    }
+    fn department_name(&self, id: &i64) -> &str {
+        self.departments
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.name.as_str())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Deserialize)]
+struct DeptQuery {
+    department: Option<String>,
+    verdict: Option<String>,
+}
+
+fn dept_param(q: &DeptQuery) -> Option<i64> {
+    q.department.as_deref().and_then(|d| d.parse().ok())
+}
+
+/// Horizontal stacked bars per department: collected, missing, exempt. Plain SVG, no
+/// script, readable on a phone.
+fn chart(rows: &[DepartmentProgress], zh: bool) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let label_w = 170.0;
+    let bar_w = 330.0;
+    let row_h = 26.0;
+    let max = rows.iter().map(|r| r.students).max().unwrap_or(0).max(1) as f64;
+    let h = row_h * rows.len() as f64 + 34.0;
+    let mut s = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"12\">",
+        label_w + bar_w + 60.0,
+        if zh {
+            "各院系采集进度"
+        } else {
+            "Progress by department"
+        }
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let name: String = r.department.chars().take(12).collect();
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            label_w - 6.0,
+            y + 15.0,
+            esc(&name)
+        ));
+        let mut x = label_w;
+        for (n, color) in [
+            (r.collected, "#1b7f3b"),
+            (r.missing, "#e8a33d"),
+            (r.exempt + r.not_yet, "#c5ccd6"),
+        ] {
+            let w = n as f64 / max * bar_w;
+            if w > 0.0 {
+                s.push_str(&format!("<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"18\" fill=\"{color}\"><title>{n}</title></rect>"));
+            }
+            x += w;
+        }
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\">{}/{}</text>",
+            x + 4.0,
+            y + 14.0,
+            r.collected,
+            r.eligible
+        ));
+    }
+    let ly = h - 12.0;
+    let legend = if zh {
+        ["已采集", "未采集", "免采/不得/暂不可"]
+    } else {
+        ["Collected", "Missing", "Exempt / not yet"]
+    };
+    for (i, (t, c)) in legend
+        .iter()
+        .zip(["#1b7f3b", "#e8a33d", "#c5ccd6"])
+        .enumerate()
+    {
+        let x = label_w + i as f64 * 115.0;
+        s.push_str(&format!("<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{c}\"/><text x=\"{}\" y=\"{ly}\">{t}</text>", ly - 10.0, x + 16.0));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let app = &state.app;
+    let p = app
+        .progress(&page.staff, id, dept_param(&q))
+        .await
+        .map_err(|e| page.err(e))?;
+    let view = app
+        .university(&page.staff, p.campaign.university_id)
+        .await
+        .map_err(|e| page.err(e))?;
+    let can_manage = page
+        .staff
+        .may(
+            gradphoto_domain::policy::Action::Update,
+            gradphoto_domain::policy::Resource::of_university(
+                gradphoto_domain::policy::ResourceKind::Campaign,
+                p.campaign.university_id,
+            ),
+        )
+        .is_ok();
+    let department = if page.staff.actor.role == gradphoto_domain::policy::Role::DepartmentSecretary
+    {
+        page.staff.actor.department_id
+    } else {
+        dept_param(&q)
+    };
+    let chart = chart(&p.departments, page.ctx.is_zh());
+    Ok(render(&ShowPage {
+        fee: yuan(p.campaign.fee_fen),
+        ctx: page.ctx,
+        p,
+        departments: view.departments,
+        department,
+        can_manage,
+        chart,
+    }))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    to: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<StatusForm>,
+) -> Result<Response, WebError> {
+    let to = CampaignStatus::parse(&f.to).ok_or_else(|| {
+        page.err(AppError::invalid(
+            "campaign.bad_status",
+            "未知状态",
+            "Unknown status",
+        ))
+    })?;
+    state
+        .app
+        .set_campaign_status(&page.staff, id, to)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "campaign_students.html")]
+struct StudentsPage {
+    ctx: PageCtx,
+    campaign: Campaign,
+    rows: Vec<VerdictRow>,
+    verdicts: Vec<Verdict>,
+    verdict: Option<Verdict>,
+    department: Option<i64>,
+}
+
+impl StudentsPage {
+    fn is_verdict(&self, v: &Verdict) -> bool {
+        self.verdict == Some(*v)
+    }
+    fn verdict_label(&self, v: &str) -> &'static str {
+        match Verdict::parse(v) {
+            Some(v) if self.ctx.is_zh() => v.zh(),
+            Some(v) => v.en(),
+            None => "",
+        }
+    }
+}
+
+async fn students(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let verdict = q.verdict.as_deref().and_then(Verdict::parse);
+    let campaign = state
+        .app
+        .campaign(&page.staff, id)
+        .await
+        .map_err(|e| page.err(e))?;
+    let rows = state
+        .app
+        .campaign_students(&page.staff, id, dept_param(&q), verdict)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(render(&StudentsPage {
+        ctx: page.ctx,
+        campaign,
+        rows,
+        verdicts: Verdict::ALL.to_vec(),
+        verdict,
+        department: dept_param(&q),
+    }))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let bytes = state
+        .app
+        .export_progress(&page.staff, id, dept_param(&q), page.ctx.lang)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(xlsx(&format!("progress-{id}.xlsx"), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_escapes_names_and_scales_bars() {
+        let r = |name: &str, students, collected, missing, exempt| DepartmentProgress {
+            department_id: 1,
+            department: name.into(),
+            students,
+            eligible: collected + missing,
+            collected,
+            missing,
+            exempt,
+            not_yet: 0,
+        };
+        let svg = chart(&[r("<b>&", 10, 4, 4, 2), r("物理学院", 5, 5, 0, 0)], true);
+        assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"));
+        assert!(svg.contains("4/8") && svg.contains("5/5"));
+        assert!(
+            svg.contains("width=\"132.0\""),
+            "4 of a 10-student maximum is 40% of 330"
+        );
+    }
+}

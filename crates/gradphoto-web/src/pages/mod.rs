@@ -1,0 +1,211 @@
+//! Server-rendered pages. Each page is an askama template struct holding a [`PageCtx`]
+//! (language, signed-in person, CSRF token) and its data; texts are written in both
+//! languages side by side with `ctx.tr("中文", "English")`.
+
+mod auth;
+mod campaigns;
+mod home;
+mod staff;
+mod universities;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use gradphoto_app::AppError;
+use gradphoto_app::auth::Staff;
+use gradphoto_domain::i18n::{Lang, Msg};
+use gradphoto_domain::policy::Role;
+use gradphoto_domain::roster::RowError;
+
+use crate::AppState;
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::lang_of;
+use crate::session::{CurrentStaff, MaybeStaff};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(home::routes())
+        .merge(universities::routes())
+        .merge(campaigns::routes())
+        .merge(staff::routes())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+/// What the header of every page shows about the signed-in person.
+#[derive(Debug, Clone)]
+pub struct StaffInfo {
+    pub display_name: String,
+    pub role_label: String,
+    pub university_id: Option<i64>,
+    pub agency: bool,
+    pub can_audit: bool,
+    pub can_manage_staff: bool,
+}
+
+/// Per-request context of a page.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub staff: Option<StaffInfo>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl PageCtx {
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+    pub fn is_zh(&self) -> bool {
+        self.lang == Lang::Zh
+    }
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        }
+    }
+    pub fn path_encoded(&self) -> String {
+        percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC)
+            .to_string()
+    }
+    pub fn msg<'a>(&self, m: &'a Msg) -> &'a str {
+        m.text(self.lang)
+    }
+
+    fn new(parts: &Parts, staff: Option<&Staff>) -> PageCtx {
+        let lang = lang_of(parts);
+        PageCtx {
+            lang,
+            staff: staff.map(|s| StaffInfo {
+                display_name: s.row.display_name.clone(),
+                role_label: match lang {
+                    Lang::Zh => s.actor.role.zh(),
+                    Lang::En => s.actor.role.en(),
+                }
+                .to_string(),
+                university_id: s.actor.university_id,
+                agency: matches!(
+                    s.actor.role,
+                    Role::AgencyAdmin | Role::AgencyPhotographer | Role::RegistryOperator
+                ),
+                can_audit: matches!(
+                    s.actor.role,
+                    Role::AgencyAdmin | Role::RegistryOperator | Role::UniversityAdmin
+                ),
+                can_manage_staff: matches!(s.actor.role, Role::AgencyAdmin | Role::UniversityAdmin),
+            }),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "/".into()),
+        }
+    }
+}
+
+/// A signed-in page request: the person and the page context.
+pub struct Page {
+    pub staff: Staff,
+    pub ctx: PageCtx,
+}
+
+impl Page {
+    /// Wraps a use-case error for rendering as a page in this request's language.
+    pub fn err(&self, e: AppError) -> WebError {
+        WebError::page(e, self.ctx.lang)
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Page, WebError> {
+        let CurrentStaff(staff) = CurrentStaff::from_request_parts(parts, state).await?;
+        let ctx = PageCtx::new(parts, Some(&staff));
+        Ok(Page { staff, ctx })
+    }
+}
+
+/// A page that also works signed out (login, language switch).
+pub struct AnyPage {
+    pub staff: Option<Staff>,
+    pub ctx: PageCtx,
+}
+
+impl FromRequestParts<AppState> for AnyPage {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AnyPage, WebError> {
+        let MaybeStaff(staff) = MaybeStaff::from_request_parts(parts, state).await?;
+        let ctx = PageCtx::new(parts, staff.as_ref());
+        Ok(AnyPage { staff, ctx })
+    }
+}
+
+/// Renders a template, or a plain 500 if the template itself fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageCtx,
+    pub status: u16,
+    pub message: String,
+    pub rows: Vec<RowError>,
+}
+
+impl ErrorPage {
+    pub fn new(lang: Lang, status: StatusCode, msg: Msg, rows: Option<Vec<RowError>>) -> ErrorPage {
+        ErrorPage {
+            ctx: PageCtx {
+                lang,
+                staff: None,
+                csrf: String::new(),
+                path: "/".into(),
+            },
+            status: status.as_u16(),
+            message: msg.text(lang).to_string(),
+            rows: rows.unwrap_or_default(),
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        render(&self)
+    }
+}
+
+/// Formats fen as yuan.
+pub fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
