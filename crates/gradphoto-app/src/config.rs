@@ -244,6 +244,37 @@ impl Config {
         }
     }
 
+    /// The object-store configuration from the `[storage]` section.
+    pub fn blob_config(&self) -> Result<gradphoto_blob::BlobConfig, AppError> {
+        use gradphoto_blob::BlobConfig;
+        Ok(match self.storage.kind.as_str() {
+            "local" => BlobConfig::Local {
+                dir: self.blob_dir(),
+            },
+            "memory" => BlobConfig::Memory,
+            "s3" => {
+                if self.storage.bucket.is_empty() {
+                    return Err(AppError::Config(
+                        "storage.bucket is required for kind = \"s3\"".into(),
+                    ));
+                }
+                BlobConfig::S3 {
+                    endpoint: Some(self.storage.endpoint.clone()).filter(|e| !e.is_empty()),
+                    bucket: self.storage.bucket.clone(),
+                    region: self.storage.region.clone(),
+                    access_key_id: self.storage.access_key_id.clone(),
+                    secret_access_key: self.storage.secret_access_key.clone(),
+                    allow_http: self.storage.allow_http,
+                }
+            }
+            other => {
+                return Err(AppError::Config(format!(
+                    "storage.kind must be local, s3 or memory, not {other:?}"
+                )));
+            }
+        })
+    }
+
     /// The directory of local blob storage.
     pub fn blob_dir(&self) -> PathBuf {
         if self.storage.dir.is_empty() {

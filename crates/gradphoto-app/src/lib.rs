@@ -17,6 +17,7 @@ pub mod tenants;
 
 use std::sync::Arc;
 
+use gradphoto_blob::Blobs;
 use gradphoto_db::{Db, DbOptions};
 
 pub use error::AppError;
@@ -28,6 +29,8 @@ use crate::pii::Pii;
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
+    /// Photos and uploaded files: local directory, S3-compatible bucket, or memory.
+    pub blobs: Blobs,
     pub config: Arc<Config>,
     pub pii: Pii,
     /// Wakes the in-process worker when a job is enqueued, instead of waiting for a poll.
@@ -47,11 +50,23 @@ impl App {
         )
         .await?;
         let pii = Pii::from_config(&config.security)?;
+        let blobs = Blobs::from_config(&config.blob_config()?)
+            .map_err(|e| AppError::Config(format!("storage: {e}")))?;
         Ok(App {
             db,
+            blobs,
             config: Arc::new(config),
             pii,
             job_signal: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// Readiness: the database answers and the object store accepts a write.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.db.ping().await?;
+        self.blobs
+            .check()
+            .await
+            .map_err(|e| AppError::Internal(format!("storage not ready: {e}")))
     }
 }

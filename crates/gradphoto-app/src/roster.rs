@@ -119,9 +119,17 @@ impl App {
             writes.push(self.student_write(dept.id, s)?);
         }
         let file_sha256 = hex(&Sha256::digest(bytes));
+        // Keep the accepted file, content-addressed, so the audit entry can be checked
+        // against exactly what was imported. Written before the rows: a crash in between
+        // leaves an unreferenced file, never rows without their file.
+        let key = format!("rosters/{university_id}/{file_sha256}");
+        self.blobs
+            .put(&key, bytes::Bytes::copy_from_slice(bytes))
+            .await
+            .map_err(|e| AppError::Internal(format!("storing the roster file: {e}")))?;
         let mut audit = by.audit("roster.import", "roster", None, Some(university_id));
         audit.before = Some(
-            serde_json::json!({ "file": filename, "sha256": file_sha256, "rows": writes.len() }),
+            serde_json::json!({ "file": filename, "sha256": file_sha256, "stored_as": key, "rows": writes.len() }),
         );
         let ImportCounts {
             inserted,
