@@ -310,6 +310,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_the_printed_defaults() {
+        assert_eq!(
+            include_str!("../../../config/gradphoto.example.toml"),
+            DEFAULT_TOML,
+            "regenerate config/gradphoto.example.toml with `gradphoto config default`"
+        );
+    }
+
+    #[test]
     fn printed_defaults_are_the_defaults() {
         let parsed: Config = toml::from_str(DEFAULT_TOML).expect("DEFAULT_TOML parses");
         assert!(same(&parsed, &Config::default()));
