@@ -205,7 +205,8 @@ async fn a_secretary_never_sees_another_department() {
         for (no, name) in &others {
             // As a table cell or a JSON string; a search box may echo what was typed.
             assert!(
-                !html.contains(&format!(">{no}<")) && !html.contains(&format!("\"student_no\":\"{no}\"")),
+                !html.contains(&format!(">{no}<"))
+                    && !html.contains(&format!("\"student_no\":\"{no}\"")),
                 "{path} shows student {no} of another department"
             );
             if !own_names.contains(name.as_str()) {
