@@ -197,7 +197,13 @@ impl App {
     /// Creates a staff account. Agency admins create any account; university admins
     /// create secretaries and admins of their own university only.
     pub async fn create_staff(&self, by: &Staff, input: &StaffInput) -> Result<StaffRow, AppError> {
-        let res = match input.university_id {
+        // Only roles tied to a university are that university's accounts; any other role
+        // is platform-wide whatever scope the form sent, or a university admin could
+        // create agency or registry accounts.
+        let res = match input
+            .university_id
+            .filter(|_| input.role.needs_university())
+        {
             Some(u) => Resource::of_university(ResourceKind::StaffAccount, u),
             None => Resource::platform(ResourceKind::StaffAccount),
         };

@@ -51,6 +51,7 @@ impl TryFrom<CampaignRow> for Campaign {
 /// What a university admin fills in. Text fields come straight from a form and are
 /// parsed here, so the CLI, API and pages share one set of messages.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct CampaignInput {
     pub name: String,
     pub cohort: String,

@@ -64,8 +64,10 @@ pub async fn fresh_postgres_url() -> Option<String> {
 /// A configuration for tests: data in a temp dir, throwaway key, plain-http cookies, the
 /// in-process worker off.
 pub fn test_config(dir: &std::path::Path) -> Config {
-    let mut c = Config::default();
-    c.data_dir = dir.to_path_buf();
+    let mut c = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
     c.security.allow_generated_key = true;
     c.security.cookie_secure = false;
     c.worker.enabled = false;

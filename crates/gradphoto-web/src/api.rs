@@ -164,8 +164,25 @@ async fn import_roster(
     CurrentStaff(s): CurrentStaff,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<ImportReport> {
+    // A body over the router's limit is refused by the extractor; answer in the API's
+    // error format rather than axum's plain-text rejection.
+    let body = body.map_err(|e| {
+        api(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(gradphoto_domain::i18n::Msg::new(
+                "upload.too_large",
+                "上传内容过大",
+                "The upload is too large",
+            ))
+        } else {
+            AppError::invalid(
+                "upload.unreadable",
+                "上传的内容无法读取",
+                "The upload could not be read",
+            )
+        })
+    })?;
     let name = headers
         .get("x-filename")
         .and_then(|v| v.to_str().ok())

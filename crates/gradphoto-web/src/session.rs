@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use gradphoto_app::AppError;
@@ -76,7 +76,13 @@ impl FromRequestParts<AppState> for CurrentStaff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<CurrentStaff, WebError> {
-        let json = parts.uri.path().starts_with("/api/");
+        // Inside the nested `/api` router `parts.uri` has lost its prefix; the original
+        // URI still has it.
+        let json = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(parts.uri.path(), |u| u.0.path())
+            .starts_with("/api/");
         let lang = lang_of(parts);
         let fail = |error: AppError| WebError {
             error,

@@ -1,0 +1,21 @@
+//! The HTTP edge end to end: the real router on a random port (testkit), on SQLite and,
+//! where storage matters, on PostgreSQL too. Sign-in and sessions, CSRF, the access
+//! policy for every demo role, roster import, campaigns and the dashboard, the OpenAPI
+//! document, health and metrics, and the interface language.
+
+#[path = "http/auth.rs"]
+mod auth;
+#[path = "http/csrf.rs"]
+mod csrf;
+#[path = "http/dashboard.rs"]
+mod dashboard;
+#[path = "http/import.rs"]
+mod import;
+#[path = "http/lang.rs"]
+mod lang;
+#[path = "http/openapi.rs"]
+mod openapi;
+#[path = "http/policy.rs"]
+mod policy;
+#[path = "http/support.rs"]
+mod support;

@@ -1,0 +1,197 @@
+//! Shared by the HTTP tests: the demo world and its ids, bearer-token API calls, raw
+//! requests with chosen headers, and roster files in the encodings universities send.
+
+use gradphoto_testkit::{Client, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const PW: &str = gradphoto_app::demo::DEMO_PASSWORD;
+
+/// Ids of the demo objects the tests point at.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    /// University 1 and 2 (in seeding order).
+    pub u1: i64,
+    pub u2: i64,
+    /// Departments of university 1: the two with secretaries, then the rest.
+    pub u1_depts: Vec<i64>,
+    pub u2_depts: Vec<i64>,
+    /// The open demo campaign of each university.
+    pub c1: i64,
+    pub c2: i64,
+}
+
+/// Seeds the demo data and looks up the ids of what it created.
+pub async fn seed(t: &TestApp) -> Demo {
+    t.app.seed_demo().await.expect("demo seeds");
+    let db = &t.app.db;
+    let uid = |name: &str| {
+        let name = name.to_string();
+        async move {
+            db.find_staff_by_username(&name)
+                .await
+                .expect("db")
+                .and_then(|s| s.university_id)
+                .expect("university admin has a university")
+        }
+    };
+    let u1 = uid("uni1-admin").await;
+    let u2 = uid("uni2-admin").await;
+    let depts = |u: i64| async move {
+        db.list_departments(u)
+            .await
+            .expect("departments")
+            .into_iter()
+            .map(|d| d.id)
+            .collect::<Vec<_>>()
+    };
+    let campaign =
+        |u: i64| async move { db.list_campaigns(Some(u)).await.expect("campaigns")[0].id };
+    let d = Demo {
+        u1,
+        u2,
+        u1_depts: depts(u1).await,
+        u2_depts: depts(u2).await,
+        c1: campaign(u1).await,
+        c2: campaign(u2).await,
+    };
+    // The secretaries are of the first two departments (the seeder's order).
+    let sec = db
+        .find_staff_by_username("uni1-sec1")
+        .await
+        .expect("db")
+        .expect("uni1-sec1");
+    assert_eq!(sec.department_id, Some(d.u1_depts[0]));
+    d
+}
+
+/// A bearer token from `POST /api/session`.
+pub async fn token(t: &TestApp, user: &str) -> String {
+    let (s, v) = api_login(t, user, PW).await;
+    assert_eq!(s, StatusCode::OK, "API login of {user}: {v}");
+    v["token"].as_str().expect("token").to_string()
+}
+
+pub async fn api_login(t: &TestApp, user: &str, pw: &str) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/session", t.url))
+        .json(&serde_json::json!({"username": user, "password": pw}))
+        .send()
+        .await
+        .expect("POST /api/session");
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A plain client without cookies, for bearer calls and hand-made headers.
+pub fn raw() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// An API call with a bearer token; returns the status and the body as text.
+pub async fn api(
+    t: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    json: Option<Value>,
+) -> (StatusCode, String) {
+    let mut rb = raw()
+        .request(method, format!("{}/api{path}", t.url))
+        .bearer_auth(token);
+    if let Some(j) = json {
+        rb = rb.json(&j);
+    }
+    let r = rb.send().await.expect("API call");
+    let s = r.status();
+    (s, r.text().await.unwrap_or_default())
+}
+
+pub async fn api_get(t: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
+    api(t, token, reqwest::Method::GET, path, None).await
+}
+
+pub fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// The error code of an API error body.
+pub fn code(body: &str) -> String {
+    json(body)["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Posts the multipart roster form without the CSRF field.
+pub async fn post_file_without_csrf(
+    c: &Client,
+    path: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()),
+    );
+    c.http
+        .post(format!("{}{path}", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST multipart")
+}
+
+/// A grid as CSV (every cell quoted), encoded in GBK as Excel on a Chinese Windows saves it.
+pub fn gbk_csv(grid: &[Vec<String>]) -> Vec<u8> {
+    let mut s = String::new();
+    for row in grid {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push_str("\r\n");
+    }
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&s);
+    assert!(!unmappable, "the sample roster is GBK-encodable");
+    bytes.into_owned()
+}
+
+/// Whether `body` contains any of `needles`; returns the first found.
+pub fn leaked<'a>(body: &str, needles: &'a [String]) -> Option<&'a String> {
+    needles.iter().find(|n| body.contains(n.as_str()))
+}
+
+/// The location a redirect points to.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every Set-Cookie header value of a response.
+pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(String::from))
+        .collect()
+}
+
+/// The value of one cookie among Set-Cookie headers.
+pub fn cookie_value(set: &[String], name: &str) -> Option<String> {
+    set.iter().find_map(|c| {
+        c.split(';')
+            .next()
+            .and_then(|kv| kv.trim().split_once('='))
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+}
