@@ -532,6 +532,9 @@ async fn university_admin_imports_opens_a_campaign_and_secretaries_see_only_thei
         format!("{university}?department={own_did}"),
     ] {
         b.goto(&url).await?;
+        // The university page itself, not an error page with no table at all.
+        b.wait_for_text(&uni.name_zh, PAGE_TIMEOUT).await?;
+        b.text("#students").await?;
         let listed = student_numbers(&b, "#students").await?;
         ensure!(listed.is_empty(), "{url} shows {listed:?} to sec-other");
         let page = b.page_text().await?;
