@@ -227,9 +227,12 @@ impl Config {
             f = f.merge(Toml::file(path));
         }
         f = f.merge(
-            Env::prefixed("GRADPHOTO_")
-                .split("__")
-                .filter(|k| !k.as_str().starts_with("test_")),
+            // Not configuration: the test harness's settings, and the password that
+            // `gradphoto staff add` reads (unknown keys would be refused below).
+            Env::prefixed("GRADPHOTO_").split("__").filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                !k.starts_with("test_") && k != "new_password"
+            }),
         );
         f = f.merge(Serialized::globals(overrides));
         f.extract().map_err(|e| AppError::Config(e.to_string()))

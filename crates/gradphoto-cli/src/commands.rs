@@ -227,7 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::start(config).await?;
             let logins = app.seed_demo().await?;
             println!("\ngradphoto demo — http://{listen}/\n");
-            println!("  {:<16} {:<24} {}", "username", "role", "scope");
+            println!("  {:<16} {:<24} scope", "username", "role");
             for l in &logins {
                 println!("  {:<16} {:<24} {}", l.username, l.role.as_str(), l.note);
             }
