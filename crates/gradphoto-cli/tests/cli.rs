@@ -17,24 +17,45 @@ fn gradphoto(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn config_default_prints_every_key_and_matches_the_example_file() {
-    let o = Command::new(env!("CARGO_BIN_EXE_gradphoto")).args(["config", "default"]).output().expect("run");
+    let o = Command::new(env!("CARGO_BIN_EXE_gradphoto"))
+        .args(["config", "default"])
+        .output()
+        .expect("run");
     assert!(o.status.success());
     let printed = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(printed, include_str!("../../../config/gradphoto.example.toml"));
+    assert_eq!(
+        printed,
+        include_str!("../../../config/gradphoto.example.toml")
+    );
 }
 
 #[test]
 fn layers_environment_over_file_and_flags_over_environment_and_hide_secrets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("g.toml");
-    std::fs::write(&file, "listen = \"127.0.0.1:7000\"\n[log]\nlevel = \"warn\"\n[database]\nmax_connections = 2\n").expect("write");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:7000\"\n[log]\nlevel = \"warn\"\n[database]\nmax_connections = 2\n",
+    )
+    .expect("write");
     let o = Command::new(env!("CARGO_BIN_EXE_gradphoto"))
-        .args(["--config", file.to_str().expect("path"), "--log-format", "json", "config", "show"])
+        .args([
+            "--config",
+            file.to_str().expect("path"),
+            "--log-format",
+            "json",
+            "config",
+            "show",
+        ])
         .env("GRADPHOTO_LOG__LEVEL", "debug")
         .env("GRADPHOTO_DATABASE__MAX_CONNECTIONS", "5")
         .env("GRADPHOTO_LOG__FORMAT", "text")
@@ -45,7 +66,10 @@ fn layers_environment_over_file_and_flags_over_environment_and_hide_secrets() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["listen"], "127.0.0.1:7000", "file over default");
     assert_eq!(v["log"]["level"], "debug", "environment over file");
-    assert_eq!(v["database"]["max_connections"], 5, "environment nests with __");
+    assert_eq!(
+        v["database"]["max_connections"], 5,
+        "environment nests with __"
+    );
     assert_eq!(v["log"]["format"], "json", "flag over environment");
     assert!(!text(&o).contains(KEY), "the key is never printed");
     assert_eq!(v["security"]["pii_key"], "***");
@@ -67,23 +91,44 @@ fn refuses_to_start_without_a_key_or_with_an_unknown_setting() {
         .env("GRADPHOTO_SECURITY__PII_KYE", "typo")
         .output()
         .expect("run");
-    assert!(!o.status.success(), "a misspelt key is an error, not silently ignored");
+    assert!(
+        !o.status.success(),
+        "a misspelt key is an error, not silently ignored"
+    );
 }
 
 #[test]
 fn roster_import_and_export_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     assert!(gradphoto(dir.path(), &["migrate"]).status.success());
-    assert!(gradphoto(dir.path(), &["migrate"]).status.success(), "migrating twice is fine");
+    assert!(
+        gradphoto(dir.path(), &["migrate"]).status.success(),
+        "migrating twice is fine"
+    );
     // A university to import into, created through the same use case as the web form.
     let o = Command::new(env!("CARGO_BIN_EXE_gradphoto"))
-        .args(["--data-dir", dir.path().to_str().expect("path"), "staff", "add", "boss", "--role", "agency_admin"])
+        .args([
+            "--data-dir",
+            dir.path().to_str().expect("path"),
+            "staff",
+            "add",
+            "boss",
+            "--role",
+            "agency_admin",
+        ])
         .env("GRADPHOTO_SECURITY__PII_KEY", KEY)
         .env("GRADPHOTO_NEW_PASSWORD", "long enough password")
         .output()
         .expect("run");
     assert!(o.status.success(), "{}", text(&o));
-    let o = gradphoto(dir.path(), &["import", "roster", "--school", "10001", "/nonexistent.csv"]);
+    let o = gradphoto(
+        dir.path(),
+        &["import", "roster", "--school", "10001", "/nonexistent.csv"],
+    );
     assert!(!o.status.success());
-    assert!(text(&o).contains("10001"), "unknown school is named: {}", text(&o));
+    assert!(
+        text(&o).contains("10001"),
+        "unknown school is named: {}",
+        text(&o)
+    );
 }
