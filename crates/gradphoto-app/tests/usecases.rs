@@ -8,8 +8,10 @@ use gradphoto_domain::roster::validate_grid;
 use gradphoto_domain::sample::sample_universities;
 
 fn config(dir: &std::path::Path) -> Config {
-    let mut c = Config::default();
-    c.data_dir = dir.to_path_buf();
+    let mut c = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
     c.security.allow_generated_key = true;
     c.worker.enabled = false;
     c
