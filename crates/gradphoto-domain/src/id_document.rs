@@ -118,14 +118,16 @@ fn bad(code: &str, zh: String, en: String) -> BadIdDocument {
 }
 
 fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
+    // Messages show the masked number: they travel to pages and logs.
+    let m = mask_number(n);
     if n.len() != 18
         || !n[..17].bytes().all(|b| b.is_ascii_digit())
         || !matches!(n.as_bytes()[17], b'0'..=b'9' | b'X')
     {
         return Err(bad(
             "id.format",
-            format!("证件号 {n} 应为 18 位（17 位数字加 1 位数字或 X）"),
-            format!("ID number {n} must be 18 characters: 17 digits then a digit or X"),
+            format!("证件号 {m} 应为 18 位（17 位数字加 1 位数字或 X）"),
+            format!("ID number {m} must be 18 characters: 17 digits then a digit or X"),
         ));
     }
     let region = &n[..2];
@@ -134,15 +136,15 @@ fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
         return Err(if hmt {
             bad(
                 "id.format",
-                format!("港澳台居民居住证号 {n} 应以 81、82 或 83 开头"),
-                format!("Residence permit number {n} must start with 81, 82 or 83"),
+                format!("港澳台居民居住证号 {m} 应以 81、82 或 83 开头"),
+                format!("Residence permit number {m} must start with 81, 82 or 83"),
             )
         } else {
             bad(
                 "id.format",
-                format!("身份证号 {n} 的地区码无效；港澳台居民居住证请选择对应证件类型"),
+                format!("身份证号 {m} 的地区码无效；港澳台居民居住证请选择对应证件类型"),
                 format!(
-                    "ID number {n} has an invalid region code; choose the residence permit type for HK/Macau/Taiwan residents"
+                    "ID number {m} has an invalid region code; choose the residence permit type for HK/Macau/Taiwan residents"
                 ),
             )
         });
@@ -150,8 +152,8 @@ fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
     if !(11..=83).contains(&region.parse::<u32>().unwrap_or(0)) {
         return Err(bad(
             "id.format",
-            format!("身份证号 {n} 的地区码无效"),
-            format!("ID number {n} has an invalid region code"),
+            format!("身份证号 {m} 的地区码无效"),
+            format!("ID number {m} has an invalid region code"),
         ));
     }
     let birth = &n[6..14];
@@ -161,16 +163,16 @@ fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
     if !date_ok {
         return Err(bad(
             "id.birth_date",
-            format!("身份证号 {n} 中的出生日期 {birth} 无效"),
-            format!("ID number {n} contains an invalid birth date {birth}"),
+            format!("身份证号 {m} 中的出生日期 无效"),
+            format!("ID number {m} contains an invalid birth date"),
         ));
     }
     let want = resident_id_check_char(&n[..17]).unwrap_or('?');
     if n.as_bytes()[17] as char != want {
         return Err(bad(
             "id.check_digit",
-            format!("身份证号 {n} 校验位错误（应为 {want}），请核对是否输错"),
-            format!("ID number {n} fails its check digit (expected {want}); check for a typo"),
+            format!("身份证号 {m} 校验位错误（应为 {want}），请核对是否输错"),
+            format!("ID number {m} fails its check digit (expected {want}); check for a typo"),
         ));
     }
     Ok(())
@@ -184,6 +186,7 @@ impl IdDocument {
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '(' && *c != ')')
             .collect::<String>()
             .to_ascii_uppercase();
+        let m = mask_number(&n);
         if n.is_empty() {
             return Err(bad(
                 "id.missing",
@@ -201,8 +204,8 @@ impl IdDocument {
                 if !ok {
                     return Err(bad(
                         "id.format",
-                        format!("护照号 {raw} 应为 5–20 位字母或数字"),
-                        format!("Passport number {raw} must be 5–20 letters or digits"),
+                        format!("护照号 {m} 应为 5–20 位字母或数字"),
+                        format!("Passport number {m} must be 5–20 letters or digits"),
                     ));
                 }
             }
@@ -214,11 +217,9 @@ impl IdDocument {
                 if !ok {
                     return Err(bad(
                         "id.format",
+                        format!("港澳居民来往内地通行证号 {m} 应为 H 或 M 加 8 位（或 10 位）数字"),
                         format!(
-                            "港澳居民来往内地通行证号 {raw} 应为 H 或 M 加 8 位（或 10 位）数字"
-                        ),
-                        format!(
-                            "Hong Kong/Macau permit number {raw} must be H or M followed by 8 (or 10) digits"
+                            "Hong Kong/Macau permit number {m} must be H or M followed by 8 (or 10) digits"
                         ),
                     ));
                 }
@@ -228,9 +229,9 @@ impl IdDocument {
                 if !ok {
                     return Err(bad(
                         "id.format",
-                        format!("台湾居民来往大陆通行证号 {raw} 应为 8 位（或旧版 10 位）数字"),
+                        format!("台湾居民来往大陆通行证号 {m} 应为 8 位（或旧版 10 位）数字"),
                         format!(
-                            "Taiwan permit number {raw} must be 8 digits (or 10 for the old card)"
+                            "Taiwan permit number {m} must be 8 digits (or 10 for the old card)"
                         ),
                     ));
                 }
@@ -302,6 +303,12 @@ mod tests {
         let err = IdDocument::parse(IdType::ResidentId, "110105194912310021").unwrap_err();
         assert_eq!(err.0.code, "id.check_digit");
         assert!(err.0.zh.contains("校验位") && err.0.en.contains("check digit"));
+        // Messages travel to pages and logs: they carry the masked number only.
+        assert!(
+            !err.0.zh.contains("110105194912310021") && !err.0.en.contains("110105194912310021")
+        );
+        let bad = IdDocument::parse(IdType::Passport, "E1").unwrap_err();
+        assert!(!bad.0.en.contains("E1 "), "{}", bad.0.en);
     }
 
     #[test]

@@ -44,6 +44,27 @@ pub fn routes() -> Router<AppState> {
 
 type ApiResult<T> = Result<Json<T>, WebError>;
 
+/// A JSON request body whose rejections answer in the API's error format, not axum's
+/// plain text.
+struct Body<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = WebError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Body<T>, WebError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(r) => {
+                let detail = r.body_text();
+                Err(api(AppError::invalid(
+                    "request.bad_json",
+                    format!("请求内容不是有效的 JSON：{detail}"),
+                    format!("The request body is not valid JSON: {detail}"),
+                )))
+            }
+        }
+    }
+}
+
 fn api(e: AppError) -> WebError {
     WebError::api(e)
 }
@@ -66,7 +87,7 @@ struct SessionJson {
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Json(b): Json<LoginJson>,
+    Body(b): Body<LoginJson>,
 ) -> ApiResult<SessionJson> {
     let (token, s) = state
         .app
@@ -208,7 +229,7 @@ async fn create_campaign(
     State(state): State<AppState>,
     CurrentStaff(s): CurrentStaff,
     Path(id): Path<i64>,
-    Json(b): Json<CampaignInput>,
+    Body(b): Body<CampaignInput>,
 ) -> Result<Response, WebError> {
     let c = state.app.create_campaign(&s, id, &b).await.map_err(api)?;
     Ok((StatusCode::CREATED, Json(c)).into_response())
@@ -231,7 +252,7 @@ async fn set_status(
     State(state): State<AppState>,
     CurrentStaff(s): CurrentStaff,
     Path(id): Path<i64>,
-    Json(b): Json<StatusJson>,
+    Body(b): Body<StatusJson>,
 ) -> ApiResult<Campaign> {
     let to = CampaignStatus::parse(&b.to).ok_or_else(|| {
         api(AppError::invalid(

@@ -122,6 +122,16 @@ async fn new_form(
         .university(&page.staff, id)
         .await
         .map_err(|e| page.err(e))?;
+    // Only those who may create a campaign get the form.
+    page.staff
+        .may(
+            gradphoto_domain::policy::Action::Create,
+            gradphoto_domain::policy::Resource::of_university(
+                gradphoto_domain::policy::ResourceKind::Campaign,
+                id,
+            ),
+        )
+        .map_err(|e| page.err(e))?;
     let f = FormValues {
         levels: vec![Level::Master, Level::Doctor],
         exclude_single_certificate: true,

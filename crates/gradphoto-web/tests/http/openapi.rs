@@ -78,3 +78,36 @@ async fn health_readiness_and_metrics() {
     let (_, m) = c.get_text("/metrics").await;
     assert!(!m.contains("12345"));
 }
+
+#[tokio::test]
+async fn malformed_json_gets_the_api_error_format() {
+    let t = TestApp::spawn().await;
+    seed(&t).await;
+    let tok = token(&t, "uni1-admin").await;
+    for (path, body) in [
+        ("/session", "{not json"),
+        ("/universities/1/campaigns", "{\"name\": 5}"),
+    ] {
+        let r = crate::support::raw()
+            .post(format!("{}/api{path}", t.url))
+            .bearer_auth(&tok)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("call");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let text = r.text().await.unwrap_or_default();
+        assert_eq!(
+            crate::support::code(&text),
+            "request.bad_json",
+            "{path}: {text}"
+        );
+        let v = json(&text);
+        assert!(
+            v["error"]["zh"]
+                .as_str()
+                .is_some_and(|z| z.contains("JSON"))
+        );
+    }
+}

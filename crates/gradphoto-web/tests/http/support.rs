@@ -73,7 +73,7 @@ pub async fn token(t: &TestApp, user: &str) -> String {
 }
 
 pub async fn api_login(t: &TestApp, user: &str, pw: &str) -> (StatusCode, Value) {
-    let r = reqwest::Client::new()
+    let r = raw()
         .post(format!("{}/api/session", t.url))
         .json(&serde_json::json!({"username": user, "password": pw}))
         .send()
