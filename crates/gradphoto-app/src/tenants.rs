@@ -142,6 +142,76 @@ impl App {
         })
     }
 
+    /// Adds a department (学院/系/所) to a university.
+    pub async fn add_department(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        name: &str,
+        code: Option<&str>,
+    ) -> Result<DepartmentRow, AppError> {
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::University, university_id),
+        )?;
+        let name = name.trim();
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "university.bad_department",
+                "院系名称须为 1–100 个字符",
+                "A department name has 1–100 characters",
+            ));
+        }
+        let mut audit = by.audit("department.create", "department", None, Some(university_id));
+        audit.after = Some(serde_json::json!({ "name": name, "code": code }));
+        self.db
+            .add_department_audited(university_id, name, code, &audit)
+            .await
+            .map_err(|e| match e {
+                gradphoto_db::DbError::Conflict(_) => AppError::Conflict(Msg::new(
+                    "university.department_exists",
+                    format!("院系“{name}”已存在"),
+                    format!("The department \"{name}\" already exists"),
+                )),
+                other => other.into(),
+            })
+    }
+
+    /// Adds a campus (校区) to a university.
+    pub async fn add_campus(
+        &self,
+        by: &Staff,
+        university_id: i64,
+        name: &str,
+    ) -> Result<CampusRow, AppError> {
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::University, university_id),
+        )?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "university.bad_campus",
+                "校区名称须为 1–100 个字符",
+                "A campus name has 1–100 characters",
+            ));
+        }
+        let mut audit = by.audit("campus.create", "campus", None, Some(university_id));
+        audit.after = Some(serde_json::json!({ "name": name }));
+        self.db
+            .add_campus_audited(university_id, name, &audit)
+            .await
+            .map_err(|e| match e {
+                gradphoto_db::DbError::Conflict(_) => AppError::Conflict(Msg::new(
+                    "university.campus_exists",
+                    format!("校区“{name}”已存在"),
+                    format!("The campus \"{name}\" already exists"),
+                )),
+                other => other.into(),
+            })
+    }
+
     /// Resolves a department and checks it belongs to the university.
     pub async fn department_of(
         &self,

@@ -122,15 +122,41 @@ impl Db {
             .bind(id).fetch_one(p).await?))
     }
 
-    pub async fn add_department(
+    /// Adds a department and its audit entry in one transaction.
+    pub async fn add_department_audited(
         &self,
         university_id: i64,
         name: &str,
         code: Option<&str>,
+        audit: &crate::audit::NewAudit,
     ) -> Result<DepartmentRow, DbError> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "INSERT INTO departments (university_id, name, code) VALUES ($1, $2, $3) RETURNING id, university_id, name, code")
-            .bind(university_id).bind(name).bind(code).fetch_one(p).await?))
+        Ok(write_tx!(self, tx => {
+            let row: DepartmentRow = sqlx::query_as(
+                "INSERT INTO departments (university_id, name, code) VALUES ($1, $2, $3) RETURNING id, university_id, name, code")
+                .bind(university_id).bind(name).bind(code).fetch_one(&mut *tx).await?;
+            let mut a = audit.clone();
+            a.target_id = Some(row.id.to_string());
+            crate::audit::insert_audit!(&mut *tx, &a);
+            row
+        }))
+    }
+
+    /// Adds a campus and its audit entry in one transaction.
+    pub async fn add_campus_audited(
+        &self,
+        university_id: i64,
+        name: &str,
+        audit: &crate::audit::NewAudit,
+    ) -> Result<CampusRow, DbError> {
+        Ok(write_tx!(self, tx => {
+            let row: CampusRow = sqlx::query_as(
+                "INSERT INTO campuses (university_id, name) VALUES ($1, $2) RETURNING id, university_id, name")
+                .bind(university_id).bind(name).fetch_one(&mut *tx).await?;
+            let mut a = audit.clone();
+            a.target_id = Some(row.id.to_string());
+            crate::audit::insert_audit!(&mut *tx, &a);
+            row
+        }))
     }
 
     pub async fn list_campuses(&self, university_id: i64) -> Result<Vec<CampusRow>, DbError> {

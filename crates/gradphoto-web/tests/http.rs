@@ -13,6 +13,8 @@ mod dashboard;
 mod import;
 #[path = "http/lang.rs"]
 mod lang;
+#[path = "http/manage.rs"]
+mod manage;
 #[path = "http/openapi.rs"]
 mod openapi;
 #[path = "http/policy.rs"]

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/universities/{id}/campaigns", post(create))
         .route("/campaigns/{id}", get(show))
         .route("/campaigns/{id}/status", post(set_status))
+        .route("/campaigns/{id}/edit", get(edit_form).post(update))
         .route("/campaigns/{id}/students", get(students))
         .route("/campaigns/{id}/progress.xlsx", get(export))
 }
@@ -106,7 +107,8 @@ impl FormValues {
 #[template(path = "campaign_form.html")]
 struct FormPage {
     ctx: PageCtx,
-    university_id: i64,
+    action: String,
+    editing: bool,
     f: FormValues,
     levels: Vec<Level>,
     error: Option<String>,
@@ -141,7 +143,8 @@ async fn new_form(
     };
     Ok(render(&FormPage {
         ctx: page.ctx,
-        university_id: id,
+        action: format!("/universities/{id}/campaigns"),
+        editing: false,
         f,
         levels: Level::ALL.to_vec(),
         error: None,
@@ -164,7 +167,8 @@ async fn create(
                 status,
                 render(&FormPage {
                     ctx: page.ctx,
-                    university_id: id,
+                    action: format!("/universities/{id}/campaigns"),
+                    editing: false,
                     f,
                     levels: Level::ALL.to_vec(),
                     error: Some(msg),
@@ -438,5 +442,90 @@ mod tests {
             svg.contains("width=\"132.0\""),
             "4 of a 10-student maximum is 40% of 330"
         );
+    }
+}
+
+impl FormValues {
+    /// The form filled in from a stored campaign.
+    fn from_campaign(c: &Campaign) -> FormValues {
+        let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
+        FormValues {
+            name: c.name.clone(),
+            cohort: c.cohort.clone(),
+            target_terms: c
+                .rules
+                .target_terms
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            levels: c.rules.levels.clone(),
+            prior_void_on_or_before: d(c.rules.prior_void_on_or_before),
+            exclude_single_certificate: c.rules.exclude_single_certificate,
+            exclude_overseas_class: c.rules.exclude_overseas_class,
+            international_only: c.rules.international_only,
+            onsite_from: d(c.modes.onsite.map(|w| w.from)),
+            onsite_to: d(c.modes.onsite.map(|w| w.to)),
+            online_from: d(c.modes.online.map(|w| w.from)),
+            online_to: d(c.modes.online.map(|w| w.to)),
+            makeup_deadline: d(c.modes.makeup_deadline),
+            fee_yuan: yuan(c.fee_fen),
+            contacts: c.contacts.clone(),
+        }
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let c = state
+        .app
+        .campaign(&page.staff, id)
+        .await
+        .map_err(|e| page.err(e))?;
+    page.staff
+        .may(
+            gradphoto_domain::policy::Action::Update,
+            gradphoto_domain::policy::Resource::of_university(
+                gradphoto_domain::policy::ResourceKind::Campaign,
+                c.university_id,
+            ),
+        )
+        .map_err(|e| page.err(e))?;
+    Ok(render(&FormPage {
+        ctx: page.ctx,
+        action: format!("/campaigns/{id}/edit"),
+        editing: true,
+        f: FormValues::from_campaign(&c),
+        levels: Level::ALL.to_vec(),
+        error: None,
+    }))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = FormValues::parse(&body);
+    match state.app.update_campaign(&page.staff, id, &f.input()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = e.message().text(page.ctx.lang).to_string();
+            let status = crate::error::status_of(&e);
+            let p = FormPage {
+                ctx: page.ctx,
+                action: format!("/campaigns/{id}/edit"),
+                editing: true,
+                f,
+                levels: Level::ALL.to_vec(),
+                error: Some(msg),
+            };
+            Ok((status, render(&p)).into_response())
+        }
+        Err(e) => Err(page.err(e)),
     }
 }

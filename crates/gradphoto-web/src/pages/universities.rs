@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/universities", get(list).post(create))
         .route("/universities/{id}", get(show))
         .route("/universities/{id}/roster", post(import))
+        .route("/universities/{id}/departments", post(add_department))
+        .route("/universities/{id}/campuses", post(add_campus))
         .route("/universities/{id}/roster.xlsx", get(export))
 }
 
@@ -116,6 +118,7 @@ struct ShowPage {
     page_size: i64,
     can_import: bool,
     can_manage: bool,
+    can_edit: bool,
 }
 
 impl ShowPage {
@@ -195,6 +198,13 @@ async fn show(
             Resource::of_university(ResourceKind::Campaign, id),
         )
         .is_ok();
+    let can_edit = page
+        .staff
+        .may(
+            Action::Update,
+            Resource::of_university(ResourceKind::University, id),
+        )
+        .is_ok();
     Ok(render(&ShowPage {
         ctx: page.ctx,
         view,
@@ -207,7 +217,44 @@ async fn show(
         page_size: PAGE_SIZE,
         can_import,
         can_manage,
+        can_edit,
     }))
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    name: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn add_department(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, WebError> {
+    let code = Some(f.code.as_str()).filter(|c| !c.trim().is_empty());
+    state
+        .app
+        .add_department(&page.staff, id, &f.name, code)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(Redirect::to(&format!("/universities/{id}")).into_response())
+}
+
+async fn add_campus(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, WebError> {
+    state
+        .app
+        .add_campus(&page.staff, id, &f.name)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(Redirect::to(&format!("/universities/{id}")).into_response())
 }
 
 #[derive(Template)]
