@@ -194,6 +194,86 @@ impl App {
         Ok(())
     }
 
+    /// Changes the signed-in person's own password after checking the current one, and
+    /// signs out their other sessions.
+    pub async fn change_own_password(
+        &self,
+        by: &Staff,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
+        let row = self.db.get_staff(by.row.id).await?;
+        if !verify_password(current, &row.password_hash) {
+            return Err(AppError::invalid(
+                "auth.bad_current_password",
+                "当前密码不正确",
+                "The current password is wrong",
+            ));
+        }
+        check_password_strength(new)?;
+        if new == current {
+            return Err(AppError::invalid(
+                "auth.same_password",
+                "新密码不能与当前密码相同",
+                "The new password must differ from the current one",
+            ));
+        }
+        let hash = hash_password(new)?;
+        let audit = by.audit(
+            "staff.password",
+            "staff_account",
+            Some(row.id.to_string()),
+            row.university_id,
+        );
+        self.db.set_staff_password(row.id, &hash, &audit).await?;
+        self.db
+            .end_other_sessions(row.id, &token_hash(token))
+            .await?;
+        Ok(())
+    }
+
+    /// Disables (or re-enables) an account; a disabled account cannot sign in and its
+    /// sessions end at once. Nobody disables themselves.
+    pub async fn set_staff_disabled(
+        &self,
+        by: &Staff,
+        account_id: i64,
+        disabled: bool,
+    ) -> Result<(), AppError> {
+        let target = self.db.get_staff(account_id).await?;
+        let role =
+            Role::parse(&target.role).ok_or_else(|| AppError::Internal("unknown role".into()))?;
+        let res = match (role.needs_university(), target.university_id) {
+            (true, Some(u)) => Resource::of_university(ResourceKind::StaffAccount, u),
+            _ => Resource::platform(ResourceKind::StaffAccount),
+        };
+        by.may(Action::Update, res)?;
+        if target.id == by.row.id {
+            return Err(AppError::invalid(
+                "auth.self_disable",
+                "不能停用自己的账号",
+                "You cannot disable your own account",
+            ));
+        }
+        let mut audit = by.audit(
+            if disabled {
+                "staff.disable"
+            } else {
+                "staff.enable"
+            },
+            "staff_account",
+            Some(target.id.to_string()),
+            target.university_id,
+        );
+        audit.before = Some(serde_json::json!({ "disabled": target.disabled }));
+        audit.after = Some(serde_json::json!({ "disabled": disabled }));
+        self.db
+            .set_staff_disabled(target.id, disabled, &audit)
+            .await?;
+        Ok(())
+    }
+
     /// Creates a staff account. Agency admins create any account; university admins
     /// create secretaries and admins of their own university only.
     pub async fn create_staff(&self, by: &Staff, input: &StaffInput) -> Result<StaffRow, AppError> {

@@ -118,6 +118,33 @@ impl Db {
         Ok(())
     }
 
+    /// Disables or re-enables an account; disabling also ends its sessions.
+    pub async fn set_staff_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+        audit: &NewAudit,
+    ) -> Result<(), DbError> {
+        write_tx!(self, tx => {
+            let n = sqlx::query("UPDATE staff_accounts SET disabled = $1 WHERE id = $2")
+                .bind(disabled).bind(id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 { return Err(DbError::NotFound); }
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            insert_audit!(&mut *tx, audit);
+        });
+        Ok(())
+    }
+
+    /// Ends every session of an account except the one with `keep` (its token hash).
+    pub async fn end_other_sessions(&self, account_id: i64, keep: &str) -> Result<u64, DbError> {
+        Ok(
+            with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+            .bind(account_id).bind(keep).execute(p).await?.rows_affected()),
+        )
+    }
+
     // ---- sessions ----
 
     pub async fn create_session(

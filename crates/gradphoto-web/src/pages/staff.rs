@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use gradphoto_app::AppError;
@@ -19,6 +19,9 @@ use crate::error::WebError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(list).post(create))
+        .route("/staff/{id}/disabled", axum::routing::post(set_disabled))
+        .route("/account", get(account))
+        .route("/account/password", axum::routing::post(change_password))
         .route("/audit", get(audit))
 }
 
@@ -33,9 +36,13 @@ struct StaffPage {
     names: Vec<(Option<i64>, Option<i64>, String)>,
     error: Option<String>,
     created: Option<String>,
+    me: i64,
 }
 
 impl StaffPage {
+    fn is_me(&self, id: &i64) -> bool {
+        *id == self.me
+    }
     fn role_label(&self, r: &str) -> &'static str {
         match Role::parse(r) {
             Some(r) if self.ctx.is_zh() => r.zh(),
@@ -104,6 +111,7 @@ async fn staff_page(
         Role::ALL.to_vec()
     };
     Ok(render(&StaffPage {
+        me: page.staff.row.id,
         ctx: page.ctx,
         accounts,
         roles,
@@ -203,4 +211,80 @@ async fn audit(State(state): State<AppState>, page: Page) -> Result<Response, We
         ctx: page.ctx,
         rows,
     }))
+}
+
+#[derive(Deserialize)]
+struct DisabledForm {
+    disabled: bool,
+}
+
+async fn set_disabled(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<DisabledForm>,
+) -> Result<Response, WebError> {
+    state
+        .app
+        .set_staff_disabled(&page.staff, id, f.disabled)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(axum::response::Redirect::to("/staff").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    username: String,
+    role: String,
+    error: Option<String>,
+    done: bool,
+}
+
+fn account_page(page: Page, error: Option<String>, done: bool) -> Response {
+    let role = if page.ctx.is_zh() {
+        page.staff.actor.role.zh()
+    } else {
+        page.staff.actor.role.en()
+    };
+    render(&AccountPage {
+        username: page.staff.row.username.clone(),
+        role: role.to_string(),
+        ctx: page.ctx,
+        error,
+        done,
+    })
+}
+
+async fn account(page: Page) -> Response {
+    account_page(page, None, false)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let token = crate::session::session_token(&headers).unwrap_or_default();
+    match state
+        .app
+        .change_own_password(&page.staff, &token, &f.current, &f.new)
+        .await
+    {
+        Ok(()) => Ok(account_page(page, None, true)),
+        Err(e @ AppError::Invalid(_)) => {
+            let status = crate::error::status_of(&e);
+            let m = e.message().text(page.ctx.lang).to_string();
+            Ok((status, account_page(page, Some(m), false)).into_response())
+        }
+        Err(e) => Err(page.err(e)),
+    }
 }

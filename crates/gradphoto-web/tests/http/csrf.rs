@@ -18,6 +18,10 @@ struct Snapshot {
     campaign_status: String,
     staff: usize,
     audit: usize,
+    departments_u1: usize,
+    campuses_u1: usize,
+    campaign_name: String,
+    staff_state: Vec<(String, bool, String)>,
 }
 
 async fn snapshot(t: &TestApp, u1: i64, c1: i64) -> Snapshot {
@@ -29,6 +33,16 @@ async fn snapshot(t: &TestApp, u1: i64, c1: i64) -> Snapshot {
         campaign_status: db.get_campaign(c1).await.expect("db").status,
         staff: db.list_staff(None).await.expect("db").len(),
         audit: db.list_audit(None, 10_000).await.expect("db").len(),
+        departments_u1: db.list_departments(u1).await.expect("db").len(),
+        campuses_u1: db.list_campuses(u1).await.expect("db").len(),
+        campaign_name: db.get_campaign(c1).await.expect("db").name,
+        staff_state: db
+            .list_staff(None)
+            .await
+            .expect("db")
+            .into_iter()
+            .map(|a| (a.username, a.disabled, a.password_hash))
+            .collect(),
     }
 }
 
@@ -48,6 +62,14 @@ async fn forms_without_the_token_are_refused_and_change_nothing() {
     let d = seed(&t).await;
     let agency = t.login("agency", PW).await;
     let admin = t.login("uni1-admin", PW).await;
+    let admin_id = t
+        .app
+        .db
+        .find_staff_by_username("uni1-admin")
+        .await
+        .expect("db")
+        .expect("admin")
+        .id;
     let before = snapshot(&t, d.u1, d.c1).await;
     let roster =
         crate::support::gbk_csv(&gradphoto_domain::sample::sample_universities()[0].roster[..3]);
@@ -99,6 +121,48 @@ async fn forms_without_the_token_are_refused_and_change_nothing() {
         (
             "POST /staff",
             agency.post_form_without_csrf("/staff", &staff).await,
+        ),
+        (
+            "POST /universities/{id}/departments",
+            admin
+                .post_form_without_csrf(
+                    &format!("/universities/{}/departments", d.u1),
+                    &[("name", "伪造学院")],
+                )
+                .await,
+        ),
+        (
+            "POST /universities/{id}/campuses",
+            admin
+                .post_form_without_csrf(
+                    &format!("/universities/{}/campuses", d.u1),
+                    &[("name", "伪造校区")],
+                )
+                .await,
+        ),
+        (
+            "POST /campaigns/{id}/edit",
+            admin
+                .post_form_without_csrf(&format!("/campaigns/{}/edit", d.c1), &campaign_form())
+                .await,
+        ),
+        (
+            "POST /staff/{id}/disabled",
+            agency
+                .post_form_without_csrf(
+                    &format!("/staff/{}/disabled", admin_id),
+                    &[("disabled", "true")],
+                )
+                .await,
+        ),
+        (
+            "POST /account/password",
+            admin
+                .post_form_without_csrf(
+                    "/account/password",
+                    &[("current", PW), ("new", "forged-password-123")],
+                )
+                .await,
         ),
         (
             "POST /logout",

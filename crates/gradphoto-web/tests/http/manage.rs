@@ -156,3 +156,134 @@ async fn campaigns_are_edited_until_closed() {
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn accounts_are_disabled_by_their_admins_and_passwords_changed_by_their_owners() {
+    let t = TestApp::spawn().await;
+    let d = seed(&t).await;
+    let _ = d;
+    let sec = t.login("uni1-sec1", PW).await;
+    let sec_id = t
+        .app
+        .db
+        .find_staff_by_username("uni1-sec1")
+        .await
+        .expect("db")
+        .expect("sec")
+        .id;
+    let admin = t.login("uni1-admin", PW).await;
+    let admin_id = t
+        .app
+        .db
+        .find_staff_by_username("uni1-admin")
+        .await
+        .expect("db")
+        .expect("admin")
+        .id;
+    // Another university's admin and a secretary may not disable anyone here.
+    for user in ["uni2-admin", "uni1-sec2"] {
+        let c = t.login(user, PW).await;
+        let r = c
+            .post_form(
+                &format!("/staff/{sec_id}/disabled"),
+                &[("disabled", "true")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+    }
+    // A university admin cannot disable agency staff.
+    let agency_id = t
+        .app
+        .db
+        .find_staff_by_username("agency")
+        .await
+        .expect("db")
+        .expect("agency")
+        .id;
+    let r = admin
+        .post_form(
+            &format!("/staff/{agency_id}/disabled"),
+            &[("disabled", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Nobody disables themselves.
+    let r = admin
+        .post_form(
+            &format!("/staff/{admin_id}/disabled"),
+            &[("disabled", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The admin disables the secretary: the session ends at once and sign-in is refused.
+    let r = admin
+        .post_form(
+            &format!("/staff/{sec_id}/disabled"),
+            &[("disabled", "true")],
+        )
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    assert!(
+        sec.get(&format!("/universities/{}", d.u1))
+            .await
+            .status()
+            .is_redirection(),
+        "sent to sign in"
+    );
+    let c = t.client();
+    let r = c
+        .post_form("/login", &[("username", "uni1-sec1"), ("password", PW)])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post_form(
+            &format!("/staff/{sec_id}/disabled"),
+            &[("disabled", "false")],
+        )
+        .await;
+    assert!(r.status().is_redirection());
+    let again = t.login("uni1-sec1", PW).await;
+
+    // Password change: the current password is checked; other sessions end.
+    let r = again
+        .post_form(
+            "/account/password",
+            &[("current", "wrong-password"), ("new", "a-new-password-1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other = t.login("uni1-sec1", PW).await;
+    let r = again
+        .post_form(
+            "/account/password",
+            &[("current", PW), ("new", "a-new-password-1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        again.get(&format!("/universities/{}", d.u1)).await.status(),
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert!(
+        other
+            .get(&format!("/universities/{}", d.u1))
+            .await
+            .status()
+            .is_redirection(),
+        "the other session ended"
+    );
+    t.login("uni1-sec1", "a-new-password-1").await;
+    let actions: Vec<String> = t
+        .app
+        .db
+        .list_audit(Some(d.u1), 50)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for a in ["staff.disable", "staff.enable", "staff.password"] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited");
+    }
+}
