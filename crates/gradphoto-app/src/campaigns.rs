@@ -140,6 +140,53 @@ pub fn parse_fee(s: &str) -> Result<i64, AppError> {
 }
 
 impl CampaignInput {
+    /// The form filled in from stored values: the inverse of [`CampaignInput::to_write`],
+    /// used to edit a campaign and to seed the demo through the same validation.
+    pub fn from_parts(
+        name: &str,
+        cohort: &str,
+        rules: &Rules,
+        modes: &Modes,
+        fee_fen: i64,
+        contacts: &str,
+    ) -> CampaignInput {
+        let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
+        CampaignInput {
+            name: name.to_string(),
+            cohort: cohort.to_string(),
+            target_terms: rules
+                .target_terms
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            levels: rules.levels.clone(),
+            prior_void_on_or_before: d(rules.prior_void_on_or_before),
+            exclude_single_certificate: rules.exclude_single_certificate,
+            exclude_overseas_class: rules.exclude_overseas_class,
+            international_only: rules.international_only,
+            onsite_from: d(modes.onsite.map(|w| w.from)),
+            onsite_to: d(modes.onsite.map(|w| w.to)),
+            online_from: d(modes.online.map(|w| w.from)),
+            online_to: d(modes.online.map(|w| w.to)),
+            makeup_deadline: d(modes.makeup_deadline),
+            fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
+            contacts: contacts.to_string(),
+        }
+    }
+
+    /// The form of a stored campaign.
+    pub fn from_campaign(c: &Campaign) -> CampaignInput {
+        CampaignInput::from_parts(
+            &c.name,
+            &c.cohort,
+            &c.rules,
+            &c.modes,
+            c.fee_fen,
+            &c.contacts,
+        )
+    }
+
     /// Validates the form into the stored representation.
     pub fn to_write(&self) -> Result<CampaignWrite, AppError> {
         if self.name.trim().is_empty() {

@@ -25,30 +25,14 @@ pub struct DemoLogin {
 
 fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     let c = &s.campaign;
-    let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
-    CampaignInput {
-        name: c.name.clone(),
-        cohort: c.cohort.clone(),
-        target_terms: c
-            .rules
-            .target_terms
-            .iter()
-            .map(|t| t.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        levels: c.rules.levels.clone(),
-        prior_void_on_or_before: d(c.rules.prior_void_on_or_before),
-        exclude_single_certificate: c.rules.exclude_single_certificate,
-        exclude_overseas_class: c.rules.exclude_overseas_class,
-        international_only: c.rules.international_only,
-        onsite_from: d(c.modes.onsite.map(|w| w.from)),
-        onsite_to: d(c.modes.onsite.map(|w| w.to)),
-        online_from: d(c.modes.online.map(|w| w.from)),
-        online_to: d(c.modes.online.map(|w| w.to)),
-        makeup_deadline: d(c.modes.makeup_deadline),
-        fee_yuan: format!("{}.{:02}", c.fee_fen / 100, c.fee_fen % 100),
-        contacts: c.contacts.clone(),
-    }
+    CampaignInput::from_parts(
+        &c.name,
+        &c.cohort,
+        &c.rules,
+        &c.modes,
+        c.fee_fen,
+        &c.contacts,
+    )
 }
 
 async fn account(

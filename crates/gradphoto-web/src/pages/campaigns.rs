@@ -33,74 +33,33 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/progress.xlsx", get(export))
 }
 
-/// The form's values, kept as typed so a refused form comes back filled in.
-#[derive(Debug, Clone, Default)]
-struct FormValues {
-    name: String,
-    cohort: String,
-    target_terms: String,
-    levels: Vec<Level>,
-    prior_void_on_or_before: String,
-    exclude_single_certificate: bool,
-    exclude_overseas_class: bool,
-    international_only: bool,
-    onsite_from: String,
-    onsite_to: String,
-    online_from: String,
-    online_to: String,
-    makeup_deadline: String,
-    fee_yuan: String,
-    contacts: String,
-}
-
-impl FormValues {
-    fn parse(body: &[u8]) -> FormValues {
-        let mut f = FormValues::default();
-        for (k, v) in form_urlencoded::parse(body) {
-            let v = v.into_owned();
-            match k.as_ref() {
-                "name" => f.name = v,
-                "cohort" => f.cohort = v,
-                "target_terms" => f.target_terms = v,
-                "levels" => f.levels.extend(
-                    Level::parse(&v).or_else(|| Level::ALL.into_iter().find(|l| l.as_str() == v)),
-                ),
-                "prior_void_on_or_before" => f.prior_void_on_or_before = v,
-                "exclude_single_certificate" => f.exclude_single_certificate = v == "true",
-                "exclude_overseas_class" => f.exclude_overseas_class = v == "true",
-                "international_only" => f.international_only = v == "true",
-                "onsite_from" => f.onsite_from = v,
-                "onsite_to" => f.onsite_to = v,
-                "online_from" => f.online_from = v,
-                "online_to" => f.online_to = v,
-                "makeup_deadline" => f.makeup_deadline = v,
-                "fee_yuan" => f.fee_yuan = v,
-                "contacts" => f.contacts = v,
-                _ => {}
-            }
-        }
-        f
-    }
-
-    fn input(&self) -> CampaignInput {
-        CampaignInput {
-            name: self.name.clone(),
-            cohort: self.cohort.clone(),
-            target_terms: self.target_terms.clone(),
-            levels: self.levels.clone(),
-            prior_void_on_or_before: self.prior_void_on_or_before.clone(),
-            exclude_single_certificate: self.exclude_single_certificate,
-            exclude_overseas_class: self.exclude_overseas_class,
-            international_only: self.international_only,
-            onsite_from: self.onsite_from.clone(),
-            onsite_to: self.onsite_to.clone(),
-            online_from: self.online_from.clone(),
-            online_to: self.online_to.clone(),
-            makeup_deadline: self.makeup_deadline.clone(),
-            fee_yuan: self.fee_yuan.clone(),
-            contacts: self.contacts.clone(),
+/// Reads the submitted campaign form; `levels` repeats, one value per ticked box.
+fn campaign_form(body: &[u8]) -> CampaignInput {
+    let mut f = CampaignInput::default();
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "name" => f.name = v,
+            "cohort" => f.cohort = v,
+            "target_terms" => f.target_terms = v,
+            "levels" => f.levels.extend(
+                Level::parse(&v).or_else(|| Level::ALL.into_iter().find(|l| l.as_str() == v)),
+            ),
+            "prior_void_on_or_before" => f.prior_void_on_or_before = v,
+            "exclude_single_certificate" => f.exclude_single_certificate = v == "true",
+            "exclude_overseas_class" => f.exclude_overseas_class = v == "true",
+            "international_only" => f.international_only = v == "true",
+            "onsite_from" => f.onsite_from = v,
+            "onsite_to" => f.onsite_to = v,
+            "online_from" => f.online_from = v,
+            "online_to" => f.online_to = v,
+            "makeup_deadline" => f.makeup_deadline = v,
+            "fee_yuan" => f.fee_yuan = v,
+            "contacts" => f.contacts = v,
+            _ => {}
         }
     }
+    f
 }
 
 #[derive(Template)]
@@ -109,7 +68,7 @@ struct FormPage {
     ctx: PageCtx,
     action: String,
     editing: bool,
-    f: FormValues,
+    f: CampaignInput,
     levels: Vec<Level>,
     error: Option<String>,
 }
@@ -134,7 +93,7 @@ async fn new_form(
             ),
         )
         .map_err(|e| page.err(e))?;
-    let f = FormValues {
+    let f = CampaignInput {
         levels: vec![Level::Master, Level::Doctor],
         exclude_single_certificate: true,
         exclude_overseas_class: true,
@@ -157,8 +116,8 @@ async fn create(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let f = FormValues::parse(&body);
-    match state.app.create_campaign(&page.staff, id, &f.input()).await {
+    let f = campaign_form(&body);
+    match state.app.create_campaign(&page.staff, id, &f).await {
         Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let msg = e.message().text(page.ctx.lang).to_string();
@@ -419,36 +378,6 @@ async fn export(
     Ok(xlsx(&format!("progress-{id}.xlsx"), bytes))
 }
 
-impl FormValues {
-    /// The form filled in from a stored campaign.
-    fn from_campaign(c: &Campaign) -> FormValues {
-        let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
-        FormValues {
-            name: c.name.clone(),
-            cohort: c.cohort.clone(),
-            target_terms: c
-                .rules
-                .target_terms
-                .iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            levels: c.rules.levels.clone(),
-            prior_void_on_or_before: d(c.rules.prior_void_on_or_before),
-            exclude_single_certificate: c.rules.exclude_single_certificate,
-            exclude_overseas_class: c.rules.exclude_overseas_class,
-            international_only: c.rules.international_only,
-            onsite_from: d(c.modes.onsite.map(|w| w.from)),
-            onsite_to: d(c.modes.onsite.map(|w| w.to)),
-            online_from: d(c.modes.online.map(|w| w.from)),
-            online_to: d(c.modes.online.map(|w| w.to)),
-            makeup_deadline: d(c.modes.makeup_deadline),
-            fee_yuan: yuan(c.fee_fen),
-            contacts: c.contacts.clone(),
-        }
-    }
-}
-
 async fn edit_form(
     State(state): State<AppState>,
     page: Page,
@@ -472,7 +401,7 @@ async fn edit_form(
         ctx: page.ctx,
         action: format!("/campaigns/{id}/edit"),
         editing: true,
-        f: FormValues::from_campaign(&c),
+        f: CampaignInput::from_campaign(&c),
         levels: Level::ALL.to_vec(),
         error: None,
     }))
@@ -484,8 +413,8 @@ async fn update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let f = FormValues::parse(&body);
-    match state.app.update_campaign(&page.staff, id, &f.input()).await {
+    let f = campaign_form(&body);
+    match state.app.update_campaign(&page.staff, id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let msg = e.message().text(page.ctx.lang).to_string();

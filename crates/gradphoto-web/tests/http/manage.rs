@@ -161,7 +161,6 @@ async fn campaigns_are_edited_until_closed() {
 async fn accounts_are_disabled_by_their_admins_and_passwords_changed_by_their_owners() {
     let t = TestApp::spawn().await;
     let d = seed(&t).await;
-    let _ = d;
     let sec = t.login("uni1-sec1", PW).await;
     let sec_id = t
         .app
