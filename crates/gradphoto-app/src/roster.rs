@@ -33,6 +33,9 @@ pub struct StudentView {
     pub name: String,
     pub id_type: String,
     pub id_masked: String,
+    /// The full number: filled only for the registry, whose reads are audited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
     pub level: String,
     pub cert_type: String,
     pub grad_kind: String,
@@ -50,6 +53,7 @@ impl From<&StudentRow> for StudentView {
             name: s.name.clone(),
             id_type: s.id_type.clone(),
             id_masked: s.id_masked.clone(),
+            id_number: None,
             level: s.level.clone(),
             cert_type: s.cert_type.clone(),
             grad_kind: s.grad_kind.clone(),
@@ -236,7 +240,21 @@ impl App {
                 offset: offset.max(0),
             })
             .await?;
-        Ok(rows.iter().map(StudentView::from).collect())
+        let mut views: Vec<StudentView> = rows.iter().map(StudentView::from).collect();
+        // The registry sees ID numbers in full (it keeps student status); everyone else
+        // the masked form. Each revealing read is audited with what was shown.
+        let full = Resource::of_university(ResourceKind::StudentIdNumber, university_id);
+        if by.may(Action::Read, full).is_ok() && !rows.is_empty() {
+            for (v, r) in views.iter_mut().zip(&rows) {
+                v.id_number = Some(self.pii.decrypt(&r.id_enc)?);
+            }
+            let mut audit = by.audit("student.reveal_ids", "roster", None, Some(university_id));
+            audit.after = Some(serde_json::json!({
+                "students": rows.iter().map(|r| r.student_no.as_str()).collect::<Vec<_>>(),
+            }));
+            self.db.append_audit(&audit).await?;
+        }
+        Ok(views)
     }
 
     /// The full ID number, for the registry operator only; the read is audited.

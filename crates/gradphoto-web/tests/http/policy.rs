@@ -518,3 +518,48 @@ async fn a_university_admin_cannot_create_platform_accounts() {
         );
     }
 }
+
+/// ID numbers are shown in full to the registry only, and each such read is audited.
+#[tokio::test]
+async fn only_the_registry_sees_full_id_numbers() {
+    let t = TestApp::spawn().await;
+    let d = seed(&t).await;
+    let sample = &gradphoto_domain::sample::sample_universities()[0];
+    let students =
+        gradphoto_domain::roster::validate_grid(&sample.roster, &sample.department_refs())
+            .expect("valid");
+    let numbers: Vec<String> = students.iter().map(|s| s.id.number().to_string()).collect();
+    let page = format!("/universities/{}?q=", d.u1);
+    let registry = t.login("registry", PW).await;
+    let (s, html) = registry.get_text(&page).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        numbers.iter().any(|n| html.contains(n.as_str())),
+        "the registry sees full numbers"
+    );
+    let audited = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
+    assert!(
+        audited
+            .iter()
+            .any(|a| a.action == "student.reveal_ids" && a.actor_name == "registry")
+    );
+    for user in ["agency", "photographer", "uni1-admin", "uni1-sec1"] {
+        let c = t.login(user, PW).await;
+        let (_, html) = c.get_text(&page).await;
+        assert!(
+            !numbers.iter().any(|n| html.contains(n.as_str())),
+            "{user} sees masked numbers only"
+        );
+        let tok = crate::support::token(&t, user).await;
+        let (_, body) = crate::support::api_get(
+            &t,
+            &tok,
+            &format!("/universities/{}/students?limit=1000", d.u1),
+        )
+        .await;
+        assert!(
+            !numbers.iter().any(|n| body.contains(n.as_str())),
+            "{user} API"
+        );
+    }
+}
