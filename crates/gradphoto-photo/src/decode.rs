@@ -1,0 +1,1 @@
+//! Safe decoding: limits from the header before any pixel is allocated.

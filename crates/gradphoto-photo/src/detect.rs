@@ -1,0 +1,1 @@
+//! Face detection with landmarks (MTCNN, run in pure Rust with tract).

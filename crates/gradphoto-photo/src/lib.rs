@@ -1,0 +1,7 @@
+//! The photo engine: every photo that reaches the registry passes through it. Pure and
+//! synchronous — bytes in, a verdict, a standard image or a print sheet out — so that the
+//! upload handler, the photographer station and batch jobs all call the same code. No
+//! tokio, no files, no database.
+
+pub mod decode;
+pub mod detect;
