@@ -61,7 +61,7 @@ pub fn read_grid(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<String>>, Shee
     }
     let grid = if bytes.starts_with(ZIP_MAGIC) {
         let book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
-        first_sheet(book, limits)?
+        first_xlsx_sheet(book, limits)?
     } else if bytes.starts_with(OLE_MAGIC) {
         let book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(unreadable)?;
         first_sheet(book, limits)?
@@ -77,6 +77,50 @@ pub fn read_grid(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<String>>, Shee
 
 fn unreadable(e: impl std::fmt::Display) -> SheetError {
     SheetError::Unreadable(e.to_string())
+}
+
+/// Reads the first XLSX worksheet cell by cell, enforcing the row and column limits as
+/// cells arrive. A dense read would allocate rows × columns from the cells' extremes
+/// first, so a few-KB file with one cell in A1 and one in XFD1048576 could ask for
+/// billions of cells; here such a file is refused after two cells.
+fn first_xlsx_sheet(
+    mut book: Xlsx<Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<Vec<Vec<String>>, SheetError> {
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetError::Empty)?;
+    let mut reader = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+    let mut grid: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, col) = cell.get_position();
+        let text = cells::cell_text(&calamine::Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let (row, col) = (row as usize, col as usize);
+        if row >= limits.max_rows {
+            return Err(SheetError::TooManyRows {
+                max: limits.max_rows,
+            });
+        }
+        if col >= limits.max_cols {
+            return Err(SheetError::TooManyColumns {
+                max: limits.max_cols,
+            });
+        }
+        if grid.len() <= row {
+            grid.resize(row + 1, Vec::new());
+        }
+        let cells = &mut grid[row];
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+    }
+    Ok(grid)
 }
 
 fn first_sheet<RS, R>(mut book: R, limits: &Limits) -> Result<Vec<Vec<String>>, SheetError>

@@ -257,3 +257,33 @@ fn roster_file_validates_end_to_end() {
     assert_eq!(students[0].id.number(), ID);
     assert_eq!(students[0].department, "数学科学学院");
 }
+
+/// A few-KB file whose two cells sit at opposite corners of the sheet must be refused
+/// from its cells, not after allocating every cell in between.
+#[test]
+fn far_apart_cells_are_refused_without_a_dense_allocation() {
+    let file = |row: u32, col: u16| {
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "学号").expect("write");
+        ws.write_string(row, col, "x").expect("write");
+        book.save_to_buffer().expect("xlsx")
+    };
+    let bomb = file(1_048_575, 16_383);
+    assert!(bomb.len() < 20_000, "a small file: {}", bomb.len());
+    let limits = Limits::default();
+    assert!(matches!(
+        read_grid(&bomb, &limits),
+        Err(SheetError::TooManyRows { .. })
+    ));
+    let wide = file(1, 16_383);
+    assert!(matches!(
+        read_grid(&wide, &limits),
+        Err(SheetError::TooManyColumns { .. })
+    ));
+    // Within the limits the same shape reads, sparse cells in place.
+    let ok = file(3, 2);
+    let grid = read_grid(&ok, &limits).expect("reads");
+    assert_eq!(grid[0][0], "学号");
+    assert_eq!(grid[3][2], "x");
+}
