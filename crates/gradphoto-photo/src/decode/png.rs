@@ -29,7 +29,8 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
         }
         if kind == b"eXIf" {
             if let Some(data) = bytes.get(pos + 8..(pos + 8).saturating_add(len)) {
-                orientation = exif::orientation(data);
+                // Some writers keep the JPEG-style `Exif\0\0` prefix; the spec says TIFF only.
+                orientation = exif::orientation(data.strip_prefix(b"Exif\0\0").unwrap_or(data));
             }
             break;
         }

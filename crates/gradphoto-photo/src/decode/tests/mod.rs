@@ -136,7 +136,7 @@ fn grayscale_jpeg_decodes_to_rgb() {
 }
 
 /// Quadrants: top-left red, top-right green, bottom-left blue, bottom-right white; 32×16.
-fn quadrants() -> RgbImage {
+pub(super) fn quadrants() -> RgbImage {
     RgbImage::from_fn(32, 16, |x, y| {
         image::Rgb(match (x < 16, y < 8) {
             (true, true) => [255, 0, 0],
@@ -242,4 +242,18 @@ fn png_colour_types_become_rgb8() {
         (Format::Png, w, h, 1)
     );
     assert_eq!(hd.jpeg_quality, None);
+}
+
+/// Made once with libjpeg-turbo's `cjpeg -progressive -quality 80` from the quadrant image, so
+/// that the progressive path is tested without a progressive encoder in Rust.
+#[test]
+fn progressive_jpeg() {
+    let bytes = include_bytes!("progressive_q80.jpg");
+    let h = probe(bytes, &L).expect("probe");
+    assert!(h.progressive);
+    assert!(h.jpeg_quality.is_some_and(|q| q.abs_diff(80) <= 3), "{h:?}");
+    let rgb = decode(bytes, &L, None).expect("decode");
+    assert_eq!((rgb.width, rgb.height), (32, 16));
+    assert!(close(pixel(&rgb, 3, 3), [255, 0, 0]));
+    assert!(close(pixel(&rgb, 28, 12), [255, 255, 255]));
 }

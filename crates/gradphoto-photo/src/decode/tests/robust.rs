@@ -175,3 +175,32 @@ fn random_bytes_never_panic() {
         let _ = decode(&bytes, &L, Some(8));
     }
 }
+
+/// A PNG's `eXIf` chunk (with or without the stray `Exif\0\0` prefix) turns the image too.
+#[test]
+fn png_exif_orientation() {
+    let img = quadrants();
+    let plain = png(img.as_raw(), 32, 16, image::ExtendedColorType::Rgb8);
+    for prefix in [&b""[..], b"Exif\0\0"] {
+        let jpeg_with = with_orientation(&jpeg(&img, 90), 6, false);
+        // The TIFF block is what follows `Exif\0\0` in the APP1 segment built for JPEG.
+        let start = jpeg_with
+            .windows(6)
+            .position(|w| w == b"Exif\0\0")
+            .expect("exif")
+            + 6;
+        let mut exif = prefix.to_vec();
+        exif.extend_from_slice(&jpeg_with[start..start + 26]);
+        let mut bytes = plain[..33].to_vec();
+        chunk(&mut bytes, b"eXIf", &exif);
+        bytes.extend_from_slice(&plain[33..]);
+        assert_eq!(probe(&bytes, &L).expect("probe").orientation, 6);
+        let rgb = decode(&bytes, &L, None).expect("decode");
+        assert_eq!((rgb.width, rgb.height), (16, 32));
+        assert_eq!(
+            pixel(&rgb, 15, 0),
+            [255, 0, 0],
+            "stored top-left ends top-right"
+        );
+    }
+}
