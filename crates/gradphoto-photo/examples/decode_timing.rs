@@ -64,6 +64,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             size.1
         );
     }
+    // The same photo tagged EXIF orientation 6 (a phone held upright): the cost of the turn.
+    let mut turned = bytes[..2].to_vec();
+    let tiff: [u8; 26] = [
+        b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0,
+    ];
+    turned.extend_from_slice(&[0xFF, 0xE1, 0, 34]);
+    turned.extend_from_slice(b"Exif\0\0");
+    turned.extend_from_slice(&tiff);
+    turned.extend_from_slice(&bytes[2..]);
+    for max_side in [None, Some(640)] {
+        let ms = median_ms(runs, || {
+            decode(&turned, &limits, max_side).ok();
+        });
+        println!(
+            "decode orientation 6 {:>5} {ms:8.1} ms",
+            max_side.map_or("none".into(), |n| n.to_string())
+        );
+    }
     // For comparison: the `image` crate's JPEG path (zune-jpeg, no DCT scaling).
     let ms = median_ms(runs, || {
         image::load_from_memory(&bytes).ok();
