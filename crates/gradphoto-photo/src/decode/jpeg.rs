@@ -11,14 +11,18 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     let mut frame: Option<Frame> = None;
     let mut pos = 2;
     loop {
-        // Markers are 0xFF followed by a code; any number of 0xFF fill bytes may precede it.
-        if *bytes.get(pos).ok_or(DecodeError::Truncated)? != 0xFF {
-            return Err(DecodeError::Unreadable("expected a JPEG marker".into()));
+        // A marker is 0xFF, any number of 0xFF fill bytes, then a code that is not 0x00. Bytes
+        // between segments are skipped, as libjpeg and jpeg-decoder do: some cameras write them.
+        while *bytes.get(pos).ok_or(DecodeError::Truncated)? != 0xFF {
+            pos += 1;
         }
         while bytes.get(pos) == Some(&0xFF) {
             pos += 1;
         }
         let marker = *bytes.get(pos).ok_or(DecodeError::Truncated)?;
+        if marker == 0x00 {
+            continue;
+        }
         pos += 1;
         match marker {
             0xD8 | 0x01 | 0xD0..=0xD7 => continue, // no length

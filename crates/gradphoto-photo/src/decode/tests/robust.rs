@@ -204,3 +204,21 @@ fn png_exif_orientation() {
         );
     }
 }
+
+/// Junk between segments (some cameras write it) is skipped, as libjpeg does.
+#[test]
+fn junk_between_segments_is_tolerated() {
+    let img = quadrants();
+    let clean = jpeg(&img, 90);
+    let dqt = clean
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDB])
+        .expect("DQT");
+    let mut bytes = clean[..dqt].to_vec();
+    bytes.extend_from_slice(&[0x00, 0x12, 0xFF, 0x00]);
+    bytes.extend_from_slice(&clean[dqt..]);
+    let h = probe(&bytes, &L).expect("probe");
+    assert_eq!((h.width, h.height), (32, 16));
+    let rgb = decode(&bytes, &L, None).expect("decode");
+    assert_eq!(rgb, decode(&clean, &L, None).expect("clean"));
+}
