@@ -80,7 +80,7 @@ pub(crate) fn decode(bytes: &[u8], header: &Header, limits: &Limits) -> Result<R
     let n = width as usize * height as usize;
     let channels = out.color_type.samples();
     let rows = buf
-        .chunks(out.line_size)
+        .chunks(out.line_size.max(1))
         .take(height as usize)
         .flat_map(|row| {
             row.get(..width as usize * channels)
