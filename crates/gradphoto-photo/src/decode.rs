@@ -1,1 +1,0 @@
-//! Safe decoding: limits from the header before any pixel is allocated.
