@@ -136,8 +136,15 @@ impl Detector {
             height: h,
         };
         let proposals = self.propose(img, min_face)?;
-        let refined = self.refine(img, &proposals)?;
-        let mut faces = self.output(img, &refined)?;
+        if proposals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let src = stages::Source {
+            img,
+            integral: resample::Integral::new(img),
+        };
+        let refined = self.refine(&src, &proposals)?;
+        let mut faces = self.output(&src, &refined)?;
         faces.sort_by(|a, b| b.score.total_cmp(&a.score));
         Ok(faces)
     }

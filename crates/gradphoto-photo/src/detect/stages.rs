@@ -5,7 +5,7 @@
 use tract_onnx::prelude::*;
 
 use super::nms::{Candidate, Overlap, nms};
-use super::resample::{Edge, Region, Rgb};
+use super::resample::{Edge, Integral, Region, Rgb};
 use super::{DetectError, Detector, Face, Plan, model_err};
 
 const RNET_THRESHOLD: f32 = 0.7;
@@ -13,9 +13,6 @@ const RNET_NMS: f32 = 0.7;
 const ONET_THRESHOLD: f32 = 0.8;
 /// O-Net's NMS is by intersection over the smaller box: see [`Overlap::Min`].
 const ONET_NMS: f32 = 0.7;
-
-/// Supersampling cap per axis for crops: enough to average a 400 px face into 48 px.
-const CROP_SAMPLES: usize = 8;
 
 /// One stage's outputs for a batch, split by meaning (found by shape, not by position, so
 /// that a re-exported model with another output order still reads correctly).
@@ -25,12 +22,19 @@ struct StageOutput {
     landmarks: Vec<[f32; 10]>,
 }
 
+/// The image as the later stages crop it: area averaging (as the reference's
+/// `INTER_AREA`) for regions larger than the network input, bilinear for smaller ones.
+pub(crate) struct Source<'a> {
+    pub img: Rgb<'a>,
+    pub integral: Integral,
+}
+
 /// Crops every box (inclusive pixel boxes, zero-padded outside the image) to `size`² and
 /// runs `plan` on the batch.
 fn run_stage(
     plan: &Plan,
     name: &'static str,
-    img: Rgb<'_>,
+    src: &Source<'_>,
     boxes: &[Candidate],
     size: usize,
 ) -> Result<StageOutput, DetectError> {
@@ -43,7 +47,12 @@ fn run_stage(
             w: b.width(),
             h: b.height(),
         };
-        img.resample_into(region, size, size, Edge::Zero, CROP_SAMPLES, &mut input);
+        if region.w >= size as f32 {
+            src.integral.crop_into(region, size, &mut input);
+        } else {
+            src.img
+                .resample_into(region, size, size, Edge::Zero, 1, &mut input);
+        }
     }
     let tensor = tract_ndarray::Array4::from_shape_vec((n, 3, size, size), input)
         .map_err(|e| DetectError::Model(format!("{name} input: {e}")))?
@@ -84,13 +93,13 @@ impl Detector {
     /// R-Net: keeps proposals it also believes in, regressed and squared for O-Net.
     pub(crate) fn refine(
         &self,
-        img: Rgb<'_>,
+        src: &Source<'_>,
         boxes: &[Candidate],
     ) -> Result<Vec<Candidate>, DetectError> {
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
-        let out = run_stage(&self.rnet, "R-Net", img, boxes, 24)?;
+        let out = run_stage(&self.rnet, "R-Net", src, boxes, 24)?;
         let mut kept = Vec::new();
         for (i, b) in boxes.iter().enumerate() {
             if out.probs[i] > RNET_THRESHOLD {
@@ -114,13 +123,13 @@ impl Detector {
     /// O-Net: final faces with landmarks, in input pixels.
     pub(crate) fn output(
         &self,
-        img: Rgb<'_>,
+        src: &Source<'_>,
         boxes: &[Candidate],
     ) -> Result<Vec<Face>, DetectError> {
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
-        let out = run_stage(&self.onet, "O-Net", img, boxes, 48)?;
+        let out = run_stage(&self.onet, "O-Net", src, boxes, 48)?;
         if out.landmarks.len() != boxes.len() {
             return Err(DetectError::Model("O-Net: landmarks missing".into()));
         }
