@@ -2,12 +2,14 @@
 //! `(x - 127.5) / 128`). Written here rather than taken from an image crate: the engine
 //! needs only this one operation, and producing normalised planes directly saves a copy.
 //!
-//! Bilinear sampling, supersampled when shrinking (k×k samples per output pixel, k = the
-//! shrink factor rounded up, capped by the caller). Crops for R-Net and O-Net use a high cap
-//! so that a 200 px face squeezed into 48 px averages its area as OpenCV's `INTER_AREA` does
-//! in the reference. The pyramid uses a low cap: the reference resizes it with plain
-//! bilinear (`INTER_LINEAR`), and full area averaging there would touch every source pixel
-//! once per level, costing more than P-Net itself.
+//! Two resamplers:
+//! - [`Rgb::resample_into`]: bilinear, supersampled when shrinking (k×k samples per output
+//!   pixel, k = the shrink factor rounded up, capped by the caller). The pyramid uses it
+//!   with a low cap: the reference resizes levels with plain bilinear (`INTER_LINEAR`), and
+//!   full area averaging there would touch every source pixel once per level.
+//! - [`Integral::crop_into`]: area averaging through a summed-area table, for R-Net and
+//!   O-Net crops larger than the network input, as the reference's `INTER_AREA` does; its
+//!   cost does not grow with the face size.
 
 /// A borrowed packed RGB8 image.
 #[derive(Clone, Copy)]
