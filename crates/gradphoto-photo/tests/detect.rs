@@ -118,6 +118,32 @@ fn dev_accepts_have_one_face_with_eyes_on_the_labels() {
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
 }
 
+/// The DEV `multiple_faces` files paste a second, smaller person (face ≈ 110 px) in a
+/// lower corner: both must be found.
+#[test]
+fn dev_multiple_faces_have_at_least_two() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: DEV photos not found (../shared/photos/dev); set GRADPHOTO_PHOTOS_DEV");
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("labels.json")).expect("read labels.json");
+    let labels: Vec<serde_json::Value> = serde_json::from_str(&text).expect("labels.json parses");
+    let files: Vec<&str> = labels
+        .iter()
+        .filter(|l| l["variant"] == "multiple_faces")
+        .filter_map(|l| l["file"].as_str())
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "no multiple_faces file in the DEV labels"
+    );
+    for file in files {
+        let n = detect(&load_rgb(&dir.join(file)), 40.0).len();
+        println!("{file}: {n} faces");
+        assert!(n >= 2, "{file}: {n} faces");
+    }
+}
+
 #[test]
 fn uniform_blue_has_no_face() {
     let img = RgbImage::from_pixel(480, 640, image::Rgb([100, 197, 255]));
