@@ -1,1 +1,0 @@
-//! Face detection with landmarks (MTCNN, run in pure Rust with tract).
