@@ -296,25 +296,8 @@ impl App {
         by.may(Action::Export, res)?;
         let departments = self.db.list_departments(university_id).await?;
         let students = self.db.all_students(university_id).await?;
-        let headers = [
-            Column::StudentNo,
-            Column::Name,
-            Column::IdType,
-            Column::IdNumber,
-            Column::Level,
-            Column::CertType,
-            Column::Department,
-            Column::ExpectedGraduation,
-            Column::GradKind,
-            Column::OverseasClass,
-            Column::MasterToPhd,
-            Column::Delayed,
-            Column::EarlyGraduationPending,
-            Column::PriorCollectionDate,
-            Column::PriorCollectionLevel,
-            Column::Campus,
-            Column::Major,
-        ];
+        // The export is in the import format: every recognised column, in its order.
+        let headers = Column::ALL;
         let yes = |b: bool| if b { "是" } else { "否" }.to_string();
         let rows = students
             .iter()
