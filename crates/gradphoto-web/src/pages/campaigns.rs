@@ -69,8 +69,40 @@ struct FormPage {
     action: String,
     editing: bool,
     f: CampaignInput,
-    levels: Vec<Level>,
     error: Option<String>,
+}
+
+impl FormPage {
+    /// Every level is offered as a checkbox.
+    fn levels(&self) -> [Level; 4] {
+        Level::ALL
+    }
+}
+
+/// After a create or an update: on success go to the campaign; on a form mistake show the
+/// form again, filled in as submitted, with the message; anything else is an error page.
+fn saved_or_form(
+    page: Page,
+    result: Result<i64, AppError>,
+    action: String,
+    editing: bool,
+    f: CampaignInput,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let error = Some(e.message().text(page.ctx.lang).to_string());
+            let p = FormPage {
+                ctx: page.ctx,
+                action,
+                editing,
+                f,
+                error,
+            };
+            Ok((crate::error::status_of(&e), render(&p)).into_response())
+        }
+        Err(e) => Err(page.err(e)),
+    }
 }
 
 async fn new_form(
@@ -105,7 +137,6 @@ async fn new_form(
         action: format!("/universities/{id}/campaigns"),
         editing: false,
         f,
-        levels: Level::ALL.to_vec(),
         error: None,
     }))
 }
@@ -117,26 +148,18 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f = campaign_form(&body);
-    match state.app.create_campaign(&page.staff, id, &f).await {
-        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let msg = e.message().text(page.ctx.lang).to_string();
-            let status = crate::error::status_of(&e);
-            Ok((
-                status,
-                render(&FormPage {
-                    ctx: page.ctx,
-                    action: format!("/universities/{id}/campaigns"),
-                    editing: false,
-                    f,
-                    levels: Level::ALL.to_vec(),
-                    error: Some(msg),
-                }),
-            )
-                .into_response())
-        }
-        Err(e) => Err(page.err(e)),
-    }
+    let result = state
+        .app
+        .create_campaign(&page.staff, id, &f)
+        .await
+        .map(|c| c.id);
+    saved_or_form(
+        page,
+        result,
+        format!("/universities/{id}/campaigns"),
+        false,
+        f,
+    )
 }
 
 #[derive(Template)]
@@ -402,7 +425,6 @@ async fn edit_form(
         action: format!("/campaigns/{id}/edit"),
         editing: true,
         f: CampaignInput::from_campaign(&c),
-        levels: Level::ALL.to_vec(),
         error: None,
     }))
 }
@@ -414,23 +436,12 @@ async fn update(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f = campaign_form(&body);
-    match state.app.update_campaign(&page.staff, id, &f).await {
-        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let msg = e.message().text(page.ctx.lang).to_string();
-            let status = crate::error::status_of(&e);
-            let p = FormPage {
-                ctx: page.ctx,
-                action: format!("/campaigns/{id}/edit"),
-                editing: true,
-                f,
-                levels: Level::ALL.to_vec(),
-                error: Some(msg),
-            };
-            Ok((status, render(&p)).into_response())
-        }
-        Err(e) => Err(page.err(e)),
-    }
+    let result = state
+        .app
+        .update_campaign(&page.staff, id, &f)
+        .await
+        .map(|c| c.id);
+    saved_or_form(page, result, format!("/campaigns/{id}/edit"), true, f)
 }
 
 #[cfg(test)]
