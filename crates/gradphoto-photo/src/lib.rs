@@ -6,3 +6,8 @@
 pub mod decode;
 pub mod detect;
 pub mod quality;
+pub mod report;
+pub mod spec;
+
+pub use report::{Finding, Report, Severity, Value, Verdict};
+pub use spec::{Band, PrintSpec, Spec};
