@@ -29,7 +29,7 @@ const MIN_FACE_STANDARD: f32 = 40.0;
 
 fn dev_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
+        return Some(PathBuf::from(dir)).filter(|d| d.join(BIG).is_file());
     }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
