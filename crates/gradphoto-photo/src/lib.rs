@@ -7,6 +7,7 @@ pub mod decode;
 pub mod detect;
 pub mod quality;
 pub mod report;
+pub mod sheet;
 pub mod spec;
 
 pub use report::{Finding, Report, Severity, Value, Verdict};
