@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod detect;
+pub mod phash;
 pub mod quality;
 pub mod report;
 pub mod sheet;
