@@ -7,8 +7,10 @@ mod check;
 pub mod decode;
 pub mod detect;
 mod engine;
+pub mod phash;
 pub mod quality;
 pub mod report;
+pub mod sheet;
 pub mod spec;
 
 pub use engine::Engine;
