@@ -3,11 +3,16 @@
 //! upload handler, the photographer station and batch jobs all call the same code. No
 //! tokio, no files, no database.
 
+mod check;
 pub mod decode;
 pub mod detect;
+mod engine;
+pub mod phash;
 pub mod quality;
 pub mod report;
+pub mod sheet;
 pub mod spec;
 
+pub use engine::Engine;
 pub use report::{Finding, Report, Severity, Value, Verdict};
 pub use spec::{Band, PrintSpec, Spec};

@@ -1,0 +1,130 @@
+//! The evaluation over the labelled DEV set (`../shared/photos/dev`, see its README): every
+//! `check` file is judged by the engine, agreement is printed per reason, and the test fails
+//! when any reason (or the accepts) falls below 95 %. Skipped with a message when the set
+//! is absent. Thresholds are never tuned to single files here; the printed measurements are
+//! for understanding failures, not for fitting them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use gradphoto_photo::{Engine, Report, Spec, Verdict};
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new().expect("embedded models load"))
+}
+
+fn dev_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
+        return Some(PathBuf::from(dir));
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/photos/dev"))
+        .find(|d| d.join("labels.json").is_file())
+}
+
+#[derive(serde::Deserialize)]
+struct Label {
+    file: String,
+    mode: String,
+    expect: String,
+    reasons: Vec<String>,
+    face_width: Option<f32>,
+    eyes: Option<[[f32; 2]; 2]>,
+}
+
+fn labels(dir: &Path) -> Vec<Label> {
+    let text = std::fs::read_to_string(dir.join("labels.json")).expect("read labels.json");
+    serde_json::from_str(&text).expect("labels.json parses")
+}
+
+/// A reject agrees when the verdict is reject and every labelled reason is reported (more
+/// are allowed: a bright photo also has a wrong background). An accept agrees only as an
+/// accept: a review would send a good photo to a person.
+fn agrees(label: &Label, report: &Report) -> bool {
+    match label.expect.as_str() {
+        "accept" => report.verdict == Verdict::Accept,
+        _ => report.verdict == Verdict::Reject && label.reasons.iter().all(|r| report.has(r)),
+    }
+}
+
+fn summary(report: &Report) -> String {
+    let reasons: Vec<String> = report
+        .reasons
+        .iter()
+        .map(|f| format!("{}={}", f.code, serde_json::to_string(&f.measured).unwrap_or_default()))
+        .collect();
+    let geo = report.face.map(|g| {
+        format!(
+            "fw {:.0} eye {:.0} top {} roll {:.1}",
+            g.face_width,
+            g.eye_line,
+            g.head_top.map_or("-".into(), |t| format!("{t:.0}")),
+            g.roll
+        )
+    });
+    format!("{:?} [{}] {}", report.verdict, reasons.join(", "), geo.unwrap_or_default())
+}
+
+#[test]
+fn dev_set_agreement_per_reason_is_at_least_95_percent() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let mut tally: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut width_ratios = Vec::new();
+    for label in labels(&dir).iter().filter(|l| l.mode == "check") {
+        let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
+        let report = engine().check(&bytes, &spec);
+        let ok = agrees(label, &report);
+        let keys = if label.expect == "accept" {
+            vec!["accept".to_owned()]
+        } else {
+            label.reasons.clone()
+        };
+        for k in keys {
+            let t = tally.entry(k).or_default();
+            t.0 += u32::from(ok);
+            t.1 += 1;
+        }
+        if label.expect == "accept"
+            && let (Some(fw), Some(g)) = (label.face_width, report.face)
+        {
+            width_ratios.push(fw / g.face_width);
+        }
+        let eyes = label.eyes.map_or(String::new(), |e| {
+            format!("label eyes y {:.0} fw {:.0}", (e[0][1] + e[1][1]) / 2.0, label.face_width.unwrap_or(0.0))
+        });
+        let line = format!("{:<34} {} | {}", label.file, summary(&report), eyes);
+        if ok {
+            println!("  ok   {line}");
+        } else {
+            println!("  FAIL {line}");
+            failures.push(line);
+        }
+    }
+    width_ratios.sort_by(f32::total_cmp);
+    if !width_ratios.is_empty() {
+        println!(
+            "labelled face width / measured face width on accepts: min {:.3} median {:.3} max {:.3}",
+            width_ratios[0],
+            width_ratios[width_ratios.len() / 2],
+            width_ratios[width_ratios.len() - 1]
+        );
+    }
+    println!("agreement per reason:");
+    let mut below = Vec::new();
+    for (reason, (ok, n)) in &tally {
+        let pct = 100.0 * f64::from(*ok) / f64::from(*n);
+        println!("  {reason:<24} {ok:>3}/{n:<3} {pct:5.1} %");
+        if pct < 95.0 {
+            below.push(reason.clone());
+        }
+    }
+    assert!(below.is_empty(), "below 95 %: {below:?}\n{}", failures.join("\n"));
+}
