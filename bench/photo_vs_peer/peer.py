@@ -1,9 +1,11 @@
-"""The peer: the same job as gradphoto's engine, in Python with OpenCV and onnxruntime.
+"""The peer: the same jobs as gradphoto's engine, in Python with OpenCV and onnxruntime.
 
-decode -> detect (MTCNN, the same three ONNX files the engine embeds) -> crop from the eyes
-and the face box -> resize to 480x640 (INTER_AREA) -> simple checks (face luminance,
-Laplacian variance, background colour) -> JPEG with a quality search to fit 40 KB ->
-check of the output (decode it, detect again, the same checks).
+--job standardize (Engine::standardize): decode -> detect (MTCNN, the same three ONNX files
+the engine embeds) -> the simple checks on the source (face luminance, Laplacian variance,
+background colour) -> crop from the eyes and the face box -> resize to 480x640 (INTER_AREA)
+-> JPEG with a quality search to fit 40 KB -> check of the output (decode it, detect again,
+the same checks).
+--job check (Engine::check): decode -> detect -> the simple checks.
 
 Single-threaded on purpose (cv2.setNumThreads(1), onnxruntime intra/inter-op threads 1): the
 engine's target is per core, and the server runs one photo per core.
@@ -16,12 +18,15 @@ with factor 0.709, P-Net threshold 0.6 (per-level NMS 0.5, across levels 0.7), R
 wheel because the wheel hard-codes its own weight paths, creates sessions with default
 (all-core) threading and pulls in `opencv-python` (which clashes with the headless build).
 
-Decoding is as generous as the engine's: libjpeg-turbo DCT scaling (IMREAD_REDUCED_COLOR_2/4/8)
-to the largest reduction that keeps the longer side >= 640, like the engine's `max_side`;
-a finer decode only when the crop would otherwise be upscaled. cv2.imdecode applies EXIF
-orientation.
+Decoding, image sizes and the smallest face follow the engine's own numbers (below): JPEGs
+are decoded reduced in the DCT domain by libjpeg-turbo (IMREAD_REDUCED_COLOR_2/4/8) exactly
+where the engine decodes reduced, faces are looked for down to 8 % of the shorter side.
+cv2.imdecode applies the EXIF orientation, as the engine does. The peer does less than the
+engine in places (no eye levelling by rotation, no head-top search, fewer checks), which
+only flatters it.
 
-Usage: python peer.py --models DIR [--iters N] [--warmup N] [--min-face PX] FILE...
+Usage: python peer.py --models DIR [--job standardize|check] [--iters N] [--warmup N]
+                      [--save DIR] FILE...
 Prints one JSON line per file with stage medians (ms) and peak RSS.
 """
 
@@ -39,12 +44,20 @@ import numpy as np
 import onnxruntime as ort
 
 OUT_W, OUT_H = 480, 640
-EYE_LINE_MID = 250.0  # Spec::default().eye_line 200-300
-FACE_WIDTH_MID = 240.0  # Spec::default().face_width 180-300
-TARGET_MAX_BYTES = 40 * 1024  # Spec::default().target_bytes.1
-MIN_QUALITY = 60  # Spec::default().min_quality
-BACKGROUND = (100, 197, 255)  # RGB, Spec::default().background
-DETECT_MAX_SIDE = 640  # the engine's detection decode keeps the longer side >= this
+# Spec::default(): eye line 200-300, face width 180-300 (aim at the middles), <= 40 KB,
+# quality >= 60, light blue.
+EYE_LINE_MID = 250.0
+FACE_WIDTH_MID = 240.0
+TARGET_MAX_BYTES = 40 * 1024
+MIN_QUALITY = 60
+BACKGROUND = (100, 197, 255)  # RGB
+# The engine's own numbers (src/engine.rs, src/standardize/mod.rs).
+MIN_FACE_FRACTION = 0.08  # faces >= this share of the shorter side
+CHECK_MAX_SIDE = 640  # check: decode reduced to at least the standard's long side
+WORK_SIDE = 960  # standardize: decode reduced to at least this long side...
+DETECT_SIDE = 640  # ...and detect on a copy at most this long
+MAX_UPSCALE = 1.6  # beyond this enlargement, decode finer
+MAX_QUALITY = 95
 
 PNET_THRESHOLD, RNET_THRESHOLD, ONET_THRESHOLD = 0.6, 0.7, 0.8
 PNET_LEVEL_NMS, PNET_ALL_NMS, RNET_NMS, ONET_NMS = 0.5, 0.7, 0.7, 0.7
@@ -215,6 +228,7 @@ class Mtcnn:
 # ----------------------------------------------------------------------------- the job
 
 def reduction_for(long_side, max_side):
+    """The engine's rule: the largest DCT reduction that keeps the longer side >= max_side."""
     for d in (8, 4, 2):
         if math.ceil(long_side / d) >= max_side:
             return d
@@ -240,6 +254,20 @@ def jpeg_long_side(buf):
     raise ValueError("no frame header")
 
 
+def decode_reduced(arr, data, max_side):
+    d = reduction_for(jpeg_long_side(data), max_side)
+    img = cv2.imdecode(arr, REDUCED[d])
+    if img is None:
+        raise RuntimeError("unreadable")
+    return img, d
+
+
+def faces(mtcnn, img_bgr):
+    """The engine's rule: faces at least MIN_FACE_FRACTION of the shorter side."""
+    min_face = max(12.0, min(img_bgr.shape[:2]) * MIN_FACE_FRACTION)
+    return mtcnn.detect(cv2.cvtColor(img_bgr, cv2.COLOR_BGR2RGB), min_face)
+
+
 def checks(img_bgr, box):
     """The simple checks: face luminance and sharpness, background colour above the head."""
     h, w = img_bgr.shape[:2]
@@ -256,8 +284,8 @@ def checks(img_bgr, box):
 
 
 def encode(img_bgr):
-    """Highest quality in [MIN_QUALITY, 95] whose JPEG fits TARGET_MAX_BYTES (binary search)."""
-    lo, hi, best = MIN_QUALITY, 95, None
+    """Highest quality in [MIN_QUALITY, MAX_QUALITY] whose JPEG fits TARGET_MAX_BYTES."""
+    lo, hi, best = MIN_QUALITY, MAX_QUALITY, None
     while lo <= hi:
         q = (lo + hi) // 2
         ok, buf = cv2.imencode(".jpg", img_bgr, [cv2.IMWRITE_JPEG_QUALITY, q])
@@ -273,65 +301,81 @@ def encode(img_bgr):
     return best
 
 
-def standardize(mtcnn, data, min_face, recheck_min_face):
-    """Returns (stage times in ms, result summary, the standard JPEG)."""
+def ms(a, b):
+    return (b - a) * 1000.0
+
+
+def check_job(mtcnn, data):
+    """Engine::check: decode reduced to the standard's long side, detect on that, checks."""
+    t0 = time.perf_counter()
+    img, d = decode_reduced(np.frombuffer(data, np.uint8), data, CHECK_MAX_SIDE)
+    t1 = time.perf_counter()
+    boxes, _ = faces(mtcnn, img)
+    t2 = time.perf_counter()
+    found = checks(img, boxes[0]) if len(boxes) else {}
+    t3 = time.perf_counter()
+    times = {"decode_ms": ms(t0, t1), "detect_ms": ms(t1, t2), "checks_ms": ms(t2, t3),
+             "total_ms": ms(t0, t3)}
+    summary = {"decoded": [int(img.shape[1]), int(img.shape[0])], "reduction": d,
+               "faces": int(len(boxes)), "checks": {k: round(v, 2) for k, v in found.items()}}
+    return times, summary, None
+
+
+def standardize_job(mtcnn, data):
+    """Engine::standardize: decode reduced to >= WORK_SIDE, detect on a copy <= DETECT_SIDE,
+    source checks, crop + INTER_AREA resize (finer decode if it would enlarge more than
+    MAX_UPSCALE), encode to fit, then the check of the output (decode, detect, checks)."""
     t0 = time.perf_counter()
     arr = np.frombuffer(data, np.uint8)
-    d = reduction_for(jpeg_long_side(data), DETECT_MAX_SIDE)
-    img = cv2.imdecode(arr, REDUCED[d])
-    if img is None:
-        raise RuntimeError("unreadable")
+    img, d = decode_reduced(arr, data, WORK_SIDE)
     t1 = time.perf_counter()
-    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    boxes, marks = mtcnn.detect(rgb, min_face)
+    long = max(img.shape[:2])
+    k = min(1.0, DETECT_SIDE / long)
+    view = img if k == 1.0 else cv2.resize(
+        img, (round(img.shape[1] * k), round(img.shape[0] * k)), interpolation=cv2.INTER_AREA)
+    boxes, marks = faces(mtcnn, view)
     t2 = time.perf_counter()
     if len(boxes) != 1:
         raise RuntimeError(f"{len(boxes)} faces")
-    box, lm = boxes[0], marks[0]
-    (lx, rx), (ly, ry) = lm[0:2], lm[5:7]
-    eye_x, eye_y = (lx + rx) / 2.0, (ly + ry) / 2.0
-    face_w = box[2] - box[0] + 1.0
-    # Output pixels per decoded pixel, and the crop window in decoded pixels.
-    s = FACE_WIDTH_MID / face_w
-    cw, ch = OUT_W / s, OUT_H / s
+    checks(view, boxes[0])
+    box, lm = boxes[0][:4] / k, marks[0] / k
+    eye_x, eye_y = (lm[0] + lm[1]) / 2.0, (lm[5] + lm[6]) / 2.0
+    s = FACE_WIDTH_MID / (box[2] - box[0] + 1.0)  # output px per source px
     src = img
-    if cw < OUT_W and d > 1:
-        # The crop would be upscaled: decode finer, as large as the crop needs.
-        finer = max(k for k in (1, 2, 4) if k < d and (cw * d / k >= OUT_W or k == 1))
-        src = cv2.imdecode(arr, REDUCED[finer])
-        f = d / finer
-        eye_x, eye_y, cw, ch = eye_x * f, eye_y * f, cw * f, ch * f
-        box = box[:4] * f
-        s /= f
+    if s > MAX_UPSCALE and d > 1:
+        src = cv2.imdecode(arr, cv2.IMREAD_COLOR)
+        f = src.shape[1] / img.shape[1]
+        eye_x, eye_y, box, s = eye_x * f, eye_y * f, box * f, s / f
+    if s > MAX_UPSCALE:
+        raise RuntimeError("face too small in the source")
     x0 = int(round(eye_x - (OUT_W / 2.0) / s))
     y0 = int(round(eye_y - EYE_LINE_MID / s))
-    x1, y1 = x0 + int(round(cw)), y0 + int(round(ch))
+    x1, y1 = x0 + int(round(OUT_W / s)), y0 + int(round(OUT_H / s))
     sh, sw = src.shape[:2]
     pad = (max(0, -y0), max(0, y1 - sh), max(0, -x0), max(0, x1 - sw))
     crop = src[max(y0, 0):min(y1, sh), max(x0, 0):min(x1, sw)]
     if any(pad):
         crop = cv2.copyMakeBorder(crop, *pad, cv2.BORDER_REPLICATE)
     out = cv2.resize(crop, (OUT_W, OUT_H), interpolation=cv2.INTER_AREA)
-    out_box = [(box[0] - x0) * s, (box[1] - y0) * s, (box[2] - x0) * s, (box[3] - y0) * s]
-    found = checks(out, out_box)
     t3 = time.perf_counter()
     quality, jpeg = encode(out)
     t4 = time.perf_counter()
-    # Check of the output, as a stranger would receive it: decode, detect, the same checks.
     again = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
-    boxes2, _ = mtcnn.detect(cv2.cvtColor(again, cv2.COLOR_BGR2RGB), recheck_min_face)
+    boxes2, _ = faces(mtcnn, again)
     if len(boxes2) != 1:
         raise RuntimeError(f"output: {len(boxes2)} faces")
-    checks(again, boxes2[0])
+    found = checks(again, boxes2[0])
     t5 = time.perf_counter()
-    ms = lambda a, b: (b - a) * 1000.0  # noqa: E731
-    times = {"decode_ms": ms(t0, t1), "detect_ms": ms(t1, t2), "crop_check_ms": ms(t2, t3),
+    times = {"decode_ms": ms(t0, t1), "detect_ms": ms(t1, t2), "crop_ms": ms(t2, t3),
              "encode_ms": ms(t3, t4), "recheck_ms": ms(t4, t5), "total_ms": ms(t0, t5)}
     summary = {"decoded": [int(img.shape[1]), int(img.shape[0])], "reduction": d,
                "crop_from": [int(src.shape[1]), int(src.shape[0])], "faces": int(len(boxes)),
                "quality": quality, "out_bytes": int(len(jpeg)),
                "checks": {k: round(v, 2) for k, v in found.items()}}
     return times, summary, jpeg
+
+
+JOBS = {"check": check_job, "standardize": standardize_job}
 
 
 def peak_rss_mib():
@@ -341,32 +385,32 @@ def peak_rss_mib():
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", required=True)
+    p.add_argument("--job", choices=sorted(JOBS), default="standardize")
     p.add_argument("--iters", type=int, default=15)
     p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--min-face", type=float, default=40.0)
-    p.add_argument("--recheck-min-face", type=float, default=80.0)
     p.add_argument("--save", help="write each standard image to this directory")
     p.add_argument("files", nargs="+")
     a = p.parse_args()
     cv2.setNumThreads(1)
     mtcnn = Mtcnn(a.models)
+    job = JOBS[a.job]
     for path in a.files:
         with open(path, "rb") as fh:
             data = fh.read()
         for _ in range(a.warmup):
-            standardize(mtcnn, data, a.min_face, a.recheck_min_face)
-        runs = [standardize(mtcnn, data, a.min_face, a.recheck_min_face) for _ in range(a.iters)]
-        summary = runs[-1][1]
-        line = {"engine": "peer", "file": path, "bytes": len(data), "iters": a.iters}
+            job(mtcnn, data)
+        runs = [job(mtcnn, data) for _ in range(a.iters)]
+        line = {"engine": "peer", "job": a.job, "file": path, "bytes": len(data),
+                "iters": a.iters}
         for key in runs[0][0]:
             line[key] = round(statistics.median(r[0][key] for r in runs), 2)
         line["total_min_ms"] = round(min(r[0]["total_ms"] for r in runs), 2)
-        line.update(summary)
+        line.update(runs[-1][1])
         line["peak_rss_mib"] = round(peak_rss_mib(), 2)
         line["versions"] = {"opencv": cv2.__version__, "onnxruntime": ort.__version__,
                             "numpy": np.__version__}
         print(json.dumps(line), flush=True)
-        if a.save:
+        if a.save and runs[-1][2] is not None:
             name = os.path.splitext(os.path.basename(path))[0] + "_peer.jpg"
             with open(os.path.join(a.save, name), "wb") as fh:
                 fh.write(runs[-1][2].tobytes())

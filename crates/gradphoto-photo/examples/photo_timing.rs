@@ -2,11 +2,14 @@
 //! report, not a timed test. Prints one JSON object per line.
 //!
 //! ```text
-//! photo_timing [--iters N] [--warmup N] [--min-face PX] FILE|DIR...
+//! photo_timing [--job check] [--iters N] [--warmup N] FILE|DIR...
 //!     one thread; per file the median (and min) of N runs per stage, and the peak RSS
-//! photo_timing --threads T [--iters N] FILE|DIR...
-//!     batch: every file N times, shared out over T threads with one detector; photos/s
+//! photo_timing --threads T [--job check] [--iters N] FILE|DIR...
+//!     batch: every file N times, shared out over T threads with one engine; photos/s
 //! ```
+//!
+//! `--job check` is [`Engine::check`] with the default [`Spec`]; `--jobs` lists the jobs, the
+//! main one first.
 //!
 //! A directory stands for its `*_raw_big.jpg` files (the DEV set's 12-megapixel portraits),
 //! or for all its JPEGs when it has none. Peak RSS is the process's VmHWM from
@@ -16,30 +19,41 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use gradphoto_photo::decode::{Limits, decode};
-use gradphoto_photo::detect::Detector;
+use gradphoto_photo::{Engine, Spec};
 use serde_json::json;
 
-/// What `run_once` does, for the report.
-const JOB: &str = "decode (1/4 scale) + detect";
+/// What is timed.
+#[derive(Clone, Copy)]
+enum Job {
+    /// [`Engine::check`].
+    Check,
+}
 
-/// Longer side the detection decode keeps at least (a 4000-px photo decodes at 1/4 scale).
-const DETECT_MAX_SIDE: u32 = 640;
+impl Job {
+    /// Every job, the main one first (`--jobs` prints these names).
+    const ALL: [Job; 1] = [Job::Check];
+
+    fn name(self) -> &'static str {
+        match self {
+            Job::Check => "check",
+        }
+    }
+}
 
 struct Args {
+    job: Job,
     iters: usize,
     warmup: usize,
     threads: Option<usize>,
-    min_face: f32,
     files: Vec<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
+        job: Job::ALL[0],
         iters: 15,
         warmup: 1,
         threads: None,
-        min_face: 40.0,
         files: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -49,7 +63,18 @@ fn parse_args() -> Result<Args, String> {
             "--iters" => args.iters = parse(&value("--iters")?)?,
             "--warmup" => args.warmup = parse(&value("--warmup")?)?,
             "--threads" => args.threads = Some(parse(&value("--threads")?)?),
-            "--min-face" => args.min_face = parse(&value("--min-face")?)?,
+            "--job" => {
+                let name = value("--job")?;
+                args.job = Job::ALL
+                    .into_iter()
+                    .find(|j| j.name() == name)
+                    .ok_or(format!("unknown job {name}\n{USAGE}"))?;
+            }
+            "--jobs" => {
+                let names: Vec<&str> = Job::ALL.iter().map(|j| j.name()).collect();
+                println!("{}", names.join(" "));
+                std::process::exit(0);
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             flag if flag.starts_with("--") => return Err(format!("unknown flag {flag}\n{USAGE}")),
             path => args.files.extend(expand(Path::new(path))?),
@@ -94,38 +119,36 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(if big.is_empty() { all } else { big })
 }
 
-/// One run's stage times, in milliseconds.
-#[derive(Clone, Copy)]
+/// One run's stage times, in milliseconds, and what came out.
+#[derive(Clone)]
 struct Sample {
+    /// Measured around the call.
+    total: f64,
+    /// The engine's own split (`Report::timings`).
     decode: f64,
     detect: f64,
-    total: f64,
-    faces: usize,
-    size: (u32, u32),
+    checks: f64,
+    verdict: &'static str,
+    reasons: Vec<&'static str>,
 }
 
-fn ms(start: Instant) -> f64 {
-    start.elapsed().as_secs_f64() * 1000.0
-}
-
-/// The job being timed.
-fn run_once(detector: &Detector, bytes: &[u8], min_face: f32) -> Result<Sample, String> {
+/// The job being timed, once.
+fn run_once(engine: &Engine, spec: &Spec, job: Job, bytes: &[u8]) -> Sample {
     let start = Instant::now();
-    let rgb =
-        decode(bytes, &Limits::default(), Some(DETECT_MAX_SIDE)).map_err(|e| e.to_string())?;
-    let decode_ms = ms(start);
-    let t = Instant::now();
-    let faces = detector
-        .detect(&rgb.data, rgb.width, rgb.height, min_face)
-        .map_err(|e| e.to_string())?;
-    let detect_ms = ms(t);
-    Ok(Sample {
-        decode: decode_ms,
-        detect: detect_ms,
-        total: ms(start),
-        faces: faces.len(),
-        size: (rgb.width, rgb.height),
-    })
+    match job {
+        Job::Check => {
+            let report = engine.check(bytes, spec);
+            let total = start.elapsed().as_secs_f64() * 1000.0;
+            Sample {
+                total,
+                decode: report.timings.decode_ms,
+                detect: report.timings.detect_ms,
+                checks: report.timings.checks_ms,
+                verdict: report.verdict.as_str(),
+                reasons: report.reasons.iter().map(|f| f.code).collect(),
+            }
+        }
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -150,30 +173,31 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn per_file(detector: &Detector, args: &Args) -> Result<(), String> {
+fn per_file(engine: &Engine, args: &Args) -> Result<(), String> {
+    let spec = Spec::default();
     for path in &args.files {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         for _ in 0..args.warmup {
-            run_once(detector, &bytes, args.min_face)?;
+            run_once(engine, &spec, args.job, &bytes);
         }
-        let samples = (0..args.iters)
-            .map(|_| run_once(detector, &bytes, args.min_face))
-            .collect::<Result<Vec<Sample>, String>>()?;
+        let samples: Vec<Sample> = (0..args.iters)
+            .map(|_| run_once(engine, &spec, args.job, &bytes))
+            .collect();
         let col = |f: fn(&Sample) -> f64| samples.iter().map(f).collect::<Vec<f64>>();
         let totals = col(|s| s.total);
         let min_total = totals.iter().copied().fold(f64::INFINITY, f64::min);
-        let last = samples[samples.len() - 1];
+        let last = &samples[samples.len() - 1];
         let line = json!({
             "engine": "rust",
-            "job": JOB,
+            "job": args.job.name(),
             "file": path.display().to_string(),
             "bytes": bytes.len(),
             "iters": args.iters,
-            "decoded": [last.size.0, last.size.1],
-            "faces": last.faces,
+            "verdict": last.verdict,
+            "reasons": last.reasons,
             "decode_ms": round2(median(col(|s| s.decode))),
             "detect_ms": round2(median(col(|s| s.detect))),
-            "rest_ms": round2(median(col(|s| s.total - s.decode - s.detect))),
+            "checks_ms": round2(median(col(|s| s.checks))),
             "total_ms": round2(median(totals)),
             "total_min_ms": round2(min_total),
             "peak_rss_mib": peak_rss_mib().map(round2),
@@ -183,7 +207,8 @@ fn per_file(detector: &Detector, args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn batch(detector: &Detector, args: &Args, threads: usize) -> Result<(), String> {
+fn batch(engine: &Engine, args: &Args, threads: usize) -> Result<(), String> {
+    let spec = Spec::default();
     let inputs = args
         .files
         .iter()
@@ -191,42 +216,34 @@ fn batch(detector: &Detector, args: &Args, threads: usize) -> Result<(), String>
         .collect::<Result<Vec<Vec<u8>>, String>>()?;
     // Warm up once per file (P-Net plans are built per input size on first use).
     for bytes in &inputs {
-        run_once(detector, bytes, args.min_face)?;
+        run_once(engine, &spec, args.job, bytes);
     }
     let jobs = inputs.len() * args.iters;
     let next = AtomicUsize::new(0);
     let start = Instant::now();
-    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = 0;
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= jobs {
-                            return Ok(done);
-                        }
-                        run_once(detector, &inputs[i % inputs.len()], args.min_face)?;
-                        done += 1;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= jobs {
+                        break;
                     }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err("worker panicked".into())))
-            .collect()
+                    run_once(engine, &spec, args.job, &inputs[i % inputs.len()]);
+                }
+            });
+        }
     });
     let seconds = start.elapsed().as_secs_f64();
-    let done: usize = results.into_iter().sum::<Result<usize, String>>()?;
     let line = json!({
         "engine": "rust",
+        "job": args.job.name(),
         "batch": true,
         "threads": threads,
         "files": inputs.len(),
-        "photos": done,
+        "photos": jobs,
         "seconds": round2(seconds),
-        "photos_per_s": round2(done as f64 / seconds),
+        "photos_per_s": round2(jobs as f64 / seconds),
         "peak_rss_mib": peak_rss_mib().map(round2),
     });
     println!("{line}");
@@ -235,9 +252,9 @@ fn batch(detector: &Detector, args: &Args, threads: usize) -> Result<(), String>
 
 fn main() -> Result<(), String> {
     let args = parse_args()?;
-    let detector = Detector::new().map_err(|e| e.to_string())?;
+    let engine = Engine::new().map_err(|e| e.to_string())?;
     match args.threads {
-        None => per_file(&detector, &args),
-        Some(t) => batch(&detector, &args, t),
+        None => per_file(&engine, &args),
+        Some(t) => batch(&engine, &args, t),
     }
 }
