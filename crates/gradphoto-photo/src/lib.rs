@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod detect;
+pub mod encode;
 pub mod quality;
 pub mod report;
 pub mod spec;
