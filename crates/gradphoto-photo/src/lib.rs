@@ -8,6 +8,7 @@ pub mod detect;
 pub mod encode;
 pub mod quality;
 pub mod report;
+pub mod resize;
 pub mod spec;
 
 pub use report::{Finding, Report, Severity, Value, Verdict};
