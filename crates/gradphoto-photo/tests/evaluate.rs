@@ -128,3 +128,47 @@ fn dev_set_agreement_per_reason_is_at_least_95_percent() {
     }
     assert!(below.is_empty(), "below 95 %: {below:?}\n{}", failures.join("\n"));
 }
+
+#[test]
+fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let limits = gradphoto_photo::decode::Limits::default();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for label in labels(&dir).iter().filter(|l| l.mode == "standardize") {
+        n += 1;
+        let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
+        match (label.expect.as_str(), engine().standardize(&bytes, &spec)) {
+            ("accept", Ok(out)) => {
+                let header = gradphoto_photo::decode::probe(&out.jpeg, &limits).expect("output probes");
+                let again = engine().check(&out.jpeg, &spec);
+                println!(
+                    "  ok   {:<28} q{} {:>5} B {:.0} ms | {}",
+                    label.file,
+                    out.quality,
+                    out.jpeg.len(),
+                    out.total_ms,
+                    summary(&again)
+                );
+                assert_eq!((header.width, header.height), (spec.width, spec.height));
+                assert!(!header.progressive, "baseline");
+                assert!(header.jpeg_quality.is_some_and(|q| q >= spec.min_quality));
+                assert!(out.quality >= spec.min_quality);
+                if again.verdict != Verdict::Accept {
+                    failures.push(format!("{}: output fails its check: {}", label.file, summary(&again)));
+                }
+            }
+            ("accept", Err(refused)) => {
+                failures.push(format!("{}: refused: {}", label.file, summary(&refused)));
+            }
+            (_, Ok(_)) => failures.push(format!("{}: standardized, expected a refusal", label.file)),
+            (_, Err(_)) => {}
+        }
+    }
+    println!("standardized {}/{n}", n - failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -24,6 +24,11 @@ const CLOTHING_REJECT: f32 = 0.5;
 /// A clothing pixel this close to the background colour is indistinguishable from it.
 const CLOTHING_SAME: f32 = 40.0;
 
+/// The crown is at most this many face widths above the eye line (0.7–1.0 in practice).
+const CROWN_MAX: f32 = 1.1;
+/// Half the head's width with its hair, in face widths: beside it is background.
+const HEAD_HALF_WIDTH: f32 = 0.75;
+
 /// Where the background is: above the head, and beside it above the eyes. Without a face,
 /// the top band and the upper side strips, where a standard portrait has background.
 pub(crate) fn areas(img: &Rgb, g: Option<&FaceGeometry>) -> Vec<Area> {
@@ -33,10 +38,16 @@ pub(crate) fn areas(img: &Rgb, g: Option<&FaceGeometry>) -> Vec<Area> {
     match g {
         Some(g) => {
             let cx = (g.eyes[0][0] + g.eyes[1][0]) / 2.0;
-            let top = g.head_top.unwrap_or(g.eye_line - 0.85 * g.face_width);
+            // Above the crown — or above where a crown can be, when the measured one is
+            // missing or pushed to the edge by a background too uneven to measure it.
+            let top = g
+                .head_top
+                .unwrap_or(0.0)
+                .max(g.eye_line - CROWN_MAX * g.face_width);
             out.extend(Area::clipped(img, m, m, w - m, top - 2.0 * m));
-            out.extend(Area::clipped(img, m, m, cx - g.face_width, g.eye_line));
-            out.extend(Area::clipped(img, cx + g.face_width, m, w - m, g.eye_line));
+            let half = HEAD_HALF_WIDTH * g.face_width;
+            out.extend(Area::clipped(img, m, m, cx - half, g.eye_line));
+            out.extend(Area::clipped(img, cx + half, m, w - m, g.eye_line));
         }
         None => {
             out.extend(Area::clipped(img, m, m, w - m, h * 0.12));
