@@ -37,8 +37,9 @@ const WARP_MAX_SHRINK: f32 = 1.5;
 /// chin, so no part of the face is ever made up.
 const MAX_BOTTOM_FILL: f32 = 0.25;
 /// How far beyond a side edge the output may reach (share of the output width), filled
-/// with that edge's pixels: background above the shoulders, clothing below.
-const MAX_SIDE_FILL: f32 = 0.15;
+/// with that edge's pixels: background above the shoulders (checked to be background),
+/// the shoulders' clothing below — as ID-photo tools extend a canvas.
+const MAX_SIDE_FILL: f32 = 0.3;
 /// A top edge continued into made-up background must be this uniform.
 const TOP_EDGE_SAME: f32 = 40.0;
 /// Highest quality tried: above it files grow fast for no visible gain.
@@ -169,14 +170,20 @@ fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Resul
     let side = (-min_x).max(max_x - sw).max(0.0) * t.scale;
     let bottom = (max_y - sh).max(0.0) * t.scale;
     if side > MAX_SIDE_FILL * w || bottom > MAX_BOTTOM_FILL * h {
-        return Err(refusal(vec![Finding {
-            code: "face.too_large",
-            severity: Severity::Reject,
-            measured: format!("{:.0} px", side.max(bottom)).into(),
-            limit: "head and shoulders in the frame".into(),
-            zh: "取景过紧，肩部或两侧被裁掉，无法制作标准照，请离镜头远一些，使头部和双肩完整入镜。".into(),
-            en: "The framing is too tight (shoulders or sides cut off). Step back so that your head and both shoulders are in the frame.".into(),
-        }]));
+        return Err(refusal(vec![too_tight(side.max(bottom))]));
+    }
+    // Made-up background beside the photo: above the eyes the edge column must be
+    // background (no hair or face is ever stretched sideways).
+    for (overflows, x) in [(min_x < 0.0, 0.0), (max_x > sw, sw - 2.0)] {
+        if !overflows {
+            continue;
+        }
+        if let Some(edge) = check::pixels::Area::clipped(src, x, min_y.max(0.0), x + 2.0, t.centre[1]) {
+            let same = check::pixels::fraction(src, edge, |p| check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME);
+            if same < 0.9 {
+                return Err(refusal(vec![too_tight(side)]));
+            }
+        }
     }
     if min_y < 0.0 {
         // Made-up background above the photo: the top rows it continues must be background.
@@ -245,6 +252,17 @@ fn unframable(face_width: f32, crown: f32) -> Finding {
         limit: "head top, eye line and face width in band".into(),
         zh: "无法同时满足头顶、眼睛位置和脸宽的要求（如头发过高），请调整发型或取景后重新拍摄。".into(),
         en: "Head top, eye line and face width cannot all be placed within the standard (for example, very tall hair). Adjust and take the photo again.".into(),
+    }
+}
+
+fn too_tight(missing_px: f32) -> Finding {
+    Finding {
+        code: "face.too_large",
+        severity: Severity::Reject,
+        measured: format!("{missing_px:.0} px missing").into(),
+        limit: "head and shoulders in the frame".into(),
+        zh: "取景过紧，肩部或两侧被裁掉，无法制作标准照，请离镜头远一些，使头部和双肩完整入镜。".into(),
+        en: "The framing is too tight (shoulders or sides cut off). Step back so that your head and both shoulders are in the frame.".into(),
     }
 }
 
