@@ -54,7 +54,13 @@ fn summary(report: &Report) -> String {
     let reasons: Vec<String> = report
         .reasons
         .iter()
-        .map(|f| format!("{}={}", f.code, serde_json::to_string(&f.measured).unwrap_or_default()))
+        .map(|f| {
+            format!(
+                "{}={}",
+                f.code,
+                serde_json::to_string(&f.measured).unwrap_or_default()
+            )
+        })
         .collect();
     let geo = report.face.map(|g| {
         format!(
@@ -65,7 +71,12 @@ fn summary(report: &Report) -> String {
             g.roll
         )
     });
-    format!("{:?} [{}] {}", report.verdict, reasons.join(", "), geo.unwrap_or_default())
+    format!(
+        "{:?} [{}] {}",
+        report.verdict,
+        reasons.join(", "),
+        geo.unwrap_or_default()
+    )
 }
 
 #[test]
@@ -98,7 +109,11 @@ fn dev_set_agreement_per_reason_is_at_least_95_percent() {
             width_ratios.push(fw / g.face_width);
         }
         let eyes = label.eyes.map_or(String::new(), |e| {
-            format!("label eyes y {:.0} fw {:.0}", (e[0][1] + e[1][1]) / 2.0, label.face_width.unwrap_or(0.0))
+            format!(
+                "label eyes y {:.0} fw {:.0}",
+                (e[0][1] + e[1][1]) / 2.0,
+                label.face_width.unwrap_or(0.0)
+            )
         });
         let line = format!("{:<34} {} | {}", label.file, summary(&report), eyes);
         if ok {
@@ -126,7 +141,11 @@ fn dev_set_agreement_per_reason_is_at_least_95_percent() {
             below.push(reason.clone());
         }
     }
-    assert!(below.is_empty(), "below 95 %: {below:?}\n{}", failures.join("\n"));
+    assert!(
+        below.is_empty(),
+        "below 95 %: {below:?}\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -144,7 +163,8 @@ fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
         let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
         match (label.expect.as_str(), engine().standardize(&bytes, &spec)) {
             ("accept", Ok(out)) => {
-                let header = gradphoto_photo::decode::probe(&out.jpeg, &limits).expect("output probes");
+                let header =
+                    gradphoto_photo::decode::probe(&out.jpeg, &limits).expect("output probes");
                 let again = engine().check(&out.jpeg, &spec);
                 println!(
                     "  ok   {:<28} q{} {:>5} B {:.0} ms | {}",
@@ -159,13 +179,19 @@ fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
                 assert!(header.jpeg_quality.is_some_and(|q| q >= spec.min_quality));
                 assert!(out.quality >= spec.min_quality);
                 if again.verdict != Verdict::Accept {
-                    failures.push(format!("{}: output fails its check: {}", label.file, summary(&again)));
+                    failures.push(format!(
+                        "{}: output fails its check: {}",
+                        label.file,
+                        summary(&again)
+                    ));
                 }
             }
             ("accept", Err(refused)) => {
                 failures.push(format!("{}: refused: {}", label.file, summary(&refused)));
             }
-            (_, Ok(_)) => failures.push(format!("{}: standardized, expected a refusal", label.file)),
+            (_, Ok(_)) => {
+                failures.push(format!("{}: standardized, expected a refusal", label.file))
+            }
             (_, Err(_)) => {}
         }
     }

@@ -4,7 +4,7 @@
 //! bottom rows), so cells are summarised robustly rather than averaged.
 
 use super::finding::{at_most, finding};
-use super::pixels::{colour_distance, luma, median_colour, px, Area};
+use super::pixels::{Area, colour_distance, luma, median_colour, px};
 use crate::decode::Rgb;
 use crate::report::{FaceGeometry, Finding};
 use crate::spec::Spec;
@@ -76,8 +76,12 @@ pub(crate) fn colour(measured: [u8; 3], spec: &Spec) -> Option<Finding> {
         sev,
         format!("RGB({r},{g},{b})"),
         format!("RGB({sr},{sg},{sb}) ±{COLOUR_OK}"),
-        format!("背景颜色不符合要求（实测 RGB({r},{g},{b})），须为 RGB({sr},{sg},{sb}) 的纯色背景。"),
-        format!("The background colour is wrong (measured RGB({r},{g},{b})); it must be a plain RGB({sr},{sg},{sb})."),
+        format!(
+            "背景颜色不符合要求（实测 RGB({r},{g},{b})），须为 RGB({sr},{sg},{sb}) 的纯色背景。"
+        ),
+        format!(
+            "The background colour is wrong (measured RGB({r},{g},{b})); it must be a plain RGB({sr},{sg},{sb})."
+        ),
     ))
 }
 
@@ -143,7 +147,13 @@ pub(crate) fn evenness(img: &Rgb, areas: &[Area], median: [u8; 3]) -> Option<Fin
     if cells.len() < 4 {
         return None;
     }
-    let spread = percentile(cells.iter().map(|c| colour_distance(c.mean, median)).collect(), 0.9)?;
+    let spread = percentile(
+        cells
+            .iter()
+            .map(|c| colour_distance(c.mean, median))
+            .collect(),
+        0.9,
+    )?;
     let texture = percentile(cells.iter().map(|c| c.luma_sd).collect(), 0.5)?;
     let by_spread = at_most(spread, GRADIENT_OK, GRADIENT_REJECT);
     let by_texture = at_most(texture, TEXTURE_OK, TEXTURE_REJECT);
@@ -174,8 +184,16 @@ pub(crate) fn clothing(img: &Rgb, g: &FaceGeometry, background: [u8; 3]) -> Opti
         return None; // no clothing in the frame to judge
     }
     let cx = (g.eyes[0][0] + g.eyes[1][0]) / 2.0;
-    let area = Area::clipped(img, cx - 0.5 * g.face_width, h * 0.9, cx + 0.5 * g.face_width, h)?;
-    let same = super::pixels::fraction(img, area, |p| colour_distance(p, background) <= CLOTHING_SAME);
+    let area = Area::clipped(
+        img,
+        cx - 0.5 * g.face_width,
+        h * 0.9,
+        cx + 0.5 * g.face_width,
+        h,
+    )?;
+    let same = super::pixels::fraction(img, area, |p| {
+        colour_distance(p, background) <= CLOTHING_SAME
+    });
     let sev = at_most(same, CLOTHING_OK, CLOTHING_REJECT)?;
     Some(finding(
         "contrast.clothing",

@@ -136,7 +136,8 @@ pub(crate) fn laplacian_variance(img: &Rgb, a: Area) -> f32 {
     let (mut sum, mut sq, mut n) = (0.0f64, 0.0f64, 0u64);
     for y in y0..y1 {
         for x in x0..x1 {
-            let v = f64::from(l(x - 1, y) + l(x + 1, y) + l(x, y - 1) + l(x, y + 1) - 4.0 * l(x, y));
+            let v =
+                f64::from(l(x - 1, y) + l(x + 1, y) + l(x, y - 1) + l(x, y + 1) - 4.0 * l(x, y));
             sum += v;
             sq += v * v;
             n += 1;
@@ -174,7 +175,11 @@ mod tests {
 
     #[test]
     fn median_colour_ignores_a_minority() {
-        let i = img(10, 10, |x, _| if x < 3 { [0, 0, 0] } else { [100, 197, 255] });
+        let i = img(
+            10,
+            10,
+            |x, _| if x < 3 { [0, 0, 0] } else { [100, 197, 255] },
+        );
         let a = Area::clipped(&i, 0.0, 0.0, 10.0, 10.0).expect("area");
         assert_eq!(median_colour(&i, &[a], |_, _| true), Some([100, 197, 255]));
         assert_eq!(median_colour(&i, &[a], |_, _| false), None);
@@ -185,7 +190,11 @@ mod tests {
         let flat = img(20, 20, |_, _| [128; 3]);
         let a = Area::clipped(&flat, 0.0, 0.0, 20.0, 20.0).expect("area");
         assert_eq!(laplacian_variance(&flat, a), 0.0);
-        let checker = img(20, 20, |x, y| if (x + y) % 2 == 0 { [0; 3] } else { [255; 3] });
+        let checker = img(
+            20,
+            20,
+            |x, y| if (x + y) % 2 == 0 { [0; 3] } else { [255; 3] },
+        );
         assert!(laplacian_variance(&checker, a) > 1000.0);
     }
 

@@ -196,10 +196,20 @@ pub struct PrintSheet {
 const SHEET_QUALITY: u8 = 95;
 
 /// Renders, encodes and wraps the sheet: what the CLI and the print queue hand to the lab.
-pub fn print_sheet(photo: &Rgb, student_no: &str, spec: &PrintSpec) -> Result<PrintSheet, SheetError> {
+pub fn print_sheet(
+    photo: &Rgb,
+    student_no: &str,
+    spec: &PrintSpec,
+) -> Result<PrintSheet, SheetError> {
     let sheet = render(photo, student_no, spec)?;
     let dpi = u16::try_from(spec.dpi).map_err(|_| SheetError::Spec(format!("dpi {}", spec.dpi)))?;
-    let jpeg = crate::encode::encode(&sheet, SHEET_QUALITY, dpi).map_err(|e| SheetError::Jpeg(e.to_string()))?;
+    let jpeg = crate::encode::encode(&sheet, SHEET_QUALITY, dpi)
+        .map_err(|e| SheetError::Jpeg(e.to_string()))?;
     let pdf = pdf(&jpeg, sheet.width, sheet.height, student_no, spec)?;
-    Ok(PrintSheet { jpeg, pdf, width: sheet.width, height: sheet.height })
+    Ok(PrintSheet {
+        jpeg,
+        pdf,
+        width: sheet.width,
+        height: sheet.height,
+    })
 }

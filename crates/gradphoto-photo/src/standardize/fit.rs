@@ -25,7 +25,10 @@ pub(crate) fn place(face_width: f32, crown: f32, spec: &Spec) -> Option<Placemen
     if face_width <= 0.0 || !face_width.is_finite() || !crown.is_finite() {
         return None;
     }
-    let (lo, hi) = (spec.face_width.min / face_width, spec.face_width.max / face_width);
+    let (lo, hi) = (
+        spec.face_width.min / face_width,
+        spec.face_width.max / face_width,
+    );
     let mut best: Option<Placement> = None;
     const STEPS: u32 = 1000;
     for i in 0..=STEPS {
@@ -68,17 +71,43 @@ mod tests {
         assert!(spec.head_top.contains(top), "top {top}");
         assert!(p.margin >= 15.0, "margin {}", p.margin);
         // The margins are balanced: none of the three is far deeper than the smallest.
-        let margins = [fw - 180.0, 300.0 - fw, p.eye_y - 200.0, 300.0 - p.eye_y, top - 50.0, 110.0 - top];
+        let margins = [
+            fw - 180.0,
+            300.0 - fw,
+            p.eye_y - 200.0,
+            300.0 - p.eye_y,
+            top - 50.0,
+            110.0 - top,
+        ];
         let min = margins.iter().copied().fold(f32::MAX, f32::min);
         assert!((min - p.margin).abs() < 1.0);
     }
 
     #[test]
-    fn with_a_low_crown_the_face_width_is_centred() {
+    fn a_low_crown_trades_face_width_margin_for_head_top_margin() {
         let spec = Spec::default();
-        // A crown only 0.5 face widths above the eyes leaves the vertical bands slack.
+        // A crown only 0.5 face widths above the eyes: at the centred face width (240) the
+        // head top would sit near its band's edge, so the face is drawn a little larger
+        // until both margins are equal.
         let p = place(240.0, 120.0, &spec).expect("placement");
-        assert!((240.0 * p.scale - 240.0).abs() < 1.0);
+        let fw = 240.0 * p.scale;
+        let top = p.eye_y - 120.0 * p.scale;
+        assert!(
+            fw > 240.0 && spec.face_width.contains(fw),
+            "face width {fw}"
+        );
+        assert!(spec.head_top.contains(top), "top {top}");
+        let fw_margin = (fw - 180.0).min(300.0 - fw);
+        assert!(
+            (fw_margin - p.margin).abs() < 1.0,
+            "{fw_margin} vs {}",
+            p.margin
+        );
+        assert!(
+            p.margin > 15.0,
+            "better than the centred face's 15 px: {}",
+            p.margin
+        );
     }
 
     #[test]

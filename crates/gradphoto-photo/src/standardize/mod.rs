@@ -65,7 +65,8 @@ impl Engine {
     /// with verdict reject or review).
     pub fn standardize(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Report> {
         let start = Instant::now();
-        let header = decode::probe(bytes, self.limits()).map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+        let header = decode::probe(bytes, self.limits())
+            .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
         let mut src = decode::decode(bytes, self.limits(), Some(WORK_SIDE))
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
         let (g, bg) = self.source_face(&src, &header, spec)?;
@@ -96,8 +97,14 @@ impl Engine {
         };
         check_footprint(&src, &t, spec, bg)?;
         let image = render(&src, &t, spec)?;
-        let encoded = encode::encode_to_fit(&image, spec.dpi, spec.min_quality, MAX_QUALITY, spec.target_bytes.1)
-            .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+        let encoded = encode::encode_to_fit(
+            &image,
+            spec.dpi,
+            spec.min_quality,
+            MAX_QUALITY,
+            spec.target_bytes.1,
+        )
+        .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
         let report = self.check(&encoded.bytes, spec);
         if report.verdict != Verdict::Accept {
             return Err(report);
@@ -113,21 +120,53 @@ impl Engine {
 
     /// The face in the source, in `src` pixels, and the background colour — or the
     /// reasons no standard image can be made (no face, several, turned, background wrong…).
-    fn source_face(&self, src: &Rgb, header: &Header, spec: &Spec) -> Result<(FaceGeometry, [u8; 3]), Report> {
+    fn source_face(
+        &self,
+        src: &Rgb,
+        header: &Header,
+        spec: &Spec,
+    ) -> Result<(FaceGeometry, [u8; 3]), Report> {
         let long = src.width.max(src.height);
         let small;
         let (view, k) = if long > DETECT_SIDE {
             let k = DETECT_SIDE as f32 / long as f32;
-            let (w, h) = (((src.width as f32) * k).round().max(1.0) as u32, ((src.height as f32) * k).round().max(1.0) as u32);
-            small = resize::resample(src, Rect { x: 0.0, y: 0.0, w: src.width as f32, h: src.height as f32 }, w, h, [0, 0, 0])
-                .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+            let (w, h) = (
+                ((src.width as f32) * k).round().max(1.0) as u32,
+                ((src.height as f32) * k).round().max(1.0) as u32,
+            );
+            small = resize::resample(
+                src,
+                Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: src.width as f32,
+                    h: src.height as f32,
+                },
+                w,
+                h,
+                [0, 0, 0],
+            )
+            .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
             (&small, w as f32 / src.width as f32)
         } else {
             (src, 1.0)
         };
-        let faces = self.faces(view).map_err(|e| refusal(vec![internal(&e.to_string())]))?;
-        let a = check::analyse(view, header, header.display_size(), &faces, spec, Purpose::Source);
-        let rejects: Vec<Finding> = a.findings.into_iter().filter(|f| f.severity == Severity::Reject).collect();
+        let faces = self
+            .faces(view)
+            .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+        let a = check::analyse(
+            view,
+            header,
+            header.display_size(),
+            &faces,
+            spec,
+            Purpose::Source,
+        );
+        let rejects: Vec<Finding> = a
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Reject)
+            .collect();
         if !rejects.is_empty() {
             return Err(refusal(rejects));
         }
@@ -161,7 +200,12 @@ fn head_cut() -> Finding {
 /// clothing (bottom, sides) may be continued.
 fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Report> {
     let (w, h) = (spec.width as f32, spec.height as f32);
-    let corners = [t.source_of(0.0, 0.0), t.source_of(w, 0.0), t.source_of(0.0, h), t.source_of(w, h)];
+    let corners = [
+        t.source_of(0.0, 0.0),
+        t.source_of(w, 0.0),
+        t.source_of(0.0, h),
+        t.source_of(w, h),
+    ];
     let (sw, sh) = (src.width as f32, src.height as f32);
     let min_x = corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
     let max_x = corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
@@ -178,8 +222,12 @@ fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Resul
         if !overflows {
             continue;
         }
-        if let Some(edge) = check::pixels::Area::clipped(src, x, min_y.max(0.0), x + 2.0, t.centre[1]) {
-            let same = check::pixels::fraction(src, edge, |p| check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME);
+        if let Some(edge) =
+            check::pixels::Area::clipped(src, x, min_y.max(0.0), x + 2.0, t.centre[1])
+        {
+            let same = check::pixels::fraction(src, edge, |p| {
+                check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME
+            });
             if same < 0.9 {
                 return Err(refusal(vec![too_tight(side)]));
             }
@@ -190,7 +238,9 @@ fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Resul
         let x0 = min_x.max(0.0);
         let x1 = max_x.min(sw);
         if let Some(top) = check::pixels::Area::clipped(src, x0, 0.0, x1, 2.0) {
-            let same = check::pixels::fraction(src, top, |p| check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME);
+            let same = check::pixels::fraction(src, top, |p| {
+                check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME
+            });
             if same < 0.95 {
                 return Err(refusal(vec![head_cut()]));
             }
@@ -208,15 +258,37 @@ fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Report> {
     }
     // Shrink the footprint's bounding box (plus a margin) to about the output's scale.
     let (wf, hf) = (w as f32, h as f32);
-    let corners = [t.source_of(0.0, 0.0), t.source_of(wf, 0.0), t.source_of(0.0, hf), t.source_of(wf, hf)];
-    let x0 = (corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min) - 2.0).max(0.0).floor();
-    let y0 = (corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min) - 2.0).max(0.0).floor();
-    let x1 = (corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max) + 2.0).min(src.width as f32).ceil();
-    let y1 = (corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max) + 2.0).min(src.height as f32).ceil();
+    let corners = [
+        t.source_of(0.0, 0.0),
+        t.source_of(wf, 0.0),
+        t.source_of(0.0, hf),
+        t.source_of(wf, hf),
+    ];
+    let x0 = (corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min) - 2.0)
+        .max(0.0)
+        .floor();
+    let y0 = (corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min) - 2.0)
+        .max(0.0)
+        .floor();
+    let x1 = (corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max) + 2.0)
+        .min(src.width as f32)
+        .ceil();
+    let y1 = (corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max) + 2.0)
+        .min(src.height as f32)
+        .ceil();
     let k = t.scale;
-    let (rw, rh) = (((x1 - x0) * k).round().max(1.0) as u32, ((y1 - y0) * k).round().max(1.0) as u32);
-    let region = Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-    let shrunk = resize::resample(src, region, rw, rh, [0, 0, 0]).map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+    let (rw, rh) = (
+        ((x1 - x0) * k).round().max(1.0) as u32,
+        ((y1 - y0) * k).round().max(1.0) as u32,
+    );
+    let region = Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    };
+    let shrunk = resize::resample(src, region, rw, rh, [0, 0, 0])
+        .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
     let kx = rw as f32 / region.w;
     let ky = rh as f32 / region.h;
     let local = Similarity {
@@ -285,6 +357,7 @@ fn internal(detail: &str) -> Finding {
         measured: detail.into(),
         limit: "".into(),
         zh: "系统暂时无法处理这张照片，将由工作人员人工处理。".into(),
-        en: "The photo could not be processed automatically; a member of staff will handle it.".into(),
+        en: "The photo could not be processed automatically; a member of staff will handle it."
+            .into(),
     }
 }

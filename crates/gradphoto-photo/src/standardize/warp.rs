@@ -81,20 +81,34 @@ mod tests {
                 data.extend_from_slice(&[x as u8, y as u8, 0]);
             }
         }
-        Rgb { width: w, height: h, data }
+        Rgb {
+            width: w,
+            height: h,
+            data,
+        }
     }
 
     #[test]
     fn identity_copies_the_pixels() {
         let src = gradient(40, 30);
-        let t = Similarity { centre: [20.0, 15.0], anchor: [20.0, 15.0], scale: 1.0, angle: 0.0 };
+        let t = Similarity {
+            centre: [20.0, 15.0],
+            anchor: [20.0, 15.0],
+            scale: 1.0,
+            angle: 0.0,
+        };
         assert_eq!(warp(&src, &t, 40, 30), src);
     }
 
     #[test]
     fn the_anchor_lands_on_the_centre() {
         let src = gradient(200, 200);
-        let t = Similarity { centre: [120.5, 80.5], anchor: [10.5, 10.5], scale: 2.0, angle: 0.3 };
+        let t = Similarity {
+            centre: [120.5, 80.5],
+            anchor: [10.5, 10.5],
+            scale: 2.0,
+            angle: 0.3,
+        };
         let out = warp(&src, &t, 21, 21);
         let i = (10 * 21 + 10) * 3;
         // Pixel (10,10)'s centre is the anchor, which maps to source (120.5, 80.5), whose
@@ -109,7 +123,12 @@ mod tests {
     #[test]
     fn outside_the_source_takes_the_edge() {
         let src = gradient(10, 10);
-        let t = Similarity { centre: [0.0, 0.0], anchor: [5.0, 5.0], scale: 1.0, angle: 0.0 };
+        let t = Similarity {
+            centre: [0.0, 0.0],
+            anchor: [5.0, 5.0],
+            scale: 1.0,
+            angle: 0.0,
+        };
         let out = warp(&src, &t, 10, 10);
         assert_eq!(&out.data[0..3], &[0, 0, 0]);
     }
