@@ -234,18 +234,6 @@ impl Axis {
 mod tests {
     use super::*;
 
-    fn image(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-        let data = (0..h)
-            .flat_map(|y| (0..w).map(move |x| (x, y)))
-            .flat_map(|(x, y)| f(x, y))
-            .collect();
-        Rgb {
-            width: w,
-            height: h,
-            data,
-        }
-    }
-
     fn rect(x: f32, y: f32, w: f32, h: f32) -> Rect {
         Rect { x, y, w, h }
     }
@@ -253,7 +241,7 @@ mod tests {
     #[test]
     fn uniform_stays_exactly_uniform() {
         let c = [100, 197, 255];
-        let src = image(37, 53, |_, _| c);
+        let src = Rgb::from_fn(37, 53, |_, _| c);
         for (r, w, h) in [
             (rect(0.0, 0.0, 37.0, 53.0), 10, 13),    // shrink, non-integer
             (rect(3.3, 1.7, 20.1, 30.9), 33, 49),    // enlarge ~1.6×
@@ -268,7 +256,7 @@ mod tests {
 
     #[test]
     fn identity_and_integer_shift_are_exact() {
-        let src = image(9, 7, |x, y| {
+        let src = Rgb::from_fn(9, 7, |x, y| {
             [(x * 20) as u8, (y * 30) as u8, ((x * y) % 256) as u8]
         });
         let out = resample(&src, rect(0.0, 0.0, 9.0, 7.0), 9, 7, [0; 3]).expect("resample");
@@ -286,7 +274,7 @@ mod tests {
 
     #[test]
     fn halving_a_checkerboard_averages() {
-        let src = image(
+        let src = Rgb::from_fn(
             16,
             12,
             |x, y| if (x + y) % 2 == 0 { [0; 3] } else { [200; 3] },
@@ -297,7 +285,7 @@ mod tests {
 
     #[test]
     fn fill_outside_the_source() {
-        let src = image(8, 8, |_, _| [255; 3]);
+        let src = Rgb::from_fn(8, 8, |_, _| [255; 3]);
         let fill = [10, 20, 30];
         let out = resample(&src, rect(20.0, 0.0, 8.0, 8.0), 4, 4, fill).expect("resample");
         assert!(out.data.chunks_exact(3).all(|p| p == fill));
@@ -349,7 +337,7 @@ mod tests {
                 if x0 + blob >= size.0 || y0 + blob >= size.1 {
                     continue;
                 }
-                let src = image(size.0, size.1, |x, y| {
+                let src = Rgb::from_fn(size.0, size.1, |x, y| {
                     let inside = (x0..x0 + blob).contains(&x) && (y0..y0 + blob).contains(&y);
                     [if inside { 255 } else { 0 }; 3]
                 });
@@ -380,7 +368,7 @@ mod tests {
     fn fine_stripes_do_not_alias_when_shrinking() {
         // One-pixel stripes, 3000 wide to 480 (6.25×): point sampling would show bands of
         // black and white; area averaging leaves grey within one source pixel's share.
-        let src = image(3000, 40, |x, _| [if x % 2 == 0 { 0 } else { 255 }; 3]);
+        let src = Rgb::from_fn(3000, 40, |x, _| [if x % 2 == 0 { 0 } else { 255 }; 3]);
         let out = resample(&src, rect(0.0, 0.0, 3000.0, 40.0), 480, 6, [0; 3]).expect("resample");
         for &v in &out.data {
             assert!((f32::from(v) - 127.5).abs() <= 21.0, "{v}");
@@ -389,7 +377,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error() {
-        let ok = image(4, 4, |_, _| [1; 3]);
+        let ok = Rgb::from_fn(4, 4, |_, _| [1; 3]);
         let r = rect(0.0, 0.0, 4.0, 4.0);
         let empty = Rgb {
             width: 0,

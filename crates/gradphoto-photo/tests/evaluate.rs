@@ -4,6 +4,9 @@
 //! is absent. Thresholds are never tuned to single files here; the printed measurements are
 //! for understanding failures, not for fitting them.
 
+mod common;
+use common::dev_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,16 +16,6 @@ use gradphoto_photo::{Engine, Report, Spec, Verdict};
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| Engine::new().expect("embedded models load"))
-}
-
-fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
 }
 
 #[derive(serde::Deserialize)]

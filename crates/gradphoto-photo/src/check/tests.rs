@@ -10,24 +10,10 @@ const BLUE: [u8; 3] = [100, 197, 255];
 const SKIN: [u8; 3] = [200, 160, 140];
 const SHIRT: [u8; 3] = [30, 30, 40];
 
-fn image(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-    let mut data = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            data.extend_from_slice(&f(x, y));
-        }
-    }
-    Rgb {
-        width: w,
-        height: h,
-        data,
-    }
-}
-
 /// A flat "portrait": blue background, a skin-coloured head (hair from y = 80), a dark
 /// shirt from y = 520, with a fine texture on the face so that it is sharp.
 fn portrait(f: impl Fn(u32, u32, [u8; 3]) -> [u8; 3]) -> Rgb {
-    image(480, 640, |x, y| {
+    Rgb::from_fn(480, 640, |x, y| {
         let dx = (x as f32 - 240.0) / 120.0;
         let dy = (y as f32 - 250.0) / 170.0;
         let base = if y >= 520 {
@@ -84,7 +70,7 @@ fn the_crown_is_found_against_the_background() {
 
 #[test]
 fn a_head_touching_the_top_edge_measures_zero() {
-    let img = image(480, 640, |x, y| {
+    let img = Rgb::from_fn(480, 640, |x, y| {
         let dx = (x as f32 - 240.0) / 120.0;
         let dy = (y as f32 - 100.0) / 170.0;
         if dx * dx + dy * dy <= 1.0 { SKIN } else { BLUE }
@@ -240,7 +226,7 @@ fn file_level_checks() {
 #[test]
 fn analyse_lists_every_failure_at_once() {
     // A dark, greyscale, 600×800 PNG without a face: every one of those is reported.
-    let img = image(600, 800, |_, _| [30, 30, 30]);
+    let img = Rgb::from_fn(600, 800, |_, _| [30, 30, 30]);
     let header = Header {
         format: Format::Png,
         width: 600,

@@ -6,20 +6,7 @@
 //! one pass over the coefficients and no output buffer.
 
 use super::dct::{BLOCKS_PER_MCU, Coefficients, ZIGZAG};
-
-/// IJG luminance table (JPEG standard, Annex K.1), natural order.
-const STD_LUMA: [u16; 64] = [
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
-    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
-    92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-];
-
-/// IJG chrominance table (Annex K.2), natural order.
-const STD_CHROMA: [u16; 64] = [
-    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
-    47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-];
+use crate::quality::{STD_CHROMA, STD_LUMA};
 
 /// Quantisation tables for a quality, in zigzag order as DQT stores them: the IJG tables
 /// scaled by the libjpeg formula and clamped to 1..=255 (baseline), so that quality
