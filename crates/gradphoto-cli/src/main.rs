@@ -3,6 +3,7 @@
 //! environment → flags); see `gradphoto config default`.
 
 mod commands;
+mod photo;
 
 use std::path::PathBuf;
 
@@ -61,10 +62,18 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(commands::ConfigCmd),
+    /// The photo engine: check and standardize photos (no database needed).
+    #[command(subcommand)]
+    Photo(photo::PhotoCmd),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Photo(cmd) = cli.command {
+        // Pure CPU work on local files: no configuration, database or async runtime.
+        let code = photo::run(cmd)?;
+        std::process::exit(code);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

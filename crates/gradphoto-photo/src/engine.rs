@@ -76,7 +76,9 @@ impl Engine {
                 let a = check::analyse(&img, &header, display, &faces, spec, Purpose::Finished);
                 let mut r = Report::from_findings(a.findings);
                 // Geometry is reported in the file's displayed pixels.
-                r.face = a.face.map(|g| scale_geometry(g, display.0 as f32 / img.width as f32));
+                r.face = a
+                    .face
+                    .map(|g| scale_geometry(g, display.0 as f32 / img.width as f32));
                 r
             }
             Err(e) => Report::from_findings(vec![engine_failure(&e)]),

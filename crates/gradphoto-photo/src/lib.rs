@@ -6,13 +6,18 @@
 mod check;
 pub mod decode;
 pub mod detect;
+pub mod encode;
 mod engine;
 pub mod phash;
 pub mod quality;
 pub mod report;
+pub mod resize;
 pub mod sheet;
 pub mod spec;
+mod standardize;
 
 pub use engine::Engine;
 pub use report::{Finding, Report, Severity, Value, Verdict};
+pub use sheet::{PrintSheet, SheetError, print_sheet};
 pub use spec::{Band, PrintSpec, Spec};
+pub use standardize::{MAX_UPSCALE, Standardized};

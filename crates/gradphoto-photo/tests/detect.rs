@@ -1,6 +1,9 @@
 //! Face detector tests: synthetic images always; the labelled DEV photos when
 //! `../shared/photos/dev` (next to the workspace) is present, skipped with a message if not.
 
+mod common;
+use common::dev_dir;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -14,18 +17,6 @@ const EYE_TOLERANCE: f32 = 15.0;
 fn detector() -> &'static Detector {
     static DETECTOR: OnceLock<Detector> = OnceLock::new();
     DETECTOR.get_or_init(|| Detector::new().expect("embedded models load"))
-}
-
-/// The DEV set: `$GRADPHOTO_PHOTOS_DEV`, else `shared/photos/dev` in the nearest ancestor
-/// of this crate that has one (the workspace's parent in a normal checkout).
-fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
 }
 
 fn load_rgb(path: &Path) -> RgbImage {

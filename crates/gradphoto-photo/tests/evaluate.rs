@@ -4,6 +4,9 @@
 //! is absent. Thresholds are never tuned to single files here; the printed measurements are
 //! for understanding failures, not for fitting them.
 
+mod common;
+use common::dev_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,16 +16,6 @@ use gradphoto_photo::{Engine, Report, Spec, Verdict};
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| Engine::new().expect("embedded models load"))
-}
-
-fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
 }
 
 #[derive(serde::Deserialize)]
@@ -54,7 +47,13 @@ fn summary(report: &Report) -> String {
     let reasons: Vec<String> = report
         .reasons
         .iter()
-        .map(|f| format!("{}={}", f.code, serde_json::to_string(&f.measured).unwrap_or_default()))
+        .map(|f| {
+            format!(
+                "{}={}",
+                f.code,
+                serde_json::to_string(&f.measured).unwrap_or_default()
+            )
+        })
         .collect();
     let geo = report.face.map(|g| {
         format!(
@@ -65,7 +64,12 @@ fn summary(report: &Report) -> String {
             g.roll
         )
     });
-    format!("{:?} [{}] {}", report.verdict, reasons.join(", "), geo.unwrap_or_default())
+    format!(
+        "{:?} [{}] {}",
+        report.verdict,
+        reasons.join(", "),
+        geo.unwrap_or_default()
+    )
 }
 
 #[test]
@@ -98,7 +102,11 @@ fn dev_set_agreement_per_reason_is_at_least_95_percent() {
             width_ratios.push(fw / g.face_width);
         }
         let eyes = label.eyes.map_or(String::new(), |e| {
-            format!("label eyes y {:.0} fw {:.0}", (e[0][1] + e[1][1]) / 2.0, label.face_width.unwrap_or(0.0))
+            format!(
+                "label eyes y {:.0} fw {:.0}",
+                (e[0][1] + e[1][1]) / 2.0,
+                label.face_width.unwrap_or(0.0)
+            )
         });
         let line = format!("{:<34} {} | {}", label.file, summary(&report), eyes);
         if ok {
@@ -126,5 +134,60 @@ fn dev_set_agreement_per_reason_is_at_least_95_percent() {
             below.push(reason.clone());
         }
     }
-    assert!(below.is_empty(), "below 95 %: {below:?}\n{}", failures.join("\n"));
+    assert!(
+        below.is_empty(),
+        "below 95 %: {below:?}\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let limits = gradphoto_photo::decode::Limits::default();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for label in labels(&dir).iter().filter(|l| l.mode == "standardize") {
+        n += 1;
+        let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
+        match (label.expect.as_str(), engine().standardize(&bytes, &spec)) {
+            ("accept", Ok(out)) => {
+                let header =
+                    gradphoto_photo::decode::probe(&out.jpeg, &limits).expect("output probes");
+                let again = engine().check(&out.jpeg, &spec);
+                println!(
+                    "  ok   {:<28} q{} {:>5} B {:.0} ms | {}",
+                    label.file,
+                    out.quality,
+                    out.jpeg.len(),
+                    out.total_ms,
+                    summary(&again)
+                );
+                assert_eq!((header.width, header.height), (spec.width, spec.height));
+                assert!(!header.progressive, "baseline");
+                assert!(header.jpeg_quality.is_some_and(|q| q >= spec.min_quality));
+                assert!(out.quality >= spec.min_quality);
+                if again.verdict != Verdict::Accept {
+                    failures.push(format!(
+                        "{}: output fails its check: {}",
+                        label.file,
+                        summary(&again)
+                    ));
+                }
+            }
+            ("accept", Err(refused)) => {
+                failures.push(format!("{}: refused: {}", label.file, summary(&refused)));
+            }
+            (_, Ok(_)) => {
+                failures.push(format!("{}: standardized, expected a refusal", label.file))
+            }
+            (_, Err(_)) => {}
+        }
+    }
+    println!("standardized {}/{n}", n - failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

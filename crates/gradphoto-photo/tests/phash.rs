@@ -7,6 +7,9 @@
 //! re-encoded); every pair of different people's `accept.jpg` must not be. The distance
 //! distributions are printed (`cargo test --test phash -- --nocapture`).
 
+mod common;
+use common::dev_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,18 +22,6 @@ use gradphoto_photo::phash::{
 
 /// Variants that are the accept photo degraded or re-framed, and must be flagged.
 const MUST_MATCH: [&str; 3] = ["low_quality_jpeg", "blurry", "accept_alt"];
-
-/// The DEV set: `$GRADPHOTO_PHOTOS_DEV`, else `shared/photos/dev` in the nearest ancestor
-/// of this crate that has one (the workspace's parent in a normal checkout).
-fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
-}
 
 struct Item {
     identity: String,

@@ -4,7 +4,7 @@
 //! bottom rows), so cells are summarised robustly rather than averaged.
 
 use super::finding::{at_most, finding};
-use super::pixels::{colour_distance, luma, median_colour, px, Area};
+use super::pixels::{Area, colour_distance, luma, median_colour, px};
 use crate::decode::Rgb;
 use crate::report::{FaceGeometry, Finding};
 use crate::spec::Spec;
@@ -24,6 +24,11 @@ const CLOTHING_REJECT: f32 = 0.5;
 /// A clothing pixel this close to the background colour is indistinguishable from it.
 const CLOTHING_SAME: f32 = 40.0;
 
+/// The crown is at most this many face widths above the eye line (0.7–1.0 in practice).
+const CROWN_MAX: f32 = 1.1;
+/// Half the head's width with its hair, in face widths: beside it is background.
+const HEAD_HALF_WIDTH: f32 = 0.75;
+
 /// Where the background is: above the head, and beside it above the eyes. Without a face,
 /// the top band and the upper side strips, where a standard portrait has background.
 pub(crate) fn areas(img: &Rgb, g: Option<&FaceGeometry>) -> Vec<Area> {
@@ -33,10 +38,16 @@ pub(crate) fn areas(img: &Rgb, g: Option<&FaceGeometry>) -> Vec<Area> {
     match g {
         Some(g) => {
             let cx = (g.eyes[0][0] + g.eyes[1][0]) / 2.0;
-            let top = g.head_top.unwrap_or(g.eye_line - 0.85 * g.face_width);
+            // Above the crown — or above where a crown can be, when the measured one is
+            // missing or pushed to the edge by a background too uneven to measure it.
+            let top = g
+                .head_top
+                .unwrap_or(0.0)
+                .max(g.eye_line - CROWN_MAX * g.face_width);
             out.extend(Area::clipped(img, m, m, w - m, top - 2.0 * m));
-            out.extend(Area::clipped(img, m, m, cx - g.face_width, g.eye_line));
-            out.extend(Area::clipped(img, cx + g.face_width, m, w - m, g.eye_line));
+            let half = HEAD_HALF_WIDTH * g.face_width;
+            out.extend(Area::clipped(img, m, m, cx - half, g.eye_line));
+            out.extend(Area::clipped(img, cx + half, m, w - m, g.eye_line));
         }
         None => {
             out.extend(Area::clipped(img, m, m, w - m, h * 0.12));
@@ -65,8 +76,12 @@ pub(crate) fn colour(measured: [u8; 3], spec: &Spec) -> Option<Finding> {
         sev,
         format!("RGB({r},{g},{b})"),
         format!("RGB({sr},{sg},{sb}) ±{COLOUR_OK}"),
-        format!("背景颜色不符合要求（实测 RGB({r},{g},{b})），须为 RGB({sr},{sg},{sb}) 的纯色背景。"),
-        format!("The background colour is wrong (measured RGB({r},{g},{b})); it must be a plain RGB({sr},{sg},{sb})."),
+        format!(
+            "背景颜色不符合要求（实测 RGB({r},{g},{b})），须为 RGB({sr},{sg},{sb}) 的纯色背景。"
+        ),
+        format!(
+            "The background colour is wrong (measured RGB({r},{g},{b})); it must be a plain RGB({sr},{sg},{sb})."
+        ),
     ))
 }
 
@@ -132,7 +147,13 @@ pub(crate) fn evenness(img: &Rgb, areas: &[Area], median: [u8; 3]) -> Option<Fin
     if cells.len() < 4 {
         return None;
     }
-    let spread = percentile(cells.iter().map(|c| colour_distance(c.mean, median)).collect(), 0.9)?;
+    let spread = percentile(
+        cells
+            .iter()
+            .map(|c| colour_distance(c.mean, median))
+            .collect(),
+        0.9,
+    )?;
     let texture = percentile(cells.iter().map(|c| c.luma_sd).collect(), 0.5)?;
     let by_spread = at_most(spread, GRADIENT_OK, GRADIENT_REJECT);
     let by_texture = at_most(texture, TEXTURE_OK, TEXTURE_REJECT);
@@ -163,8 +184,16 @@ pub(crate) fn clothing(img: &Rgb, g: &FaceGeometry, background: [u8; 3]) -> Opti
         return None; // no clothing in the frame to judge
     }
     let cx = (g.eyes[0][0] + g.eyes[1][0]) / 2.0;
-    let area = Area::clipped(img, cx - 0.5 * g.face_width, h * 0.9, cx + 0.5 * g.face_width, h)?;
-    let same = super::pixels::fraction(img, area, |p| colour_distance(p, background) <= CLOTHING_SAME);
+    let area = Area::clipped(
+        img,
+        cx - 0.5 * g.face_width,
+        h * 0.9,
+        cx + 0.5 * g.face_width,
+        h,
+    )?;
+    let same = super::pixels::fraction(img, area, |p| {
+        colour_distance(p, background) <= CLOTHING_SAME
+    });
     let sev = at_most(same, CLOTHING_OK, CLOTHING_REJECT)?;
     Some(finding(
         "contrast.clothing",

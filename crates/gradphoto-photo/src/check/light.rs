@@ -3,7 +3,7 @@
 //! portrait has its face stands in, so exposure is still judged.
 
 use super::finding::{at_least, at_most, finding};
-use super::pixels::{laplacian_variance, mean_luma, Area};
+use super::pixels::{Area, laplacian_variance, mean_luma};
 use crate::decode::Rgb;
 use crate::report::{FaceGeometry, Finding};
 
@@ -27,7 +27,13 @@ pub(crate) fn face_area(img: &Rgb, g: Option<&FaceGeometry>) -> Option<Area> {
         Some(g) => {
             let [x1, y1, x2, y2] = g.bbox;
             let (bw, bh) = (x2 - x1, y2 - y1);
-            Area::clipped(img, x1 + 0.2 * bw, y1 + 0.25 * bh, x2 - 0.2 * bw, y2 - 0.1 * bh)
+            Area::clipped(
+                img,
+                x1 + 0.2 * bw,
+                y1 + 0.25 * bh,
+                x2 - 0.2 * bw,
+                y2 - 0.1 * bh,
+            )
         }
         None => Area::clipped(img, w * 0.3, h * 0.25, w * 0.7, h * 0.55),
     }
@@ -75,8 +81,7 @@ pub(crate) fn evenness(img: &Rgb, face: Area, g: &FaceGeometry) -> Option<Findin
         ratio,
         format!("≥ {EVEN_OK}"),
         "面部光线不均匀（一侧明显偏暗），请使光线均匀照在脸上。".into(),
-        "The light on the face is uneven (one side is much darker). Light your face evenly."
-            .into(),
+        "The light on the face is uneven (one side is much darker). Light your face evenly.".into(),
     ))
 }
 

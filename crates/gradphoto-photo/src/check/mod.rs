@@ -11,7 +11,7 @@ pub(crate) mod pixels;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use face::{FACE_WIDTH_PER_BOX, Frame};
+pub(crate) use face::Frame;
 pub(crate) use file::undecodable;
 
 use crate::decode::{Header, Rgb};

@@ -136,7 +136,8 @@ pub(crate) fn laplacian_variance(img: &Rgb, a: Area) -> f32 {
     let (mut sum, mut sq, mut n) = (0.0f64, 0.0f64, 0u64);
     for y in y0..y1 {
         for x in x0..x1 {
-            let v = f64::from(l(x - 1, y) + l(x + 1, y) + l(x, y - 1) + l(x, y + 1) - 4.0 * l(x, y));
+            let v =
+                f64::from(l(x - 1, y) + l(x + 1, y) + l(x, y - 1) + l(x, y + 1) - 4.0 * l(x, y));
             sum += v;
             sq += v * v;
             n += 1;
@@ -150,23 +151,9 @@ pub(crate) fn laplacian_variance(img: &Rgb, a: Area) -> f32 {
 mod tests {
     use super::*;
 
-    fn img(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-        let mut data = Vec::with_capacity((w * h * 3) as usize);
-        for y in 0..h {
-            for x in 0..w {
-                data.extend_from_slice(&f(x, y));
-            }
-        }
-        Rgb {
-            width: w,
-            height: h,
-            data,
-        }
-    }
-
     #[test]
     fn areas_are_clipped_to_the_image() {
-        let i = img(10, 8, |_, _| [0; 3]);
+        let i = Rgb::from_fn(10, 8, |_, _| [0; 3]);
         let a = Area::clipped(&i, -5.0, 2.0, 20.0, 30.0).expect("area");
         assert_eq!((a.x0, a.y0, a.x1, a.y1), (0, 2, 10, 8));
         assert!(Area::clipped(&i, 12.0, 0.0, 20.0, 5.0).is_none());
@@ -174,7 +161,11 @@ mod tests {
 
     #[test]
     fn median_colour_ignores_a_minority() {
-        let i = img(10, 10, |x, _| if x < 3 { [0, 0, 0] } else { [100, 197, 255] });
+        let i = Rgb::from_fn(
+            10,
+            10,
+            |x, _| if x < 3 { [0, 0, 0] } else { [100, 197, 255] },
+        );
         let a = Area::clipped(&i, 0.0, 0.0, 10.0, 10.0).expect("area");
         assert_eq!(median_colour(&i, &[a], |_, _| true), Some([100, 197, 255]));
         assert_eq!(median_colour(&i, &[a], |_, _| false), None);
@@ -182,10 +173,14 @@ mod tests {
 
     #[test]
     fn laplacian_variance_sees_edges_not_flat_areas() {
-        let flat = img(20, 20, |_, _| [128; 3]);
+        let flat = Rgb::from_fn(20, 20, |_, _| [128; 3]);
         let a = Area::clipped(&flat, 0.0, 0.0, 20.0, 20.0).expect("area");
         assert_eq!(laplacian_variance(&flat, a), 0.0);
-        let checker = img(20, 20, |x, y| if (x + y) % 2 == 0 { [0; 3] } else { [255; 3] });
+        let checker = Rgb::from_fn(
+            20,
+            20,
+            |x, y| if (x + y) % 2 == 0 { [0; 3] } else { [255; 3] },
+        );
         assert!(laplacian_variance(&checker, a) > 1000.0);
     }
 

@@ -4,31 +4,26 @@
 use super::*;
 use crate::decode::{Format, Header};
 use crate::report::Severity;
+use crate::spec;
 
 const BLUE: [u8; 3] = [100, 197, 255];
 const SKIN: [u8; 3] = [200, 160, 140];
 const SHIRT: [u8; 3] = [30, 30, 40];
 
-fn image(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-    let mut data = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            data.extend_from_slice(&f(x, y));
-        }
-    }
-    Rgb { width: w, height: h, data }
-}
-
 /// A flat "portrait": blue background, a skin-coloured head (hair from y = 80), a dark
 /// shirt from y = 520, with a fine texture on the face so that it is sharp.
 fn portrait(f: impl Fn(u32, u32, [u8; 3]) -> [u8; 3]) -> Rgb {
-    image(480, 640, |x, y| {
+    Rgb::from_fn(480, 640, |x, y| {
         let dx = (x as f32 - 240.0) / 120.0;
         let dy = (y as f32 - 250.0) / 170.0;
         let base = if y >= 520 {
             SHIRT
         } else if dx * dx + dy * dy <= 1.0 {
-            if (x + y) % 3 == 0 { [185, 145, 125] } else { SKIN }
+            if (x + y) % 3 == 0 {
+                [185, 145, 125]
+            } else {
+                SKIN
+            }
         } else {
             BLUE
         };
@@ -75,7 +70,7 @@ fn the_crown_is_found_against_the_background() {
 
 #[test]
 fn a_head_touching_the_top_edge_measures_zero() {
-    let img = image(480, 640, |x, y| {
+    let img = Rgb::from_fn(480, 640, |x, y| {
         let dx = (x as f32 - 240.0) / 120.0;
         let dy = (y as f32 - 100.0) / 170.0;
         if dx * dx + dy * dy <= 1.0 { SKIN } else { BLUE }
@@ -114,7 +109,11 @@ fn background_gradient_and_texture_are_uneven() {
     assert_eq!(f.severity, Severity::Reject);
 
     let blotchy = portrait(|x, y, p| {
-        if p == BLUE && ((x / 7) * 13 + (y / 5) * 7) % 3 == 0 { [40, 110, 160] } else { p }
+        if p == BLUE && ((x / 7) * 13 + (y / 5) * 7) % 3 == 0 {
+            [40, 110, 160]
+        } else {
+            p
+        }
     });
     let areas = background::areas(&blotchy, Some(&g));
     let bg = background::colour_of(&blotchy, &areas).expect("background");
@@ -149,7 +148,13 @@ fn exposure_dark_bright_and_fine() {
 #[test]
 fn light_from_one_side_is_uneven() {
     let g = geometry();
-    let img = portrait(|x, _, p| if p != BLUE && p != SHIRT && x < 240 { p.map(|c| c / 3) } else { p });
+    let img = portrait(|x, _, p| {
+        if p != BLUE && p != SHIRT && x < 240 {
+            p.map(|c| c / 3)
+        } else {
+            p
+        }
+    });
     let area = light::face_area(&img, Some(&g)).expect("face area");
     let f = light::evenness(&img, area, &g).expect("uneven");
     assert_eq!((f.code, f.severity), ("exposure.uneven", Severity::Reject));
@@ -177,7 +182,10 @@ fn grey_pixels_or_one_channel_are_grayscale() {
         [l, l, l]
     });
     assert!(file::grayscale(&jpeg_header(), &grey).is_some());
-    let one_channel = Header { components: 1, ..jpeg_header() };
+    let one_channel = Header {
+        components: 1,
+        ..jpeg_header()
+    };
     assert!(file::grayscale(&one_channel, &colour).is_some());
 }
 
@@ -185,25 +193,68 @@ fn grey_pixels_or_one_channel_are_grayscale() {
 fn file_level_checks() {
     let spec = Spec::default();
     assert!(file::size(480, 640, &spec).is_none());
-    assert_eq!(file::size(600, 800, &spec).map(|f| f.code), Some("image.size"));
+    assert_eq!(
+        file::size(600, 800, &spec).map(|f| f.code),
+        Some("image.size")
+    );
     assert!(file::quality(&jpeg_header(), &spec).is_none());
-    let low = Header { jpeg_quality: Some(20), ..jpeg_header() };
-    assert_eq!(file::quality(&low, &spec).map(|f| f.code), Some("jpeg.quality_low"));
-    let png = Header { format: Format::Png, jpeg_quality: None, ..jpeg_header() };
+    let low = Header {
+        jpeg_quality: Some(20),
+        ..jpeg_header()
+    };
+    assert_eq!(
+        file::quality(&low, &spec).map(|f| f.code),
+        Some("jpeg.quality_low")
+    );
+    let png = Header {
+        format: Format::Png,
+        jpeg_quality: None,
+        ..jpeg_header()
+    };
     assert_eq!(file::format(&png).map(|f| f.code), Some("file.format"));
-    let progressive = Header { progressive: true, ..jpeg_header() };
-    assert_eq!(file::format(&progressive).map(|f| f.code), Some("file.format"));
+    let progressive = Header {
+        progressive: true,
+        ..jpeg_header()
+    };
+    assert_eq!(
+        file::format(&progressive).map(|f| f.code),
+        Some("file.format")
+    );
     assert!(file::format(&jpeg_header()).is_none());
 }
 
 #[test]
 fn analyse_lists_every_failure_at_once() {
     // A dark, greyscale, 600×800 PNG without a face: every one of those is reported.
-    let img = image(600, 800, |_, _| [30, 30, 30]);
-    let header = Header { format: Format::Png, width: 600, height: 800, jpeg_quality: None, components: 3, ..jpeg_header() };
-    let a = analyse(&img, &header, (600, 800), &[], &Spec::default(), Purpose::Finished);
+    let img = Rgb::from_fn(600, 800, |_, _| [30, 30, 30]);
+    let header = Header {
+        format: Format::Png,
+        width: 600,
+        height: 800,
+        jpeg_quality: None,
+        components: 3,
+        ..jpeg_header()
+    };
+    let a = analyse(
+        &img,
+        &header,
+        (600, 800),
+        &[],
+        &Spec::default(),
+        Purpose::Finished,
+    );
     let got = codes(&a.findings);
-    for code in ["file.format", "image.size", "image.grayscale", "face.none", "exposure.dark", "background.color"] {
-        assert!(got.iter().any(|(c, _)| *c == code), "{code} missing from {got:?}");
+    for code in [
+        "file.format",
+        "image.size",
+        "image.grayscale",
+        "face.none",
+        "exposure.dark",
+        "background.color",
+    ] {
+        assert!(
+            got.iter().any(|(c, _)| *c == code),
+            "{code} missing from {got:?}"
+        );
     }
 }

@@ -92,6 +92,23 @@ pub struct Rgb {
     pub data: Vec<u8>,
 }
 
+impl Rgb {
+    /// An image from a function of the pixel position: test images, generated sheets.
+    pub fn from_fn(width: u32, height: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
+        let mut data = Vec::with_capacity(width as usize * height as usize * 3);
+        for y in 0..height {
+            for x in 0..width {
+                data.extend_from_slice(&f(x, y));
+            }
+        }
+        Rgb {
+            width,
+            height,
+            data,
+        }
+    }
+}
+
 const PNG_MAGIC: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
 /// Detects the format from the first bytes. Short inputs that are a prefix of a magic number

@@ -178,3 +178,38 @@ pub fn render(photo: &Rgb, student_no: &str, spec: &PrintSpec) -> Result<Rgb, Sh
 
 #[cfg(test)]
 mod tests;
+
+/// The lab's files for one student: the sheet as a JPEG and as a one-page PDF.
+#[derive(Debug, Clone)]
+pub struct PrintSheet {
+    /// The sheet at the print resolution, JPEG quality 95, with the dpi in its header.
+    pub jpeg: Vec<u8>,
+    /// The same sheet on a page of the paper's exact size, with vector marks and text.
+    pub pdf: Vec<u8>,
+    /// Sheet width in pixels.
+    pub width: u32,
+    /// Sheet height in pixels.
+    pub height: u32,
+}
+
+/// Quality of the sheet JPEG: it goes to a photo printer, not through a size limit.
+const SHEET_QUALITY: u8 = 95;
+
+/// Renders, encodes and wraps the sheet: what the CLI and the print queue hand to the lab.
+pub fn print_sheet(
+    photo: &Rgb,
+    student_no: &str,
+    spec: &PrintSpec,
+) -> Result<PrintSheet, SheetError> {
+    let sheet = render(photo, student_no, spec)?;
+    let dpi = u16::try_from(spec.dpi).map_err(|_| SheetError::Spec(format!("dpi {}", spec.dpi)))?;
+    let jpeg = crate::encode::encode(&sheet, SHEET_QUALITY, dpi)
+        .map_err(|e| SheetError::Jpeg(e.to_string()))?;
+    let pdf = pdf(&jpeg, sheet.width, sheet.height, student_no, spec)?;
+    Ok(PrintSheet {
+        jpeg,
+        pdf,
+        width: sheet.width,
+        height: sheet.height,
+    })
+}

@@ -113,23 +113,9 @@ pub(crate) fn cover(src: &Rgb, out_w: u32, out_h: u32) -> Rgb {
 mod tests {
     use super::*;
 
-    fn image(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-        let mut data = Vec::with_capacity((w * h * 3) as usize);
-        for y in 0..h {
-            for x in 0..w {
-                data.extend_from_slice(&f(x, y));
-            }
-        }
-        Rgb {
-            width: w,
-            height: h,
-            data,
-        }
-    }
-
     #[test]
     fn a_flat_image_stays_flat() {
-        let src = image(480, 640, |_, _| [100, 197, 255]);
+        let src = Rgb::from_fn(480, 640, |_, _| [100, 197, 255]);
         let out = cover(&src, 413, 579);
         assert_eq!((out.width, out.height), (413, 579));
         assert!(out.data.chunks(3).all(|p| p == [100, 197, 255]));
@@ -139,7 +125,7 @@ mod tests {
     fn cover_keeps_the_aspect_and_crops_the_sides() {
         // Vertical stripes every 48 px: 10 stripes across 480. Scaled by 579/640 to 434 px,
         // then 21 px cut, the stripe edges must keep their spacing (43.4 px), not 41.3.
-        let src = image(
+        let src = Rgb::from_fn(
             480,
             640,
             |x, _| if (x / 48) % 2 == 0 { [0; 3] } else { [255; 3] },
@@ -155,7 +141,7 @@ mod tests {
             "{spacing:?}"
         );
         // The centre of the source lands in the centre of the print.
-        let src_centre = image(480, 640, |x, y| {
+        let src_centre = Rgb::from_fn(480, 640, |x, y| {
             if (230..250).contains(&x) && (310..330).contains(&y) {
                 [255, 0, 0]
             } else {
@@ -169,10 +155,10 @@ mod tests {
 
     #[test]
     fn upscaling_and_odd_sizes_work() {
-        let src = image(3, 2, |x, y| [(x * 80) as u8, (y * 200) as u8, 7]);
+        let src = Rgb::from_fn(3, 2, |x, y| [(x * 80) as u8, (y * 200) as u8, 7]);
         let out = cover(&src, 50, 9);
         assert_eq!(out.data.len(), 50 * 9 * 3);
-        let one = image(1, 1, |_, _| [9, 8, 7]);
+        let one = Rgb::from_fn(1, 1, |_, _| [9, 8, 7]);
         let out = cover(&one, 4, 5);
         assert!(out.data.chunks(3).all(|p| p == [9, 8, 7]));
     }

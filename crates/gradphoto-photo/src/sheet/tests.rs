@@ -6,18 +6,7 @@ use image::ImageEncoder as _;
 use super::*;
 
 fn photo(f: impl Fn(u32, u32) -> [u8; 3]) -> Rgb {
-    let (w, h) = (480, 640);
-    let mut data = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            data.extend_from_slice(&f(x, y));
-        }
-    }
-    Rgb {
-        width: w,
-        height: h,
-        data,
-    }
+    Rgb::from_fn(480, 640, f)
 }
 
 fn px(img: &Rgb, x: u32, y: u32) -> [u8; 3] {

@@ -1,0 +1,363 @@
+//! From a portrait to the standard image: find the face, level the eyes, scale and crop so
+//! that face width, eye line and head top sit as deep inside their bands as possible, and
+//! encode a 300-dpi baseline JPEG at the highest quality that fits the size target.
+//!
+//! Honest or not at all: no retouching, no mirroring, no new background. The only pixels
+//! made up are continuations of what is already uniform — background beyond a top or side
+//! edge that is background, clothing below a bottom edge (the last row repeated, as studio
+//! tools do) — and only a little of it. Whatever the standardizer produces is checked as a
+//! finished photo, and anything short of an accept is refused with the reasons.
+
+mod fit;
+mod warp;
+
+use std::time::Instant;
+
+use crate::check::{self, Purpose};
+use crate::decode::{self, Header, Rgb};
+use crate::encode;
+use crate::engine::Engine;
+use crate::report::{FaceGeometry, Finding, Report, Severity, Verdict};
+use crate::resize::{self, Rect};
+use crate::spec::Spec;
+use warp::Similarity;
+
+/// Faces are found on a copy at most this long: the detector needs a few hundred pixels.
+const DETECT_SIDE: u32 = 640;
+/// A JPEG is first decoded reduced (in the DCT domain) to at least this long side; a face
+/// too small for that resolution triggers a full decode.
+const WORK_SIDE: u32 = 960;
+/// The most a source may be enlarged: beyond it the photo would be visibly soft.
+pub const MAX_UPSCALE: f32 = 1.6;
+/// Past this, the source is first shrunk by area averaging, then warped at ~1×.
+const WARP_MAX_SHRINK: f32 = 1.5;
+/// How much made-up clothing (the last row repeated) may fill the bottom, as a share of
+/// the output height. A head-and-shoulders portrait framed loosely at the top (the usual
+/// phone or studio framing) needs up to about a fifth; the band starts well below the
+/// chin, so no part of the face is ever made up.
+const MAX_BOTTOM_FILL: f32 = 0.25;
+/// How far beyond a side edge the output may reach (share of the output width), filled
+/// with that edge's pixels: background above the shoulders (checked to be background),
+/// the shoulders' clothing below — as ID-photo tools extend a canvas.
+const MAX_SIDE_FILL: f32 = 0.3;
+/// A top edge continued into made-up background must be this uniform.
+const TOP_EDGE_SAME: f32 = 40.0;
+/// Highest quality tried: above it files grow fast for no visible gain.
+const MAX_QUALITY: u8 = 95;
+
+/// A standard image and the proof that it passes.
+#[derive(Debug, Clone)]
+pub struct Standardized {
+    /// The baseline JPEG, 300 dpi.
+    pub jpeg: Vec<u8>,
+    /// Its pixels (for the print sheet and reuse detection).
+    pub image: Rgb,
+    /// The JPEG quality chosen.
+    pub quality: u8,
+    /// The check of the output: always an accept.
+    pub report: Report,
+    /// Milliseconds for the whole operation, check of the output included.
+    pub total_ms: f64,
+}
+
+impl Engine {
+    /// Makes the standard image from a portrait, or refuses with the reasons (a report
+    /// with verdict reject or review).
+    pub fn standardize(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Report> {
+        let start = Instant::now();
+        let header = decode::probe(bytes, self.limits())
+            .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+        let mut src = decode::decode(bytes, self.limits(), Some(WORK_SIDE))
+            .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+        let (g, bg) = self.source_face(&src, &header, spec)?;
+        let crown = head_crown(&g)?;
+        let mut place = fit::place(g.face_width, crown, spec)
+            .ok_or_else(|| refusal(vec![unframable(g.face_width, crown)]))?;
+        let mut g = g;
+        if place.scale > MAX_UPSCALE {
+            let (dw, _) = header.display_size();
+            if src.width < dw {
+                // Decoded reduced: the file has the pixels, decode them all.
+                let full = decode::decode(bytes, self.limits(), None)
+                    .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+                let k = full.width as f32 / src.width as f32;
+                g = scale_geometry(&g, k);
+                place.scale /= k;
+                src = full;
+            }
+            if place.scale > MAX_UPSCALE {
+                return Err(refusal(vec![too_small_source(place.scale)]));
+            }
+        }
+        let t = Similarity {
+            centre: [(g.eyes[0][0] + g.eyes[1][0]) / 2.0, g.eye_line],
+            anchor: [spec.width as f32 / 2.0, place.eye_y],
+            scale: place.scale,
+            angle: g.roll.to_radians(),
+        };
+        check_footprint(&src, &t, spec, bg)?;
+        let image = render(&src, &t, spec)?;
+        let encoded = encode::encode_to_fit(
+            &image,
+            spec.dpi,
+            spec.min_quality,
+            MAX_QUALITY,
+            spec.target_bytes.1,
+        )
+        .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+        let report = self.check(&encoded.bytes, spec);
+        if report.verdict != Verdict::Accept {
+            return Err(report);
+        }
+        Ok(Standardized {
+            jpeg: encoded.bytes,
+            image,
+            quality: encoded.quality,
+            report,
+            total_ms: start.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// The face in the source, in `src` pixels, and the background colour — or the
+    /// reasons no standard image can be made (no face, several, turned, background wrong…).
+    fn source_face(
+        &self,
+        src: &Rgb,
+        header: &Header,
+        spec: &Spec,
+    ) -> Result<(FaceGeometry, [u8; 3]), Report> {
+        let long = src.width.max(src.height);
+        let small;
+        let (view, k) = if long > DETECT_SIDE {
+            let k = DETECT_SIDE as f32 / long as f32;
+            let (w, h) = (
+                ((src.width as f32) * k).round().max(1.0) as u32,
+                ((src.height as f32) * k).round().max(1.0) as u32,
+            );
+            small = resize::resample(
+                src,
+                Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: src.width as f32,
+                    h: src.height as f32,
+                },
+                w,
+                h,
+                [0, 0, 0],
+            )
+            .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+            (&small, w as f32 / src.width as f32)
+        } else {
+            (src, 1.0)
+        };
+        let faces = self
+            .faces(view)
+            .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+        let a = check::analyse(
+            view,
+            header,
+            header.display_size(),
+            &faces,
+            spec,
+            Purpose::Source,
+        );
+        let rejects: Vec<Finding> = a
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Reject)
+            .collect();
+        if !rejects.is_empty() {
+            return Err(refusal(rejects));
+        }
+        match (a.face, a.background) {
+            (Some(g), Some(bg)) => Ok((scale_geometry(&g, 1.0 / k), bg)),
+            _ => Err(refusal(vec![unframable(0.0, 0.0)])),
+        }
+    }
+}
+
+/// Eye line minus head top, in source pixels; a head touching the top edge cannot be framed.
+fn head_crown(g: &FaceGeometry) -> Result<f32, Report> {
+    match g.head_top {
+        Some(top) if top >= 1.0 => Ok(g.eye_line - top),
+        _ => Err(refusal(vec![head_cut()])),
+    }
+}
+
+fn head_cut() -> Finding {
+    Finding {
+        code: "face.head_top",
+        severity: Severity::Reject,
+        measured: 0u32.into(),
+        limit: "> 0".into(),
+        zh: "头顶被照片上边缘裁掉，无法制作标准照，请在头顶上方留出空间后重新拍摄。".into(),
+        en: "The top of the head is cut off by the upper edge; leave space above the head and take the photo again.".into(),
+    }
+}
+
+/// Where the output reaches outside the source, only uniform background (top) and a little
+/// clothing (bottom, sides) may be continued.
+fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Report> {
+    let (w, h) = (spec.width as f32, spec.height as f32);
+    let corners = [
+        t.source_of(0.0, 0.0),
+        t.source_of(w, 0.0),
+        t.source_of(0.0, h),
+        t.source_of(w, h),
+    ];
+    let (sw, sh) = (src.width as f32, src.height as f32);
+    let min_x = corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+    let max_x = corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
+    let min_y = corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min);
+    let max_y = corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+    let side = (-min_x).max(max_x - sw).max(0.0) * t.scale;
+    let bottom = (max_y - sh).max(0.0) * t.scale;
+    if side > MAX_SIDE_FILL * w || bottom > MAX_BOTTOM_FILL * h {
+        return Err(refusal(vec![too_tight(side.max(bottom))]));
+    }
+    // Made-up background beside the photo: above the eyes the edge column must be
+    // background (no hair or face is ever stretched sideways).
+    for (overflows, x) in [(min_x < 0.0, 0.0), (max_x > sw, sw - 2.0)] {
+        if !overflows {
+            continue;
+        }
+        if let Some(edge) =
+            check::pixels::Area::clipped(src, x, min_y.max(0.0), x + 2.0, t.centre[1])
+        {
+            let same = check::pixels::fraction(src, edge, |p| {
+                check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME
+            });
+            if same < 0.9 {
+                return Err(refusal(vec![too_tight(side)]));
+            }
+        }
+    }
+    if min_y < 0.0 {
+        // Made-up background above the photo: the top rows it continues must be background.
+        let x0 = min_x.max(0.0);
+        let x1 = max_x.min(sw);
+        if let Some(top) = check::pixels::Area::clipped(src, x0, 0.0, x1, 2.0) {
+            let same = check::pixels::fraction(src, top, |p| {
+                check::pixels::colour_distance(p, bg) <= TOP_EDGE_SAME
+            });
+            if same < 0.95 {
+                return Err(refusal(vec![head_cut()]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Warps the source to the standard frame; a strong reduction is first done by area
+/// averaging over the footprint, so that no source detail aliases.
+fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Report> {
+    let (w, h) = (spec.width, spec.height);
+    if t.scale >= 1.0 / WARP_MAX_SHRINK {
+        return Ok(warp::warp(src, t, w, h));
+    }
+    // Shrink the footprint's bounding box (plus a margin) to about the output's scale.
+    let (wf, hf) = (w as f32, h as f32);
+    let corners = [
+        t.source_of(0.0, 0.0),
+        t.source_of(wf, 0.0),
+        t.source_of(0.0, hf),
+        t.source_of(wf, hf),
+    ];
+    let x0 = (corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min) - 2.0)
+        .max(0.0)
+        .floor();
+    let y0 = (corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min) - 2.0)
+        .max(0.0)
+        .floor();
+    let x1 = (corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max) + 2.0)
+        .min(src.width as f32)
+        .ceil();
+    let y1 = (corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max) + 2.0)
+        .min(src.height as f32)
+        .ceil();
+    let k = t.scale;
+    let (rw, rh) = (
+        ((x1 - x0) * k).round().max(1.0) as u32,
+        ((y1 - y0) * k).round().max(1.0) as u32,
+    );
+    let region = Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    };
+    let shrunk = resize::resample(src, region, rw, rh, [0, 0, 0])
+        .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
+    let kx = rw as f32 / region.w;
+    let ky = rh as f32 / region.h;
+    let local = Similarity {
+        centre: [(t.centre[0] - x0) * kx, (t.centre[1] - y0) * ky],
+        scale: t.scale / kx,
+        ..*t
+    };
+    Ok(warp::warp(&shrunk, &local, w, h))
+}
+
+fn scale_geometry(g: &FaceGeometry, k: f32) -> FaceGeometry {
+    let s = |p: [f32; 2]| [p[0] * k, p[1] * k];
+    FaceGeometry {
+        bbox: g.bbox.map(|v| v * k),
+        eyes: g.eyes.map(s),
+        nose: s(g.nose),
+        face_width: g.face_width * k,
+        eye_line: g.eye_line * k,
+        head_top: g.head_top.map(|v| v * k),
+        roll: g.roll,
+    }
+}
+
+fn refusal(findings: Vec<Finding>) -> Report {
+    Report::from_findings(findings)
+}
+
+fn unframable(face_width: f32, crown: f32) -> Finding {
+    Finding {
+        code: "face.head_top",
+        severity: Severity::Reject,
+        measured: format!("crown {crown:.0} px above the eyes, face {face_width:.0} px").into(),
+        limit: "head top, eye line and face width in band".into(),
+        zh: "无法同时满足头顶、眼睛位置和脸宽的要求（如头发过高），请调整发型或取景后重新拍摄。".into(),
+        en: "Head top, eye line and face width cannot all be placed within the standard (for example, very tall hair). Adjust and take the photo again.".into(),
+    }
+}
+
+fn too_tight(missing_px: f32) -> Finding {
+    Finding {
+        code: "face.too_large",
+        severity: Severity::Reject,
+        measured: format!("{missing_px:.0} px missing").into(),
+        limit: "head and shoulders in the frame".into(),
+        zh: "取景过紧，肩部或两侧被裁掉，无法制作标准照，请离镜头远一些，使头部和双肩完整入镜。".into(),
+        en: "The framing is too tight (shoulders or sides cut off). Step back so that your head and both shoulders are in the frame.".into(),
+    }
+}
+
+fn too_small_source(scale: f32) -> Finding {
+    Finding {
+        code: "face.too_small",
+        severity: Severity::Reject,
+        measured: scale.into(),
+        limit: format!("≤ {MAX_UPSCALE}× enlargement").into(),
+        zh: "照片中的人像过小、分辨率不足，放大后会模糊，请靠近镜头或使用更高分辨率重新拍摄。".into(),
+        en: "The face is too small in this photo; enlarging it would blur it. Move closer or use a higher resolution."
+            .into(),
+    }
+}
+
+fn internal(detail: &str) -> Finding {
+    Finding {
+        code: "engine.error",
+        severity: Severity::Review,
+        measured: detail.into(),
+        limit: "".into(),
+        zh: "系统暂时无法处理这张照片，将由工作人员人工处理。".into(),
+        en: "The photo could not be processed automatically; a member of staff will handle it."
+            .into(),
+    }
+}
