@@ -2,14 +2,22 @@
 //! report, not a timed test. Prints one JSON object per line.
 //!
 //! ```text
-//! photo_timing [--job check] [--iters N] [--warmup N] FILE|DIR...
+//! photo_timing [--job JOB] [--iters N] [--warmup N] FILE|DIR...
 //!     one thread; per file the median (and min) of N runs per stage, and the peak RSS
-//! photo_timing --threads T [--job check] [--iters N] FILE|DIR...
+//! photo_timing --threads T [--job JOB] [--iters N] FILE|DIR...
 //!     batch: every file N times, shared out over T threads with one engine; photos/s
+//! photo_timing --jobs
+//!     the jobs, the main one first
 //! ```
 //!
-//! `--job check` is [`Engine::check`] with the default [`Spec`]; `--jobs` lists the jobs, the
-//! main one first.
+//! Jobs, with the default [`Spec`]: `standardize` is [`Engine::standardize`] (its check of
+//! the output included), `check` is [`Engine::check`].
+//!
+//! The time per photo is measured around the one call. For `standardize`, the split into
+//! stages comes from the engine's public pieces timed alone on the same input right after
+//! it, with the standardizer's sizes — decode reduced to ≥ 960 px, detect on a ≤ 640 px copy
+//! (resample + MTCNN), `encode_to_fit` of the output — and the check of the output from its
+//! report; `rest` is what remains (source checks, placement, warp).
 //!
 //! A directory stands for its `*_raw_big.jpg` files (the DEV set's 12-megapixel portraits),
 //! or for all its JPEGs when it has none. Peak RSS is the process's VmHWM from
@@ -19,22 +27,27 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use gradphoto_photo::{Engine, Spec};
+use gradphoto_photo::decode::{Rgb, decode};
+use gradphoto_photo::resize::{Rect, resample};
+use gradphoto_photo::{Engine, Spec, encode};
 use serde_json::json;
 
 /// What is timed.
 #[derive(Clone, Copy)]
 enum Job {
+    /// [`Engine::standardize`].
+    Standardize,
     /// [`Engine::check`].
     Check,
 }
 
 impl Job {
     /// Every job, the main one first (`--jobs` prints these names).
-    const ALL: [Job; 1] = [Job::Check];
+    const ALL: [Job; 2] = [Job::Standardize, Job::Check];
 
     fn name(self) -> &'static str {
         match self {
+            Job::Standardize => "standardize",
             Job::Check => "check",
         }
     }
@@ -119,36 +132,126 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(if big.is_empty() { all } else { big })
 }
 
-/// One run's stage times, in milliseconds, and what came out.
-#[derive(Clone)]
+/// The standardizer's sizes (private in the engine), for the split into stages.
+const WORK_SIDE: u32 = 960;
+const DETECT_SIDE: u32 = 640;
+const MIN_FACE_FRACTION: f32 = 0.08;
+const MAX_QUALITY: u8 = 95;
+
+/// One run: the time around the call, the split into stages, and what came out.
+#[derive(Clone, Default)]
 struct Sample {
-    /// Measured around the call.
     total: f64,
-    /// The engine's own split (`Report::timings`).
-    decode: f64,
-    detect: f64,
-    checks: f64,
+    stages: Vec<(&'static str, f64)>,
     verdict: &'static str,
     reasons: Vec<&'static str>,
+    out_bytes: Option<usize>,
+    quality: Option<u8>,
 }
 
-/// The job being timed, once.
-fn run_once(engine: &Engine, spec: &Spec, job: Job, bytes: &[u8]) -> Sample {
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The job once; with `split`, also the stages (see the module documentation).
+fn run_once(engine: &Engine, spec: &Spec, job: Job, bytes: &[u8], split: bool) -> Sample {
     let start = Instant::now();
     match job {
         Job::Check => {
             let report = engine.check(bytes, spec);
-            let total = start.elapsed().as_secs_f64() * 1000.0;
+            let total = ms(start);
+            let t = &report.timings;
             Sample {
                 total,
-                decode: report.timings.decode_ms,
-                detect: report.timings.detect_ms,
-                checks: report.timings.checks_ms,
+                stages: vec![
+                    ("decode", t.decode_ms),
+                    ("detect", t.detect_ms),
+                    ("checks", t.checks_ms),
+                ],
                 verdict: report.verdict.as_str(),
                 reasons: report.reasons.iter().map(|f| f.code).collect(),
+                ..Sample::default()
             }
         }
+        Job::Standardize => match engine.standardize(bytes, spec) {
+            Ok(done) => {
+                let total = ms(start);
+                let stages = if split {
+                    standardize_stages(engine, spec, bytes, &done.image, total).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                Sample {
+                    total,
+                    stages,
+                    verdict: done.report.verdict.as_str(),
+                    out_bytes: Some(done.jpeg.len()),
+                    quality: Some(done.quality),
+                    ..Sample::default()
+                }
+            }
+            Err(report) => Sample {
+                total: ms(start),
+                verdict: report.verdict.as_str(),
+                reasons: report.reasons.iter().map(|f| f.code).collect(),
+                ..Sample::default()
+            },
+        },
     }
+}
+
+/// The standardizer's stages, each timed alone with the public API.
+fn standardize_stages(
+    engine: &Engine,
+    spec: &Spec,
+    bytes: &[u8],
+    output: &Rgb,
+    total: f64,
+) -> Option<Vec<(&'static str, f64)>> {
+    let t = Instant::now();
+    let src = decode(bytes, engine.limits(), Some(WORK_SIDE)).ok()?;
+    let decode_ms = ms(t);
+
+    let t = Instant::now();
+    let k = (DETECT_SIDE as f32 / src.width.max(src.height) as f32).min(1.0);
+    let (w, h) = (
+        (src.width as f32 * k).round().max(1.0) as u32,
+        (src.height as f32 * k).round().max(1.0) as u32,
+    );
+    let whole = Rect {
+        x: 0.0,
+        y: 0.0,
+        w: src.width as f32,
+        h: src.height as f32,
+    };
+    let view = resample(&src, whole, w, h, [0, 0, 0]).ok()?;
+    let min_face = (w.min(h) as f32 * MIN_FACE_FRACTION).max(12.0);
+    engine
+        .detector()
+        .detect(&view.data, view.width, view.height, min_face)
+        .ok()?;
+    let detect_ms = ms(t);
+
+    let t = Instant::now();
+    let encoded = encode::encode_to_fit(
+        output,
+        spec.dpi,
+        spec.min_quality,
+        MAX_QUALITY,
+        spec.target_bytes.1,
+    )
+    .ok()?;
+    let encode_ms = ms(t);
+
+    let check_ms = engine.check(&encoded.bytes, spec).timings.total_ms;
+    let rest = total - decode_ms - detect_ms - encode_ms - check_ms;
+    Some(vec![
+        ("decode", decode_ms),
+        ("detect", detect_ms),
+        ("encode", encode_ms),
+        ("check_output", check_ms),
+        ("rest", rest),
+    ])
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -178,16 +281,15 @@ fn per_file(engine: &Engine, args: &Args) -> Result<(), String> {
     for path in &args.files {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         for _ in 0..args.warmup {
-            run_once(engine, &spec, args.job, &bytes);
+            run_once(engine, &spec, args.job, &bytes, false);
         }
         let samples: Vec<Sample> = (0..args.iters)
-            .map(|_| run_once(engine, &spec, args.job, &bytes))
+            .map(|_| run_once(engine, &spec, args.job, &bytes, true))
             .collect();
-        let col = |f: fn(&Sample) -> f64| samples.iter().map(f).collect::<Vec<f64>>();
-        let totals = col(|s| s.total);
+        let totals: Vec<f64> = samples.iter().map(|s| s.total).collect();
         let min_total = totals.iter().copied().fold(f64::INFINITY, f64::min);
         let last = &samples[samples.len() - 1];
-        let line = json!({
+        let mut line = json!({
             "engine": "rust",
             "job": args.job.name(),
             "file": path.display().to_string(),
@@ -195,13 +297,20 @@ fn per_file(engine: &Engine, args: &Args) -> Result<(), String> {
             "iters": args.iters,
             "verdict": last.verdict,
             "reasons": last.reasons,
-            "decode_ms": round2(median(col(|s| s.decode))),
-            "detect_ms": round2(median(col(|s| s.detect))),
-            "checks_ms": round2(median(col(|s| s.checks))),
+            "out_bytes": last.out_bytes,
+            "quality": last.quality,
             "total_ms": round2(median(totals)),
             "total_min_ms": round2(min_total),
             "peak_rss_mib": peak_rss_mib().map(round2),
         });
+        // Stage medians, in the engine's order (a refused run has none).
+        for (k, (name, _)) in last.stages.iter().enumerate() {
+            let values: Vec<f64> = samples
+                .iter()
+                .filter_map(|s| s.stages.get(k).map(|st| st.1))
+                .collect();
+            line[format!("{name}_ms")] = json!(round2(median(values)));
+        }
         println!("{line}");
     }
     Ok(())
@@ -216,7 +325,7 @@ fn batch(engine: &Engine, args: &Args, threads: usize) -> Result<(), String> {
         .collect::<Result<Vec<Vec<u8>>, String>>()?;
     // Warm up once per file (P-Net plans are built per input size on first use).
     for bytes in &inputs {
-        run_once(engine, &spec, args.job, bytes);
+        run_once(engine, &spec, args.job, bytes, false);
     }
     let jobs = inputs.len() * args.iters;
     let next = AtomicUsize::new(0);
@@ -229,7 +338,7 @@ fn batch(engine: &Engine, args: &Args, threads: usize) -> Result<(), String> {
                     if i >= jobs {
                         break;
                     }
-                    run_once(engine, &spec, args.job, &inputs[i % inputs.len()]);
+                    run_once(engine, &spec, args.job, &inputs[i % inputs.len()], false);
                 }
             });
         }
