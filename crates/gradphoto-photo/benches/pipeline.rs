@@ -5,7 +5,10 @@
 //!
 //! - `decode/12mp_quarter`: a 12-megapixel phone JPEG (EXIF orientation 6) decoded at 1/4
 //!   scale in the DCT domain, as for detection;
-//! - `detect/480x640`: MTCNN on a standard-size image.
+//! - `detect/480x640`: MTCNN on a standard-size image;
+//! - `check/480x640`: [`Engine::check`] of a finished standard image (decode, detect, checks);
+//! - `standardize/12mp`: [`Engine::standardize`] of the 12-megapixel portrait, the check of
+//!   its output included.
 //!
 //! The photos are `$GRADPHOTO_PHOTOS_DEV`, else `shared/photos/dev` in the nearest ancestor of
 //! this crate; without them the bench says so and measures nothing.
@@ -17,6 +20,7 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode};
 use gradphoto_photo::decode::{Limits, decode};
 use gradphoto_photo::detect::Detector;
+use gradphoto_photo::{Engine, Spec, Verdict};
 
 /// A 12-megapixel portrait (3000×4000 displayed, stored 4000×3000 with orientation 6).
 const BIG: &str = "raw/A000369_raw_big.jpg";
@@ -77,6 +81,35 @@ fn bench_detect(c: &mut Criterion, dev: &Path, detector: &Detector) {
     group.finish();
 }
 
+fn bench_engine(c: &mut Criterion, dev: &Path, engine: &Engine) {
+    let spec = Spec::default();
+    let standard = read(dev, STANDARD);
+    assert_eq!(
+        engine.check(&standard, &spec).verdict,
+        Verdict::Accept,
+        "{STANDARD} should pass"
+    );
+    let mut group = c.benchmark_group("check");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
+    group.bench_function("480x640", |b| {
+        b.iter(|| engine.check(black_box(&standard), &spec))
+    });
+    group.finish();
+
+    let big = read(dev, BIG);
+    let mut group = c.benchmark_group("standardize");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
+    group.bench_function("12mp", |b| {
+        b.iter(|| {
+            engine
+                .standardize(black_box(&big), &spec)
+                .map_err(|r| r.verdict)
+                .expect("standardizes")
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     let Some(dev) = dev_dir() else {
         eprintln!(
@@ -84,12 +117,13 @@ fn main() {
         );
         return;
     };
-    let detector = Detector::new().expect("embedded models load");
+    let engine = Engine::new().expect("embedded models load");
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
     bench_decode(&mut c, &dev);
-    bench_detect(&mut c, &dev, &detector);
+    bench_detect(&mut c, &dev, engine.detector());
+    bench_engine(&mut c, &dev, &engine);
     c.final_summary();
 }
