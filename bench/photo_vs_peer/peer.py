@@ -397,11 +397,17 @@ def main():
     for path in a.files:
         with open(path, "rb") as fh:
             data = fh.read()
-        for _ in range(a.warmup):
-            job(mtcnn, data)
-        runs = [job(mtcnn, data) for _ in range(a.iters)]
         line = {"engine": "peer", "job": a.job, "file": path, "bytes": len(data),
                 "iters": a.iters}
+        try:
+            for _ in range(a.warmup):
+                job(mtcnn, data)
+            runs = [job(mtcnn, data) for _ in range(a.iters)]
+        except (RuntimeError, ValueError) as e:
+            # The peer refuses this photo (no face, several, too small...): say so, go on.
+            line["error"] = str(e)
+            print(json.dumps(line), flush=True)
+            continue
         for key in runs[0][0]:
             line[key] = round(statistics.median(r[0][key] for r in runs), 2)
         line["total_min_ms"] = round(min(r[0]["total_ms"] for r in runs), 2)
