@@ -130,7 +130,8 @@ def main():
 
     for job in jobs:
         med, worst_peer, worst_floor = results[job]
-        print(f"Targets (set for a 12 MP phone JPEG), {job}{' (the main job)' if job == main_job else ''}:")
+        label = " (the main job)" if job == main_job else ""
+        print(f"Targets (set for a 12 MP phone JPEG), {job}{label}:")
         if med is not None:
             print(f"  <= {TARGET_MS:.0f} ms median on one core: median over files "
                   f"{med:.1f} ms -> {verdict(med <= TARGET_MS)}")
