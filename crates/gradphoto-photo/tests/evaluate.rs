@@ -8,7 +8,7 @@ mod common;
 use common::dev_dir;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use gradphoto_photo::{Engine, Report, Spec, Verdict};
