@@ -75,6 +75,7 @@ impl Engine {
             Ok(faces) => {
                 let a = check::analyse(&img, &header, display, &faces, spec, Purpose::Finished);
                 let mut r = Report::from_findings(a.findings);
+                r.face_hash = a.main.map(|f| crate::phash::face_hash(&img, &f));
                 // Geometry is reported in the file's displayed pixels.
                 r.face = a
                     .face
