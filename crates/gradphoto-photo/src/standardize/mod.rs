@@ -71,23 +71,27 @@ impl Engine {
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
         let (g, bg) = self.source_face(&src, &header, spec)?;
         let crown = head_crown(&g)?;
-        let mut place = fit::place(g.face_width, crown, spec)
-            .ok_or_else(|| refusal(vec![unframable(g.face_width, crown)]))?;
+        // The file may hold more pixels than this decode: cap the enlargement by what a
+        // full decode could give, and decode fully only when it is needed.
+        let full = header.display_size().0 as f32 / src.width as f32;
+        let mut place = match fit::place(g.face_width, crown, spec, MAX_UPSCALE * full) {
+            Some(p) => p,
+            None => {
+                let uncapped = fit::place(g.face_width, crown, spec, f32::INFINITY);
+                return Err(refusal(vec![match uncapped {
+                    Some(p) => too_small_source(p.scale / full),
+                    None => unframable(g.face_width, crown),
+                }]));
+            }
+        };
         let mut g = g;
         if place.scale > MAX_UPSCALE {
-            let (dw, _) = header.display_size();
-            if src.width < dw {
-                // Decoded reduced: the file has the pixels, decode them all.
-                let full = decode::decode(bytes, self.limits(), None)
-                    .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
-                let k = full.width as f32 / src.width as f32;
-                g = scale_geometry(&g, k);
-                place.scale /= k;
-                src = full;
-            }
-            if place.scale > MAX_UPSCALE {
-                return Err(refusal(vec![too_small_source(place.scale)]));
-            }
+            let all = decode::decode(bytes, self.limits(), None)
+                .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+            let k = all.width as f32 / src.width as f32;
+            g = scale_geometry(&g, k);
+            place.scale /= k;
+            src = all;
         }
         let t = Similarity {
             centre: [(g.eyes[0][0] + g.eyes[1][0]) / 2.0, g.eye_line],
