@@ -180,7 +180,7 @@ fn standardize_one(
 ) -> Result<Report, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     match engine.standardize(&bytes, spec) {
-        Err(refused) => Ok(refused),
+        Err(refused) => Ok(*refused),
         Ok(std) => {
             write_atomic(output, &std.jpeg)?;
             if let Some((path, no)) = sheet {

@@ -135,6 +135,9 @@ pub struct Report {
     pub size: Option<(u32, u32)>,
     /// The main face, when one was found.
     pub face: Option<FaceGeometry>,
+    /// Perceptual hash of the main face, for reuse detection against other photos
+    /// ([`crate::phash::is_near_duplicate`]).
+    pub face_hash: Option<crate::phash::FaceHash>,
     /// Time per stage.
     pub timings: Timings,
 }
@@ -155,6 +158,7 @@ impl Report {
             reasons,
             size: None,
             face: None,
+            face_hash: None,
             timings: Timings::default(),
         }
     }

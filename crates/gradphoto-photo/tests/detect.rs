@@ -4,7 +4,7 @@
 mod common;
 use common::dev_dir;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
 

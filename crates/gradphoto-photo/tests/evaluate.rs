@@ -8,7 +8,7 @@ mod common;
 use common::dev_dir;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use gradphoto_photo::{Engine, Report, Spec, Verdict};
@@ -190,4 +190,33 @@ fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
     }
     println!("standardized {}/{n}", n - failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn reports_carry_a_face_hash_that_recognises_the_same_photo() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let hash = |file: &str| {
+        let bytes = std::fs::read(dir.join(file)).expect("read DEV file");
+        engine()
+            .check(&bytes, &spec)
+            .face_hash
+            .expect("a face hash")
+    };
+    let (a, a_low, b) = (
+        hash("A000369_accept.jpg"),
+        hash("A000369_low_quality_jpeg.jpg"),
+        hash("B000574_accept.jpg"),
+    );
+    assert!(gradphoto_photo::phash::is_near_duplicate(&a, &a_low));
+    assert!(!gradphoto_photo::phash::is_near_duplicate(&a, &b));
+    // No face, no hash.
+    let none = engine().check(
+        &std::fs::read(dir.join("H001042_no_face.jpg")).expect("read"),
+        &spec,
+    );
+    assert!(none.face_hash.is_none());
 }

@@ -11,7 +11,7 @@ mod common;
 use common::dev_dir;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gradphoto_photo::decode::{Limits, Rgb, decode};
 use gradphoto_photo::detect::Detector;

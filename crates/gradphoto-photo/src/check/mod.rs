@@ -24,6 +24,8 @@ pub(crate) struct Analysis {
     pub findings: Vec<Finding>,
     /// The main face, in the analysed image's pixels.
     pub face: Option<FaceGeometry>,
+    /// The detector's output for the main face (for the face hash).
+    pub main: Option<Face>,
     /// The background's median colour, when any background was visible.
     pub background: Option<[u8; 3]>,
 }
@@ -89,6 +91,7 @@ pub(crate) fn analyse(
     Analysis {
         findings,
         face: geometry,
+        main: main.map(|(f, _)| f),
         background: bg,
     }
 }

@@ -16,19 +16,21 @@ pub(crate) struct Placement {
     pub margin: f32,
 }
 
-/// `face_width` and `crown` (eye line minus head top) in source pixels. Searches the scale
-/// in steps of 1/1000 of the range that keeps the face width in band; for each scale the best
+/// `face_width` and `crown` (eye line minus head top) in source pixels; `max_scale` caps the
+/// enlargement. Searches the scale in steps of 1/1000 of the range that keeps the face width
+/// in band (and under the cap); for each scale the best
 /// eye height is the middle of the interval allowed by both the eye band and the head-top
 /// band. `None` when no scale satisfies all three (e.g. a crown so tall that head top and
 /// eyes cannot both be in band).
-pub(crate) fn place(face_width: f32, crown: f32, spec: &Spec) -> Option<Placement> {
+pub(crate) fn place(face_width: f32, crown: f32, spec: &Spec, max_scale: f32) -> Option<Placement> {
     if face_width <= 0.0 || !face_width.is_finite() || !crown.is_finite() {
         return None;
     }
-    let (lo, hi) = (
-        spec.face_width.min / face_width,
-        spec.face_width.max / face_width,
-    );
+    let lo = spec.face_width.min / face_width;
+    let hi = (spec.face_width.max / face_width).min(max_scale);
+    if lo > hi {
+        return None;
+    }
     let mut best: Option<Placement> = None;
     const STEPS: u32 = 1000;
     for i in 0..=STEPS {
@@ -63,7 +65,7 @@ mod tests {
     fn a_typical_face_lands_inside_every_band() {
         let spec = Spec::default();
         // 300 px face, crown 0.85 face widths above the eyes, in a large source.
-        let p = place(300.0, 255.0, &spec).expect("placement");
+        let p = place(300.0, 255.0, &spec, f32::INFINITY).expect("placement");
         let fw = 300.0 * p.scale;
         let top = p.eye_y - 255.0 * p.scale;
         assert!(spec.face_width.contains(fw), "face width {fw}");
@@ -89,7 +91,7 @@ mod tests {
         // A crown only 0.5 face widths above the eyes: at the centred face width (240) the
         // head top would sit near its band's edge, so the face is drawn a little larger
         // until both margins are equal.
-        let p = place(240.0, 120.0, &spec).expect("placement");
+        let p = place(240.0, 120.0, &spec, f32::INFINITY).expect("placement");
         let fw = 240.0 * p.scale;
         let top = p.eye_y - 120.0 * p.scale;
         assert!(
@@ -111,12 +113,22 @@ mod tests {
     }
 
     #[test]
+    fn the_enlargement_cap_is_respected_or_there_is_no_placement() {
+        let spec = Spec::default();
+        // A 150 px face needs at least 1.2× to reach 180 px; capped at 1.3× the best is
+        // found below the cap, and a cap of 1.1× leaves nothing.
+        let p = place(150.0, 130.0, &spec, 1.3).expect("placement");
+        assert!(p.scale <= 1.3 && 150.0 * p.scale >= 180.0);
+        assert!(place(150.0, 130.0, &spec, 1.1).is_none());
+    }
+
+    #[test]
     fn an_impossible_crown_has_no_placement() {
         // Eye line at most 300 and head top at least 50: a crown over 250 px at the smallest
         // allowed face cannot fit.
         let spec = Spec::default();
-        assert!(place(180.0, 260.0, &spec).is_none());
-        assert!(place(0.0, 100.0, &spec).is_none());
-        assert!(place(f32::NAN, 100.0, &spec).is_none());
+        assert!(place(180.0, 260.0, &spec, f32::INFINITY).is_none());
+        assert!(place(0.0, 100.0, &spec, f32::INFINITY).is_none());
+        assert!(place(f32::NAN, 100.0, &spec, f32::INFINITY).is_none());
     }
 }

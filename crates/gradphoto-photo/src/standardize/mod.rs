@@ -63,7 +63,7 @@ pub struct Standardized {
 impl Engine {
     /// Makes the standard image from a portrait, or refuses with the reasons (a report
     /// with verdict reject or review).
-    pub fn standardize(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Report> {
+    pub fn standardize(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Box<Report>> {
         let start = Instant::now();
         let header = decode::probe(bytes, self.limits())
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
@@ -71,23 +71,27 @@ impl Engine {
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
         let (g, bg) = self.source_face(&src, &header, spec)?;
         let crown = head_crown(&g)?;
-        let mut place = fit::place(g.face_width, crown, spec)
-            .ok_or_else(|| refusal(vec![unframable(g.face_width, crown)]))?;
+        // The file may hold more pixels than this decode: cap the enlargement by what a
+        // full decode could give, and decode fully only when it is needed.
+        let full = header.display_size().0 as f32 / src.width as f32;
+        let mut place = match fit::place(g.face_width, crown, spec, MAX_UPSCALE * full) {
+            Some(p) => p,
+            None => {
+                let uncapped = fit::place(g.face_width, crown, spec, f32::INFINITY);
+                return Err(refusal(vec![match uncapped {
+                    Some(p) => too_small_source(p.scale / full),
+                    None => unframable(g.face_width, crown),
+                }]));
+            }
+        };
         let mut g = g;
         if place.scale > MAX_UPSCALE {
-            let (dw, _) = header.display_size();
-            if src.width < dw {
-                // Decoded reduced: the file has the pixels, decode them all.
-                let full = decode::decode(bytes, self.limits(), None)
-                    .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
-                let k = full.width as f32 / src.width as f32;
-                g = scale_geometry(&g, k);
-                place.scale /= k;
-                src = full;
-            }
-            if place.scale > MAX_UPSCALE {
-                return Err(refusal(vec![too_small_source(place.scale)]));
-            }
+            let all = decode::decode(bytes, self.limits(), None)
+                .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
+            let k = all.width as f32 / src.width as f32;
+            g = scale_geometry(&g, k);
+            place.scale /= k;
+            src = all;
         }
         let t = Similarity {
             centre: [(g.eyes[0][0] + g.eyes[1][0]) / 2.0, g.eye_line],
@@ -107,7 +111,7 @@ impl Engine {
         .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
         let report = self.check(&encoded.bytes, spec);
         if report.verdict != Verdict::Accept {
-            return Err(report);
+            return Err(Box::new(report));
         }
         Ok(Standardized {
             jpeg: encoded.bytes,
@@ -125,7 +129,7 @@ impl Engine {
         src: &Rgb,
         header: &Header,
         spec: &Spec,
-    ) -> Result<(FaceGeometry, [u8; 3]), Report> {
+    ) -> Result<(FaceGeometry, [u8; 3]), Box<Report>> {
         let long = src.width.max(src.height);
         let small;
         let (view, k) = if long > DETECT_SIDE {
@@ -178,7 +182,7 @@ impl Engine {
 }
 
 /// Eye line minus head top, in source pixels; a head touching the top edge cannot be framed.
-fn head_crown(g: &FaceGeometry) -> Result<f32, Report> {
+fn head_crown(g: &FaceGeometry) -> Result<f32, Box<Report>> {
     match g.head_top {
         Some(top) if top >= 1.0 => Ok(g.eye_line - top),
         _ => Err(refusal(vec![head_cut()])),
@@ -198,7 +202,7 @@ fn head_cut() -> Finding {
 
 /// Where the output reaches outside the source, only uniform background (top) and a little
 /// clothing (bottom, sides) may be continued.
-fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Report> {
+fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Box<Report>> {
     let (w, h) = (spec.width as f32, spec.height as f32);
     let corners = [
         t.source_of(0.0, 0.0),
@@ -251,7 +255,7 @@ fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Resul
 
 /// Warps the source to the standard frame; a strong reduction is first done by area
 /// averaging over the footprint, so that no source detail aliases.
-fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Report> {
+fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Box<Report>> {
     let (w, h) = (spec.width, spec.height);
     if t.scale >= 1.0 / WARP_MAX_SHRINK {
         return Ok(warp::warp(src, t, w, h));
@@ -312,8 +316,9 @@ fn scale_geometry(g: &FaceGeometry, k: f32) -> FaceGeometry {
     }
 }
 
-fn refusal(findings: Vec<Finding>) -> Report {
-    Report::from_findings(findings)
+/// A refusal: boxed, because a report is large and the happy path should not pay for it.
+fn refusal(findings: Vec<Finding>) -> Box<Report> {
+    Box::new(Report::from_findings(findings))
 }
 
 fn unframable(face_width: f32, crown: f32) -> Finding {
