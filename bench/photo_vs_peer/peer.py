@@ -20,7 +20,7 @@ wheel because the wheel hard-codes its own weight paths, creates sessions with d
 
 Decoding, image sizes and the smallest face follow the engine's own numbers (below): JPEGs
 are decoded reduced in the DCT domain by libjpeg-turbo (IMREAD_REDUCED_COLOR_2/4/8) exactly
-where the engine decodes reduced, faces are looked for down to 8 % of the shorter side.
+where the engine decodes reduced, faces are looked for down to 15 % of the shorter side.
 cv2.imdecode applies the EXIF orientation, as the engine does. The peer does less than the
 engine in places (no eye levelling by rotation, no head-top search, fewer checks), which
 only flatters it.
@@ -52,7 +52,7 @@ TARGET_MAX_BYTES = 40 * 1024
 MIN_QUALITY = 60
 BACKGROUND = (100, 197, 255)  # RGB
 # The engine's own numbers (src/engine.rs, src/standardize/mod.rs).
-MIN_FACE_FRACTION = 0.08  # faces >= this share of the shorter side
+MIN_FACE_FRACTION = 0.15  # faces >= this share of the shorter side
 CHECK_MAX_SIDE = 640  # check: decode reduced to at least the standard's long side
 WORK_SIDE = 960  # standardize: decode reduced to at least this long side...
 DETECT_SIDE = 640  # ...and detect on a copy at most this long

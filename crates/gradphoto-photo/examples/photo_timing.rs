@@ -135,7 +135,7 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
 /// The standardizer's sizes (private in the engine), for the split into stages.
 const WORK_SIDE: u32 = 960;
 const DETECT_SIDE: u32 = 640;
-const MIN_FACE_FRACTION: f32 = 0.08;
+const MIN_FACE_FRACTION: f32 = 0.15;
 const MAX_QUALITY: u8 = 95;
 
 /// One run: the time around the call, the split into stages, and what came out.
