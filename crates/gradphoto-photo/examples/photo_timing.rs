@@ -30,6 +30,8 @@ use std::time::Instant;
 use gradphoto_photo::decode::{Rgb, decode};
 use gradphoto_photo::resize::{Rect, resample};
 use gradphoto_photo::{Engine, Spec, encode};
+// The standardizer's sizes, for the split into stages: the engine's own constants.
+use gradphoto_photo::{DETECT_SIDE, MAX_QUALITY, MIN_FACE_FRACTION, WORK_SIDE};
 use serde_json::json;
 
 /// What is timed.
@@ -131,12 +133,6 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     Ok(if big.is_empty() { all } else { big })
 }
-
-/// The standardizer's sizes (private in the engine), for the split into stages.
-const WORK_SIDE: u32 = 960;
-const DETECT_SIDE: u32 = 640;
-const MIN_FACE_FRACTION: f32 = 0.15;
-const MAX_QUALITY: u8 = 95;
 
 /// One run: the time around the call, the split into stages, and what came out.
 #[derive(Clone, Default)]

@@ -16,7 +16,7 @@ use crate::spec::Spec;
 /// face too small to pass is still ≥ ~100 px, and a second person in the frame matters when
 /// the face is at least ~100 px (DEV: pasted faces ≈ 110 px, 23 %). 15 % (72 px) finds
 /// all of them with room to spare.
-const MIN_FACE_FRACTION: f32 = 0.15;
+pub const MIN_FACE_FRACTION: f32 = 0.15;
 
 /// Holds the detector and the decode limits. Build once (loading the models takes tens of
 /// milliseconds) and share: it is `Send + Sync`, and calls may run concurrently.

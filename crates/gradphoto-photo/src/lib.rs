@@ -16,8 +16,8 @@ pub mod sheet;
 pub mod spec;
 mod standardize;
 
-pub use engine::Engine;
+pub use engine::{Engine, MIN_FACE_FRACTION};
 pub use report::{Finding, Report, Severity, Value, Verdict};
 pub use sheet::{PrintSheet, SheetError, print_sheet};
 pub use spec::{Band, PrintSpec, Spec};
-pub use standardize::{MAX_UPSCALE, Standardized};
+pub use standardize::{DETECT_SIDE, MAX_QUALITY, MAX_UPSCALE, Standardized, WORK_SIDE};

@@ -93,36 +93,47 @@ pub fn resample(
         .max()
         .unwrap_or(0)
         .max(x_lo);
+    let across = Fixed::new(&cols, x_lo, x_hi - x_lo);
     let mut line = vec![0f32; (x_hi - x_lo) * 3];
-    let mut data = Vec::with_capacity(ow * oh * 3);
-    for oy in 0..oh {
+    let mut data = vec![0u8; ow * oh * 3];
+    for (oy, out_row) in data.chunks_exact_mut(ow * 3).enumerate() {
         // Vertical: this output row's weighted sum of source rows, with the fill's share.
         let wy_fill = rows.fill[oy];
-        for px in line.chunks_exact_mut(3) {
-            for (v, f) in px.iter_mut().zip(fill_f) {
-                *v = wy_fill * f;
+        let mut fresh = true;
+        if wy_fill > 0.0 {
+            for px in line.chunks_exact_mut(3) {
+                for (v, f) in px.iter_mut().zip(fill_f) {
+                    *v = wy_fill * f;
+                }
             }
+            fresh = false;
         }
         for (k, &wy) in rows.taps(oy).iter().enumerate() {
             let j = rows.start[oy] + k;
             let src_row = &src.data[(j * sw + x_lo) * 3..(j * sw + x_hi) * 3];
-            for (v, &s) in line.iter_mut().zip(src_row) {
-                *v += wy * f32::from(s);
+            // The first term sets the line, saving a pass that would zero it.
+            if fresh {
+                for (v, &s) in line.iter_mut().zip(src_row) {
+                    *v = wy * f32::from(s);
+                }
+                fresh = false;
+            } else {
+                for (v, &s) in line.iter_mut().zip(src_row) {
+                    *v += wy * f32::from(s);
+                }
             }
         }
         // Horizontal: each output pixel's weighted sum along that line.
-        for ox in 0..ow {
-            // (Columns wholly outside have no taps; their start is irrelevant.)
-            let base = cols.start[ox].saturating_sub(x_lo) * 3;
-            let taps = cols.taps(ox);
-            let wx_fill = cols.fill[ox];
-            let mut acc = fill_f.map(|f| wx_fill * f);
-            for (&wx, px) in taps.iter().zip(line[base..].chunks_exact(3)) {
-                for (a, &v) in acc.iter_mut().zip(px) {
-                    *a += wx * v;
-                }
-            }
-            data.extend(acc.map(|a| (a.clamp(0.0, 255.0) + 0.5) as u8));
+        match across.k {
+            1 => across.row::<1>(&line, fill_f, out_row),
+            2 => across.row::<2>(&line, fill_f, out_row),
+            3 => across.row::<3>(&line, fill_f, out_row),
+            4 => across.row::<4>(&line, fill_f, out_row),
+            5 => across.row::<5>(&line, fill_f, out_row),
+            6 => across.row::<6>(&line, fill_f, out_row),
+            7 => across.row::<7>(&line, fill_f, out_row),
+            8 => across.row::<8>(&line, fill_f, out_row),
+            k => across.row_k(k, &line, fill_f, out_row),
         }
     }
     Ok(Rgb {
@@ -130,6 +141,78 @@ pub fn resample(
         height: out_h,
         data,
     })
+}
+
+/// The horizontal weights again, every output with the same number of taps `k` (zeros
+/// added) and its start relative to the line, so that the inner loop has a fixed length
+/// the compiler unrolls.
+struct Fixed {
+    k: usize,
+    /// First line pixel of each output.
+    start: Vec<usize>,
+    /// `k` weights per output.
+    weights: Vec<f32>,
+    fill: Vec<f32>,
+}
+
+impl Fixed {
+    /// From `axis`, for a line holding source pixels `x_lo..x_lo + len`.
+    fn new(axis: &Axis, x_lo: usize, len: usize) -> Fixed {
+        let n = axis.start.len();
+        let k = (0..n).map(|o| axis.taps(o).len()).max().unwrap_or(0).max(1);
+        let mut fixed = Fixed {
+            k,
+            start: vec![0; n],
+            weights: vec![0.0; n * k],
+            fill: axis.fill.clone(),
+        };
+        for o in 0..n {
+            let taps = axis.taps(o);
+            if taps.is_empty() {
+                continue; // wholly outside: zero weights, only the fill counts
+            }
+            // Taps lie inside the line, so `len ≥ taps.len()`; shift the window left where
+            // `k` pixels from the start would run past the end.
+            let s = axis.start[o] - x_lo;
+            let shifted = s.min(len.saturating_sub(k));
+            fixed.start[o] = shifted;
+            let at = o * k + (s - shifted);
+            fixed.weights[at..at + taps.len()].copy_from_slice(taps);
+        }
+        fixed
+    }
+
+    /// One output row from `line` (interleaved RGB), for `K == self.k`: a constant the
+    /// compiler unrolls the taps with.
+    fn row<const K: usize>(&self, line: &[f32], fill: [f32; 3], out: &mut [u8]) {
+        self.row_k(K, line, fill, out);
+    }
+
+    /// One output row for `k == self.k`.
+    #[inline(always)]
+    fn row_k(&self, k: usize, line: &[f32], fill: [f32; 3], out: &mut [u8]) {
+        let pixels = out.chunks_exact_mut(3).zip(&self.start);
+        for ((px, &s), (w, &wf)) in pixels.zip(self.weights.chunks_exact(k).zip(&self.fill)) {
+            let mut acc = fill.map(|f| wf * f);
+            if let Some(src) = line.get(s * 3..(s + k) * 3) {
+                for (&w, p) in w.iter().zip(src.chunks_exact(3)) {
+                    for (a, &v) in acc.iter_mut().zip(p) {
+                        *a += w * v;
+                    }
+                }
+            }
+            for (o, a) in px.iter_mut().zip(acc) {
+                *o = to_u8(a);
+            }
+        }
+    }
+}
+
+/// Rounds to the nearest integer in 0..=255 without a float-to-int conversion: adding
+/// 1.5 · 2²³ leaves the rounded value in the low mantissa bits (ties to even).
+#[inline(always)]
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 255.0) + 12_582_912.0).to_bits() as u8
 }
 
 fn check(src: &Rgb, region: Rect, out_w: u32, out_h: u32) -> Result<(), ResizeError> {
@@ -270,6 +353,22 @@ mod tests {
                 assert_eq!(crop.data[o..o + 3], src.data[s..s + 3]);
             }
         }
+    }
+
+    #[test]
+    fn rounding_to_bytes() {
+        let cases = [
+            (0.0, 0),
+            (0.49, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (127.6, 128),
+            (254.6, 255),
+        ];
+        for (v, want) in cases {
+            assert_eq!(to_u8(v), want, "{v}");
+        }
+        assert_eq!((to_u8(300.0), to_u8(-3.0), to_u8(-1e-5)), (255, 0, 0));
     }
 
     #[test]

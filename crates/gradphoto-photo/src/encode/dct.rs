@@ -13,9 +13,11 @@ pub(super) const BLOCKS_PER_MCU: usize = 6;
 pub(super) struct Coefficients {
     pub width: u16,
     pub height: u16,
+    /// MCUs per row: a row of MCUs is `6 · mcus_x` consecutive blocks.
+    pub mcus_x: usize,
     /// Per MCU: Y top-left, Y top-right, Y bottom-left, Y bottom-right, Cb, Cr. Each block is
-    /// in zigzag order and already divided by the AAN scale factors, so quantising is one
-    /// multiply per coefficient.
+    /// in zigzag order and still scaled by the AAN factors, which the quantiser folds into
+    /// its reciprocals: quantising is one multiply per coefficient.
     pub blocks: Vec<[f32; 64]>,
 }
 
@@ -36,130 +38,172 @@ impl Coefficients {
     /// Converts, downsamples and transforms `rgb`, whose dimensions the caller has checked
     /// (1..=65535, `data` exactly `w·h·3`). Partial MCUs are padded by repeating the last
     /// column and row, as libjpeg does, so no dark fringe bleeds into the edge blocks.
+    ///
+    /// Works one 16×16 MCU at a time straight from the RGB rows, so no full-size plane is
+    /// written and read back; each row of 16 pixels is split into R, G, B lanes once and
+    /// everything after that is lane-wise arithmetic, which the compiler vectorises.
     pub fn new(rgb: &Rgb) -> Coefficients {
         let (w, h) = (rgb.width as usize, rgb.height as usize);
         let (mcus_x, mcus_y) = (w.div_ceil(16), h.div_ceil(16));
-        let (pw, ph) = (mcus_x * 16, mcus_y * 16);
-        let (cw, ch) = (pw / 2, ph / 2);
-        let mut y_plane = vec![0f32; pw * ph];
-        let mut cb = vec![0f32; cw * ch];
-        let mut cr = vec![0f32; cw * ch];
-        for py in 0..ph {
-            let sy = py.min(h - 1);
-            let src = &rgb.data[sy * w * 3..(sy + 1) * w * 3];
-            let yrow = &mut y_plane[py * pw..(py + 1) * pw];
-            let crow = (py / 2) * cw;
-            for (px, p) in src.chunks_exact(3).enumerate() {
-                let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-                // JFIF full-range YCbCr; Y level-shifted by −128 for the DCT, Cb/Cr centred.
-                yrow[px] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0;
-                cb[crow + px / 2] += -0.168_736 * r - 0.331_264 * g + 0.5 * b;
-                cr[crow + px / 2] += 0.5 * r - 0.418_688 * g - 0.081_312 * b;
-            }
-            // Padding columns repeat the last pixel.
-            let last = w - 1;
-            if pw > w {
-                let p = &src[last * 3..last * 3 + 3];
-                let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-                let yv = 0.299 * r + 0.587 * g + 0.114 * b - 128.0;
-                let cbv = -0.168_736 * r - 0.331_264 * g + 0.5 * b;
-                let crv = 0.5 * r - 0.418_688 * g - 0.081_312 * b;
-                for px in w..pw {
-                    yrow[px] = yv;
-                    cb[crow + px / 2] += cbv;
-                    cr[crow + px / 2] += crv;
-                }
-            }
-        }
-        // 2×2 box average: chroma sits centred between the luma samples (JFIF siting).
-        for v in cb.iter_mut().chain(cr.iter_mut()) {
-            *v *= 0.25;
-        }
-
         let mut blocks = Vec::with_capacity(mcus_x * mcus_y * BLOCKS_PER_MCU);
+        let mut luma = [[0f32; 16]; 16];
+        let mut cb: Block = [[0.0; 8]; 8];
+        let mut cr: Block = [[0.0; 8]; 8];
         for my in 0..mcus_y {
+            // Source rows of this MCU, the last one repeated below the image.
+            let rows: [&[u8]; 16] = std::array::from_fn(|r| {
+                let y = (my * 16 + r).min(h - 1);
+                &rgb.data[y * w * 3..(y + 1) * w * 3]
+            });
             for mx in 0..mcus_x {
-                for (bx, by) in [(0, 0), (8, 0), (0, 8), (8, 8)] {
-                    blocks.push(transform(&y_plane, pw, mx * 16 + bx, my * 16 + by));
+                let x0 = mx * 16;
+                for cy in 0..8 {
+                    // R, G, B of the two rows of this chroma row, summed.
+                    let mut sum = [[0f32; 16]; 3];
+                    for r in [cy * 2, cy * 2 + 1] {
+                        let [red, green, blue] = split(rows[r], x0, w);
+                        luma[r] = std::array::from_fn(|i| {
+                            0.299 * red[i] + 0.587 * green[i] + 0.114 * blue[i] - 128.0
+                        });
+                        for (s, c) in sum.iter_mut().zip([red, green, blue]) {
+                            *s = std::array::from_fn(|i| s[i] + c[i]);
+                        }
+                    }
+                    // Mean of each 2×2 quad. The conversion is linear, so converting the
+                    // mean equals averaging four converted samples, at a quarter of the cost.
+                    let [r, g, b]: [[f32; 8]; 3] =
+                        sum.map(|s| std::array::from_fn(|j| (s[2 * j] + s[2 * j + 1]) * 0.25));
+                    cb[cy] = std::array::from_fn(|j: usize| {
+                        -0.168_736 * r[j] - 0.331_264 * g[j] + 0.5 * b[j]
+                    });
+                    cr[cy] = std::array::from_fn(|j: usize| {
+                        0.5 * r[j] - 0.418_688 * g[j] - 0.081_312 * b[j]
+                    });
                 }
-                blocks.push(transform(&cb, cw, mx * 8, my * 8));
-                blocks.push(transform(&cr, cw, mx * 8, my * 8));
+                for (bx, by) in [(0, 0), (8, 0), (0, 8), (8, 8)] {
+                    let block: Block =
+                        std::array::from_fn(|r| std::array::from_fn(|c| luma[by + r][bx + c]));
+                    blocks.push(transform(&block));
+                }
+                blocks.push(transform(&cb));
+                blocks.push(transform(&cr));
             }
         }
         Coefficients {
             width: rgb.width as u16,
             height: rgb.height as u16,
+            mcus_x,
             blocks,
         }
     }
 }
 
-/// Forward DCT of the 8×8 block at `(x, y)` of `plane`, returned in zigzag order with the
-/// AAN scaling removed.
-fn transform(plane: &[f32], stride: usize, x: usize, y: usize) -> [f32; 64] {
-    let mut d = [0f32; 64];
-    for r in 0..8 {
-        let start = (y + r) * stride + x;
-        d[r * 8..r * 8 + 8].copy_from_slice(&plane[start..start + 8]);
-    }
-    fdct_aan(&mut d);
-    let mut out = [0f32; 64];
-    for (o, &nat) in out.iter_mut().zip(ZIGZAG.iter()) {
-        *o = d[nat] * descale(nat);
+/// Pixels `x0..x0 + 16` of `row` as R, G, B lanes; past the right edge the last pixel
+/// repeats.
+#[inline(always)]
+fn split(row: &[u8], x0: usize, w: usize) -> [[f32; 16]; 3] {
+    let mut out = [[0f32; 16]; 3];
+    let [red, green, blue] = &mut out;
+    if x0 + 16 <= w {
+        let pixels = row[x0 * 3..x0 * 3 + 48].chunks_exact(3);
+        for (((r, g), b), p) in red
+            .iter_mut()
+            .zip(green.iter_mut())
+            .zip(blue.iter_mut())
+            .zip(pixels)
+        {
+            (*r, *g, *b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        }
+    } else {
+        for (i, ((r, g), b)) in red
+            .iter_mut()
+            .zip(green.iter_mut())
+            .zip(blue.iter_mut())
+            .enumerate()
+        {
+            let x = (x0 + i).min(w - 1) * 3;
+            (*r, *g, *b) = (
+                f32::from(row[x]),
+                f32::from(row[x + 1]),
+                f32::from(row[x + 2]),
+            );
+        }
     }
     out
 }
 
-/// `1 / (8 · s[u] · s[v])` for natural index `i`: what turns AAN output into the standard
-/// JPEG coefficient.
-fn descale(i: usize) -> f32 {
-    1.0 / (8.0 * AAN_SCALE[i / 8] * AAN_SCALE[i % 8])
+/// An 8×8 block as eight rows.
+type Block = [[f32; 8]; 8];
+
+/// Forward DCT of a block, returned in zigzag order, still carrying the AAN scale factors
+/// (the quantiser divides them out: see [`DESCALE`]).
+fn transform(d: &Block) -> [f32; 64] {
+    // Down the columns, transpose, down the columns again: both passes run on whole rows,
+    // which the compiler vectorises across the columns (a pass along a row would not).
+    let mut a = *d;
+    aan_columns(&mut a);
+    let mut t: Block = std::array::from_fn(|r| std::array::from_fn(|c| a[c][r]));
+    aan_columns(&mut t);
+    // `t[u][v]` holds natural index `v·8 + u`.
+    std::array::from_fn(|k| {
+        let nat = ZIGZAG[k];
+        t[nat % 8][nat / 8]
+    })
 }
 
-/// One 8-point AAN pass (Arai, Agui, Nakajima; libjpeg's `jfdctflt.c`) over `d[o + k·s]`.
-fn pass(d: &mut [f32; 64], o: usize, s: usize) {
-    let at = |k: usize| o + k * s;
-    let tmp0 = d[at(0)] + d[at(7)];
-    let tmp7 = d[at(0)] - d[at(7)];
-    let tmp1 = d[at(1)] + d[at(6)];
-    let tmp6 = d[at(1)] - d[at(6)];
-    let tmp2 = d[at(2)] + d[at(5)];
-    let tmp5 = d[at(2)] - d[at(5)];
-    let tmp3 = d[at(3)] + d[at(4)];
-    let tmp4 = d[at(3)] - d[at(4)];
-
-    let tmp10 = tmp0 + tmp3;
-    let tmp13 = tmp0 - tmp3;
-    let tmp11 = tmp1 + tmp2;
-    let tmp12 = tmp1 - tmp2;
-    d[at(0)] = tmp10 + tmp11;
-    d[at(4)] = tmp10 - tmp11;
-    let z1 = (tmp12 + tmp13) * 0.707_106_77;
-    d[at(2)] = tmp13 + z1;
-    d[at(6)] = tmp13 - z1;
-
-    let tmp10 = tmp4 + tmp5;
-    let tmp11 = tmp5 + tmp6;
-    let tmp12 = tmp6 + tmp7;
-    let z5 = (tmp10 - tmp12) * 0.382_683_43;
-    let z2 = 0.541_196_1 * tmp10 + z5;
-    let z4 = 1.306_563 * tmp12 + z5;
-    let z3 = tmp11 * 0.707_106_77;
-    let z11 = tmp7 + z3;
-    let z13 = tmp7 - z3;
-    d[at(5)] = z13 + z2;
-    d[at(3)] = z13 - z2;
-    d[at(1)] = z11 + z4;
-    d[at(7)] = z11 - z4;
-}
-
-/// 2-D AAN forward DCT in place: rows, then columns.
-fn fdct_aan(d: &mut [f32; 64]) {
-    for r in 0..8 {
-        pass(d, r * 8, 1);
+/// `1 / (8 · s[u] · s[v])` for natural index `u·8 + v`: what turns AAN output into the
+/// standard JPEG coefficient.
+pub(super) const DESCALE: [f32; 64] = {
+    let mut t = [0f32; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = 1.0 / (8.0 * AAN_SCALE[i / 8] * AAN_SCALE[i % 8]);
+        i += 1;
     }
+    t
+};
+
+/// The 8-point AAN forward DCT (Arai, Agui, Nakajima; libjpeg's `jfdctflt.c`) down each
+/// column of `d`.
+#[inline(always)]
+#[expect(
+    clippy::needless_range_loop,
+    reason = "`c` picks the same lane of all eight rows; this form is what vectorises"
+)]
+fn aan_columns(d: &mut Block) {
     for c in 0..8 {
-        pass(d, c, 8);
+        let tmp0 = d[0][c] + d[7][c];
+        let tmp7 = d[0][c] - d[7][c];
+        let tmp1 = d[1][c] + d[6][c];
+        let tmp6 = d[1][c] - d[6][c];
+        let tmp2 = d[2][c] + d[5][c];
+        let tmp5 = d[2][c] - d[5][c];
+        let tmp3 = d[3][c] + d[4][c];
+        let tmp4 = d[3][c] - d[4][c];
+
+        let tmp10 = tmp0 + tmp3;
+        let tmp13 = tmp0 - tmp3;
+        let tmp11 = tmp1 + tmp2;
+        let tmp12 = tmp1 - tmp2;
+        d[0][c] = tmp10 + tmp11;
+        d[4][c] = tmp10 - tmp11;
+        let z1 = (tmp12 + tmp13) * 0.707_106_77;
+        d[2][c] = tmp13 + z1;
+        d[6][c] = tmp13 - z1;
+
+        let tmp10 = tmp4 + tmp5;
+        let tmp11 = tmp5 + tmp6;
+        let tmp12 = tmp6 + tmp7;
+        let z5 = (tmp10 - tmp12) * 0.382_683_43;
+        let z2 = 0.541_196_1 * tmp10 + z5;
+        let z4 = 1.306_563 * tmp12 + z5;
+        let z3 = tmp11 * 0.707_106_77;
+        let z11 = tmp7 + z3;
+        let z13 = tmp7 - z3;
+        d[5][c] = z13 + z2;
+        d[3][c] = z13 - z2;
+        d[1][c] = z11 + z4;
+        d[7][c] = z11 - z4;
     }
 }
 
@@ -174,8 +218,12 @@ mod tests {
         for (i, v) in block.iter_mut().enumerate() {
             *v = ((i * 37 + 11) % 255) as f32 - 128.0;
         }
-        let mut d = block;
-        fdct_aan(&mut d);
+        let rows: Block = std::array::from_fn(|r| std::array::from_fn(|c| block[r * 8 + c]));
+        let zz = transform(&rows);
+        let mut d = [0f32; 64];
+        for (k, &nat) in ZIGZAG.iter().enumerate() {
+            d[nat] = zz[k] * DESCALE[nat];
+        }
         for u in 0..8 {
             for v in 0..8 {
                 let c = |k: usize| if k == 0 { 1.0 / 2f64.sqrt() } else { 1.0 };
@@ -188,7 +236,7 @@ mod tests {
                     }
                 }
                 let reference = 0.25 * c(u) * c(v) * s;
-                let got = f64::from(d[u * 8 + v] * descale(u * 8 + v));
+                let got = f64::from(d[u * 8 + v]);
                 assert!(
                     (got - reference).abs() < 1e-2,
                     "({u},{v}): {got} vs {reference}"
@@ -208,7 +256,7 @@ mod tests {
         let c = Coefficients::new(&rgb);
         assert_eq!(c.blocks.len(), 6);
         for b in &c.blocks[..4] {
-            assert!((b[0] - 8.0 * 72.0).abs() < 0.01, "DC {}", b[0]);
+            assert!((b[0] * DESCALE[0] - 8.0 * 72.0).abs() < 0.01, "DC {}", b[0]);
             assert!(b[1..].iter().all(|v| v.abs() < 1e-3));
         }
         for b in &c.blocks[4..] {

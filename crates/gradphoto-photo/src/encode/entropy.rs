@@ -5,7 +5,7 @@
 //! scan's bit count is `Σ frequency × (code length + extra bits)`, so trying a quality costs
 //! one pass over the coefficients and no output buffer.
 
-use super::dct::{BLOCKS_PER_MCU, Coefficients, ZIGZAG};
+use super::dct::{BLOCKS_PER_MCU, Coefficients, DESCALE, ZIGZAG};
 use crate::quality::{STD_CHROMA, STD_LUMA};
 
 /// Quantisation tables for a quality, in zigzag order as DQT stores them: the IJG tables
@@ -23,15 +23,22 @@ pub(super) fn quant_tables(quality: u8) -> [[u8; 64]; 2] {
     [table(&STD_LUMA), table(&STD_CHROMA)]
 }
 
-/// Quantised blocks, zigzag order, same layout as [`Coefficients::blocks`].
-pub(super) type Quantised = Vec<[i16; 64]>;
+/// The quantised image, compact: per block its DC value and a bit mask of its nonzero AC
+/// positions (zigzag order), and all nonzero AC values in scan order. Counting and writing
+/// visit only the nonzero values, and the buffers stay small (a few hundred KB instead of
+/// 128 bytes per block), which saves the page faults of a fresh allocation.
+#[derive(Default)]
+pub(super) struct Quantised {
+    dc: Vec<i16>,
+    nonzero: Vec<u64>,
+    values: Vec<i16>,
+}
 
 /// Symbol counts of one scan: per table class (0 luma, 1 chroma), DC categories and AC
-/// run/size symbols, plus the total of the magnitude bits that follow the codes.
+/// run/size symbols. The magnitude bits after each code follow from the symbol.
 pub(super) struct Stats {
     dc: [[u32; 256]; 2],
     ac: [[u32; 256]; 2],
-    extra_bits: u64,
 }
 
 /// Table class of the `i`-th block of an MCU: 0 for luma, 1 for chroma.
@@ -49,61 +56,106 @@ fn category(v: i32) -> u32 {
     32 - v.unsigned_abs().leading_zeros()
 }
 
-/// Quantises every block for `quality` into `out` (resized as needed) and counts the
-/// symbols the scan will contain.
+/// Adding 1.5 · 2²³ to an `f32` below 2²² in magnitude rounds it to an integer held in the
+/// low mantissa bits: rounding without a float-to-int conversion, which vectorises.
+const ROUNDER: f32 = 12_582_912.0;
+
+/// Quantises every block for `quality` into `out` and counts the symbols the scan will
+/// contain.
 pub(super) fn quantise(coeffs: &Coefficients, quality: u8, out: &mut Quantised) -> Stats {
+    out.dc.clear();
+    out.nonzero.clear();
+    out.values.clear();
+    out.dc.reserve(coeffs.blocks.len());
+    out.nonzero.reserve(coeffs.blocks.len());
+    run::<true>(coeffs, quality, 1, out)
+}
+
+/// Counts the symbols of every `stride`-th row of MCUs at `quality`, storing nothing: a
+/// sample for estimating the size.
+pub(super) fn sample(coeffs: &Coefficients, quality: u8, stride: usize) -> Stats {
+    run::<false>(coeffs, quality, stride, &mut Quantised::default())
+}
+
+/// The quantisation and counting loop; `KEEP` stores the result for writing.
+fn run<const KEEP: bool>(
+    coeffs: &Coefficients,
+    quality: u8,
+    stride: usize,
+    out: &mut Quantised,
+) -> Stats {
     let tables = quant_tables(quality);
-    let recip: [[f32; 64]; 2] = tables.map(|t| t.map(|q| 1.0 / f32::from(q)));
-    out.clear();
-    out.resize(coeffs.blocks.len(), [0; 64]);
+    // Divide by the quantiser and by the AAN factors left in the coefficients.
+    let recip: [[f32; 64]; 2] =
+        tables.map(|t| std::array::from_fn(|k| DESCALE[ZIGZAG[k]] / f32::from(t[k])));
     let mut stats = Stats {
         dc: [[0; 256]; 2],
         ac: [[0; 256]; 2],
-        extra_bits: 0,
     };
     let mut pred = [0i32; 3];
-    for (i, (block, q)) in coeffs.blocks.iter().zip(out.iter_mut()).enumerate() {
-        let t = class(i);
-        let r = &recip[t];
-        for k in 0..64 {
-            let x = block[k] * r[k];
-            // Round half away from zero; truncation after adding ±0.5 compiles to
-            // vector code, `f32::round` does not on baseline x86-64.
-            // |AC| < 1024 for 8-bit input even at quality 100; the clamp only keeps a
-            // rounding accident from writing an invalid category.
-            q[k] = ((x + 0.5f32.copysign(x)) as i32).clamp(-1024, 1023) as i16;
-        }
-        let mut nonzero = 0u64;
-        for (k, &v) in q.iter().enumerate().skip(1) {
-            nonzero |= u64::from(v != 0) << k;
-        }
-        let c = component(i);
-        let dc = i32::from(q[0]);
-        let s = category(dc - pred[c]);
-        pred[c] = dc;
-        stats.dc[t][s as usize] += 1;
-        let mut extra = u64::from(s);
-        let ac = &mut stats.ac[t];
-        let mut last = 0u32;
-        while nonzero != 0 {
-            let k = nonzero.trailing_zeros();
-            nonzero &= nonzero - 1;
-            let mut run = k - last - 1;
-            while run > 15 {
-                ac[0xF0] += 1;
-                run -= 16;
+    let rounder_bits = ROUNDER.to_bits() as i32;
+    let mut q = [0i16; 64];
+    let row_len = (coeffs.mcus_x * BLOCKS_PER_MCU).max(1);
+    let rows = coeffs.blocks.chunks(row_len).step_by(stride.max(1));
+    for block_row in rows {
+        for (i, block) in block_row.iter().enumerate() {
+            let t = class(i);
+            // No clamp: |coefficient| < 1024 for 8-bit samples, so the result is a valid
+            // JPEG value at any quantiser ≥ 1.
+            for ((q, &c), &r) in q.iter_mut().zip(block).zip(&recip[t]) {
+                let x = c * r + ROUNDER;
+                *q = (x.to_bits() as i32 - rounder_bits) as i16;
             }
-            let s = category(i32::from(q[k as usize]));
-            ac[((run << 4) | s) as usize] += 1;
-            extra += u64::from(s);
-            last = k;
+            let nonzero = nonzero_mask(&q) & !1; // DC is coded apart
+            let c = component(i);
+            let dc = i32::from(q[0]);
+            stats.dc[t][category(dc - pred[c]) as usize] += 1;
+            pred[c] = dc;
+            if KEEP {
+                out.nonzero.push(nonzero);
+                out.dc.push(q[0]);
+            }
+            let ac = &mut stats.ac[t];
+            let (mut nonzero, mut last) = (nonzero, 0u32);
+            while nonzero != 0 {
+                let k = nonzero.trailing_zeros();
+                nonzero &= nonzero - 1;
+                let mut run = k - last - 1;
+                while run > 15 {
+                    ac[0xF0] += 1;
+                    run -= 16;
+                }
+                let v = q[k as usize];
+                if KEEP {
+                    out.values.push(v);
+                }
+                ac[((run << 4) | category(i32::from(v))) as usize] += 1;
+                last = k;
+            }
+            if last < 63 {
+                ac[0x00] += 1; // EOB
+            }
         }
-        if last < 63 {
-            ac[0x00] += 1; // EOB
-        }
-        stats.extra_bits += extra;
     }
     stats
+}
+
+/// Bit `k` set where `q[k]` is not zero. One flag byte per value (a vector compare), then
+/// a multiply gathers each eight flags into a byte: bit `8i` times `2^(7j + 7)` lands on
+/// bit `56 + i` exactly when `j = 7 − i`, and no two products share a bit.
+fn nonzero_mask(q: &[i16; 64]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (f, &v) in flags.iter_mut().zip(q) {
+        *f = u8::from(v != 0);
+    }
+    let mut mask = 0u64;
+    for (k, chunk) in flags.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let gathered = u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        mask |= gathered << (8 * k);
+    }
+    mask
 }
 
 /// A Huffman table as DHT stores it, with the code of every symbol.
@@ -134,18 +186,17 @@ impl Table {
         let mut next: Vec<Option<usize>> = vec![None; n];
         loop {
             // The two least frequent live nodes; ties go to the later one, as in libjpeg.
-            let mut c1: Option<usize> = None;
-            for i in 0..n {
-                if f[i] > 0 && c1.is_none_or(|c| f[i] <= f[c]) {
-                    c1 = Some(i);
+            let least = |skip: Option<usize>| {
+                let mut best: Option<usize> = None;
+                for (i, &fi) in f.iter().enumerate() {
+                    if fi > 0 && Some(i) != skip && best.is_none_or(|b| fi <= f[b]) {
+                        best = Some(i);
+                    }
                 }
-            }
-            let mut c2: Option<usize> = None;
-            for i in 0..n {
-                if f[i] > 0 && Some(i) != c1 && c2.is_none_or(|c| f[i] <= f[c]) {
-                    c2 = Some(i);
-                }
-            }
+                best
+            };
+            let c1 = least(None);
+            let c2 = least(c1);
             let (Some(mut a), Some(mut b)) = (c1, c2) else {
                 break;
             };
@@ -235,12 +286,23 @@ impl Stats {
         }
     }
 
-    /// Bits of the entropy-coded scan under `tables`, before byte stuffing and padding.
+    /// Bits of the entropy-coded scan under `tables`, before byte stuffing and padding:
+    /// each symbol's code, plus the magnitude bits its low nibble announces.
     pub fn scan_bits(&self, tables: &Tables) -> u64 {
-        self.extra_bits
-            + (0..2)
-                .map(|t| tables.dc[t].cost(&self.dc[t]) + tables.ac[t].cost(&self.ac[t]))
-                .sum::<u64>()
+        let extra = |freq: &[u32; 256]| -> u64 {
+            freq.iter()
+                .enumerate()
+                .map(|(sym, &f)| u64::from(f) * (sym as u64 & 0x0F))
+                .sum()
+        };
+        (0..2)
+            .map(|t| {
+                tables.dc[t].cost(&self.dc[t])
+                    + tables.ac[t].cost(&self.ac[t])
+                    + extra(&self.dc[t])
+                    + extra(&self.ac[t])
+            })
+            .sum()
     }
 }
 
@@ -253,9 +315,32 @@ struct Bits<'a> {
 
 impl Bits<'_> {
     /// Appends the low `len` bits of `bits` (`len` ≤ 32).
+    #[inline(always)]
     fn put(&mut self, bits: u32, len: u32) {
-        self.acc = (self.acc << len) | u64::from(bits & ((1u64 << len) - 1) as u32);
+        self.acc = (self.acc << len) | u64::from(bits);
         self.n += len;
+        if self.n >= 32 {
+            self.n -= 32;
+            let word = (self.acc >> self.n) as u32;
+            // No 0xFF byte (the common case): all four at once.
+            if (!word).wrapping_sub(0x0101_0101) & word & 0x8080_8080 == 0 {
+                self.out.extend_from_slice(&word.to_be_bytes());
+            } else {
+                for byte in word.to_be_bytes() {
+                    self.out.push(byte);
+                    if byte == 0xFF {
+                        self.out.push(0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flushes whole bytes and pads the last one with ones, as the standard asks.
+    fn finish(mut self) {
+        let pad = (8 - self.n % 8) % 8;
+        self.acc = (self.acc << pad) | ((1 << pad) - 1);
+        self.n += pad;
         while self.n >= 8 {
             self.n -= 8;
             let byte = (self.acc >> self.n) as u8;
@@ -265,53 +350,45 @@ impl Bits<'_> {
             }
         }
     }
-
-    /// Pads the last byte with ones, as the standard asks.
-    fn finish(mut self) {
-        if self.n > 0 {
-            let pad = 8 - self.n;
-            self.put((1 << pad) - 1, pad);
-        }
-    }
 }
 
-/// Writes the entropy-coded scan of `blocks` to `out`.
-pub(super) fn write_scan(blocks: &Quantised, tables: &Tables, out: &mut Vec<u8>) {
+/// Writes the entropy-coded scan of `q` to `out`.
+pub(super) fn write_scan(q: &Quantised, tables: &Tables, out: &mut Vec<u8>) {
     let mut w = Bits { out, acc: 0, n: 0 };
     let mut pred = [0i32; 3];
-    // Magnitude bits: the value itself if positive, its ones' complement if negative.
-    let magnitude = |v: i32, s: u32| (if v < 0 { v - 1 } else { v }) as u32 & ((1 << s) - 1);
-    for (i, q) in blocks.iter().enumerate() {
+    // Code then magnitude bits in one put (≤ 16 + 11 bits): the magnitude is the value if
+    // positive, its ones' complement if negative.
+    let put = |w: &mut Bits<'_>, (code, len): (u16, u8), v: i32, s: u32| {
+        let m = (if v < 0 { v - 1 } else { v }) as u32 & ((1 << s) - 1);
+        w.put((u32::from(code) << s) | m, u32::from(len) + s);
+    };
+    let mut values = q.values.iter();
+    for (i, (&dc, &mask)) in q.dc.iter().zip(&q.nonzero).enumerate() {
         let t = class(i);
         let c = component(i);
-        let dc = i32::from(q[0]);
+        let dc = i32::from(dc);
         let diff = dc - pred[c];
         pred[c] = dc;
         let s = category(diff);
-        let (code, len) = tables.dc[t].codes[s as usize];
-        w.put(u32::from(code), u32::from(len));
-        w.put(magnitude(diff, s), s);
-        let ac = &tables.ac[t];
-        let mut run = 0u32;
-        for &v in &q[1..] {
-            if v == 0 {
-                run += 1;
-                continue;
-            }
+        put(&mut w, tables.dc[t].codes[s as usize], diff, s);
+        let ac = &tables.ac[t].codes;
+        let (mut nonzero, mut last) = (mask, 0u32);
+        while nonzero != 0 {
+            let k = nonzero.trailing_zeros();
+            nonzero &= nonzero - 1;
+            let mut run = k - last - 1;
             while run > 15 {
-                let (code, len) = ac.codes[0xF0];
+                let (code, len) = ac[0xF0];
                 w.put(u32::from(code), u32::from(len));
                 run -= 16;
             }
-            let v = i32::from(v);
+            let v = i32::from(values.next().copied().unwrap_or(0));
             let s = category(v);
-            let (code, len) = ac.codes[((run << 4) | s) as usize];
-            w.put(u32::from(code), u32::from(len));
-            w.put(magnitude(v, s), s);
-            run = 0;
+            put(&mut w, ac[((run << 4) | s) as usize], v, s);
+            last = k;
         }
-        if run > 0 {
-            let (code, len) = ac.codes[0x00];
+        if last < 63 {
+            let (code, len) = ac[0x00];
             w.put(u32::from(code), u32::from(len));
         }
     }
@@ -350,6 +427,17 @@ mod tests {
     }
 
     #[test]
+    fn nonzero_mask_marks_every_position() {
+        for k in 0..64 {
+            let mut q = [0i16; 64];
+            q[k] = if k % 2 == 0 { -1 } else { 1000 };
+            assert_eq!(nonzero_mask(&q), 1 << k);
+        }
+        let all = [7i16; 64];
+        assert_eq!(nonzero_mask(&all), u64::MAX);
+    }
+
+    #[test]
     fn single_symbol_gets_a_one_bit_code() {
         let mut freq = [0u32; 256];
         freq[0] = 500;
@@ -363,6 +451,7 @@ mod tests {
         let mut coeffs = Coefficients {
             width: 16,
             height: 16,
+            mcus_x: 1,
             blocks: vec![[0f32; 64]; 12],
         };
         for (i, b) in coeffs.blocks.iter_mut().enumerate() {
@@ -371,7 +460,7 @@ mod tests {
             }
             b[0] = i as f32 * 30.0 - 100.0;
         }
-        let mut q = Vec::new();
+        let mut q = Quantised::default();
         let stats = quantise(&coeffs, 90, &mut q);
         let tables = stats.tables();
         let mut out = Vec::new();

@@ -75,7 +75,7 @@ pub struct Encoded {
 pub fn encode(rgb: &Rgb, quality: u8, dpi: u16) -> Result<Vec<u8>, EncodeError> {
     check_quality(quality, quality)?;
     let coeffs = prepare(rgb)?;
-    let mut blocks = Vec::new();
+    let mut blocks = Quantised::default();
     let stats = entropy::quantise(&coeffs, quality, &mut blocks);
     Ok(write(&coeffs, quality, dpi, &blocks, &stats.tables()))
 }
@@ -83,11 +83,13 @@ pub fn encode(rgb: &Rgb, quality: u8, dpi: u16) -> Result<Vec<u8>, EncodeError> 
 /// Highest quality in `min_quality..=max_quality` (e.g. 60..=95) whose file is ≤ `max_bytes`;
 /// if even `min_quality` is too big, the `min_quality` file (the caller decides).
 ///
-/// The DCT runs once. Each quality tried costs a quantisation pass and an exact count of the
-/// scan's bits (stuffing bytes aside, so the count is a lower bound): a quality whose count
-/// is over the limit is certainly too big. The search interpolates on the logarithm of the
-/// size, which is nearly linear in the libjpeg scale factor, and usually needs three or four
-/// counts; the chosen file is then written once and checked against the limit for stuffing.
+/// The DCT runs once; a quality is tried by quantising and counting the scan's bits from
+/// the Huffman code lengths, without writing anything. The search first works on a sample
+/// (every fourth row of MCUs, a quarter of the cost) to find the likely answer, then counts
+/// the whole image there and at its neighbour to prove it: the answer is exact, not
+/// estimated. Counts leave out stuffing bytes, so they are a lower bound; the chosen file
+/// is written once and checked against the limit, and in the rare case that stuffing
+/// pushed it over, the next quality down is taken.
 pub fn encode_to_fit(
     rgb: &Rgb,
     dpi: u16,
@@ -98,7 +100,7 @@ pub fn encode_to_fit(
     fit(rgb, dpi, min_quality, max_quality, max_bytes).map(|(e, _)| e)
 }
 
-/// [`encode_to_fit`], also returning how many qualities were counted (tests bound it).
+/// [`encode_to_fit`], also returning how many full counts it made (tests bound them).
 fn fit(
     rgb: &Rgb,
     dpi: u16,
@@ -108,44 +110,23 @@ fn fit(
 ) -> Result<(Encoded, u32), EncodeError> {
     check_quality(min_quality, max_quality)?;
     let coeffs = prepare(rgb)?;
-    let mut search = Search {
-        coeffs: &coeffs,
-        max_bytes,
-        scratch: Vec::new(),
-        best: None,
-        counts: 0,
-    };
-    let top = search.count(max_quality);
-    if top > max_bytes {
-        let bottom = search.count(min_quality);
-        if bottom <= max_bytes {
-            // `lo` fits, `hi` does not; the answer is `lo` once they are neighbours.
-            let (mut lo, mut hi) = ((min_quality, bottom), (max_quality, top));
-            let mut last: Option<(u8, bool)> = None;
-            while hi.0 - lo.0 > 1 {
-                let q = match last {
-                    // After an interpolated guess, try its neighbour on the side where the
-                    // crossing must be: a good guess is off by one, and this settles it.
-                    Some((g, true)) if g + 1 < hi.0 => g + 1,
-                    Some((g, false)) if g > lo.0 + 1 => g - 1,
-                    _ => guess(lo, hi, max_bytes),
-                };
-                let size = search.count(q);
-                let fit = size <= max_bytes;
-                if fit {
-                    lo = (q, size);
-                } else {
-                    hi = (q, size);
-                }
-                // Only a guess earns a neighbour probe; after one, interpolate again.
-                last = match last {
-                    Some(_) => None,
-                    None => Some((q, fit)),
-                };
+    let mut search = Search::new(&coeffs, max_bytes);
+    // Likely answer from the sample, then whole-image counts walk from there to the exact
+    // answer: up while the next quality fits, down while this one does not.
+    let mut q = search.likely(min_quality, max_quality);
+    if search.fits(q) {
+        while q < max_quality && search.fits(q + 1) {
+            q += 1;
+        }
+    } else {
+        while q > min_quality {
+            q -= 1;
+            if search.fits(q) {
+                break;
             }
         }
     }
-    // Write the winner; stuffing bytes the count left out may push it over, then step down.
+    // Write the winner (the best fitting count, or the floor when nothing fits).
     let (mut quality, mut blocks, mut stats) = match search.best.take() {
         Some(best) => best,
         None => {
@@ -158,14 +139,104 @@ fn fit(
         if bytes.len() <= max_bytes || quality <= min_quality {
             return Ok((Encoded { bytes, quality }, search.counts));
         }
+        // Stuffing bytes pushed it over.
         quality -= 1;
         stats = entropy::quantise(&coeffs, quality, &mut blocks);
     }
 }
 
-/// The next quality to count: where the log of the size, interpolated linearly in the log
-/// of the libjpeg scale factor between the bracket ends, meets the target; kept strictly
-/// inside the bracket so every step shrinks it.
+/// Rows of MCUs per sampled row when estimating: a quarter of the work, and on a portrait
+/// every band (background, hair, face, clothes) is still represented.
+const SAMPLE_STRIDE: usize = 4;
+
+/// State of [`encode_to_fit`]'s search.
+struct Search<'a> {
+    coeffs: &'a Coefficients,
+    max_bytes: usize,
+    /// Sampling stride; 1 (exact) for small images, where a sample saves nothing.
+    stride: usize,
+    /// Whole-image counts made so far, by quality: `Some(fits)`.
+    known: [Option<bool>; 101],
+    scratch: Quantised,
+    /// The highest fitting quality counted so far, with its quantised image, so that the
+    /// final write does not quantise again.
+    best: Option<(u8, Quantised, Stats)>,
+    counts: u32,
+}
+
+impl<'a> Search<'a> {
+    fn new(coeffs: &'a Coefficients, max_bytes: usize) -> Search<'a> {
+        let mcu_rows = coeffs.blocks.len() / (coeffs.mcus_x * dct::BLOCKS_PER_MCU).max(1);
+        Search {
+            coeffs,
+            max_bytes,
+            stride: if mcu_rows >= 4 * SAMPLE_STRIDE {
+                SAMPLE_STRIDE
+            } else {
+                1
+            },
+            known: [None; 101],
+            scratch: Quantised::default(),
+            best: None,
+            counts: 0,
+        }
+    }
+
+    /// Whether the whole image at `q` fits (by its exact count); a fitting `q` above the
+    /// best so far becomes the best.
+    fn fits(&mut self, q: u8) -> bool {
+        if let Some(known) = self.known[usize::from(q)] {
+            return known;
+        }
+        self.counts += 1;
+        let stats = entropy::quantise(self.coeffs, q, &mut self.scratch);
+        let fits = file_size(&stats, 1.0) <= self.max_bytes;
+        self.known[usize::from(q)] = Some(fits);
+        if fits && self.best.as_ref().is_none_or(|b| b.0 < q) {
+            let blocks = std::mem::take(&mut self.scratch);
+            if let Some((_, old, _)) = self.best.replace((q, blocks, stats)) {
+                self.scratch = old;
+            }
+        }
+        fits
+    }
+
+    /// Estimated file size at `q` from the sample.
+    fn estimate(&self, q: u8) -> usize {
+        let stats = entropy::sample(self.coeffs, q, self.stride);
+        let rows = self.coeffs.blocks.len() / (self.coeffs.mcus_x * dct::BLOCKS_PER_MCU).max(1);
+        let sampled = rows.div_ceil(self.stride);
+        file_size(&stats, rows as f64 / sampled.max(1) as f64)
+    }
+
+    /// The highest quality whose estimate fits (or `min` when none does), by bracketing and
+    /// interpolation on the estimates.
+    fn likely(&mut self, min: u8, max: u8) -> u8 {
+        let top = self.estimate(max);
+        if top <= self.max_bytes {
+            return max;
+        }
+        let bottom = self.estimate(min);
+        if bottom > self.max_bytes {
+            return min;
+        }
+        let (mut lo, mut hi) = ((min, bottom), (max, top));
+        while hi.0 - lo.0 > 1 {
+            let q = guess(lo, hi, self.max_bytes);
+            let size = self.estimate(q);
+            if size <= self.max_bytes {
+                lo = (q, size);
+            } else {
+                hi = (q, size);
+            }
+        }
+        lo.0
+    }
+}
+
+/// The next quality to try between `lo` (fits) and `hi` (does not): where the log of the
+/// size, interpolated linearly in the log of the libjpeg scale factor, meets the target;
+/// kept strictly inside the bracket so every step shrinks it.
 fn guess(lo: (u8, usize), hi: (u8, usize), target: usize) -> u8 {
     let log_scale = |q: u8| scale(q).ln();
     let log_size = |n: usize| (n.max(1) as f64).ln();
@@ -190,34 +261,6 @@ fn guess(lo: (u8, usize), hi: (u8, usize), target: usize) -> u8 {
 fn scale(q: u8) -> f64 {
     let q = u32::from(q.max(1));
     f64::from(if q < 50 { 5000 / q } else { 200 - 2 * q })
-}
-
-/// State of [`encode_to_fit`]'s search: the coefficients, a scratch buffer, and the highest
-/// fitting quality so far with its quantised blocks (kept, so the final write does not
-/// quantise again).
-struct Search<'a> {
-    coeffs: &'a Coefficients,
-    max_bytes: usize,
-    scratch: Quantised,
-    best: Option<(u8, Quantised, Stats)>,
-    /// Qualities counted so far.
-    counts: u32,
-}
-
-impl Search<'_> {
-    /// Counts the file size at `q`; a fitting `q` above the best so far becomes the best.
-    fn count(&mut self, q: u8) -> usize {
-        self.counts += 1;
-        let stats = entropy::quantise(self.coeffs, q, &mut self.scratch);
-        let size = file_size(&stats);
-        if size <= self.max_bytes && self.best.as_ref().is_none_or(|b| b.0 < q) {
-            let blocks = std::mem::take(&mut self.scratch);
-            if let Some((_, old, _)) = self.best.replace((q, blocks, stats)) {
-                self.scratch = old;
-            }
-        }
-        size
-    }
 }
 
 fn check_quality(min: u8, max: u8) -> Result<(), EncodeError> {
@@ -260,8 +303,9 @@ fn header_size(symbols: usize) -> usize {
     SOI + APP0 + DQT + SOF0 + (4 + 4 * 17 + symbols) + SOS
 }
 
-/// File size for these statistics, stuffing bytes aside (a lower bound of the real size).
-fn file_size(stats: &Stats) -> usize {
+/// File size for these statistics with the scan's bits multiplied by `scale` (1 for an
+/// exact count), stuffing bytes aside: a lower bound of the real size.
+fn file_size(stats: &Stats, scale: f64) -> usize {
     let tables = stats.tables();
     let symbols = tables
         .dc
@@ -269,7 +313,13 @@ fn file_size(stats: &Stats) -> usize {
         .chain(&tables.ac)
         .map(|t| t.values.len())
         .sum();
-    header_size(symbols) + stats.scan_bits(&tables).div_ceil(8) as usize + 2
+    let bits = stats.scan_bits(&tables);
+    let bytes = if scale == 1.0 {
+        bits.div_ceil(8) as usize
+    } else {
+        (bits as f64 * scale / 8.0).ceil() as usize
+    };
+    header_size(symbols) + bytes + 2
 }
 
 fn segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {

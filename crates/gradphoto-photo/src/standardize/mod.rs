@@ -23,10 +23,10 @@ use crate::spec::Spec;
 use warp::Similarity;
 
 /// Faces are found on a copy at most this long: the detector needs a few hundred pixels.
-const DETECT_SIDE: u32 = 640;
+pub const DETECT_SIDE: u32 = 640;
 /// A JPEG is first decoded reduced (in the DCT domain) to at least this long side; a face
 /// too small for that resolution triggers a full decode.
-const WORK_SIDE: u32 = 960;
+pub const WORK_SIDE: u32 = 960;
 /// The most a source may be enlarged: beyond it the photo would be visibly soft.
 pub const MAX_UPSCALE: f32 = 1.6;
 /// Past this, the source is first shrunk by area averaging, then warped at ~1×.
@@ -43,7 +43,7 @@ const MAX_SIDE_FILL: f32 = 0.3;
 /// A top edge continued into made-up background must be this uniform.
 const TOP_EDGE_SAME: f32 = 40.0;
 /// Highest quality tried: above it files grow fast for no visible gain.
-const MAX_QUALITY: u8 = 95;
+pub const MAX_QUALITY: u8 = 95;
 
 /// A standard image and the proof that it passes.
 #[derive(Debug, Clone)]
