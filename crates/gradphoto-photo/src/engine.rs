@@ -83,7 +83,7 @@ impl Engine {
                 // Geometry is reported in the file's displayed pixels.
                 r.face = a
                     .face
-                    .map(|g| scale_geometry(g, display.0 as f32 / img.width as f32));
+                    .map(|g| g.scaled(display.0 as f32 / img.width as f32));
                 r
             }
             Err(e) => Report::from_findings(vec![engine_failure(&e)]),
@@ -120,19 +120,4 @@ fn engine_failure(e: &DetectError) -> Finding {
         zh: "系统暂时无法完成人脸检测，照片将由工作人员人工审核。".into(),
         en: "The face check could not run; a member of staff will review the photo.".into(),
     }
-}
-
-/// Geometry measured on a reduced decode, in the file's displayed pixels.
-fn scale_geometry(mut g: crate::report::FaceGeometry, k: f32) -> crate::report::FaceGeometry {
-    if (k - 1.0).abs() < f32::EPSILON {
-        return g;
-    }
-    let s = |p: [f32; 2]| [p[0] * k, p[1] * k];
-    g.bbox = g.bbox.map(|v| v * k);
-    g.eyes = g.eyes.map(s);
-    g.nose = s(g.nose);
-    g.face_width *= k;
-    g.eye_line *= k;
-    g.head_top = g.head_top.map(|v| v * k);
-    g
 }

@@ -111,6 +111,23 @@ pub struct FaceGeometry {
     pub roll: f32,
 }
 
+impl FaceGeometry {
+    /// The same geometry in an image `k` times as large (a reduced decode to the file's
+    /// pixels, a detection copy to its source). Roll does not change with scale.
+    pub fn scaled(&self, k: f32) -> FaceGeometry {
+        let s = |p: [f32; 2]| [p[0] * k, p[1] * k];
+        FaceGeometry {
+            bbox: self.bbox.map(|v| v * k),
+            eyes: self.eyes.map(s),
+            nose: s(self.nose),
+            face_width: self.face_width * k,
+            eye_line: self.eye_line * k,
+            head_top: self.head_top.map(|v| v * k),
+            roll: self.roll,
+        }
+    }
+}
+
 /// Milliseconds spent per stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Timings {

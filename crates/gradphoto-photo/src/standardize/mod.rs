@@ -89,7 +89,7 @@ impl Engine {
             let all = decode::decode(bytes, self.limits(), None)
                 .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
             let k = all.width as f32 / src.width as f32;
-            g = scale_geometry(&g, k);
+            g = g.scaled(k);
             place.scale /= k;
             src = all;
         }
@@ -175,7 +175,7 @@ impl Engine {
             return Err(refusal(rejects));
         }
         match (a.face, a.background) {
-            (Some(g), Some(bg)) => Ok((scale_geometry(&g, 1.0 / k), bg)),
+            (Some(g), Some(bg)) => Ok((g.scaled(1.0 / k), bg)),
             _ => Err(refusal(vec![unframable(0.0, 0.0)])),
         }
     }
@@ -200,9 +200,9 @@ fn head_cut() -> Finding {
     }
 }
 
-/// Where the output reaches outside the source, only uniform background (top) and a little
-/// clothing (bottom, sides) may be continued.
-fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Box<Report>> {
+/// The bounding box `[min_x, min_y, max_x, max_y]`, in source pixels, of what the output
+/// frame samples through `t`.
+fn footprint(t: &Similarity, spec: &Spec) -> [f32; 4] {
     let (w, h) = (spec.width as f32, spec.height as f32);
     let corners = [
         t.source_of(0.0, 0.0),
@@ -210,11 +210,22 @@ fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Resul
         t.source_of(0.0, h),
         t.source_of(w, h),
     ];
+    let xs = corners.map(|p| p[0]);
+    let ys = corners.map(|p| p[1]);
+    [
+        xs.into_iter().fold(f32::MAX, f32::min),
+        ys.into_iter().fold(f32::MAX, f32::min),
+        xs.into_iter().fold(f32::MIN, f32::max),
+        ys.into_iter().fold(f32::MIN, f32::max),
+    ]
+}
+
+/// Where the output reaches outside the source, only uniform background (top) and a little
+/// clothing (bottom, sides) may be continued.
+fn check_footprint(src: &Rgb, t: &Similarity, spec: &Spec, bg: [u8; 3]) -> Result<(), Box<Report>> {
+    let (w, h) = (spec.width as f32, spec.height as f32);
     let (sw, sh) = (src.width as f32, src.height as f32);
-    let min_x = corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
-    let max_x = corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
-    let min_y = corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min);
-    let max_y = corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+    let [min_x, min_y, max_x, max_y] = footprint(t, spec);
     let side = (-min_x).max(max_x - sw).max(0.0) * t.scale;
     let bottom = (max_y - sh).max(0.0) * t.scale;
     if side > MAX_SIDE_FILL * w || bottom > MAX_BOTTOM_FILL * h {
@@ -261,25 +272,11 @@ fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Box<Report>> {
         return Ok(warp::warp(src, t, w, h));
     }
     // Shrink the footprint's bounding box (plus a margin) to about the output's scale.
-    let (wf, hf) = (w as f32, h as f32);
-    let corners = [
-        t.source_of(0.0, 0.0),
-        t.source_of(wf, 0.0),
-        t.source_of(0.0, hf),
-        t.source_of(wf, hf),
-    ];
-    let x0 = (corners.iter().map(|p| p[0]).fold(f32::MAX, f32::min) - 2.0)
-        .max(0.0)
-        .floor();
-    let y0 = (corners.iter().map(|p| p[1]).fold(f32::MAX, f32::min) - 2.0)
-        .max(0.0)
-        .floor();
-    let x1 = (corners.iter().map(|p| p[0]).fold(f32::MIN, f32::max) + 2.0)
-        .min(src.width as f32)
-        .ceil();
-    let y1 = (corners.iter().map(|p| p[1]).fold(f32::MIN, f32::max) + 2.0)
-        .min(src.height as f32)
-        .ceil();
+    let [min_x, min_y, max_x, max_y] = footprint(t, spec);
+    let x0 = (min_x - 2.0).max(0.0).floor();
+    let y0 = (min_y - 2.0).max(0.0).floor();
+    let x1 = (max_x + 2.0).min(src.width as f32).ceil();
+    let y1 = (max_y + 2.0).min(src.height as f32).ceil();
     let k = t.scale;
     let (rw, rh) = (
         ((x1 - x0) * k).round().max(1.0) as u32,
@@ -301,19 +298,6 @@ fn render(src: &Rgb, t: &Similarity, spec: &Spec) -> Result<Rgb, Box<Report>> {
         ..*t
     };
     Ok(warp::warp(&shrunk, &local, w, h))
-}
-
-fn scale_geometry(g: &FaceGeometry, k: f32) -> FaceGeometry {
-    let s = |p: [f32; 2]| [p[0] * k, p[1] * k];
-    FaceGeometry {
-        bbox: g.bbox.map(|v| v * k),
-        eyes: g.eyes.map(s),
-        nose: s(g.nose),
-        face_width: g.face_width * k,
-        eye_line: g.eye_line * k,
-        head_top: g.head_top.map(|v| v * k),
-        roll: g.roll,
-    }
 }
 
 /// A refusal: boxed, because a report is large and the happy path should not pay for it.
