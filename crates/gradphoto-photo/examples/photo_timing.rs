@@ -16,8 +16,8 @@
 //! The time per photo is measured around the one call. For `standardize`, the split into
 //! stages comes from the engine's public pieces timed alone on the same input right after
 //! it, with the standardizer's sizes — decode reduced to ≥ 960 px, detect on a ≤ 640 px copy
-//! (resample + MTCNN), `encode_to_fit` of the output — and the check of the output from its
-//! report; `rest` is what remains (source checks, placement, warp).
+//! (resample + MTCNN), `encode_to_fit` of the output — and the check of the output from the
+//! result's report; `rest` is what remains (source checks, placement, warp).
 //!
 //! A directory stands for its `*_raw_big.jpg` files (the DEV set's 12-megapixel portraits),
 //! or for all its JPEGs when it has none. Peak RSS is the process's VmHWM from
@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use gradphoto_photo::decode::{Rgb, decode};
+use gradphoto_photo::decode::decode;
 use gradphoto_photo::resize::{Rect, resample};
-use gradphoto_photo::{Engine, Spec, encode};
+use gradphoto_photo::{Engine, Spec, Standardized, encode};
 // The standardizer's sizes, for the split into stages: the engine's own constants.
 use gradphoto_photo::{DETECT_SIDE, MAX_QUALITY, MIN_FACE_FRACTION, WORK_SIDE};
 use serde_json::json;
@@ -173,7 +173,7 @@ fn run_once(engine: &Engine, spec: &Spec, job: Job, bytes: &[u8], split: bool) -
             Ok(done) => {
                 let total = ms(start);
                 let stages = if split {
-                    standardize_stages(engine, spec, bytes, &done.image, total).unwrap_or_default()
+                    standardize_stages(engine, spec, bytes, &done, total).unwrap_or_default()
                 } else {
                     Vec::new()
                 };
@@ -201,7 +201,7 @@ fn standardize_stages(
     engine: &Engine,
     spec: &Spec,
     bytes: &[u8],
-    output: &Rgb,
+    done: &Standardized,
     total: f64,
 ) -> Option<Vec<(&'static str, f64)>> {
     let t = Instant::now();
@@ -229,8 +229,8 @@ fn standardize_stages(
     let detect_ms = ms(t);
 
     let t = Instant::now();
-    let encoded = encode::encode_to_fit(
-        output,
+    encode::encode_to_fit(
+        &done.image,
         spec.dpi,
         spec.min_quality,
         MAX_QUALITY,
@@ -239,7 +239,8 @@ fn standardize_stages(
     .ok()?;
     let encode_ms = ms(t);
 
-    let check_ms = engine.check(&encoded.bytes, spec).timings.total_ms;
+    // The standardizer's own check of its output (which reuses the face it found).
+    let check_ms = done.report.timings.total_ms;
     let rest = total - decode_ms - detect_ms - encode_ms - check_ms;
     Some(vec![
         ("decode", decode_ms),

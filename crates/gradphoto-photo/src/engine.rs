@@ -57,6 +57,18 @@ impl Engine {
     /// Judges `bytes` as a finished standard photo: every check, every failing reason.
     /// Never fails: an unreadable file is a report with `file.unreadable`.
     pub fn check(&self, bytes: &[u8], spec: &Spec) -> Report {
+        self.judge(bytes, spec, None)
+    }
+
+    /// [`Engine::check`] of a photo whose faces are already known, in the file's pixels:
+    /// the standardizer's output, whose one face is the source's face carried through the
+    /// crop. Every other check runs on the decoded file as usual; detection, the costliest
+    /// step, is not repeated (tests check such outputs with [`Engine::check`] as well).
+    pub(crate) fn check_known(&self, bytes: &[u8], spec: &Spec, faces: &[Face]) -> Report {
+        self.judge(bytes, spec, Some(faces))
+    }
+
+    fn judge(&self, bytes: &[u8], spec: &Spec, known: Option<&[Face]>) -> Report {
         let start = Instant::now();
         let mut timings = Timings::default();
         let header = match decode::probe(bytes, &self.limits) {
@@ -71,10 +83,17 @@ impl Engine {
         };
         timings.decode_ms = ms(start);
         let t = Instant::now();
-        let faces = self.faces(&img);
+        let display = header.display_size();
+        let faces = match known {
+            // Known faces are in the file's pixels; the checks see the decoded image.
+            Some(known) => {
+                let k = img.width as f32 / display.0 as f32;
+                Ok(known.iter().map(|f| f.scaled(k)).collect())
+            }
+            None => self.faces(&img),
+        };
         timings.detect_ms = ms(t);
         let t = Instant::now();
-        let display = header.display_size();
         let mut report = match faces {
             Ok(faces) => {
                 let a = check::analyse(&img, &header, display, &faces, spec, Purpose::Finished);

@@ -7,15 +7,15 @@
 //! an image pyramid scanned by P-Net, R-Net on 24×24 crops, O-Net on 48×48 crops.
 
 mod nms;
+mod plans;
 mod pnet;
+mod prelu;
 mod resample;
 mod stages;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use tract_onnx::prelude::*;
 
+use plans::Plans;
 use resample::Rgb;
 
 const PNET_ONNX: &[u8] = include_bytes!("../../models/pnet.onnx");
@@ -24,12 +24,6 @@ const ONET_ONNX: &[u8] = include_bytes!("../../models/onet.onnx");
 
 /// Smallest `min_face` accepted: P-Net's window is 12 px, it cannot see smaller faces.
 pub const MIN_FACE_LIMIT: f32 = 12.0;
-
-/// Once this many P-Net plans are cached the cache is emptied: every distinct input size
-/// adds one plan per pyramid level, and a long batch over odd sizes must not grow forever.
-const PNET_CACHE_LIMIT: usize = 256;
-
-type Plan = Arc<TypedRunnableModel>;
 
 /// A detected face, in the input image's pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +35,27 @@ pub struct Face {
     /// Left eye, right eye, nose, mouth left, mouth right, `[x, y]` each, in the order the
     /// model outputs them ("left" = image left).
     pub landmarks: [[f32; 2]; 5],
+}
+
+impl Face {
+    /// The same face in an image `k` times as large.
+    pub fn scaled(&self, k: f32) -> Face {
+        self.mapped(|p| [p[0] * k, p[1] * k], k)
+    }
+
+    /// The face carried into another image by `point` (a similarity whose scale is `k`):
+    /// landmarks and the box's centre are mapped, the box keeps its shape at `k` times its
+    /// size — as the detector would box the face there after a small levelling rotation.
+    pub fn mapped(&self, point: impl Fn([f32; 2]) -> [f32; 2], k: f32) -> Face {
+        let [x1, y1, x2, y2] = self.bbox;
+        let [cx, cy] = point([(x1 + x2) / 2.0, (y1 + y2) / 2.0]);
+        let (hw, hh) = ((x2 - x1) * k / 2.0, (y2 - y1) * k / 2.0);
+        Face {
+            bbox: [cx - hw, cy - hh, cx + hw, cy + hh],
+            score: self.score,
+            landmarks: self.landmarks.map(point),
+        }
+    }
 }
 
 /// Why detection could not run. A photo without a face is not an error: it yields no faces.
@@ -62,13 +77,11 @@ fn model_err(stage: &'static str) -> impl Fn(TractError) -> DetectError {
 /// The MTCNN detector. Build once and share: it is `Send + Sync`, and every call may run
 /// concurrently.
 pub struct Detector {
-    /// P-Net as loaded, its input size still symbolic; specialised per pyramid level.
-    pnet: InferenceModel,
-    /// P-Net plans by input `(width, height)`: fixing the size and optimising costs 1–2 ms
-    /// once and runs ~35 % faster than a symbolic plan.
-    pnet_plans: Mutex<HashMap<(usize, usize), Plan>>,
-    rnet: Plan,
-    onet: Plan,
+    /// P-Net, specialised per pyramid level size.
+    pnet: Plans,
+    /// R-Net and O-Net, specialised per batch size (see [`plans::batch_size`]).
+    rnet: Plans,
+    onet: Plans,
 }
 
 impl std::fmt::Debug for Detector {
@@ -77,28 +90,14 @@ impl std::fmt::Debug for Detector {
     }
 }
 
-fn load(bytes: &[u8], name: &'static str) -> Result<InferenceModel, DetectError> {
-    let mut reader = bytes;
-    tract_onnx::onnx()
-        .model_for_read(&mut reader)
-        .map_err(model_err(name))
-}
-
-fn optimize(model: InferenceModel, name: &'static str) -> Result<Plan, DetectError> {
-    model
-        .into_optimized()
-        .and_then(|m| m.into_runnable())
-        .map_err(model_err(name))
-}
-
 impl Detector {
-    /// Loads and optimises the embedded models (tens of milliseconds; do it once).
+    /// Loads the embedded models (tens of milliseconds; do it once). Plans are optimised
+    /// per input shape on first use.
     pub fn new() -> Result<Detector, DetectError> {
         Ok(Detector {
-            pnet: load(PNET_ONNX, "P-Net")?,
-            pnet_plans: Mutex::new(HashMap::new()),
-            rnet: optimize(load(RNET_ONNX, "R-Net")?, "R-Net")?,
-            onet: optimize(load(ONET_ONNX, "O-Net")?, "O-Net")?,
+            pnet: Plans::load(PNET_ONNX, "P-Net")?,
+            rnet: Plans::load(RNET_ONNX, "R-Net")?,
+            onet: Plans::load(ONET_ONNX, "O-Net")?,
         })
     }
 
@@ -148,31 +147,6 @@ impl Detector {
         faces.sort_by(|a, b| b.score.total_cmp(&a.score));
         Ok(faces)
     }
-
-    /// The optimised P-Net plan for one input size, built on first use.
-    fn pnet_plan(&self, width: usize, height: usize) -> Result<Plan, DetectError> {
-        // A poisoned lock only means another thread panicked while inserting; the map of
-        // finished plans is still valid.
-        let mut plans = self
-            .pnet_plans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(plan) = plans.get(&(width, height)) {
-            return Ok(plan.clone());
-        }
-        let fact = f32::fact([1, 3, height, width]).into();
-        let model = self
-            .pnet
-            .clone()
-            .with_input_fact(0, fact)
-            .map_err(model_err("P-Net"))?;
-        let plan = optimize(model, "P-Net")?;
-        if plans.len() >= PNET_CACHE_LIMIT {
-            plans.clear();
-        }
-        plans.insert((width, height), plan.clone());
-        Ok(plan)
-    }
 }
 
 #[cfg(test)]
@@ -184,5 +158,28 @@ mod tests {
     #[test]
     fn detector_is_send_and_sync() {
         assert_send_sync::<Detector>();
+    }
+
+    #[test]
+    fn a_face_maps_its_landmarks_and_keeps_its_box_shape() {
+        let f = Face {
+            bbox: [10.0, 20.0, 30.0, 60.0],
+            score: 0.99,
+            landmarks: [
+                [15.0, 30.0],
+                [25.0, 30.0],
+                [20.0, 40.0],
+                [16.0, 50.0],
+                [24.0, 50.0],
+            ],
+        };
+        let s = f.scaled(2.0);
+        assert_eq!(s.bbox, [20.0, 40.0, 60.0, 120.0]);
+        assert_eq!(s.landmarks[2], [40.0, 80.0]);
+        // A shift by (100, 0) at scale 1: the box moves, its size stays.
+        let m = f.mapped(|p| [p[0] + 100.0, p[1]], 1.0);
+        assert_eq!(m.bbox, [110.0, 20.0, 130.0, 60.0]);
+        assert_eq!(m.landmarks[0], [115.0, 30.0]);
+        assert_eq!(m.score, f.score);
     }
 }

@@ -81,7 +81,7 @@ impl Detector {
         let tensor = tract_ndarray::Array4::from_shape_vec((1, 3, sh, sw), input)
             .map_err(|e| DetectError::Model(format!("P-Net input: {e}")))?
             .into_tensor();
-        let plan = self.pnet_plan(sw, sh)?;
+        let plan = self.pnet.get([1, 3, sh, sw])?;
         let outputs = plan.run(tvec!(tensor.into())).map_err(model_err("P-Net"))?;
         let (mut offsets, mut probs) = (None, None);
         for o in &outputs {

@@ -5,8 +5,9 @@
 use tract_onnx::prelude::*;
 
 use super::nms::{Candidate, Overlap, nms};
+use super::plans::Plans;
 use super::resample::{Edge, Integral, Region, Rgb};
-use super::{DetectError, Detector, Face, Plan, model_err};
+use super::{DetectError, Detector, Face, model_err};
 
 const RNET_THRESHOLD: f32 = 0.7;
 const RNET_NMS: f32 = 0.7;
@@ -30,9 +31,9 @@ pub(crate) struct Source<'a> {
 }
 
 /// Crops every box (inclusive pixel boxes, zero-padded outside the image) to `size`² and
-/// runs `plan` on the batch.
+/// runs the network on the batch.
 fn run_stage(
-    plan: &Plan,
+    plans: &Plans,
     name: &'static str,
     src: &Source<'_>,
     boxes: &[Candidate],
@@ -57,6 +58,7 @@ fn run_stage(
     let tensor = tract_ndarray::Array4::from_shape_vec((n, 3, size, size), input)
         .map_err(|e| DetectError::Model(format!("{name} input: {e}")))?
         .into_tensor();
+    let plan = plans.get([n, 3, size, size])?;
     let outputs = plan.run(tvec!(tensor.into())).map_err(model_err(name))?;
     let mut out = StageOutput {
         probs: Vec::new(),

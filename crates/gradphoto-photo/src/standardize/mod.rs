@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crate::check::{self, Purpose};
 use crate::decode::{self, Header, Rgb};
+use crate::detect::Face;
 use crate::encode;
 use crate::engine::Engine;
 use crate::report::{FaceGeometry, Finding, Report, Severity, Verdict};
@@ -69,7 +70,7 @@ impl Engine {
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
         let mut src = decode::decode(bytes, self.limits(), Some(WORK_SIDE))
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
-        let (g, bg) = self.source_face(&src, &header, spec)?;
+        let (g, face, bg) = self.source_face(&src, &header, spec)?;
         let crown = head_crown(&g)?;
         // The file may hold more pixels than this decode: cap the enlargement by what a
         // full decode could give, and decode fully only when it is needed.
@@ -84,12 +85,13 @@ impl Engine {
                 }]));
             }
         };
-        let mut g = g;
+        let (mut g, mut face) = (g, face);
         if place.scale > MAX_UPSCALE {
             let all = decode::decode(bytes, self.limits(), None)
                 .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
             let k = all.width as f32 / src.width as f32;
             g = g.scaled(k);
+            face = face.scaled(k);
             place.scale /= k;
             src = all;
         }
@@ -109,7 +111,16 @@ impl Engine {
             spec.target_bytes.1,
         )
         .map_err(|e| refusal(vec![internal(&e.to_string())]))?;
-        let report = self.check(&encoded.bytes, spec);
+        // The output is judged as any finished photo, with the face carried through the
+        // transform (pixel centres: index + 0.5 in both frames) instead of found again.
+        let out_face = face.mapped(
+            |[x, y]| {
+                let [u, v] = t.output_of(x + 0.5, y + 0.5);
+                [u - 0.5, v - 0.5]
+            },
+            t.scale,
+        );
+        let report = self.check_known(&encoded.bytes, spec, &[out_face]);
         if report.verdict != Verdict::Accept {
             return Err(Box::new(report));
         }
@@ -122,14 +133,15 @@ impl Engine {
         })
     }
 
-    /// The face in the source, in `src` pixels, and the background colour — or the
-    /// reasons no standard image can be made (no face, several, turned, background wrong…).
+    /// The face in the source, in `src` pixels, as measured and as detected, and the
+    /// background colour — or the reasons no standard image can be made (no face, several,
+    /// turned, background wrong…).
     fn source_face(
         &self,
         src: &Rgb,
         header: &Header,
         spec: &Spec,
-    ) -> Result<(FaceGeometry, [u8; 3]), Box<Report>> {
+    ) -> Result<(FaceGeometry, Face, [u8; 3]), Box<Report>> {
         let long = src.width.max(src.height);
         let small;
         let (view, k) = if long > DETECT_SIDE {
@@ -174,8 +186,8 @@ impl Engine {
         if !rejects.is_empty() {
             return Err(refusal(rejects));
         }
-        match (a.face, a.background) {
-            (Some(g), Some(bg)) => Ok((g.scaled(1.0 / k), bg)),
+        match (a.face, a.main, a.background) {
+            (Some(g), Some(face), Some(bg)) => Ok((g.scaled(1.0 / k), face.scaled(1.0 / k), bg)),
             _ => Err(refusal(vec![unframable(0.0, 0.0)])),
         }
     }
