@@ -188,7 +188,8 @@ fn demo_key(dir: &Path) -> anyhow::Result<String> {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    // `photo` is dispatched in main, before the runtime; `config default` needs no config.
+    // `photo` and `registry` are dispatched in main, before the runtime; `config default`
+    // needs no config.
     if let Command::Config(ConfigCmd::Default) = &cli.command {
         print!("{DEFAULT_TOML}");
         return Ok(());
@@ -196,7 +197,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref(), overrides(&cli))?;
     init_logging(&config);
     match &cli.command {
-        Command::Config(ConfigCmd::Default) | Command::Photo(_) => unreachable!("handled above"),
+        Command::Config(ConfigCmd::Default) | Command::Photo(_) | Command::Registry(_) => {
+            unreachable!("handled above")
+        }
         Command::Config(ConfigCmd::Show) => {
             println!("{}", serde_json::to_string_pretty(&config)?);
         }

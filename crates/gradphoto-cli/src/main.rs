@@ -4,6 +4,7 @@
 
 mod commands;
 mod photo;
+mod registry;
 
 use std::path::PathBuf;
 
@@ -65,17 +66,23 @@ enum Command {
     /// The photo engine: check and standardize photos (no database needed).
     #[command(subcommand)]
     Photo(photo::PhotoCmd),
+    /// The registry's keys and collection codes: keygen, rotate, publish, issue, verify
+    /// offline (no database needed).
+    #[command(subcommand)]
+    Registry(registry::RegistryCmd),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Photo(cmd) = cli.command {
-        // Pure CPU work on local files: no configuration, database or async runtime.
-        let code = photo::run(cmd)?;
-        std::process::exit(code);
+    match cli.command {
+        // Pure work on local files: no configuration, database or async runtime.
+        Command::Photo(cmd) => std::process::exit(photo::run(cmd)?),
+        Command::Registry(cmd) => std::process::exit(registry::run(cmd)?),
+        command => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(commands::run(Cli { command, ..cli }))
+        }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(commands::run(cli))
 }

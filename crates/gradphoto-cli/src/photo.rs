@@ -197,7 +197,10 @@ fn standardize_one(
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Writes through a temporary file in the same folder and renames it into place, so a reader
+/// never sees half a file. The temporary file is created readable by the owner only (0600),
+/// which the registry's key ring relies on.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
