@@ -75,7 +75,7 @@ impl<'a> Reader<'a> {
         self.rest
     }
 
-    /// How many bytes have been read so far, given the original length.
+    /// How many bytes are left unread.
     pub fn remaining(&self) -> usize {
         self.rest.len()
     }

@@ -269,11 +269,7 @@ mod tests {
         }
     }
 
-    fn setup() -> (KeyRing, PublicKeySet) {
-        let ring = KeyRing::generate(1).unwrap();
-        let set = ring.public(&[], 2);
-        (ring, set)
-    }
+    use crate::keys::test_keys as setup;
 
     #[test]
     fn an_issued_code_verifies_with_the_published_keys() {

@@ -378,6 +378,14 @@ impl KeyRing {
     }
 }
 
+/// A fresh ring and its published set, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn test_keys() -> (KeyRing, PublicKeySet) {
+    let ring = KeyRing::generate(1).expect("generate a key ring");
+    let set = ring.public(&[], 2);
+    (ring, set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

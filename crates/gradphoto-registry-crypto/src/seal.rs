@@ -148,11 +148,7 @@ mod tests {
 
     const PHOTO: &[u8] = b"\xFF\xD8 a standard photo \xFF\xD9";
 
-    fn setup() -> (KeyRing, PublicKeySet) {
-        let ring = KeyRing::generate(1).unwrap();
-        let set = ring.public(&[], 2);
-        (ring, set)
-    }
+    use crate::keys::test_keys as setup;
 
     #[test]
     fn a_sealed_photo_opens_for_its_code_only() {

@@ -79,7 +79,7 @@ fn model_err(stage: &'static str) -> impl Fn(TractError) -> DetectError {
 pub struct Detector {
     /// P-Net, specialised per pyramid level size.
     pnet: Plans,
-    /// R-Net and O-Net, specialised per batch size (see [`plans::batch_size`]).
+    /// R-Net and O-Net, specialised per batch size.
     rnet: Plans,
     onet: Plans,
 }
