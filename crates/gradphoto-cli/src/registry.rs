@@ -36,8 +36,9 @@ pub enum RegistryCmd {
     /// Print the public key set (JWKS-like JSON) with the given revoked code ids.
     Public {
         keyring: PathBuf,
-        /// A code id to list as revoked (repeatable).
-        #[arg(long)]
+        /// A code id to list as revoked (repeatable). Ids are base64url and may start with
+        /// `-`, so a leading hyphen is part of the value, not an option.
+        #[arg(long, allow_hyphen_values = true)]
         revoked: Vec<String>,
     },
     /// Issue a collection code and print it.

@@ -170,4 +170,9 @@ fn bad_inputs_are_clear_errors() {
     assert!(stderr(&o).contains("--signing"));
     let o = issue_as(&ring, "张三");
     assert!(!o.status.success(), "an unmasked name must not be issued");
+    // Ids are base64url: one in 64 starts with '-', which must still be read as the value.
+    let keys = dir.path().join("keys.json");
+    publish(&ring, &keys, &["-AAAAAAAAAAAAAAAAAAAAA"]);
+    let set = std::fs::read_to_string(&keys).expect("keys");
+    assert!(set.contains("\"-AAAAAAAAAAAAAAAAAAAAA\""), "{set}");
 }
