@@ -13,6 +13,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod jobs;
 pub mod progress;
+pub mod registry;
 pub mod students;
 pub mod universities;
 

@@ -14,12 +14,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "spine",
-    sqlite: include_str!("../migrations/sqlite/0001_spine.sql"),
-    postgres: include_str!("../migrations/postgres/0001_spine.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "spine",
+        sqlite: include_str!("../migrations/sqlite/0001_spine.sql"),
+        postgres: include_str!("../migrations/postgres/0001_spine.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0002_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0002_registry.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -561,3 +561,170 @@ async fn concurrent_claims_never_hand_out_a_job_twice() {
         assert_eq!((n, all.len()), (40, 40));
     }
 }
+
+fn reg_student(no: &str, person: &str) -> gradphoto_db::registry::RegStudentWrite {
+    gradphoto_db::registry::RegStudentWrite {
+        enrolment_id: no.into(),
+        level: "bachelor".into(),
+        expected_graduation: "2027-06".into(),
+        department: "数学科学学院".into(),
+        name_masked: "张*".into(),
+        id_masked: "1101**********0011".into(),
+        person_hash: person.into(),
+        name_hash: "n".into(),
+    }
+}
+
+#[tokio::test]
+async fn registry_keyring_codes_and_idempotent_photos() {
+    use gradphoto_db::registry::NewRegPhoto;
+    for (db, _dir) in backends().await {
+        // One key ring, whoever stores first; rotation only over the ring it read.
+        assert_eq!(db.registry_keyring().await.expect("read"), None);
+        assert_eq!(
+            db.registry_init_keyring(b"first").await.expect("init"),
+            b"first"
+        );
+        assert_eq!(
+            db.registry_init_keyring(b"second").await.expect("init"),
+            b"first"
+        );
+        assert!(matches!(
+            db.registry_replace_keyring(b"stale", b"x").await,
+            Err(DbError::Conflict(_))
+        ));
+        db.registry_replace_keyring(b"first", b"rotated")
+            .await
+            .expect("rotate");
+        assert_eq!(
+            db.registry_keyring().await.expect("read").as_deref(),
+            Some(&b"rotated"[..])
+        );
+
+        // Clients: a new token replaces the old one.
+        let c = db
+            .registry_put_client("测试大学", "school", Some("10001"), "h1")
+            .await
+            .expect("client");
+        let c2 = db
+            .registry_put_client("测试大学", "school", Some("10001"), "h2")
+            .await
+            .expect("client");
+        assert_eq!(c.id, c2.id);
+        assert!(
+            db.registry_client_by_token("h1")
+                .await
+                .expect("q")
+                .is_none()
+        );
+        assert_eq!(
+            db.registry_client_by_token("h2")
+                .await
+                .expect("q")
+                .map(|c| c.id),
+            Some(c.id)
+        );
+
+        // Reports match by enrolment id.
+        let n = db
+            .registry_report_students("10001", &[reg_student("S1", "p1"), reg_student("S2", "p2")])
+            .await
+            .expect("report");
+        assert_eq!((n.inserted, n.updated, n.unchanged), (2, 0, 0));
+        let mut changed = reg_student("S1", "p1");
+        changed.department = "物理学院".into();
+        let n = db
+            .registry_report_students("10001", &[changed, reg_student("S2", "p2")])
+            .await
+            .expect("report");
+        assert_eq!((n.inserted, n.updated, n.unchanged), (0, 1, 1));
+        let s1 = db
+            .registry_student_by_enrolment("10001", "S1")
+            .await
+            .expect("q")
+            .expect("S1");
+        assert_eq!(s1.department, "物理学院");
+        assert_eq!(
+            db.registry_students_of_person("10001", "p1")
+                .await
+                .expect("q")
+                .len(),
+            1
+        );
+        assert!(
+            db.registry_students_of_person("10002", "p1")
+                .await
+                .expect("q")
+                .is_empty()
+        );
+
+        // One live code per enrolment; re-issuing revokes the old one.
+        db.registry_insert_code("A", s1.id, "sig-1", "GPC1.a", false)
+            .await
+            .expect("code");
+        assert!(matches!(
+            db.registry_insert_code("B", s1.id, "sig-1", "GPC1.b", false)
+                .await,
+            Err(DbError::Conflict(_))
+        ));
+        db.registry_insert_code("B", s1.id, "sig-1", "GPC1.b", true)
+            .await
+            .expect("reissue");
+        assert_eq!(
+            db.registry_live_code(s1.id).await.expect("q").map(|c| c.id),
+            Some("B".into())
+        );
+        assert!(
+            db.registry_code("A")
+                .await
+                .expect("q")
+                .is_some_and(|c| c.revoked_at.is_some())
+        );
+        assert_eq!(
+            db.registry_revoked_code_ids().await.expect("q"),
+            vec!["A".to_string()]
+        );
+
+        // Idempotency: one record per client and key.
+        let sub = NewRegPhoto {
+            student_id: Some(s1.id),
+            person_hash: "p1".into(),
+            kind: "graduation".into(),
+            code_id: Some("B".into()),
+            client_id: Some(c.id),
+            idempotency_key: Some("k1".into()),
+            verdict: "accepted".into(),
+            reasons_json: "[]".into(),
+            ..Default::default()
+        };
+        let first = db.registry_insert_photo(&sub).await.expect("photo");
+        assert!(matches!(
+            db.registry_insert_photo(&sub).await,
+            Err(DbError::Conflict(_))
+        ));
+        assert_eq!(
+            db.registry_photo_by_key(c.id, "k1")
+                .await
+                .expect("q")
+                .map(|p| p.id),
+            Some(first.id)
+        );
+        // Earlier photos: the admission photo counts, the enrolment's own submission not.
+        db.registry_insert_photo(&NewRegPhoto {
+            person_hash: "p1".into(),
+            kind: "admission".into(),
+            verdict: "accepted".into(),
+            reasons_json: "[]".into(),
+            face_hash: Some("h".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("seed");
+        let earlier = db.registry_earlier_photos("p1", s1.id).await.expect("q");
+        assert_eq!(
+            earlier.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>(),
+            ["admission"]
+        );
+        assert_eq!(db.registry_photos_of(s1.id).await.expect("q").len(), 1);
+    }
+}
