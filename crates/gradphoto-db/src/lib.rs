@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod progress;
 pub mod registry;
 pub mod students;
+pub mod testing;
 pub mod universities;
 
 use std::str::FromStr;

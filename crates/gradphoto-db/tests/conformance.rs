@@ -6,53 +6,10 @@ use gradphoto_db::campaigns::{CampaignWrite, EligibilityWrite};
 use gradphoto_db::jobs::NewJob;
 use gradphoto_db::students::{StudentFilter, StudentWrite};
 use gradphoto_db::universities::NewUniversity;
-use gradphoto_db::{Db, DbError, DbOptions, now_ms};
+use gradphoto_db::{Db, DbError, now_ms};
 
-/// Fresh databases for one test: a temp SQLite file, plus a new PostgreSQL database
-/// when the environment names a server.
 async fn backends() -> Vec<(Db, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let mut out = vec![(
-        Db::connect(&url, &DbOptions::default())
-            .await
-            .expect("sqlite"),
-        Some(dir),
-    )];
-    match std::env::var("GRADPHOTO_TEST_DATABASE_URL") {
-        Ok(admin) if !admin.is_empty() => {
-            let name = format!("gp_db_{}", uuid_like());
-            let Db::Postgres(p) = Db::connect(&admin, &DbOptions::default())
-                .await
-                .expect("postgres admin")
-            else {
-                panic!("GRADPHOTO_TEST_DATABASE_URL must be a postgres:// URL");
-            };
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&p)
-                .await
-                .expect("create db");
-            p.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            let db = Db::connect(&format!("{base}/{name}"), &DbOptions::default())
-                .await
-                .expect("postgres");
-            out.push((db, None));
-        }
-        _ => eprintln!("PostgreSQL conformance skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
-    }
-    out
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        now_ms(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    gradphoto_db::testing::fresh_databases().await
 }
 
 fn audit(action: &str) -> NewAudit {
