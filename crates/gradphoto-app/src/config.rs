@@ -21,6 +21,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub worker: WorkerConfig,
     pub limits: LimitsConfig,
+    pub registry: RegistryConfig,
     pub log: LogConfig,
 }
 
@@ -74,6 +75,15 @@ pub struct WorkerConfig {
 pub struct LimitsConfig {
     pub upload_max_bytes: usize,
     pub roster_max_rows: usize,
+}
+
+/// The registry's side (gradphoto's stand-in for 学信网), when this process hosts it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    pub host: bool,
+    #[serde(serialize_with = "ser_redacted")]
+    pub master_key: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -160,6 +170,15 @@ upload_max_bytes = 10485760
 # Largest roster accepted in one import, in rows.
 roster_max_rows = 100000
 
+[registry]
+# Host the registry's side (gradphoto's stand-in for 学信网) in this process under /registry:
+# student status, collection codes, published keys, the intake of sealed photos. Off for an
+# agency-only deployment that talks to a registry elsewhere.
+host = false
+# The registry's own master key: 32 random bytes, base64 (secret; required when host = true).
+# It encrypts the registry's key ring at rest; it is not the agency's pii_key.
+master_key = ""
+
 [log]
 # "text" for people, "json" for log collectors.
 format = "text"
@@ -204,6 +223,10 @@ impl Default for Config {
             limits: LimitsConfig {
                 upload_max_bytes: 10 * 1024 * 1024,
                 roster_max_rows: 100_000,
+            },
+            registry: RegistryConfig {
+                host: false,
+                master_key: SecretString::from(String::new()),
             },
             log: LogConfig {
                 format: "text".into(),
@@ -310,6 +333,7 @@ mod tests {
             && a.security.pii_key.expose_secret() == b.security.pii_key.expose_secret()
             && a.storage.secret_access_key.expose_secret()
                 == b.storage.secret_access_key.expose_secret()
+            && a.registry.master_key.expose_secret() == b.registry.master_key.expose_secret()
     }
 
     #[test]

@@ -94,3 +94,19 @@ impl AppError {
         }
     }
 }
+
+impl From<gradphoto_registry::RegistryError> for AppError {
+    fn from(e: gradphoto_registry::RegistryError) -> AppError {
+        use gradphoto_registry::RegistryError as R;
+        let msg = Msg::new(e.code(), e.zh(), e.en());
+        match e {
+            R::Unauthorized => AppError::Unauthenticated,
+            R::Forbidden(_) => AppError::Forbidden(msg),
+            R::Invalid { .. } | R::Code(_) | R::Seal(_) => AppError::Invalid(msg),
+            R::IdempotencyMismatch => AppError::Conflict(msg),
+            R::NotFound => AppError::NotFound(msg),
+            R::Db(d) => d.into(),
+            R::Key(_) | R::Blob(_) | R::Internal(_) => AppError::Internal(e.to_string()),
+        }
+    }
+}

@@ -19,6 +19,9 @@ use std::sync::Arc;
 
 use gradphoto_blob::Blobs;
 use gradphoto_db::{Db, DbOptions};
+use gradphoto_photo::Engine;
+use gradphoto_registry::Registry;
+use secrecy::ExposeSecret;
 
 pub use error::AppError;
 
@@ -35,6 +38,11 @@ pub struct App {
     pub pii: Pii,
     /// Wakes the in-process worker when a job is enqueued, instead of waiting for a poll.
     pub job_signal: Arc<tokio::sync::Notify>,
+    /// The photo engine (face models loaded once), shared by every check.
+    pub engine: Arc<Engine>,
+    /// The registry's side, when this process hosts it (`registry.host`). The agency's
+    /// use cases never call it directly: they go through the registry's HTTP API.
+    pub registry: Option<Registry>,
 }
 
 impl App {
@@ -52,12 +60,37 @@ impl App {
         let pii = Pii::from_config(&config.security)?;
         let blobs = Blobs::from_config(&config.blob_config()?)
             .map_err(|e| AppError::Config(format!("storage: {e}")))?;
+        let engine =
+            Arc::new(Engine::new().map_err(|e| AppError::Internal(format!("photo engine: {e}")))?);
+        let registry = if config.registry.host {
+            let key = registry_key(&config)?;
+            Some(
+                Registry::open(db.clone(), blobs.clone(), engine.clone(), &key)
+                    .await
+                    .map_err(|e| AppError::Config(format!("registry: {e}")))?,
+            )
+        } else {
+            None
+        };
         Ok(App {
             db,
             blobs,
             config: Arc::new(config),
             pii,
             job_signal: Arc::new(tokio::sync::Notify::new()),
+            engine,
+            registry,
+        })
+    }
+
+    /// The hosted registry, or a not-found error when this process does not host it.
+    pub fn registry(&self) -> Result<&Registry, AppError> {
+        self.registry.as_ref().ok_or_else(|| {
+            AppError::NotFound(gradphoto_domain::i18n::Msg::new(
+                "registry.not_hosted",
+                "本服务未托管学信网端",
+                "This server does not host the registry",
+            ))
         })
     }
 
@@ -69,4 +102,21 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(format!("storage not ready: {e}")))
     }
+}
+
+/// The registry's master key from `registry.master_key`; a throwaway one where generated
+/// keys are allowed (tests: the key ring it protects lives in a fresh database).
+fn registry_key(config: &Config) -> Result<[u8; 32], AppError> {
+    let raw = config.registry.master_key.expose_secret();
+    if raw.is_empty() {
+        if config.security.allow_generated_key {
+            tracing::warn!("no registry.master_key configured: using a throwaway key (tests only)");
+            return pii::random_bytes::<32>();
+        }
+        return Err(AppError::Config(
+            "registry.master_key is required when registry.host = true (32 random bytes, base64)"
+                .into(),
+        ));
+    }
+    pii::decode_key("registry.master_key", raw)
 }

@@ -43,6 +43,16 @@ pub fn generate_key() -> Result<String, AppError> {
     Ok(base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?))
 }
 
+/// A configured 32-byte key, base64: `field` names it in the error.
+pub(crate) fn decode_key(field: &str, raw: &str) -> Result<[u8; 32], AppError> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
+        .map_err(|_| AppError::Config(format!("{field} is not valid base64")))?;
+    key.try_into().map_err(|k: Vec<u8>| {
+        AppError::Config(format!("{field} must be 32 bytes, got {}", k.len()))
+    })
+}
+
 impl Pii {
     pub fn from_config(c: &SecurityConfig) -> Result<Pii, AppError> {
         let raw = c.pii_key.expose_secret();
@@ -57,15 +67,7 @@ impl Pii {
                 "security.pii_key is required (32 random bytes, base64; e.g. `head -c32 /dev/urandom | base64`)".into(),
             ));
         }
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(raw.trim())
-            .map_err(|_| AppError::Config("security.pii_key is not valid base64".into()))?;
-        if key.len() != 32 {
-            return Err(AppError::Config(format!(
-                "security.pii_key must be 32 bytes, got {}",
-                key.len()
-            )));
-        }
+        let key = decode_key("security.pii_key", raw)?;
         Pii::from_master(&key)
     }
 

@@ -176,8 +176,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// The demo keeps its generated key next to its data, so a restarted demo can still read
 /// the ID numbers it stored.
-fn demo_key(dir: &Path) -> anyhow::Result<String> {
-    let p = dir.join("demo-pii.key");
+fn demo_key(dir: &Path, file: &str) -> anyhow::Result<String> {
+    let p = dir.join(file);
     if let Ok(k) = std::fs::read_to_string(&p) {
         return Ok(k.trim().to_string());
     }
@@ -225,7 +225,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::fs::create_dir_all(&config.data_dir)?;
             }
             if secrecy::ExposeSecret::expose_secret(&config.security.pii_key).is_empty() {
-                config.security.pii_key = demo_key(&config.data_dir)?.into();
+                config.security.pii_key = demo_key(&config.data_dir, "demo-pii.key")?.into();
+            }
+            // The demo hosts the registry's side too, with its own key.
+            config.registry.host = true;
+            if secrecy::ExposeSecret::expose_secret(&config.registry.master_key).is_empty() {
+                config.registry.master_key =
+                    demo_key(&config.data_dir, "demo-registry.key")?.into();
             }
             config.security.cookie_secure = false;
             let app = App::start(config).await?;

@@ -72,6 +72,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.security.cookie_secure = false;
     c.worker.enabled = false;
     c.storage.kind = "memory".into();
+    c.registry.host = true;
     c
 }
 

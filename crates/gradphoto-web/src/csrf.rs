@@ -5,7 +5,8 @@
 //! multipart) or the `X-CSRF-Token` header. A cross-site page can make the browser send
 //! the cookie but cannot read it, so it cannot supply the matching field. A mismatched
 //! `Origin` is refused as well. API clients that authenticate with a Bearer token and send
-//! no session cookie are exempt, because browsers never attach that header on their own.
+//! no session cookie are exempt, because browsers never attach that header on their own;
+//! so is the registry's API (`/registry/v1/`), which reads no cookie.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -99,8 +100,11 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     let bearer_only = parts.headers.contains_key(header::AUTHORIZATION)
         && cookie(&parts.headers, SESSION_COOKIE).is_none();
     let api_login = parts.method == Method::POST && parts.uri.path() == "/api/session";
+    // The registry's API reads no cookie at all (bearer tokens only), so a forged
+    // cross-site request carries nothing it would accept.
+    let registry_api = parts.uri.path().starts_with("/registry/v1/");
     let mut body = body;
-    if unsafe_method && !bearer_only && !api_login {
+    if unsafe_method && !bearer_only && !api_login && !registry_api {
         let json = parts.uri.path().starts_with("/api/");
         let lang = lang_of(&parts);
         if let (Some(origin), Some(host)) = (

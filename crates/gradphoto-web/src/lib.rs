@@ -9,6 +9,7 @@ mod i18n;
 mod observe;
 mod openapi;
 mod pages;
+mod registry;
 mod session;
 
 use std::net::SocketAddr;
@@ -39,6 +40,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(pages::routes())
         .nest("/api", api::routes())
+        .nest("/registry", registry::routes())
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
         .route("/metrics", get(observe::metrics))
