@@ -84,6 +84,10 @@ pub struct RegistryConfig {
     pub host: bool,
     #[serde(serialize_with = "ser_redacted")]
     pub master_key: SecretString,
+    pub url: String,
+    #[serde(serialize_with = "ser_redacted")]
+    pub agency_token: SecretString,
+    pub keys_max_age_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -178,6 +182,15 @@ host = false
 # The registry's own master key: 32 random bytes, base64 (secret; required when host = true).
 # It encrypts the registry's key ring at rest; it is not the agency's pii_key.
 master_key = ""
+# Where the agency side reaches the registry's API, e.g. https://registry.example.cn/registry.
+# Empty: this process's own /registry (when host = true).
+url = ""
+# The agency's API token at the registry (secret). Empty: the token stored by the demo or
+# by an administrator in the database.
+agency_token = ""
+# How long the agency trusts its cached copy of the registry's keys and revocation list
+# before asking again, in seconds. Desks keep verifying with the cache while offline.
+keys_max_age_seconds = 300
 
 [log]
 # "text" for people, "json" for log collectors.
@@ -227,6 +240,9 @@ impl Default for Config {
             registry: RegistryConfig {
                 host: false,
                 master_key: SecretString::from(String::new()),
+                url: String::new(),
+                agency_token: SecretString::from(String::new()),
+                keys_max_age_seconds: 300,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -301,6 +317,23 @@ impl Config {
         })
     }
 
+    /// The registry's API base URL as the agency side reaches it: the configured one, or
+    /// this process's own `/registry` when it hosts the registry.
+    pub fn registry_url(&self) -> Option<String> {
+        let url = self.registry.url.trim().trim_end_matches('/');
+        if !url.is_empty() {
+            return Some(url.to_string());
+        }
+        if !self.registry.host {
+            return None;
+        }
+        let listen = self
+            .listen
+            .replace("0.0.0.0", "127.0.0.1")
+            .replace("[::]", "[::1]");
+        Some(format!("http://{listen}/registry"))
+    }
+
     /// The directory of local blob storage.
     pub fn blob_dir(&self) -> PathBuf {
         if self.storage.dir.is_empty() {
@@ -334,6 +367,7 @@ mod tests {
             && a.storage.secret_access_key.expose_secret()
                 == b.storage.secret_access_key.expose_secret()
             && a.registry.master_key.expose_secret() == b.registry.master_key.expose_secret()
+            && a.registry.agency_token.expose_secret() == b.registry.agency_token.expose_secret()
     }
 
     #[test]

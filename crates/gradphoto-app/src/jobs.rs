@@ -19,6 +19,10 @@ pub enum Job {
     RefreshEligibility { campaign_id: i64 },
     /// Remove expired sessions and old login attempts.
     PurgeExpired,
+    /// Deliver one outbox photo to the registry.
+    DeliverPhoto { outbox_id: i64 },
+    /// Queue delivery again for every outbox photo still pending.
+    SweepOutbox,
 }
 
 impl Job {
@@ -26,6 +30,17 @@ impl Job {
         match self {
             Job::RefreshEligibility { .. } => "refresh_eligibility",
             Job::PurgeExpired => "purge_expired",
+            Job::DeliverPhoto { .. } => "deliver_photo",
+            Job::SweepOutbox => "sweep_outbox",
+        }
+    }
+
+    /// Attempts before the queue gives up. A delivery keeps trying for hours (backoff is
+    /// capped at 10 minutes; 40 attempts ≈ 6 h), and the sweep picks it up after that.
+    fn max_attempts(&self) -> i64 {
+        match self {
+            Job::DeliverPhoto { .. } => 40,
+            _ => 5,
         }
     }
 
@@ -37,6 +52,8 @@ impl Job {
                 Some(format!("refresh_eligibility:{campaign_id}"))
             }
             Job::PurgeExpired => Some("purge_expired".into()),
+            Job::DeliverPhoto { outbox_id } => Some(format!("deliver_photo:{outbox_id}")),
+            Job::SweepOutbox => Some("sweep_outbox".into()),
         }
     }
 }
@@ -58,7 +75,7 @@ impl App {
                 payload,
                 dedupe_key: job.dedupe_key(),
                 run_at: now_ms(),
-                max_attempts: 5,
+                max_attempts: job.max_attempts(),
             })
             .await?;
         self.job_signal.notify_one();
@@ -77,6 +94,11 @@ impl App {
             Job::PurgeExpired => {
                 let n = self.db.purge_expired(7 * 24 * 3_600_000).await?;
                 tracing::debug!(removed = n, "expired sessions purged");
+            }
+            Job::DeliverPhoto { outbox_id } => self.deliver_outbox(outbox_id).await?,
+            Job::SweepOutbox => {
+                let n = self.sweep_outbox().await?;
+                tracing::debug!(pending = n, "outbox swept");
             }
         }
         Ok(())
@@ -118,6 +140,9 @@ impl App {
                 last_purge = now_ms();
                 if let Err(e) = self.enqueue(Job::PurgeExpired).await {
                     tracing::warn!(error = %e, "could not queue the purge job");
+                }
+                if let Err(e) = self.enqueue(Job::SweepOutbox).await {
+                    tracing::warn!(error = %e, "could not queue the outbox sweep");
                 }
             }
             if let Err(e) = self.run_ready_jobs().await {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod pii;
 pub mod progress;
+pub mod registry_link;
 pub mod roster;
 pub mod tenants;
 
@@ -43,6 +44,8 @@ pub struct App {
     /// The registry's side, when this process hosts it (`registry.host`). The agency's
     /// use cases never call it directly: they go through the registry's HTTP API.
     pub registry: Option<Registry>,
+    /// HTTP client for the registry's API (the agency side).
+    pub http: reqwest::Client,
 }
 
 impl App {
@@ -80,6 +83,7 @@ impl App {
             job_signal: Arc::new(tokio::sync::Notify::new()),
             engine,
             registry,
+            http: registry_link::http_client()?,
         })
     }
 

@@ -16,6 +16,7 @@ use crate::config::SecurityConfig;
 
 const VERSION: u8 = 1;
 const AAD: &[u8] = b"gradphoto.pii.id_number.v1";
+const SECRET_AAD: &[u8] = b"gradphoto.secret.v1";
 
 /// The keys for personal data. Cloning shares nothing mutable.
 #[derive(Clone)]
@@ -83,8 +84,26 @@ impl Pii {
         Ok(Pii { cipher, index_key })
     }
 
-    /// `version || nonce || ciphertext+tag`, with a fresh random nonce each time.
+    /// Encrypts an ID number: `version || nonce || ciphertext+tag`, fresh nonce each time.
     pub fn encrypt(&self, plain: &str) -> Result<Vec<u8>, AppError> {
+        self.encrypt_for(AAD, plain)
+    }
+
+    pub fn decrypt(&self, blob: &[u8]) -> Result<String, AppError> {
+        self.decrypt_for(AAD, blob)
+    }
+
+    /// Encrypts a credential the agency holds (its API tokens at the registry). Another
+    /// label than ID numbers: one kind of ciphertext cannot be passed off as the other.
+    pub fn encrypt_secret(&self, plain: &str) -> Result<Vec<u8>, AppError> {
+        self.encrypt_for(SECRET_AAD, plain)
+    }
+
+    pub fn decrypt_secret(&self, blob: &[u8]) -> Result<String, AppError> {
+        self.decrypt_for(SECRET_AAD, blob)
+    }
+
+    fn encrypt_for(&self, aad: &[u8], plain: &str) -> Result<Vec<u8>, AppError> {
         let nonce = random_bytes::<12>()?;
         let ct = self
             .cipher
@@ -92,7 +111,7 @@ impl Pii {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: plain.as_bytes(),
-                    aad: AAD,
+                    aad,
                 },
             )
             .map_err(|_| AppError::Internal("encryption failed".into()))?;
@@ -103,10 +122,10 @@ impl Pii {
         Ok(out)
     }
 
-    pub fn decrypt(&self, blob: &[u8]) -> Result<String, AppError> {
+    fn decrypt_for(&self, aad: &[u8], blob: &[u8]) -> Result<String, AppError> {
         if blob.len() < 1 + 12 + 16 || blob[0] != VERSION {
             return Err(AppError::Internal(
-                "stored ID number has an unknown format".into(),
+                "stored ciphertext has an unknown format".into(),
             ));
         }
         let plain = self
@@ -115,16 +134,16 @@ impl Pii {
                 Nonce::from_slice(&blob[1..13]),
                 Payload {
                     msg: &blob[13..],
-                    aad: AAD,
+                    aad,
                 },
             )
             .map_err(|_| {
                 AppError::Internal(
-                    "stored ID number cannot be decrypted with the configured key".into(),
+                    "stored ciphertext cannot be decrypted with the configured key".into(),
                 )
             })?;
         String::from_utf8(plain)
-            .map_err(|_| AppError::Internal("stored ID number is not UTF-8".into()))
+            .map_err(|_| AppError::Internal("stored plaintext is not UTF-8".into()))
     }
 
     /// The blind index of a normalised document number: equal numbers give equal

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_registry.sql"),
         postgres: include_str!("../migrations/postgres/0002_registry.sql"),
     },
+    Migration {
+        version: 3,
+        name: "registry_outbox",
+        sqlite: include_str!("../migrations/sqlite/0003_registry_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0003_registry_outbox.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

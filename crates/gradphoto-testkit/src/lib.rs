@@ -100,12 +100,14 @@ impl TestApp {
                 .await
                 .expect("GRADPHOTO_TEST_DATABASE_URL");
         }
-        tweak(&mut config);
-        let app = App::start(config).await.expect("app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        // The agency side reaches the hosted registry over HTTP, on this port.
+        config.listen = addr.to_string();
+        tweak(&mut config);
+        let app = App::start(config).await.expect("app starts");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
