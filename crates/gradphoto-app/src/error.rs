@@ -105,6 +105,8 @@ impl From<gradphoto_registry::RegistryError> for AppError {
             R::Invalid { .. } | R::Code(_) | R::Seal(_) => AppError::Invalid(msg),
             R::IdempotencyMismatch => AppError::Conflict(msg),
             R::NotFound => AppError::NotFound(msg),
+            R::SignInFailed => AppError::Invalid(msg),
+            R::Throttled => AppError::Throttled(msg),
             R::Db(d) => d.into(),
             R::Key(_) | R::Blob(_) | R::Internal(_) => AppError::Internal(e.to_string()),
         }

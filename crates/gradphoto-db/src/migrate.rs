@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_registry_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0003_registry_outbox.sql"),
     },
+    Migration {
+        version: 4,
+        name: "registry_sessions",
+        sqlite: include_str!("../migrations/sqlite/0004_registry_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0004_registry_sessions.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

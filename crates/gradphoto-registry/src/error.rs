@@ -29,6 +29,13 @@ pub enum RegistryError {
     /// The idempotency key was used before for a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
+    /// The ID number, name and school do not match a reported student (or the status has
+    /// not been reported yet). One answer for every cause.
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// Too many failed sign-ins recently.
+    #[error("too many attempts")]
+    Throttled,
     /// No such student (enrolment) at the registry.
     #[error("not found")]
     NotFound,
@@ -70,6 +77,8 @@ impl RegistryError {
             RegistryError::Seal(_) => "seal.malformed",
             RegistryError::IdempotencyMismatch => "request.idempotency_mismatch",
             RegistryError::NotFound => "not_found",
+            RegistryError::SignInFailed => "sign_in.failed",
+            RegistryError::Throttled => "sign_in.throttled",
             RegistryError::Key(_)
             | RegistryError::Db(_)
             | RegistryError::Blob(_)
@@ -97,6 +106,8 @@ impl RegistryError {
                 "该幂等键已用于另一份提交，请为新的提交使用新的幂等键。".into()
             }
             RegistryError::NotFound => "未找到该学籍记录。".into(),
+            RegistryError::SignInFailed => "身份证件号、姓名与学校不匹配，或学校尚未报送你的学籍信息。请核对后重试；如仍无法登录，请联系学校学籍管理部门。".into(),
+            RegistryError::Throttled => "尝试次数过多，请 15 分钟后再试。".into(),
             _ => "学信网内部错误，请稍后重试。".into(),
         }
     }
@@ -112,6 +123,8 @@ impl RegistryError {
             RegistryError::Seal(e) => format!("Not a valid sealed photo ({e})."),
             RegistryError::IdempotencyMismatch => "This idempotency key was already used for a different submission; use a new key for a new submission.".into(),
             RegistryError::NotFound => "No such student record.".into(),
+            RegistryError::SignInFailed => "The ID number, name and school do not match, or your school has not reported your student status yet. Check and try again; if it still fails, contact your school's registrar.".into(),
+            RegistryError::Throttled => "Too many attempts; try again in 15 minutes.".into(),
             _ => "Internal registry error; try again later.".into(),
         }
     }

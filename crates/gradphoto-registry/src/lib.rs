@@ -11,8 +11,10 @@
 mod codes;
 mod error;
 mod intake;
+pub mod qr;
 mod secrets;
 mod status;
+mod students;
 
 use std::sync::{Arc, RwLock};
 
@@ -25,6 +27,7 @@ use gradphoto_registry_crypto::{CodeId, KeyRing, PublicKeySet};
 pub use error::RegistryError;
 pub use intake::{Submission, Submitted};
 pub use status::ReportedStudent;
+pub use students::{SESSION_TTL_MS, StudentSession};
 
 use crate::secrets::Secrets;
 

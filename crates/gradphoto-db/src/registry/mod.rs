@@ -4,10 +4,12 @@
 
 mod codes;
 mod photos;
+mod sessions;
 mod students;
 
 pub use codes::RegCodeRow;
 pub use photos::{NewRegPhoto, RegPhotoRow};
+pub use sessions::RegSession;
 pub use students::{RegStudentRow, RegStudentWrite, ReportCounts};
 
 use serde::Serialize;

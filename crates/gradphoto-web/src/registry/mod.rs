@@ -3,11 +3,14 @@
 //! party, which the agency side reaches only through these routes.
 
 mod api;
+mod pages;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().nest("/v1", api::routes())
+    Router::new()
+        .nest("/v1", api::routes())
+        .merge(pages::routes())
 }
