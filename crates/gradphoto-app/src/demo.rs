@@ -185,6 +185,61 @@ impl App {
             }
         }
         self.run_ready_jobs().await?;
+        self.seed_demo_registry().await?;
         Ok(logins)
+    }
+
+    /// Links the demo to its hosted registry as real parties would be: each university
+    /// and the agency get an API token at the registry (kept encrypted on the agency's
+    /// side), and each university's roster is reported through the registry's API once
+    /// the server is listening (a queued job, retried until then).
+    async fn seed_demo_registry(&self) -> Result<(), AppError> {
+        let Some(reg) = self.registry.clone() else {
+            return Ok(());
+        };
+        let (_, token) = reg
+            .register_client(
+                "中国图片社（演示）",
+                gradphoto_registry::ClientKind::Agency,
+                None,
+            )
+            .await?;
+        self.set_registry_token(crate::registry_link::AGENCY_SCOPE, &token)
+            .await?;
+        for u in self.db.list_universities().await? {
+            let (_, token) = reg
+                .register_client(
+                    &u.name_zh,
+                    gradphoto_registry::ClientKind::School,
+                    Some(&u.code),
+                )
+                .await?;
+            self.set_registry_token(&format!("school:{}", u.code), &token)
+                .await?;
+            self.enqueue(crate::jobs::Job::ReportToRegistry {
+                university_id: u.id,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// One demo student to try the registry's sign-in with: (school code, school name,
+    /// ID number, name).
+    pub async fn demo_registry_student(
+        &self,
+    ) -> Result<Option<(String, String, String, String)>, AppError> {
+        let Some(u) = self.db.list_universities().await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let Some(s) = self.db.all_students(u.id).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some((
+            u.code,
+            u.name_zh,
+            self.pii.decrypt(&s.id_enc)?,
+            s.name,
+        )))
     }
 }

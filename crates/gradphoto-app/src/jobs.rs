@@ -23,6 +23,8 @@ pub enum Job {
     DeliverPhoto { outbox_id: i64 },
     /// Queue delivery again for every outbox photo still pending.
     SweepOutbox,
+    /// Report a university's roster to the registry (the demo queues it at start-up).
+    ReportToRegistry { university_id: i64 },
 }
 
 impl Job {
@@ -32,6 +34,7 @@ impl Job {
             Job::PurgeExpired => "purge_expired",
             Job::DeliverPhoto { .. } => "deliver_photo",
             Job::SweepOutbox => "sweep_outbox",
+            Job::ReportToRegistry { .. } => "report_to_registry",
         }
     }
 
@@ -54,6 +57,9 @@ impl Job {
             Job::PurgeExpired => Some("purge_expired".into()),
             Job::DeliverPhoto { outbox_id } => Some(format!("deliver_photo:{outbox_id}")),
             Job::SweepOutbox => Some("sweep_outbox".into()),
+            Job::ReportToRegistry { university_id } => {
+                Some(format!("report_to_registry:{university_id}"))
+            }
         }
     }
 }
@@ -99,6 +105,16 @@ impl App {
             Job::SweepOutbox => {
                 let n = self.sweep_outbox().await?;
                 tracing::debug!(pending = n, "outbox swept");
+            }
+            Job::ReportToRegistry { university_id } => {
+                let audit = gradphoto_db::audit::NewAudit {
+                    actor_name: "system".into(),
+                    action: "registry.report".into(),
+                    target_kind: "roster".into(),
+                    university_id: Some(university_id),
+                    ..Default::default()
+                };
+                self.send_report(university_id, audit).await?;
             }
         }
         Ok(())

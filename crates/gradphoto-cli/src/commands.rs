@@ -245,6 +245,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "\n  password for every account: {}\n",
                 gradphoto_app::demo::DEMO_PASSWORD
             );
+            if let Some((code, school, id, name)) = app.demo_registry_student().await? {
+                println!("  registry (学信网 stand-in): http://{listen}/registry");
+                println!("    a student to sign in as: {school} ({code}), ID {id}, name {name}\n");
+            }
             serve(app, listen, true).await?;
         }
         Command::Import(ImportCmd::Roster { school, file }) => {
