@@ -8,6 +8,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod jobs;
 pub mod pii;

@@ -142,6 +142,14 @@ impl Db {
         )
     }
 
+    /// The latest rows, newest first.
+    pub async fn recent_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+        let sql = format!("SELECT {COLS} FROM registry_outbox ORDER BY id DESC LIMIT $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(limit).fetch_all(p).await?),
+        )
+    }
+
     /// The outbox rows for one code, newest first (the desk shows a student's history).
     pub async fn outbox_for_code(&self, code_id: &str) -> Result<Vec<OutboxRow>, DbError> {
         let sql = format!("SELECT {COLS} FROM registry_outbox WHERE code_id = $1 ORDER BY id DESC");

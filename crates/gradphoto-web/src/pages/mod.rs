@@ -4,6 +4,7 @@
 
 mod auth;
 mod campaigns;
+mod desk;
 mod home;
 mod staff;
 mod universities;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(universities::routes())
         .merge(campaigns::routes())
+        .merge(desk::routes())
         .merge(staff::routes())
 }
 
@@ -55,6 +57,8 @@ pub struct StaffInfo {
     pub agency: bool,
     pub can_audit: bool,
     pub can_manage_staff: bool,
+    /// Agency staff who work the collection desk.
+    pub can_desk: bool,
 }
 
 /// Per-request context of a page.
@@ -111,6 +115,7 @@ impl PageCtx {
                     Role::AgencyAdmin | Role::RegistryOperator | Role::UniversityAdmin
                 ),
                 can_manage_staff: matches!(s.actor.role, Role::AgencyAdmin | Role::UniversityAdmin),
+                can_desk: matches!(s.actor.role, Role::AgencyAdmin | Role::AgencyPhotographer),
             }),
             csrf: parts
                 .extensions
