@@ -29,7 +29,7 @@ pub struct DeskCode {
 #[derive(Debug)]
 pub enum DeskOutcome {
     /// Standardized and queued for the registry.
-    Queued(OutboxRow),
+    Queued(Box<OutboxRow>),
     /// The photo cannot be made into a standard photo: the reasons, to retake.
     Refused(Box<Report>),
 }
@@ -138,7 +138,7 @@ impl App {
                 let mut audit = by.audit("desk.submit", "outbox", Some(row.id.to_string()), None);
                 audit.after = Some(serde_json::json!({ "code_id": row.code_id }));
                 self.db.append_audit(&audit).await?;
-                Ok(DeskOutcome::Queued(row))
+                Ok(DeskOutcome::Queued(Box::new(row)))
             }
             Err(report) => Ok(DeskOutcome::Refused(report)),
         }
