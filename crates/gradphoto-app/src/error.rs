@@ -107,6 +107,7 @@ impl From<gradphoto_registry::RegistryError> for AppError {
             R::NotFound => AppError::NotFound(msg),
             R::SignInFailed => AppError::Invalid(msg),
             R::Throttled => AppError::Throttled(msg),
+            R::Frozen => AppError::Conflict(msg),
             R::Db(d) => d.into(),
             R::Key(_) | R::Blob(_) | R::Internal(_) => AppError::Internal(e.to_string()),
         }

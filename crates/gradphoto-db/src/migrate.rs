@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_registry_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0004_registry_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "registry_verification",
+        sqlite: include_str!("../migrations/sqlite/0005_registry_verification.sql"),
+        postgres: include_str!("../migrations/postgres/0005_registry_verification.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

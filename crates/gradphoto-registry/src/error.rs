@@ -33,6 +33,9 @@ pub enum RegistryError {
     /// not been reported yet). One answer for every cause.
     #[error("sign-in failed")]
     SignInFailed,
+    /// Past the verification deadline: the record takes no more changes.
+    #[error("the record is frozen")]
+    Frozen,
     /// Too many failed sign-ins recently.
     #[error("too many attempts")]
     Throttled,
@@ -79,6 +82,7 @@ impl RegistryError {
             RegistryError::NotFound => "not_found",
             RegistryError::SignInFailed => "sign_in.failed",
             RegistryError::Throttled => "sign_in.throttled",
+            RegistryError::Frozen => "record.frozen",
             RegistryError::Key(_)
             | RegistryError::Db(_)
             | RegistryError::Blob(_)
@@ -108,6 +112,7 @@ impl RegistryError {
             RegistryError::NotFound => "未找到该学籍记录。".into(),
             RegistryError::SignInFailed => "身份证件号、姓名与学校不匹配，或学校尚未报送你的学籍信息。请核对后重试；如仍无法登录，请联系学校学籍管理部门。".into(),
             RegistryError::Throttled => "尝试次数过多，请 15 分钟后再试。".into(),
+            RegistryError::Frozen => "信息确认已截止，该学籍的图像信息已冻结，不再接受修改。".into(),
             _ => "学信网内部错误，请稍后重试。".into(),
         }
     }
@@ -125,6 +130,7 @@ impl RegistryError {
             RegistryError::NotFound => "No such student record.".into(),
             RegistryError::SignInFailed => "The ID number, name and school do not match, or your school has not reported your student status yet. Check and try again; if it still fails, contact your school's registrar.".into(),
             RegistryError::Throttled => "Too many attempts; try again in 15 minutes.".into(),
+            RegistryError::Frozen => "Verification has ended: this record's photo is frozen and takes no more changes.".into(),
             _ => "Internal registry error; try again later.".into(),
         }
     }

@@ -187,6 +187,9 @@ impl Registry {
             return Err(CodeError::Revoked(verified.id).into());
         }
         let student = self.db().registry_student(row.student_id).await?;
+        if self.phase_of(&student, crate::china_today()).await? == crate::Phase::Frozen {
+            return Err(RegistryError::Frozen);
+        }
 
         // The photo opens only for this code.
         let sealed = SealedPhoto::from_bytes(s.sealed)?;

@@ -15,6 +15,7 @@ pub mod qr;
 mod secrets;
 mod status;
 mod students;
+mod verification;
 
 use std::sync::{Arc, RwLock};
 
@@ -28,6 +29,7 @@ pub use error::RegistryError;
 pub use intake::{Submission, Submitted};
 pub use status::ReportedStudent;
 pub use students::{SESSION_TTL_MS, StudentSession};
+pub use verification::{Phase, RESOLUTIONS, SchoolReport, Window, china_today};
 
 use crate::secrets::Secrets;
 

@@ -6,11 +6,13 @@ mod codes;
 mod photos;
 mod sessions;
 mod students;
+mod verification;
 
 pub use codes::RegCodeRow;
 pub use photos::{NewRegPhoto, RegPhotoRow};
 pub use sessions::RegSession;
 pub use students::{RegStudentRow, RegStudentWrite, ReportCounts};
+pub use verification::{ConfirmationRow, WindowRow};
 
 use serde::Serialize;
 

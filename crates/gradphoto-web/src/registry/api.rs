@@ -5,9 +5,12 @@
 //! - `POST /registry/v1/photos`: an agency submits a sealed photo for a code, with an
 //!   `Idempotency-Key` header; a replay answers `200` with the first result, a new
 //!   submission `201`.
+//! - `PUT  /registry/v1/windows`: a school sets a verification window for a graduation year.
+//! - `GET  /registry/v1/reports?after=ID`: a school reads its students' error reports.
+//! - `POST /registry/v1/reports/{id}/resolution`: a school resolves one (before the freeze).
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -25,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/keys", get(keys))
         .route("/students", put(report_students))
         .route("/photos", post(submit_photo))
+        .route("/windows", put(set_window))
+        .route("/reports", get(reports))
+        .route("/reports/{id}/resolution", post(resolve))
 }
 
 /// How long clients may cache the key set. Short: a revocation must reach desks soon.
@@ -161,4 +167,85 @@ async fn submit_photo(
         StatusCode::CREATED
     };
     Ok((status, Json(r)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowJson {
+    graduation_year: i64,
+    opens_on: chrono::NaiveDate,
+    closes_on: chrono::NaiveDate,
+    resolve_by: chrono::NaiveDate,
+}
+
+async fn set_window(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let reg = registry(&s)?;
+    let who = client(reg, &headers).await?;
+    let w: WindowJson = json_body(&body)?;
+    let set = reg
+        .set_window(
+            &who,
+            w.graduation_year,
+            &gradphoto_registry::Window {
+                opens_on: w.opens_on,
+                closes_on: w.closes_on,
+                resolve_by: w.resolve_by,
+            },
+        )
+        .await
+        .map_err(err)?;
+    Ok(Json(set).into_response())
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    #[serde(default)]
+    after: i64,
+}
+
+async fn reports(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AfterQuery>,
+) -> Result<Response, WebError> {
+    let reg = registry(&s)?;
+    let who = client(reg, &headers).await?;
+    let list = reg.school_reports(&who, q.after).await.map_err(err)?;
+    Ok(Json(serde_json::json!({ "reports": list })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolutionJson {
+    resolution: String,
+    #[serde(default)]
+    note: Option<String>,
+    /// Who resolved it at the school (shown in the record).
+    by: String,
+}
+
+async fn resolve(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let reg = registry(&s)?;
+    let who = client(reg, &headers).await?;
+    let r: ResolutionJson = json_body(&body)?;
+    reg.resolve_report(
+        &who,
+        id,
+        &r.resolution,
+        r.note.as_deref(),
+        &r.by,
+        gradphoto_registry::china_today(),
+    )
+    .await
+    .map_err(err)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use gradphoto_app::AppError;
 use gradphoto_db::registry::RegStudentRow;
 use gradphoto_domain::people::Level;
-use gradphoto_registry::{Registry, RegistryError, StudentSession, qr};
+use gradphoto_registry::{Phase, Registry, RegistryError, StudentSession, Window, qr};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/enrolments/{id}/code.png", get(code_png))
         .route("/enrolments/{id}/code.svg", get(code_svg))
         .route("/enrolments/{id}/code/reissue", post(reissue))
+        .route("/enrolments/{id}/confirm", post(confirm))
+        .route("/enrolments/{id}/report", post(report))
 }
 
 fn registry(s: &AppState, lang: gradphoto_domain::i18n::Lang) -> Result<Registry, WebError> {
@@ -277,9 +279,51 @@ struct EnrolmentPage {
     accepted: Option<i64>,
     /// Reasons of the submissions not accepted, newest first.
     rejected: Vec<String>,
+    /// The verification window, in words; whether the student may act now.
+    window: String,
+    open: bool,
+    /// The student's confirmations and reports, newest first, in words.
+    history: Vec<String>,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
-async fn enrolment(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebError> {
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn enrolment(
+    p: StudentPage,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let notice = match q.done.as_str() {
+        "confirmed" => Some(
+            p.ctx
+                .tr("已确认。感谢！", "Confirmed. Thank you!")
+                .to_string(),
+        ),
+        "reported" => Some(
+            p.ctx
+                .tr(
+                    "已提交，学校院系将在截止日前处理。",
+                    "Sent; your department will resolve it before the deadline.",
+                )
+                .to_string(),
+        ),
+        _ => None,
+    };
+    enrolment_page(p, id, notice, None).await
+}
+
+async fn enrolment_page(
+    p: StudentPage,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, WebError> {
     let row = p
         .reg
         .my_enrolment(&p.student, id)
@@ -300,6 +344,22 @@ async fn enrolment(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebE
         .take(5)
         .map(|r| reasons_text(&p.ctx, &r.reasons_json))
         .collect();
+    let today = gradphoto_registry::china_today();
+    let w = p
+        .reg
+        .window_of(&row)
+        .await
+        .map_err(|e| page_err(&p.ctx, e))?;
+    let phase = w.as_ref().map_or(Phase::NoWindow, |w| w.phase(today));
+    let window = window_text(&p.ctx, w.as_ref(), phase);
+    let history = p
+        .reg
+        .confirmations_of(row.id)
+        .await
+        .map_err(|e| page_err(&p.ctx, e))?
+        .iter()
+        .map(|c| confirmation_text(&p.ctx, c))
+        .collect();
     let e = view(&p.ctx, row);
     Ok(render(&EnrolmentPage {
         ctx: p.ctx,
@@ -307,7 +367,127 @@ async fn enrolment(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebE
         e,
         accepted,
         rejected,
+        window,
+        open: phase == Phase::Open,
+        history,
+        notice,
+        error,
     }))
+}
+
+fn window_text(ctx: &PageCtx, w: Option<&Window>, phase: Phase) -> String {
+    let Some(w) = w else {
+        return ctx
+            .tr(
+                "学校尚未设置信息确认时间。",
+                "Your school has not set the verification dates yet.",
+            )
+            .into();
+    };
+    let dates = format!("{} – {}", w.opens_on, w.closes_on);
+    match phase {
+        Phase::Before => format!(
+            "{} {dates}",
+            ctx.tr("信息确认时间：", "Verification window:")
+        ),
+        Phase::Open => format!(
+            "{} {dates}{}",
+            ctx.tr("信息确认进行中：", "Verification is open:"),
+            ctx.tr(
+                "。请核对照片和信息，确认无误或报告问题。",
+                ". Check the photo and details, then confirm or report a problem."
+            )
+        ),
+        Phase::Resolving => format!(
+            "{} {}",
+            ctx.tr(
+                "信息确认已结束，学校正在处理报告，截止",
+                "Verification has closed; the school resolves reports by"
+            ),
+            w.resolve_by
+        ),
+        Phase::Frozen | Phase::NoWindow => format!(
+            "{} {}",
+            ctx.tr("信息已冻结，截止日期", "The record is frozen since"),
+            w.resolve_by
+        ),
+    }
+}
+
+fn confirmation_text(ctx: &PageCtx, c: &gradphoto_db::registry::ConfirmationRow) -> String {
+    let when = chrono::DateTime::from_timestamp_millis(c.created_at)
+        .map(|t| {
+            (t + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    match c.kind.as_str() {
+        "confirmed" => format!("{when} {}", ctx.tr("已确认无误", "confirmed as correct")),
+        _ => {
+            let status = match c.resolution.as_deref() {
+                None => ctx.tr("待学校处理", "awaiting the school"),
+                Some("reshoot") => ctx.tr("学校已处理：需要重拍", "resolved: a re-shoot is needed"),
+                Some("data_fixed") => {
+                    ctx.tr("学校已处理：信息已更正", "resolved: the data was fixed")
+                }
+                Some(_) => ctx.tr("学校已处理：无需更改", "resolved: no change needed"),
+            };
+            format!(
+                "{when} {}「{}」— {status}",
+                ctx.tr("报告问题", "reported"),
+                c.message.as_deref().unwrap_or("")
+            )
+        }
+    }
+}
+
+async fn confirm(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebError> {
+    match p
+        .reg
+        .confirm(&p.student, id, gradphoto_registry::china_today())
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/registry/enrolments/{id}?done=confirmed")).into_response())
+        }
+        Err(e @ RegistryError::Invalid { .. }) => {
+            let msg = p.ctx.msg(&AppError::from(e).message()).to_string();
+            enrolment_page(p, id, None, Some(msg)).await
+        }
+        Err(e) => Err(page_err(&p.ctx, e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReportForm {
+    message: String,
+}
+
+async fn report(
+    p: StudentPage,
+    Path(id): Path<i64>,
+    Form(f): Form<ReportForm>,
+) -> Result<Response, WebError> {
+    match p
+        .reg
+        .report_error(
+            &p.student,
+            id,
+            &f.message,
+            gradphoto_registry::china_today(),
+        )
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/registry/enrolments/{id}?done=reported")).into_response())
+        }
+        Err(e @ RegistryError::Invalid { .. }) => {
+            let msg = p.ctx.msg(&AppError::from(e).message()).to_string();
+            enrolment_page(p, id, None, Some(msg)).await
+        }
+        Err(e) => Err(page_err(&p.ctx, e)),
+    }
 }
 
 /// The messages of a stored reasons list, in the page's language.
