@@ -270,7 +270,7 @@ impl Config {
             // `gradphoto staff add` reads (unknown keys would be refused below).
             Env::prefixed("GRADPHOTO_").split("__").filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
-                !k.starts_with("test_") && k != "new_password"
+                !k.starts_with("test_") && k != "new_password" && k != "new_token"
             }),
         );
         f = f.merge(Serialized::globals(overrides));

@@ -63,6 +63,42 @@ pub enum StaffCmd {
     },
 }
 
+/// The hosted registry's administration (needs `registry.host = true` and its master key).
+#[derive(Subcommand)]
+pub enum RegistryServerCmd {
+    /// Register a school or the agency as an API client; prints its token once.
+    Client {
+        /// The client's name, e.g. 厦门大学.
+        #[arg(long)]
+        name: String,
+        /// The school code, for a school.
+        #[arg(long, conflicts_with = "agency")]
+        school: Option<String>,
+        /// Register an agency instead of a school.
+        #[arg(long)]
+        agency: bool,
+    },
+    /// Put a new signing and/or sealing key in use (old keys stay to verify and open).
+    Rotate {
+        #[arg(long)]
+        signing: bool,
+        #[arg(long)]
+        sealing: bool,
+    },
+    /// Print the published key set (public keys and revoked code ids).
+    Keys,
+}
+
+/// The agency's credentials at the registry.
+#[derive(Subcommand)]
+pub enum RegistryLinkCmd {
+    /// Store a token (read from GRADPHOTO_NEW_TOKEN) for `agency` or `school:<code>`,
+    /// encrypted at rest.
+    SetToken { scope: String },
+    /// Deliver every pending outbox photo now (after an outage; normally the worker does).
+    Deliver,
+}
+
 #[derive(Subcommand)]
 pub enum ConfigCmd {
     /// Print every configuration key with its default and a comment.
@@ -199,6 +235,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Config(ConfigCmd::Default) | Command::Photo(_) | Command::Registry(_) => {
             unreachable!("handled above")
+        }
+        Command::RegistryServer(cmd) => {
+            let app = App::start(config).await?;
+            let reg = app.registry()?;
+            match cmd {
+                RegistryServerCmd::Client {
+                    name,
+                    school,
+                    agency,
+                } => {
+                    let kind = if *agency {
+                        gradphoto_registry::ClientKind::Agency
+                    } else {
+                        gradphoto_registry::ClientKind::School
+                    };
+                    if !*agency && school.is_none() {
+                        bail!("give --school CODE for a school, or --agency");
+                    }
+                    let (c, token) = reg.register_client(name, kind, school.as_deref()).await?;
+                    eprintln!(
+                        "registered {} ({}); its token, shown once:",
+                        c.name,
+                        c.kind.as_str()
+                    );
+                    println!("{token}");
+                }
+                RegistryServerCmd::Rotate { signing, sealing } => {
+                    if !signing && !sealing {
+                        bail!("say which key to rotate: --signing, --sealing, or both");
+                    }
+                    for id in reg.rotate(*signing, *sealing).await? {
+                        println!("in use: {id}");
+                    }
+                }
+                RegistryServerCmd::Keys => println!("{}", reg.public_keys().await?.to_json()),
+            }
+        }
+        Command::RegistryLink(cmd) => {
+            let app = App::start(config).await?;
+            match cmd {
+                RegistryLinkCmd::SetToken { scope } => {
+                    if scope != "agency" && !scope.starts_with("school:") {
+                        bail!("the scope is `agency` or `school:<code>`");
+                    }
+                    let token = std::env::var("GRADPHOTO_NEW_TOKEN")
+                        .context("set GRADPHOTO_NEW_TOKEN to the token")?;
+                    app.set_registry_token(scope, token.trim()).await?;
+                    println!("stored the registry token for {scope}");
+                }
+                RegistryLinkCmd::Deliver => {
+                    let n = app.sweep_outbox().await?;
+                    let d = app.run_ready_jobs().await?;
+                    println!(
+                        "{n} pending; {} delivered or answered, {} failed (will retry)",
+                        d.done, d.failed
+                    );
+                }
+            }
         }
         Command::Config(ConfigCmd::Show) => {
             println!("{}", serde_json::to_string_pretty(&config)?);

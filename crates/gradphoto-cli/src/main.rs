@@ -70,6 +70,12 @@ enum Command {
     /// offline (no database needed).
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
+    /// The hosted registry's administration: API clients, key rotation, published keys.
+    #[command(subcommand, name = "registry-server")]
+    RegistryServer(commands::RegistryServerCmd),
+    /// The agency's link to the registry: stored tokens, delivering the outbox now.
+    #[command(subcommand, name = "registry-link")]
+    RegistryLink(commands::RegistryLinkCmd),
 }
 
 fn main() -> anyhow::Result<()> {

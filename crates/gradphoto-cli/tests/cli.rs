@@ -132,3 +132,55 @@ fn roster_import_and_export_from_the_command_line() {
         text(&o)
     );
 }
+
+/// The hosted registry's administration: without the host switch it says so; with it,
+/// clients get a token once, keys rotate and the published set grows; the agency stores a
+/// token from the environment.
+#[test]
+fn registry_server_and_link_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = gradphoto(dir.path(), &["registry-server", "keys"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("registry"), "{}", text(&o));
+    let hosted = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gradphoto"))
+            .args(["--data-dir", dir.path().to_str().expect("utf-8")])
+            .args(args)
+            .env("GRADPHOTO_SECURITY__PII_KEY", KEY)
+            .env("GRADPHOTO_REGISTRY__HOST", "true")
+            .env("GRADPHOTO_REGISTRY__MASTER_KEY", KEY)
+            .env("GRADPHOTO_NEW_TOKEN", "gpr_example_token")
+            .env_remove("GRADPHOTO_DATABASE__URL")
+            .output()
+            .expect("run gradphoto")
+    };
+    let o = hosted(&[
+        "registry-server",
+        "client",
+        "--name",
+        "厦门大学",
+        "--school",
+        "10384",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .starts_with("gpr_")
+    );
+    let keys = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout).expect("key set JSON")
+    };
+    let o = hosted(&["registry-server", "keys"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(keys(&o)["keys"].as_array().map(Vec::len), Some(2));
+    let o = hosted(&["registry-server", "rotate", "--signing"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("sig-"));
+    let o = hosted(&["registry-server", "keys"]);
+    assert_eq!(keys(&o)["keys"].as_array().map(Vec::len), Some(3));
+    let o = hosted(&["registry-link", "set-token", "agency"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = hosted(&["registry-link", "set-token", "bogus"]);
+    assert!(!o.status.success());
+}
