@@ -25,6 +25,8 @@ pub enum Job {
     SweepOutbox,
     /// Report a university's roster to the registry (the demo queues it at start-up).
     ReportToRegistry { university_id: i64 },
+    /// Pull a university's new error reports from the registry into the secretaries' queue.
+    SyncStatusReports { university_id: i64 },
 }
 
 impl Job {
@@ -35,6 +37,7 @@ impl Job {
             Job::DeliverPhoto { .. } => "deliver_photo",
             Job::SweepOutbox => "sweep_outbox",
             Job::ReportToRegistry { .. } => "report_to_registry",
+            Job::SyncStatusReports { .. } => "sync_status_reports",
         }
     }
 
@@ -59,6 +62,9 @@ impl Job {
             Job::SweepOutbox => Some("sweep_outbox".into()),
             Job::ReportToRegistry { university_id } => {
                 Some(format!("report_to_registry:{university_id}"))
+            }
+            Job::SyncStatusReports { university_id } => {
+                Some(format!("sync_status_reports:{university_id}"))
             }
         }
     }
@@ -116,6 +122,9 @@ impl App {
                 };
                 self.send_report(university_id, audit).await?;
             }
+            Job::SyncStatusReports { university_id } => {
+                self.sync_status_reports(university_id).await?;
+            }
         }
         Ok(())
     }
@@ -159,6 +168,9 @@ impl App {
                 }
                 if let Err(e) = self.enqueue(Job::SweepOutbox).await {
                     tracing::warn!(error = %e, "could not queue the outbox sweep");
+                }
+                if let Err(e) = self.queue_status_report_syncs().await {
+                    tracing::warn!(error = %e, "could not queue the report syncs");
                 }
             }
             if let Err(e) = self.run_ready_jobs().await {

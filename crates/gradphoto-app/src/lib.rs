@@ -15,6 +15,7 @@ pub mod pii;
 pub mod progress;
 pub mod registry_link;
 pub mod roster;
+pub mod status_reports;
 pub mod tenants;
 
 use std::sync::Arc;

@@ -58,7 +58,7 @@ fn check_background(b: &str) -> Result<(), AppError> {
 }
 
 impl App {
-    fn registry_base(&self) -> Result<String, AppError> {
+    pub(crate) fn registry_base(&self) -> Result<String, AppError> {
         self.config.registry_url().ok_or_else(|| {
             AppError::Config(
                 "registry.url is not configured (and this process does not host the registry)"
@@ -75,7 +75,7 @@ impl App {
         Ok(())
     }
 
-    async fn registry_token(&self, scope: &str) -> Result<String, AppError> {
+    pub(crate) async fn registry_token(&self, scope: &str) -> Result<String, AppError> {
         if scope == AGENCY_SCOPE {
             let configured = self.config.registry.agency_token.expose_secret();
             if !configured.is_empty() {

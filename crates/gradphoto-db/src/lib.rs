@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod progress;
 pub mod registry;
+pub mod status_reports;
 pub mod students;
 pub mod testing;
 pub mod universities;

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_registry_verification.sql"),
         postgres: include_str!("../migrations/postgres/0005_registry_verification.sql"),
     },
+    Migration {
+        version: 6,
+        name: "status_reports",
+        sqlite: include_str!("../migrations/sqlite/0006_status_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0006_status_reports.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

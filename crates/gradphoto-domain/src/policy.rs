@@ -88,10 +88,13 @@ pub enum ResourceKind {
     Progress,
     StaffAccount,
     AuditLog,
+    /// A student's error report from the registry's verification window (信息确认),
+    /// routed to the student's department.
+    StatusReport,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 7] = [
+    pub const ALL: [ResourceKind; 8] = [
         ResourceKind::University,
         ResourceKind::Student,
         ResourceKind::StudentIdNumber,
@@ -99,6 +102,7 @@ impl ResourceKind {
         ResourceKind::Progress,
         ResourceKind::StaffAccount,
         ResourceKind::AuditLog,
+        ResourceKind::StatusReport,
     ];
 }
 
@@ -185,9 +189,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
         RegistryOperator => match res.kind {
             // The registry reads everything and writes nothing here: its own data arrives
             // through the registry API.
-            University | Student | StudentIdNumber | Campaign | Progress | AuditLog => {
-                matches!(action, Read | Export)
-            }
+            University | Student | StudentIdNumber | Campaign | Progress | AuditLog
+            | StatusReport => matches!(action, Read | Export),
             StaffAccount => false,
         },
         AgencyAdmin => match res.kind {
@@ -196,6 +199,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             StudentIdNumber => false,
             StaffAccount => true,
             AuditLog => matches!(action, Read | Export),
+            // The agency sees which students need a re-shoot; the school resolves.
+            StatusReport => action == Read,
         },
         AgencyPhotographer => match res.kind {
             University | Campaign | Student => action == Read,
@@ -210,6 +215,7 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 // Secretaries of their own university.
                 StaffAccount => true,
                 AuditLog => matches!(action, Read | Export),
+                StatusReport => matches!(action, Read | Update),
             }
         }
         DepartmentSecretary => {
@@ -220,6 +226,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 // The university record and its campaigns are readable to say where one is.
                 University | Campaign => own_uni && res.department_id.is_none() && action == Read,
                 Student | Progress => own_dept && matches!(action, Read | Export),
+                // The secretary's queue: reports of the department's students.
+                StatusReport => own_dept && matches!(action, Read | Update),
                 StudentIdNumber | StaffAccount | AuditLog => false,
             }
         }

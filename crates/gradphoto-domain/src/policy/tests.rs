@@ -90,6 +90,7 @@ const GRANTS: &[Grant] = &[
     g(R::RegistryOperator, K::Campaign, "RE", ANY),
     g(R::RegistryOperator, K::Progress, "RE", ANY),
     g(R::RegistryOperator, K::AuditLog, "RE", ANY),
+    g(R::RegistryOperator, K::StatusReport, "RE", ANY),
     // The agency runs the platform: universities, campaigns, staff; students but no deletes.
     g(R::AgencyAdmin, K::University, "RCUDIE", ANY),
     g(R::AgencyAdmin, K::Student, "RCUIE", ANY),
@@ -97,6 +98,8 @@ const GRANTS: &[Grant] = &[
     g(R::AgencyAdmin, K::Progress, "RCUDIE", ANY),
     g(R::AgencyAdmin, K::StaffAccount, "RCUDIE", ANY),
     g(R::AgencyAdmin, K::AuditLog, "RE", ANY),
+    // It sees which students need a re-shoot; the school resolves the reports.
+    g(R::AgencyAdmin, K::StatusReport, "R", ANY),
     // A photographer only needs to find the student in front of the camera.
     g(R::AgencyPhotographer, K::University, "R", ANY),
     g(R::AgencyPhotographer, K::Campaign, "R", ANY),
@@ -108,6 +111,7 @@ const GRANTS: &[Grant] = &[
     g(R::UniversityAdmin, K::Progress, "RCUDIE", OWN_UNI),
     g(R::UniversityAdmin, K::StaffAccount, "RCUDIE", OWN_UNI),
     g(R::UniversityAdmin, K::AuditLog, "RE", OWN_UNI),
+    g(R::UniversityAdmin, K::StatusReport, "RU", OWN_UNI),
     // A secretary: reads the university record and campaigns, reads its own department.
     g(
         R::DepartmentSecretary,
@@ -131,6 +135,13 @@ const GRANTS: &[Grant] = &[
         R::DepartmentSecretary,
         K::Progress,
         "RE",
+        &[Scope::OwnDepartment],
+    ),
+    // The secretary's queue of error reports: its own department's, to resolve.
+    g(
+        R::DepartmentSecretary,
+        K::StatusReport,
+        "RU",
         &[Scope::OwnDepartment],
     ),
 ];
@@ -195,7 +206,7 @@ fn full_matrix_matches_the_grant_table() {
             }
         }
     }
-    assert_eq!(checked, 5 * 7 * 6 * 6);
+    assert_eq!(checked, 5 * 8 * 6 * 6);
     assert!(
         mismatches.is_empty(),
         "policy differs from the table:\n{}",

@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod desk;
 mod home;
+mod reports;
 mod staff;
 mod universities;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(universities::routes())
         .merge(campaigns::routes())
         .merge(desk::routes())
+        .merge(reports::routes())
         .merge(staff::routes())
 }
 
