@@ -315,6 +315,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_worker(shutdown_signal()).await;
         }
         Command::Demo { listen } => {
+            // The agency side reaches the hosted registry at this address.
+            config.listen = listen.clone();
             if config.database.url.is_empty() {
                 std::fs::create_dir_all(&config.data_dir)?;
             }
