@@ -563,6 +563,21 @@ async fn code_page(
     Path(id): Path<i64>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
+    let (row, code) = my_code(&p, id).await?;
+    let svg = qr::svg(&code).map_err(|e| page_err(&p.ctx, e))?;
+    let e = view(&p.ctx, row);
+    Ok(render(&CodePage {
+        ctx: p.ctx,
+        signed_in: true,
+        e,
+        code,
+        svg,
+        reissued: q.reissued,
+    }))
+}
+
+/// One of the signed-in student's enrolments and its live code (issued on first view).
+async fn my_code(p: &StudentPage, id: i64) -> Result<(RegStudentRow, String), WebError> {
     let row = p
         .reg
         .my_enrolment(&p.student, id)
@@ -574,16 +589,7 @@ async fn code_page(
         .await
         .map_err(|e| page_err(&p.ctx, e))?
         .code;
-    let svg = qr::svg(&code).map_err(|e| page_err(&p.ctx, e))?;
-    let e = view(&p.ctx, row);
-    Ok(render(&CodePage {
-        ctx: p.ctx,
-        signed_in: true,
-        e,
-        code,
-        svg,
-        reissued: q.reissued,
-    }))
+    Ok((row, code))
 }
 
 fn download(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
@@ -606,17 +612,7 @@ fn download(content_type: &'static str, name: String, body: Vec<u8>) -> Response
 }
 
 async fn code_png(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let row = p
-        .reg
-        .my_enrolment(&p.student, id)
-        .await
-        .map_err(|e| page_err(&p.ctx, e))?;
-    let code = p
-        .reg
-        .code_for(row.id)
-        .await
-        .map_err(|e| page_err(&p.ctx, e))?
-        .code;
+    let (row, code) = my_code(&p, id).await?;
     let png = qr::png(&code, 8).map_err(|e| page_err(&p.ctx, e))?;
     Ok(download(
         "image/png",
@@ -626,17 +622,7 @@ async fn code_png(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebEr
 }
 
 async fn code_svg(p: StudentPage, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let row = p
-        .reg
-        .my_enrolment(&p.student, id)
-        .await
-        .map_err(|e| page_err(&p.ctx, e))?;
-    let code = p
-        .reg
-        .code_for(row.id)
-        .await
-        .map_err(|e| page_err(&p.ctx, e))?
-        .code;
+    let (row, code) = my_code(&p, id).await?;
     let svg = qr::svg(&code).map_err(|e| page_err(&p.ctx, e))?;
     Ok(download(
         "image/svg+xml",
