@@ -165,6 +165,46 @@ async fn outbox_delivers_after_the_registry_comes_back() {
         assert_eq!(t.app.sweep_outbox().await.expect("sweep"), 0);
         assert_eq!(reg.photos_of(d01.id).await.expect("photos").len(), 1);
 
+        // Killed between committing the row and queueing its job: the sweep finds the
+        // pending row and delivers it.
+        let code3 = reg.reissue_code(d01.id).await.expect("new code").code;
+        let keys = t.app.registry_keys(true).await.expect("keys").0;
+        let id3 = gradphoto_registry_crypto::code::verify(&code3, &keys)
+            .expect("valid")
+            .id;
+        t.app
+            .blobs
+            .put(
+                "outbox/orphan/photo.jpg",
+                bytes::Bytes::from_static(b"third"),
+            )
+            .await
+            .expect("stored");
+        let orphan = t
+            .app
+            .db
+            .insert_outbox(
+                &code3,
+                &id3.to_string(),
+                "outbox/orphan/photo.jpg",
+                "blue",
+                "desk-1",
+            )
+            .await
+            .expect("row without a job");
+        assert_eq!(
+            t.app.run_ready_jobs().await.expect("pass").done,
+            0,
+            "no job for it"
+        );
+        assert_eq!(t.app.sweep_outbox().await.expect("sweep"), 1);
+        t.app.run_ready_jobs().await.expect("pass");
+        assert_eq!(
+            t.app.db.outbox(orphan.id).await.expect("row").status,
+            "answered"
+        );
+        assert_eq!(reg.photos_of(d01.id).await.expect("photos").len(), 2);
+
         // A forged code is refused at the desk, before anything is stored.
         let forged = code.replacen("GPC1.", "GPC1.A", 1);
         assert!(
