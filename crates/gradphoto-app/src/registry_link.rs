@@ -30,7 +30,7 @@ pub(crate) fn http_client() -> Result<reqwest::Client, AppError> {
         .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))
 }
 
-fn unreachable_registry(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn unreachable_registry(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("registry unreachable: {e}"))
 }
 

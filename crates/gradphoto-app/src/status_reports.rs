@@ -9,6 +9,7 @@ use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
+use crate::registry_link::unreachable_registry;
 use crate::roster::scoped_department;
 use crate::{App, AppError};
 
@@ -28,7 +29,7 @@ impl App {
             .bearer_auth(&token)
             .send()
             .await
-            .map_err(|e| AppError::Internal(format!("registry unreachable: {e}")))?;
+            .map_err(unreachable_registry)?;
         let status = r.status();
         let v: serde_json::Value = r
             .json()
@@ -139,7 +140,7 @@ impl App {
             }))
             .send()
             .await
-            .map_err(|e| AppError::Internal(format!("registry unreachable: {e}")))?;
+            .map_err(unreachable_registry)?;
         let status = r.status();
         if !status.is_success() {
             let v: serde_json::Value = r.json().await.unwrap_or_default();
@@ -220,7 +221,7 @@ impl App {
             }))
             .send()
             .await
-            .map_err(|e| AppError::Internal(format!("registry unreachable: {e}")))?;
+            .map_err(unreachable_registry)?;
         if !r.status().is_success() {
             let v: serde_json::Value = r.json().await.unwrap_or_default();
             return Err(AppError::invalid(
