@@ -175,7 +175,8 @@ impl Registry {
         let spec = background(s.background)?;
 
         // The code: genuine, not revoked, and one this registry issued and still holds live.
-        let keys = self.public_keys().await?;
+        let ring = self.ring().await?;
+        let keys = self.public_keys_of(&ring).await?;
         let verified = code::verify(s.code.trim(), &keys)?;
         let code_id = verified.id.to_string();
         let row = self
@@ -193,7 +194,6 @@ impl Registry {
 
         // The photo opens only for this code.
         let sealed = SealedPhoto::from_bytes(s.sealed)?;
-        let ring = self.ring().await?;
         let photo = seal::open(&ring, &verified.id, &sealed)?;
 
         let engine = self.inner.engine.clone();

@@ -206,6 +206,14 @@ impl Registry {
     /// The published key set: every public key and the revoked code ids.
     pub async fn public_keys(&self) -> Result<PublicKeySet, RegistryError> {
         let ring = self.ring().await?;
+        self.public_keys_of(&ring).await
+    }
+
+    /// The published key set of a ring already loaded (the intake needs both).
+    pub(crate) async fn public_keys_of(
+        &self,
+        ring: &KeyRing,
+    ) -> Result<PublicKeySet, RegistryError> {
         let revoked = self
             .inner
             .db
