@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use gradphoto_db::campaigns::{CampaignRow, CampaignWrite, EligibilityWrite};
 use gradphoto_db::students::StudentRow;
-use gradphoto_domain::campaign::{CampaignStatus, Modes, Rules, Window};
+use gradphoto_domain::campaign::{CampaignStatus, Modes, Rules, VerificationWindow, Window};
 use gradphoto_domain::eligibility::{Decision, PriorCollection, StudentFacts, evaluate};
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::id_document::IdType;
@@ -68,6 +68,11 @@ pub struct CampaignInput {
     pub online_from: String,
     pub online_to: String,
     pub makeup_deadline: String,
+    /// The registry's verification window (信息确认) and the secretaries' deadline: all
+    /// three dates or none.
+    pub verify_from: String,
+    pub verify_to: String,
+    pub verify_resolve_by: String,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -170,6 +175,9 @@ impl CampaignInput {
             online_from: d(modes.online.map(|w| w.from)),
             online_to: d(modes.online.map(|w| w.to)),
             makeup_deadline: d(modes.makeup_deadline),
+            verify_from: d(modes.verification.map(|w| w.opens_on)),
+            verify_to: d(modes.verification.map(|w| w.closes_on)),
+            verify_resolve_by: d(modes.verification.map(|w| w.resolve_by)),
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -185,6 +193,28 @@ impl CampaignInput {
             c.fee_fen,
             &c.contacts,
         )
+    }
+
+    /// The verification window: all three dates, in order, or none.
+    fn verification(&self) -> Result<Option<VerificationWindow>, AppError> {
+        let opens = date("Verification window", "信息确认开始日期", &self.verify_from)?;
+        let closes = date("Verification window", "信息确认结束日期", &self.verify_to)?;
+        let resolve = date(
+            "Reports resolved by",
+            "报告处理截止日期",
+            &self.verify_resolve_by,
+        )?;
+        match (opens, closes, resolve) {
+            (None, None, None) => Ok(None),
+            (Some(o), Some(c), Some(r)) => VerificationWindow::new(o, c, r)
+                .map(Some)
+                .map_err(AppError::Invalid),
+            _ => Err(AppError::invalid(
+                "campaign.bad_window",
+                "信息确认须同时填写开始、结束和报告处理截止日期",
+                "The verification window needs its start, its end and the date reports are resolved by",
+            )),
+        }
     }
 
     /// Validates the form into the stored representation.
@@ -253,6 +283,7 @@ impl CampaignInput {
                 &self.online_to,
             )?,
             makeup_deadline: date("Make-up deadline", "补拍截止日期", &self.makeup_deadline)?,
+            verification: self.verification()?,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(
@@ -334,6 +365,7 @@ impl App {
             Resource::of_university(ResourceKind::Campaign, university_id),
         )?;
         let w = input.to_write()?;
+        self.push_campaign_window(university_id, &w, None).await?;
         let mut audit = by.audit("campaign.create", "campaign", None, Some(university_id));
         audit.after = Some(
             serde_json::json!({ "name": w.name, "rules": w.rules_json, "modes": w.modes_json, "fee_fen": w.fee_fen }),
@@ -365,6 +397,8 @@ impl App {
             )));
         }
         let w = input.to_write()?;
+        self.push_campaign_window(before.university_id, &w, Some(&before))
+            .await?;
         let mut audit = by.audit(
             "campaign.update",
             "campaign",
@@ -376,6 +410,53 @@ impl App {
         self.enqueue(Job::RefreshEligibility { campaign_id: id })
             .await?;
         row.try_into()
+    }
+
+    /// Sends a new or changed verification window to the registry before the campaign is
+    /// stored, so the campaign never shows a window the registry does not have. The
+    /// registry keeps one window per school and graduation year: one request per year
+    /// among the campaign's graduation months.
+    async fn push_campaign_window(
+        &self,
+        university_id: i64,
+        w: &CampaignWrite,
+        before: Option<&Campaign>,
+    ) -> Result<(), AppError> {
+        let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
+        let modes: Modes = serde_json::from_str(&w.modes_json).map_err(internal)?;
+        let rules: Rules = serde_json::from_str(&w.rules_json).map_err(internal)?;
+        let Some(window) = modes.verification else {
+            return Ok(());
+        };
+        let unchanged = before.is_some_and(|b| {
+            b.modes.verification == Some(window) && b.rules.target_terms == rules.target_terms
+        });
+        if unchanged {
+            return Ok(());
+        }
+        let mut years: Vec<i32> = rules.target_terms.iter().map(|t| t.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        for year in years {
+            match self
+                .push_verification_window(university_id, year, &window)
+                .await
+            {
+                Ok(()) => {}
+                Err(e @ AppError::Invalid(_)) => return Err(e),
+                // Not the admin's mistake, but the form must survive it: say what happened
+                // and how to go on, and keep the details in the log.
+                Err(e) => {
+                    tracing::warn!(error = %e, university_id, year, "verification window not sent");
+                    return Err(AppError::invalid(
+                        "window.registry_unavailable",
+                        "暂时无法把信息确认时间同步到学信网，本次修改未保存；请稍后再试，或先不填写信息确认时间",
+                        "The verification window could not be sent to the registry, so nothing was saved; try again later, or leave the window empty for now",
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Moves a campaign through draft → open → closed.

@@ -5,6 +5,7 @@
 //! recorded here only once the registry took it.
 
 use gradphoto_db::status_reports::{NewStatusReport, StatusReportRow};
+use gradphoto_domain::campaign::VerificationWindow;
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
@@ -194,20 +195,14 @@ impl App {
         Ok(n)
     }
 
-    /// Sets the university's verification window for a graduation year at the registry.
-    pub async fn set_verification_window(
+    /// Puts a campaign's verification window for one graduation year at the registry,
+    /// which keeps one window per school and year. The caller has authorised the change.
+    pub(crate) async fn push_verification_window(
         &self,
-        by: &Staff,
         university_id: i64,
-        year: i64,
-        opens_on: &str,
-        closes_on: &str,
-        resolve_by: &str,
+        year: i32,
+        w: &VerificationWindow,
     ) -> Result<(), AppError> {
-        by.may(
-            Action::Update,
-            Resource::of_university(ResourceKind::University, university_id),
-        )?;
         let uni = self.db.get_university(university_id).await?;
         let token = self.registry_token(&format!("school:{}", uni.code)).await?;
         let base = self.registry_base()?;
@@ -216,8 +211,8 @@ impl App {
             .put(format!("{base}/v1/windows"))
             .bearer_auth(&token)
             .json(&serde_json::json!({
-                "graduation_year": year, "opens_on": opens_on.trim(),
-                "closes_on": closes_on.trim(), "resolve_by": resolve_by.trim(),
+                "graduation_year": year, "opens_on": w.opens_on.to_string(),
+                "closes_on": w.closes_on.to_string(), "resolve_by": w.resolve_by.to_string(),
             }))
             .send()
             .await
@@ -228,21 +223,14 @@ impl App {
                 "window.refused",
                 format!(
                     "学信网未接受该时间设置：{}",
-                    v["error"]["zh"]
-                        .as_str()
-                        .unwrap_or("日期格式应为 YYYY-MM-DD")
+                    v["error"]["zh"].as_str().unwrap_or("")
                 ),
                 format!(
                     "The registry did not take these dates: {}",
-                    v["error"]["en"].as_str().unwrap_or("dates are YYYY-MM-DD")
+                    v["error"]["en"].as_str().unwrap_or("")
                 ),
             ));
         }
-        let mut audit = by.audit("registry.window", "university", None, Some(university_id));
-        audit.after = Some(serde_json::json!({
-            "year": year, "opens_on": opens_on, "closes_on": closes_on, "resolve_by": resolve_by,
-        }));
-        self.db.append_audit(&audit).await?;
         Ok(())
     }
 }

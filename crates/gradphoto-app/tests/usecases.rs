@@ -162,3 +162,64 @@ async fn bad_storage_configuration_is_refused_at_start() {
         "no PII key in production mode"
     );
 }
+
+/// A campaign's verification window goes to the registry before the campaign is stored:
+/// when the registry cannot be reached the admin is told so, in both languages, and
+/// neither the new campaign nor the changed window is saved.
+#[tokio::test]
+async fn a_window_the_registry_did_not_get_is_not_saved() {
+    use gradphoto_app::auth::Staff;
+    use gradphoto_app::campaigns::CampaignInput;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = config(dir.path());
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    c.registry.url = "http://127.0.0.1:1/registry".into();
+    let app = App::start(c).await.expect("start");
+    app.seed_demo().await.expect("seed");
+    let row = app
+        .db
+        .find_staff_by_username("uni1-admin")
+        .await
+        .expect("db")
+        .expect("demo admin");
+    let admin = Staff::from_row(row, None).expect("role");
+    let uni = admin.row.university_id.expect("university");
+    let before = app.list_campaigns(&admin, uni).await.expect("list");
+    let existing = before.first().expect("the demo campaign");
+
+    let mut f = CampaignInput::from_campaign(existing);
+    f.name = "2027届补充采集".into();
+    f.verify_from = "2027-05-25".into();
+    f.verify_to = "2027-06-05".into();
+    f.verify_resolve_by = "2027-06-10".into();
+    let e = app
+        .create_campaign(&admin, uni, &f)
+        .await
+        .expect_err("the registry is down");
+    let m = e.message();
+    assert_eq!(m.code, "window.registry_unavailable");
+    assert!(
+        m.zh.contains("未保存") && m.en.contains("nothing was saved"),
+        "{m:?}"
+    );
+    assert_eq!(
+        app.list_campaigns(&admin, uni).await.expect("list").len(),
+        before.len()
+    );
+    let e = app
+        .update_campaign(&admin, existing.id, &f)
+        .await
+        .expect_err("the registry is down");
+    assert_eq!(e.message().code, "window.registry_unavailable");
+    let after = app.campaign(&admin, existing.id).await.expect("campaign");
+    assert_eq!(after.modes.verification, None);
+    assert_eq!(after.name, existing.name);
+
+    // Without a window the registry is not needed.
+    f.verify_from.clear();
+    f.verify_to.clear();
+    f.verify_resolve_by.clear();
+    app.update_campaign(&admin, existing.id, &f)
+        .await
+        .expect("saved without the registry");
+}

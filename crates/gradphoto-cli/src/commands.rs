@@ -87,6 +87,17 @@ pub enum RegistryServerCmd {
     },
     /// Print the published key set (public keys and revoked code ids).
     Keys,
+    /// Record a person's earlier photo (admission, or an earlier degree's), against which
+    /// graduation photos are checked for reuse. Only its face hash is kept.
+    EarlierPhoto {
+        /// The person's ID number (kept only as a keyed hash).
+        #[arg(long)]
+        id_number: String,
+        /// admission or degree.
+        #[arg(long, default_value = "admission")]
+        kind: String,
+        file: std::path::PathBuf,
+    },
 }
 
 /// The agency's credentials at the registry.
@@ -261,6 +272,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                     println!("{token}");
                 }
+                RegistryServerCmd::EarlierPhoto {
+                    id_number,
+                    kind,
+                    file,
+                } => {
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let id = reg.record_earlier_photo(id_number, kind, &bytes).await?;
+                    println!("recorded earlier photo {id} ({kind})");
+                }
                 RegistryServerCmd::Rotate { signing, sealing } => {
                     if !signing && !sealing {
                         bail!("say which key to rotate: --signing, --sealing, or both");
@@ -314,7 +335,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::start(config).await?;
             app.run_worker(shutdown_signal()).await;
         }
-        Command::Demo { listen } => {
+        Command::Demo {
+            listen,
+            earlier_photo,
+        } => {
             // The agency side reaches the hosted registry at this address.
             config.listen = listen.clone();
             if config.database.url.is_empty() {
@@ -343,7 +367,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if let Some((code, school, id, name)) = app.demo_registry_student().await? {
                 println!("  registry (学信网 stand-in): http://{listen}/registry");
-                println!("    a student to sign in as: {school} ({code}), ID {id}, name {name}\n");
+                println!("    a student to sign in as: {school} ({code}), ID {id}, name {name}");
+                seed_earlier_photo(&app, earlier_photo.as_deref()).await?;
+                println!();
             }
             serve(app, listen, true).await?;
         }
@@ -442,6 +468,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.create_staff(&cli_staff(), &input).await?;
             println!("created {username} ({})", role.as_str());
         }
+    }
+    Ok(())
+}
+
+/// Seeds the demo student's admission photo from `--earlier-photo` or the fetched demo
+/// portrait; without either the demo runs on and says what is missing.
+async fn seed_earlier_photo(app: &App, given: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let default =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-data/astronaut.png");
+    let path = given.unwrap_or(&default);
+    let path = &path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            app.seed_demo_earlier_photo(&bytes)
+                .await
+                .with_context(|| format!("the earlier photo {}", path.display()))?;
+            println!(
+                "    their admission photo on file at the registry: {} (submitting it again is refused as reused)",
+                path.display()
+            );
+        }
+        Err(_) if given.is_none() => println!(
+            "    no earlier photo seeded: {} is absent (run scripts/fetch-demo-data)",
+            path.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
     Ok(())
 }

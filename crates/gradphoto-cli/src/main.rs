@@ -50,6 +50,10 @@ enum Command {
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The registry student's earlier (admission) photo, for the reuse check; by
+        /// default the portrait scripts/fetch-demo-data puts in demo-data/.
+        #[arg(long)]
+        earlier_photo: Option<std::path::PathBuf>,
     },
     /// Import data from files.
     #[command(subcommand)]

@@ -612,15 +612,8 @@ async fn university_admin_imports_opens_a_campaign_and_secretaries_see_only_thei
     Ok(())
 }
 
-/// The labelled DEV photos, read in place.
 fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
+    gradphoto_e2e::photos_dev_dir()
 }
 
 /// Issue 4's chain in the browser, on `gradphoto demo` (which hosts the registry and
@@ -758,16 +751,25 @@ async fn student_code_desk_registry_and_confirmation() -> anyhow::Result<()> {
     }
     logout(&b).await?;
 
-    // 3. The university office opens the verification window at the registry.
+    // 3. The university office opens the verification window in the campaign that
+    // collects this year's graduates; saving sends it to the registry.
     login_with(&b, &server, "uni1-admin", demo_pw).await?;
-    b.click("#nav-reports").await?;
+    b.click(&format!("a.campaign-link[data-terms*='{grad_year}']"))
+        .await?;
+    b.click("#edit-campaign").await?;
     let today = gradphoto_registry::china_today();
-    b.fill("#year", &grad_year).await?;
-    set_date(&b, "#opens_on", Some(today - chrono::Duration::days(1))).await?;
-    set_date(&b, "#closes_on", Some(today + chrono::Duration::days(3))).await?;
-    set_date(&b, "#resolve_by", Some(today + chrono::Duration::days(6))).await?;
-    b.click("#set-window").await?;
-    b.wait_for_text("信息确认时间已保存到学信网", PAGE_TIMEOUT)
+    let opens = today - chrono::Duration::days(1);
+    let closes = today + chrono::Duration::days(3);
+    set_date(&b, "#verify_from", Some(opens)).await?;
+    set_date(&b, "#verify_to", Some(closes)).await?;
+    set_date(
+        &b,
+        "#verify_resolve_by",
+        Some(today + chrono::Duration::days(6)),
+    )
+    .await?;
+    b.click("#campaign-submit").await?;
+    b.wait_for_text(&format!("{opens}–{closes}"), PAGE_TIMEOUT)
         .await?;
     logout(&b).await?;
 

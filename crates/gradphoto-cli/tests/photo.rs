@@ -1,6 +1,6 @@
 //! `gradphoto photo …` as an operator runs it: JSON lines, exit status, folders, outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn gradphoto(args: &[&str]) -> Output {
@@ -18,13 +18,7 @@ fn json_lines(o: &Output) -> Vec<serde_json::Value> {
 }
 
 fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
+    gradphoto_e2e::photos_dev_dir()
 }
 
 #[test]

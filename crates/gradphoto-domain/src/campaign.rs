@@ -84,6 +84,50 @@ pub struct Modes {
     pub online: Option<Window>,
     /// Make-up deadline (补拍截止).
     pub makeup_deadline: Option<NaiveDate>,
+    /// The registry's verification window (信息确认) for this campaign's graduates.
+    /// Absent in campaigns stored before it existed, hence the default.
+    #[serde(default)]
+    pub verification: Option<VerificationWindow>,
+}
+
+/// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),
+/// and by when the department secretaries resolve what they reported (e.g. 10 Jun).
+/// After `resolve_by` the registry freezes the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationWindow {
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub resolve_by: NaiveDate,
+}
+
+impl VerificationWindow {
+    /// The dates in order: the window opens before it closes, and reports are resolved
+    /// after it closes. Otherwise the message says which order is wrong.
+    pub fn new(
+        opens_on: NaiveDate,
+        closes_on: NaiveDate,
+        resolve_by: NaiveDate,
+    ) -> Result<VerificationWindow, Msg> {
+        if closes_on < opens_on {
+            return Err(Msg::new(
+                "window.order",
+                "信息确认的结束日期早于开始日期",
+                "The verification window closes before it opens",
+            ));
+        }
+        if resolve_by < closes_on {
+            return Err(Msg::new(
+                "window.order",
+                "报告处理截止日期早于信息确认结束日期",
+                "Reports must be resolved on or after the day the window closes",
+            ));
+        }
+        Ok(VerificationWindow {
+            opens_on,
+            closes_on,
+            resolve_by,
+        })
+    }
 }
 
 /// The eligibility rules of one campaign, as data (DESIGN §2). Universities differ in
@@ -130,5 +174,25 @@ mod tests {
         assert!(Closed.transition(Open).is_err());
         assert!(Open.transition(Draft).is_err());
         assert!(Open.transition(Open).is_err());
+    }
+
+    #[test]
+    fn verification_window_dates_in_order() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2027, m, day).expect("date");
+        let w = VerificationWindow::new(d(5, 25), d(6, 5), d(6, 10)).expect("in order");
+        assert_eq!(w.resolve_by, d(6, 10));
+        assert!(VerificationWindow::new(d(5, 25), d(5, 25), d(5, 25)).is_ok());
+        let e = VerificationWindow::new(d(6, 5), d(5, 25), d(6, 10)).expect_err("closes first");
+        assert!(e.en.contains("closes before it opens"), "{}", e.en);
+        let e = VerificationWindow::new(d(5, 25), d(6, 5), d(6, 4)).expect_err("resolved early");
+        assert!(e.zh.contains("报告处理截止"), "{}", e.zh);
+    }
+
+    #[test]
+    fn modes_stored_before_the_window_existed_still_read() {
+        let m: Modes =
+            serde_json::from_str(r#"{"onsite":null,"online":null,"makeup_deadline":"2027-10-31"}"#)
+                .expect("old modes");
+        assert_eq!(m.verification, None);
     }
 }

@@ -411,3 +411,15 @@ fn sanitize(name: &str) -> String {
         .collect();
     cleaned.chars().take(120).collect()
 }
+
+/// The labelled DEV photos of `../shared/photos/dev` (or `GRADPHOTO_PHOTOS_DEV`), read in
+/// place: never copied into the repo; scenarios that need them skip without them.
+pub fn photos_dev_dir() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
+        return Some(std::path::PathBuf::from(dir));
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/photos/dev"))
+        .find(|d| d.join("labels.json").is_file())
+}

@@ -165,13 +165,13 @@ impl Registry {
 
     /// Records a photo the registry already holds for a person from before this
     /// graduation — the admission photo (`admission`) or an earlier degree's (`degree`) —
-    /// by its face hash, so that reuse can be detected. The demo seeds these; a real
-    /// registry has them from earlier years.
+    /// so that reuse can be detected. Only the face hash is kept, not the image. The demo
+    /// seeds these; a real registry has them from earlier years.
     pub async fn record_earlier_photo(
         &self,
         id_number: &str,
         kind: &str,
-        face_hash: &gradphoto_photo::phash::FaceHash,
+        image: &[u8],
     ) -> Result<i64, RegistryError> {
         if !matches!(kind, "admission" | "degree") {
             return Err(RegistryError::invalid(
@@ -180,14 +180,41 @@ impl Registry {
                 "must be admission or degree",
             ));
         }
+        let engine = self.inner.engine.clone();
+        let image = image.to_vec();
+        let report = tokio::task::spawn_blocking(move || engine.check(&image, &Default::default()))
+            .await
+            .map_err(|e| RegistryError::Internal(format!("photo check: {e}")))?;
+        // Only the face matters here: an admission photo of 2019 need not meet today's
+        // background or size rules, but without one face it cannot be compared.
+        let Some(face_hash) = report.face_hash else {
+            return Err(RegistryError::invalid(
+                "image",
+                "照片中没有可识别的单张人脸，无法用于比对",
+                "no single face could be found in this photo, so it cannot be compared",
+            ));
+        };
+        let person_hash = self.inner.secrets.person_hash(id_number);
+        let face_hash = face_hash.to_string();
+        // Recording the same photo again (an import re-run, the demo restarted) is a no-op.
+        // No enrolment has id 0, so every earlier photo of the person is listed.
+        if let Some(same) = self
+            .db()
+            .registry_earlier_photos(&person_hash, 0)
+            .await?
+            .into_iter()
+            .find(|p| p.kind == kind && p.face_hash.as_deref() == Some(face_hash.as_str()))
+        {
+            return Ok(same.id);
+        }
         let row = self
             .db()
             .registry_insert_photo(&gradphoto_db::registry::NewRegPhoto {
-                person_hash: self.inner.secrets.person_hash(id_number),
+                person_hash,
                 kind: kind.into(),
                 verdict: "accepted".into(),
                 reasons_json: "[]".into(),
-                face_hash: Some(face_hash.to_string()),
+                face_hash: Some(face_hash),
                 ..Default::default()
             })
             .await?;

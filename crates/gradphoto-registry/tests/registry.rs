@@ -307,9 +307,8 @@ async fn intake_refuses_wrong_student_forgery_revocation_and_reuse() {
         assert_eq!(r.verdict, "accepted");
 
         // Reuse: Li's admission photo is the one now submitted for his graduation.
-        let admission = engine().check(&photo("B000574_accept.jpg"), &Default::default());
         s.reg
-            .record_earlier_photo(LI_ID, "admission", &admission.face_hash.expect("face"))
+            .record_earlier_photo(LI_ID, "admission", &photo("B000574_accept.jpg"))
             .await
             .expect("seed");
         let reused = sealed_for(&keys, &code_b, &photo("B000574_accept.jpg"));
@@ -346,5 +345,86 @@ async fn intake_refuses_wrong_student_forgery_revocation_and_reuse() {
             .await
             .expect("answer");
         assert_eq!(r.verdict, "accepted", "{}", r.reasons);
+    }
+}
+
+/// The demo's earlier photo (NASA's public-domain portrait fetched by
+/// scripts/fetch-demo-data): it is recorded once however often it is recorded, a photo
+/// without a face is refused, and submitting the same portrait for graduation is refused
+/// as reused — even though it also fails the standard, the reuse is named.
+#[tokio::test]
+async fn the_demo_portrait_as_an_earlier_photo() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-data/astronaut.png");
+    let Ok(portrait) = std::fs::read(&path) else {
+        eprintln!(
+            "SKIPPED: {} is absent (run scripts/fetch-demo-data)",
+            path.display()
+        );
+        return;
+    };
+    for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
+        let s = setup(db).await;
+        let first = s
+            .reg
+            .record_earlier_photo(ZHANG_ID, "admission", &portrait)
+            .await
+            .expect("a face");
+        let again = s
+            .reg
+            .record_earlier_photo(ZHANG_ID, "admission", &portrait)
+            .await
+            .expect("again");
+        assert_eq!(first, again, "recorded once");
+        let r = s
+            .reg
+            .record_earlier_photo(ZHANG_ID, "school-photo", &portrait)
+            .await;
+        assert!(matches!(r, Err(RegistryError::Invalid { .. })), "{r:?}");
+        let blank = {
+            let img = image::RgbImage::from_pixel(480, 640, image::Rgb([100, 197, 255]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png)
+                .expect("png");
+            out.into_inner()
+        };
+        let r = s
+            .reg
+            .record_earlier_photo(ZHANG_ID, "admission", &blank)
+            .await;
+        assert!(
+            matches!(r, Err(RegistryError::Invalid { ref en, .. }) if en.contains("no single face")),
+            "{r:?}"
+        );
+
+        let zhang = s.reg.enrolment(SCHOOL, "S001").await.expect("S001");
+        let code = s.reg.code_for(zhang.id).await.expect("code").code;
+        let keys = s.reg.public_keys().await.expect("keys");
+        let sealed = sealed_for(&keys, &code, &portrait);
+        let r = s
+            .reg
+            .submit_photo(&s.agency, &sub("demo-portrait-1", &code, &sealed))
+            .await
+            .expect("answer");
+        assert_eq!(r.verdict, "rejected");
+        assert!(
+            r.reasons.to_string().contains("photo.reused"),
+            "{}",
+            r.reasons
+        );
+        // Li's record has no earlier photo: the same portrait is no reuse for him.
+        let li = s.reg.enrolment(SCHOOL, "S002").await.expect("S002");
+        let code = s.reg.code_for(li.id).await.expect("code").code;
+        let sealed = sealed_for(&keys, &code, &portrait);
+        let r = s
+            .reg
+            .submit_photo(&s.agency, &sub("demo-portrait-2", &code, &sealed))
+            .await
+            .expect("answer");
+        assert!(
+            !r.reasons.to_string().contains("photo.reused"),
+            "{}",
+            r.reasons
+        );
     }
 }

@@ -54,6 +54,9 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "online_from" => f.online_from = v,
             "online_to" => f.online_to = v,
             "makeup_deadline" => f.makeup_deadline = v,
+            "verify_from" => f.verify_from = v,
+            "verify_to" => f.verify_to = v,
+            "verify_resolve_by" => f.verify_resolve_by = v,
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}

@@ -17,7 +17,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/universities/{id}/reports", get(show))
         .route("/universities/{id}/reports/sync", post(sync))
-        .route("/universities/{id}/window", post(set_window))
         .route("/universities/{id}/registry-report", post(report))
         .route("/status-reports/{id}/resolve", post(resolve))
 }
@@ -78,10 +77,6 @@ async fn show(
         .is_ok();
     let notice = match q.done.as_str() {
         "synced" => Some(p.ctx.tr("已从学信网同步。", "Fetched from the registry.")),
-        "window" => Some(p.ctx.tr(
-            "信息确认时间已保存到学信网。",
-            "The window is saved at the registry.",
-        )),
         "reported" => Some(p.ctx.tr(
             "名单已报送学信网。",
             "The roster was reported to the registry.",
@@ -130,34 +125,6 @@ async fn sync(
         .map_err(|e| p.err(e))?;
     s.app.sync_status_reports(id).await.map_err(|e| p.err(e))?;
     Ok(Redirect::to(&format!("/universities/{id}/reports?done=synced")).into_response())
-}
-
-#[derive(Deserialize)]
-struct WindowForm {
-    year: i64,
-    opens_on: String,
-    closes_on: String,
-    resolve_by: String,
-}
-
-async fn set_window(
-    State(s): State<AppState>,
-    p: Page,
-    Path(id): Path<i64>,
-    Form(f): Form<WindowForm>,
-) -> Result<Response, WebError> {
-    s.app
-        .set_verification_window(
-            &p.staff,
-            id,
-            f.year,
-            &f.opens_on,
-            &f.closes_on,
-            &f.resolve_by,
-        )
-        .await
-        .map_err(|e| p.err(e))?;
-    Ok(Redirect::to(&format!("/universities/{id}/reports?done=window")).into_response())
 }
 
 async fn report(

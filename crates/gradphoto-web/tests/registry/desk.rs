@@ -3,20 +3,10 @@
 //! or read from a photo of the QR code), a forged code is refused there, the photo is
 //! standardized and delivered through the outbox, and the student sees it at the registry.
 
-use std::path::PathBuf;
-
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-fn dev_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GRADPHOTO_PHOTOS_DEV") {
-        return Some(PathBuf::from(dir));
-    }
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/photos/dev"))
-        .find(|d| d.join("labels.json").is_file())
-}
+use crate::support;
 
 async fn post(c: &Client, path: &str, form: Form) -> String {
     let form = form.text("csrf", c.csrf().await);
@@ -106,7 +96,7 @@ async fn desk_to_registry_end_to_end() {
         assert!(body.contains("id=\"photo-reasons\""), "{body}");
         assert!(t.app.db.recent_outbox(10).await.expect("q").is_empty());
 
-        let Some(dev) = dev_dir() else {
+        let Some(dev) = support::dev_dir() else {
             eprintln!(
                 "SKIPPED (the rest): the labelled DEV photos (../shared/photos/dev) are absent"
             );

@@ -2,33 +2,15 @@
 //! cacheable key set, all-or-nothing reports, and the intake's status codes (created,
 //! replayed, conflicting key, photo sealed for another code, revoked code).
 
-use base64::Engine;
 use gradphoto_registry::ClientKind;
-use gradphoto_registry_crypto::{PublicKeySet, code, seal};
 use gradphoto_testkit::{TestApp, backends};
 use serde_json::{Value, json};
+
+use crate::support;
 
 fn student(no: &str, name: &str, id: &str) -> Value {
     json!({"enrolment_id": no, "level": "硕士", "expected_graduation": "2027-06",
            "department": "物理学院", "name": name, "id_number": id})
-}
-
-async fn sealed_b64(t: &TestApp, code_text: &str, photo: &[u8]) -> String {
-    let keys: PublicKeySet = PublicKeySet::from_json(
-        &t.client()
-            .http
-            .get(format!("{}/registry/v1/keys", t.url))
-            .send()
-            .await
-            .expect("keys")
-            .text()
-            .await
-            .expect("body"),
-    )
-    .expect("key set");
-    let id = code::verify(code_text, &keys).expect("valid code").id;
-    let sealed = seal::seal(&keys, &id, photo).expect("seal").to_bytes();
-    base64::engine::general_purpose::STANDARD.encode(sealed)
 }
 
 #[tokio::test]
@@ -119,7 +101,7 @@ async fn registry_api_reports_keys_and_intake() {
         // Intake.
         let wang = reg.enrolment("10001", "2301").await.expect("2301");
         let code_a = reg.code_for(wang.id).await.expect("code").code;
-        let sealed = sealed_b64(&t, &code_a, b"not a photo").await;
+        let sealed = support::sealed_b64(&t, &code_a, b"not a photo").await;
         let submit = |key: &str, body: &Value| {
             http.post(url("/photos"))
                 .bearer_auth(&agency)
@@ -138,7 +120,8 @@ async fn registry_api_reports_keys_and_intake() {
         let again: Value = r.json().await.expect("json");
         assert_eq!(again["photo_id"], first["photo_id"]);
         assert_eq!(again["replayed"], true);
-        let other = json!({"code": code_a, "sealed": sealed_b64(&t, &code_a, b"another").await});
+        let other =
+            json!({"code": code_a, "sealed": support::sealed_b64(&t, &code_a, b"another").await});
         assert_eq!(
             submit("agency-outbox-1", &other)
                 .await

@@ -1,8 +1,12 @@
 //! A student's error report in the verification window reaches only the secretary of the
 //! student's department, who resolves it; the student sees the resolution at the registry.
-//! The university office sets the window and reports the roster from its pages.
+//! The university office sets the window in its campaign and reports the roster from its
+//! pages.
 
+use gradphoto_app::campaigns::{Campaign, CampaignInput};
 use gradphoto_testkit::{TestApp, backends};
+
+use crate::support;
 
 const PW: &str = gradphoto_app::demo::DEMO_PASSWORD;
 
@@ -37,19 +41,40 @@ async fn a_report_reaches_only_the_right_secretary() {
             .into_iter()
             .find(|s| s.department_id == dept1)
             .expect("a student of sec1's department");
-        let year = student.expected_graduation[..4].to_string();
-        let r = admin
-            .post_form(
-                &format!("/universities/{u1}/window"),
-                &[
-                    ("year", &year),
-                    ("opens_on", &day(-1)),
-                    ("closes_on", &day(2)),
-                    ("resolve_by", &day(5)),
-                ],
-            )
-            .await;
+        // The window belongs to the campaign that collects the student's graduation year;
+        // the office sets it in the campaign's edit form, which sends it to the registry.
+        let campaign = db
+            .list_campaigns(Some(u1))
+            .await
+            .expect("campaigns")
+            .into_iter()
+            .find(|c| c.rules_json.contains(&student.expected_graduation[..4]))
+            .expect("a campaign for the student's graduation year");
+        let campaign: Campaign = campaign.try_into().expect("campaign");
+        let mut f = CampaignInput::from_campaign(&campaign);
+        let edit = format!("/campaigns/{}/edit", campaign.id);
+        // Dates out of order: the form comes back with the message, nothing is sent.
+        f.verify_from = day(2);
+        f.verify_to = day(-1);
+        f.verify_resolve_by = day(5);
+        let pairs = support::campaign_form(&f);
+        let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = admin.post_form(&edit, &fields).await;
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text()
+                .await
+                .expect("body")
+                .contains("信息确认的结束日期早于开始日期")
+        );
+        f.verify_from = day(-1);
+        f.verify_to = day(2);
+        let pairs = support::campaign_form(&f);
+        let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = admin.post_form(&edit, &fields).await;
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let (_, body) = admin.get_text(&format!("/campaigns/{}", campaign.id)).await;
+        assert!(body.contains(&format!("{}–{}", day(-1), day(2))), "{body}");
 
         // The student reports a problem at the registry.
         let reg = t.app.registry().expect("hosted");

@@ -5,15 +5,10 @@
 use gradphoto_registry::{ClientKind, ReportedStudent};
 use gradphoto_testkit::{TestApp, backends};
 
+use crate::support;
+
 fn student(no: &str, name: &str, id: &str) -> ReportedStudent {
-    ReportedStudent {
-        enrolment_id: no.into(),
-        level: "bachelor".into(),
-        expected_graduation: "2027-06".into(),
-        department: "经济学院".into(),
-        name: name.into(),
-        id_number: id.into(),
-    }
+    support::student("bachelor", "经济学院", no, name, id)
 }
 
 #[tokio::test]

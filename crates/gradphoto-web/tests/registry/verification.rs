@@ -3,22 +3,15 @@
 //! which resolves it once; after the deadline the record is frozen (no confirming, no
 //! resolving, no new photo).
 
-use base64::Engine;
 use gradphoto_db::registry::NewRegPhoto;
 use gradphoto_registry::{ClientKind, ReportedStudent, china_today};
-use gradphoto_registry_crypto::{PublicKeySet, code, seal};
 use gradphoto_testkit::{TestApp, backends};
+
+use crate::support;
 use serde_json::{Value, json};
 
 fn student(no: &str, name: &str, id: &str) -> ReportedStudent {
-    ReportedStudent {
-        enrolment_id: no.into(),
-        level: "master".into(),
-        expected_graduation: "2027-06".into(),
-        department: "新闻传播学院".into(),
-        name: name.into(),
-        id_number: id.into(),
-    }
+    support::student("master", "新闻传播学院", no, name, id)
 }
 
 #[tokio::test]
@@ -226,22 +219,13 @@ async fn window_confirm_report_resolve_and_freeze() {
             .expect("post");
         assert_eq!(r.status(), 409, "frozen");
         // No new photo for a frozen record.
-        let keys = reg.public_keys().await.expect("keys");
         let code_text = reg.code_for(m2.id).await.expect("code").code;
-        let cid = code::verify(
-            &code_text,
-            &PublicKeySet::from_json(&keys.to_json()).expect("keys"),
-        )
-        .expect("v")
-        .id;
-        let sealed = seal::seal(&keys, &cid, b"late photo")
-            .expect("seal")
-            .to_bytes();
+        let sealed = support::sealed_b64(&t, &code_text, b"late photo").await;
         let r = http
             .post(url("/photos"))
             .bearer_auth(&agency)
             .header("idempotency-key", "late-photo-1")
-            .json(&json!({"code": code_text, "sealed": base64::engine::general_purpose::STANDARD.encode(sealed)}))
+            .json(&json!({"code": code_text, "sealed": sealed}))
             .send()
             .await
             .expect("post");
