@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_status_reports.sql"),
         postgres: include_str!("../migrations/postgres/0006_status_reports.sql"),
     },
+    Migration {
+        version: 7,
+        name: "otp",
+        sqlite: include_str!("../migrations/sqlite/0007_otp.sql"),
+        postgres: include_str!("../migrations/postgres/0007_otp.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
