@@ -11,10 +11,12 @@ pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod jobs;
+pub mod login_codes;
 pub mod pii;
 pub mod progress;
 pub mod registry_link;
 pub mod roster;
+pub mod sms;
 pub mod status_reports;
 pub mod tenants;
 
@@ -48,6 +50,8 @@ pub struct App {
     pub registry: Option<Registry>,
     /// HTTP client for the registry's API (the agency side).
     pub http: reqwest::Client,
+    /// Text messages to students (login codes, reminders).
+    pub sms: sms::Sms,
 }
 
 impl App {
@@ -86,6 +90,7 @@ impl App {
             engine,
             registry,
             http: registry_link::http_client()?,
+            sms: sms::Sms::default(),
         })
     }
 

@@ -223,3 +223,95 @@ async fn a_window_the_registry_did_not_get_is_not_saved() {
         .await
         .expect("saved without the registry");
 }
+
+/// The SMS login code end to end through the log provider: the code arrives in the demo
+/// inbox, a wrong one counts, the right one logs in once, a second send within 60 s is
+/// refused, a new code voids the old, and the sixth wrong try is refused even with the
+/// right digits. On SQLite, and on PostgreSQL when configured.
+#[tokio::test]
+async fn login_codes_through_the_log_provider() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut configs = vec![config(dir.path())];
+    if let Some(url) = fresh_pg_url().await {
+        let mut c = config(dir.path());
+        c.database.url = url;
+        configs.push(c);
+    }
+    for c in configs {
+        let app = App::start(c).await.expect("start");
+        let code_in_inbox = |app: &App| {
+            let inbox = app.sms.demo_inbox().expect("log provider");
+            let text = &inbox.first().expect("a message").text;
+            let code: String = text
+                .split("code is ")
+                .nth(1)
+                .expect("the English half")
+                .chars()
+                .take(6)
+                .collect();
+            assert!(code.bytes().all(|b| b.is_ascii_digit()), "{text}");
+            assert!(text.contains(&format!("验证码 {code}")), "{text}");
+            code
+        };
+        let e = app
+            .send_login_code("12345", "10.0.0.1")
+            .await
+            .expect_err("bad phone");
+        assert_eq!(e.message().code, "phone.invalid");
+        app.send_login_code("138 0013 8000", "10.0.0.1")
+            .await
+            .expect("sent");
+        let inbox = app.sms.demo_inbox().expect("log provider");
+        assert_eq!(inbox[0].phone, "13800138000");
+        let code = code_in_inbox(&app);
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let e = app
+            .check_login_code("13800138000", wrong)
+            .await
+            .expect_err("wrong");
+        assert_eq!(e.message().code, "otp.wrong");
+        assert!(
+            e.message().zh.contains("还可尝试 4 次"),
+            "{:?}",
+            e.message()
+        );
+        assert_eq!(
+            app.check_login_code("+86 138 0013 8000", &code)
+                .await
+                .expect("right"),
+            "13800138000"
+        );
+        let e = app
+            .check_login_code("13800138000", &code)
+            .await
+            .expect_err("used");
+        assert_eq!(e.message().code, "otp.none");
+        // Within the minute: refused, and nothing sent.
+        let e = app
+            .send_login_code("13800138000", "10.0.0.1")
+            .await
+            .expect_err("too soon");
+        assert_eq!(e.message().code, "otp.too_soon");
+        assert_eq!(app.sms.demo_inbox().expect("log").len(), 1);
+
+        // A newer code voids the older one; five wrong tries use up the newest.
+        let phone = "13900139000";
+        app.send_login_code(phone, "10.0.0.2").await.expect("sent");
+        let first = code_in_inbox(&app);
+        assert_eq!(app.sms.demo_inbox().expect("log").len(), 2);
+        let wrong = if first == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for left in (0..5).rev() {
+            let e = app.check_login_code(phone, wrong).await.expect_err("wrong");
+            assert!(e.message().en.contains(&format!("{left} attempts left")));
+        }
+        let e = app
+            .check_login_code(phone, &first)
+            .await
+            .expect_err("out of tries");
+        assert_eq!(e.message().code, "otp.attempts");
+    }
+}
