@@ -89,7 +89,7 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-fn new_token() -> Result<String, AppError> {
+pub(crate) fn new_token() -> Result<String, AppError> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
 }
 

@@ -22,6 +22,7 @@ pub struct Config {
     pub worker: WorkerConfig,
     pub limits: LimitsConfig,
     pub registry: RegistryConfig,
+    pub sms: SmsConfig,
     pub log: LogConfig,
 }
 
@@ -88,6 +89,16 @@ pub struct RegistryConfig {
     #[serde(serialize_with = "ser_redacted")]
     pub agency_token: SecretString,
     pub keys_max_age_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// "log": messages go to the server log only (development and the demo).
+    pub provider: String,
+    /// Show the log provider's messages on /demo/sms-inbox. Demo only: anyone who can
+    /// open that page can read every login code.
+    pub demo_inbox: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -192,6 +203,14 @@ agency_token = ""
 # before asking again, in seconds. Desks keep verifying with the cache while offline.
 keys_max_age_seconds = 300
 
+[sms]
+# Text messages to students (login codes): "log" writes them to the server log and sends
+# nothing (development and the demo).
+provider = "log"
+# Show the log provider's messages on /demo/sms-inbox (the demo turns this on). Never in
+# production: anyone who can open the page reads every login code.
+demo_inbox = false
+
 [log]
 # "text" for people, "json" for log collectors.
 format = "text"
@@ -243,6 +262,10 @@ impl Default for Config {
                 url: String::new(),
                 agency_token: SecretString::from(String::new()),
                 keys_max_age_seconds: 300,
+            },
+            sms: SmsConfig {
+                provider: "log".into(),
+                demo_inbox: false,
             },
             log: LogConfig {
                 format: "text".into(),

@@ -18,6 +18,7 @@ pub mod registry_link;
 pub mod roster;
 pub mod sms;
 pub mod status_reports;
+pub mod students_online;
 pub mod tenants;
 
 use std::sync::Arc;
@@ -81,6 +82,7 @@ impl App {
         } else {
             None
         };
+        let config_sms = config.sms.clone();
         Ok(App {
             db,
             blobs,
@@ -90,7 +92,7 @@ impl App {
             engine,
             registry,
             http: registry_link::http_client()?,
-            sms: sms::Sms::default(),
+            sms: sms::Sms::from_config(&config_sms)?,
         })
     }
 

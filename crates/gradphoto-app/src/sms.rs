@@ -31,6 +31,16 @@ impl Default for Sms {
 }
 
 impl Sms {
+    /// The configured provider; an unknown name stops the start with its reason.
+    pub fn from_config(c: &crate::config::SmsConfig) -> Result<Sms, AppError> {
+        match c.provider.as_str() {
+            "log" => Ok(Sms::Log(LogSms::default())),
+            other => Err(AppError::Config(format!(
+                "sms.provider = {other:?} is not a provider this build knows (log)"
+            ))),
+        }
+    }
+
     /// Sends `text` to `phone` (11 digits, already normalised).
     pub async fn send(&self, phone: &str, text: &str) -> Result<(), AppError> {
         match self {

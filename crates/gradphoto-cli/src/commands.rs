@@ -354,6 +354,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     demo_key(&config.data_dir, "demo-registry.key")?.into();
             }
             config.security.cookie_secure = false;
+            // The log SMS provider's messages (login codes) are shown on a demo-only page.
+            config.sms.demo_inbox = true;
             let app = App::start(config).await?;
             let logins = app.seed_demo().await?;
             println!("\ngradphoto demo — http://{listen}/\n");
@@ -364,6 +366,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "\n  password for every account: {}\n",
                 gradphoto_app::demo::DEMO_PASSWORD
+            );
+            println!(
+                "  online collection for students: http://{listen}/student/login (any mobile number; the code is in the demo SMS inbox, http://{listen}/demo/sms-inbox)\n"
             );
             if let Some((code, school, id, name)) = app.demo_registry_student().await? {
                 println!("  registry (学信网 stand-in): http://{listen}/registry");

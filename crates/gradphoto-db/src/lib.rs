@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod progress;
 pub mod registry;
 pub mod status_reports;
+pub mod student_accounts;
 pub mod students;
 pub mod testing;
 pub mod universities;

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_otp.sql"),
         postgres: include_str!("../migrations/postgres/0007_otp.sql"),
     },
+    Migration {
+        version: 8,
+        name: "student_accounts",
+        sqlite: include_str!("../migrations/sqlite/0008_student_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0008_student_accounts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -19,5 +19,7 @@ mod manage;
 mod openapi;
 #[path = "http/policy.rs"]
 mod policy;
+#[path = "http/student.rs"]
+mod student;
 #[path = "http/support.rs"]
 mod support;

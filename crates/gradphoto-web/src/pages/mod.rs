@@ -8,6 +8,7 @@ mod desk;
 mod home;
 mod reports;
 mod staff;
+mod student;
 mod universities;
 
 use askama::Template;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(reports::routes())
         .merge(staff::routes())
+        .merge(student::routes())
 }
 
 pub async fn stylesheet() -> Response {
