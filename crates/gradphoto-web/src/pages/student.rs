@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{AnyPage, PageCtx, render};
 use crate::AppState;
 use crate::error::WebError;
-use crate::session::{client_ip, cookie};
+use crate::session::{ClientIp, cookie, set_cookie};
 
 /// The student's session cookie, apart from the staff's and the registry's.
 pub const COOKIE: &str = "gp_student";
@@ -34,11 +34,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn cookie_header(value: &str, max_age_s: i64, secure: bool) -> HeaderValue {
-    let mut c = format!("{COOKIE}={value}; Path=/; Max-Age={max_age_s}; SameSite=Lax; HttpOnly");
-    if secure {
-        c.push_str("; Secure");
-    }
-    HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&set_cookie(COOKIE, value, max_age_s, secure, true, "Lax"))
+        .unwrap_or(HeaderValue::from_static(""))
 }
 
 /// A logged-in student's page; others are sent to the login form.
@@ -104,20 +101,10 @@ struct LoginForm {
     action: String,
 }
 
-/// The client address, for the per-address limits and the consent record.
-struct ClientAddr(String);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_ip(parts)))
-    }
-}
-
 async fn login(
     State(s): State<AppState>,
     page: AnyPage,
-    ClientAddr(ip): ClientAddr,
+    ClientIp(ip): ClientIp,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let agree_terms = f.agree_terms.is_some();

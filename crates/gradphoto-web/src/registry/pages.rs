@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::WebError;
 use crate::pages::{AnyPage, PageCtx, render};
-use crate::session::{client_ip, cookie};
+use crate::session::{ClientIp, cookie};
 
 /// The registry's student session cookie.
 pub const COOKIE: &str = "gp_registry";
@@ -183,14 +183,11 @@ struct SignInForm {
 async fn sign_in(
     State(s): State<AppState>,
     page: AnyPage,
-    parts: ClientAddr,
+    ClientIp(ip): ClientIp,
     Form(f): Form<SignInForm>,
 ) -> Result<Response, WebError> {
     let reg = registry(&s, page.ctx.lang)?;
-    match reg
-        .sign_in(&f.school, &f.id_number, &f.name, &parts.0)
-        .await
-    {
+    match reg.sign_in(&f.school, &f.id_number, &f.name, &ip).await {
         Ok(token) => {
             let mut r = Redirect::to("/registry/archive").into_response();
             r.headers_mut().insert(
@@ -222,16 +219,6 @@ async fn sign_in(
             }))
         }
         Err(e) => Err(page_err(&page.ctx, e)),
-    }
-}
-
-/// The client address, for throttling.
-struct ClientAddr(String);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_ip(parts)))
     }
 }
 
