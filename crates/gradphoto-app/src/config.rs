@@ -289,11 +289,16 @@ impl Config {
             f = f.merge(Toml::file(path));
         }
         f = f.merge(
-            // Not configuration: the test harness's settings, and the password that
-            // `gradphoto staff add` reads (unknown keys would be refused below).
+            // Not configuration: the test harness's settings (GRADPHOTO_TEST_*, and
+            // GRADPHOTO_PHOTOS_DEV for the labelled photos), and the password and token
+            // that `gradphoto staff add` and `registry-link set-token` read (unknown keys
+            // would be refused below).
             Env::prefixed("GRADPHOTO_").split("__").filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
-                !k.starts_with("test_") && k != "new_password" && k != "new_token"
+                !k.starts_with("test_")
+                    && k != "new_password"
+                    && k != "new_token"
+                    && k != "photos_dev"
             }),
         );
         f = f.merge(Serialized::globals(overrides));
