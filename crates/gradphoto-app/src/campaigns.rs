@@ -219,6 +219,11 @@ impl CampaignInput {
 
     /// Validates the form into the stored representation.
     pub fn to_write(&self) -> Result<CampaignWrite, AppError> {
+        self.validate().map(|v| v.write)
+    }
+
+    /// Validates the form: the row to store, and the rules and modes it was made from.
+    pub fn validate(&self) -> Result<ValidCampaign, AppError> {
         if self.name.trim().is_empty() {
             return Err(AppError::invalid(
                 "campaign.name_required",
@@ -292,7 +297,7 @@ impl CampaignInput {
                 "Set at least one mode: on-site, online or make-up",
             ));
         }
-        Ok(CampaignWrite {
+        let write = CampaignWrite {
             name: self.name.trim().to_string(),
             cohort: self.cohort.trim().to_string(),
             rules_json: serde_json::to_string(&rules)
@@ -301,8 +306,20 @@ impl CampaignInput {
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             fee_fen: parse_fee(&self.fee_yuan)?,
             contacts: self.contacts.trim().to_string(),
+        };
+        Ok(ValidCampaign {
+            write,
+            rules,
+            modes,
         })
     }
+}
+
+/// A validated campaign form.
+pub struct ValidCampaign {
+    pub write: CampaignWrite,
+    pub rules: Rules,
+    pub modes: Modes,
 }
 
 /// Reads a stored student back into the facts the eligibility engine needs.
@@ -364,8 +381,13 @@ impl App {
             Action::Create,
             Resource::of_university(ResourceKind::Campaign, university_id),
         )?;
-        let w = input.to_write()?;
-        self.push_campaign_window(university_id, &w, None).await?;
+        let ValidCampaign {
+            write: w,
+            rules,
+            modes,
+        } = input.validate()?;
+        self.push_campaign_window(university_id, &rules, &modes, None)
+            .await?;
         let mut audit = by.audit("campaign.create", "campaign", None, Some(university_id));
         audit.after = Some(
             serde_json::json!({ "name": w.name, "rules": w.rules_json, "modes": w.modes_json, "fee_fen": w.fee_fen }),
@@ -396,8 +418,12 @@ impl App {
                 "The campaign is closed and cannot be changed",
             )));
         }
-        let w = input.to_write()?;
-        self.push_campaign_window(before.university_id, &w, Some(&before))
+        let ValidCampaign {
+            write: w,
+            rules,
+            modes,
+        } = input.validate()?;
+        self.push_campaign_window(before.university_id, &rules, &modes, Some(&before))
             .await?;
         let mut audit = by.audit(
             "campaign.update",
@@ -410,53 +436,6 @@ impl App {
         self.enqueue(Job::RefreshEligibility { campaign_id: id })
             .await?;
         row.try_into()
-    }
-
-    /// Sends a new or changed verification window to the registry before the campaign is
-    /// stored, so the campaign never shows a window the registry does not have. The
-    /// registry keeps one window per school and graduation year: one request per year
-    /// among the campaign's graduation months.
-    async fn push_campaign_window(
-        &self,
-        university_id: i64,
-        w: &CampaignWrite,
-        before: Option<&Campaign>,
-    ) -> Result<(), AppError> {
-        let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
-        let modes: Modes = serde_json::from_str(&w.modes_json).map_err(internal)?;
-        let rules: Rules = serde_json::from_str(&w.rules_json).map_err(internal)?;
-        let Some(window) = modes.verification else {
-            return Ok(());
-        };
-        let unchanged = before.is_some_and(|b| {
-            b.modes.verification == Some(window) && b.rules.target_terms == rules.target_terms
-        });
-        if unchanged {
-            return Ok(());
-        }
-        let mut years: Vec<i32> = rules.target_terms.iter().map(|t| t.year).collect();
-        years.sort_unstable();
-        years.dedup();
-        for year in years {
-            match self
-                .push_verification_window(university_id, year, &window)
-                .await
-            {
-                Ok(()) => {}
-                Err(e @ AppError::Invalid(_)) => return Err(e),
-                // Not the admin's mistake, but the form must survive it: say what happened
-                // and how to go on, and keep the details in the log.
-                Err(e) => {
-                    tracing::warn!(error = %e, university_id, year, "verification window not sent");
-                    return Err(AppError::invalid(
-                        "window.registry_unavailable",
-                        "暂时无法把信息确认时间同步到学信网，本次修改未保存；请稍后再试，或先不填写信息确认时间",
-                        "The verification window could not be sent to the registry, so nothing was saved; try again later, or leave the window empty for now",
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Moves a campaign through draft → open → closed.

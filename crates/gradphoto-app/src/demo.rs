@@ -242,17 +242,4 @@ impl App {
             s.name,
         )))
     }
-
-    /// Gives the demo's registry student an earlier (admission) photo at the registry, so
-    /// that reuse detection has something to compare against: submitting that same
-    /// portrait for graduation is refused as `photo.reused`. Idempotent.
-    pub async fn seed_demo_earlier_photo(&self, image: &[u8]) -> Result<bool, AppError> {
-        let Some((_, _, id_number, _)) = self.demo_registry_student().await? else {
-            return Ok(false);
-        };
-        self.registry()?
-            .record_earlier_photo(&id_number, "admission", image)
-            .await?;
-        Ok(true)
-    }
 }

@@ -20,6 +20,7 @@ pub mod sms;
 pub mod status_reports;
 pub mod students_online;
 pub mod tenants;
+pub mod verification_window;
 
 use std::sync::Arc;
 

@@ -5,7 +5,6 @@
 //! recorded here only once the registry took it.
 
 use gradphoto_db::status_reports::{NewStatusReport, StatusReportRow};
-use gradphoto_domain::campaign::VerificationWindow;
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
@@ -193,44 +192,5 @@ impl App {
             }
         }
         Ok(n)
-    }
-
-    /// Puts a campaign's verification window for one graduation year at the registry,
-    /// which keeps one window per school and year. The caller has authorised the change.
-    pub(crate) async fn push_verification_window(
-        &self,
-        university_id: i64,
-        year: i32,
-        w: &VerificationWindow,
-    ) -> Result<(), AppError> {
-        let uni = self.db.get_university(university_id).await?;
-        let token = self.registry_token(&format!("school:{}", uni.code)).await?;
-        let base = self.registry_base()?;
-        let r = self
-            .http
-            .put(format!("{base}/v1/windows"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({
-                "graduation_year": year, "opens_on": w.opens_on.to_string(),
-                "closes_on": w.closes_on.to_string(), "resolve_by": w.resolve_by.to_string(),
-            }))
-            .send()
-            .await
-            .map_err(unreachable_registry)?;
-        if !r.status().is_success() {
-            let v: serde_json::Value = r.json().await.unwrap_or_default();
-            return Err(AppError::invalid(
-                "window.refused",
-                format!(
-                    "学信网未接受该时间设置：{}",
-                    v["error"]["zh"].as_str().unwrap_or("")
-                ),
-                format!(
-                    "The registry did not take these dates: {}",
-                    v["error"]["en"].as_str().unwrap_or("")
-                ),
-            ));
-        }
-        Ok(())
     }
 }

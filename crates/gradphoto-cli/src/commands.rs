@@ -373,7 +373,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some((code, school, id, name)) = app.demo_registry_student().await? {
                 println!("  registry (学信网 stand-in): http://{listen}/registry");
                 println!("    a student to sign in as: {school} ({code}), ID {id}, name {name}");
-                seed_earlier_photo(&app, earlier_photo.as_deref()).await?;
+                seed_earlier_photo(&app, &id, earlier_photo.as_deref()).await?;
                 println!();
             }
             serve(app, listen, true).await?;
@@ -477,16 +477,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds the demo student's admission photo from `--earlier-photo` or the fetched demo
-/// portrait; without either the demo runs on and says what is missing.
-async fn seed_earlier_photo(app: &App, given: Option<&std::path::Path>) -> anyhow::Result<()> {
+/// Records the demo student's admission photo at the registry, from `--earlier-photo` or
+/// the fetched demo portrait, so the reuse check has something to compare against
+/// (recording it again on the next start is a no-op). Without either the demo runs on and
+/// says what is missing.
+async fn seed_earlier_photo(
+    app: &App,
+    id_number: &str,
+    given: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let default =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-data/astronaut.png");
     let path = given.unwrap_or(&default);
     let path = &path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     match std::fs::read(path) {
         Ok(bytes) => {
-            app.seed_demo_earlier_photo(&bytes)
+            app.registry()?
+                .record_earlier_photo(id_number, "admission", &bytes)
                 .await
                 .with_context(|| format!("the earlier photo {}", path.display()))?;
             println!(
