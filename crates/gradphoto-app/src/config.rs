@@ -99,6 +99,20 @@ pub struct SmsConfig {
     /// Show the log provider's messages on /demo/sms-inbox. Demo only: anyone who can
     /// open that page can read every login code.
     pub demo_inbox: bool,
+    pub aliyun: AliyunSmsConfig,
+}
+
+/// Alibaba Cloud SMS (`sms.provider = "aliyun"`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliyunSmsConfig {
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    #[serde(serialize_with = "ser_redacted")]
+    pub access_key_secret: SecretString,
+    pub sign_name: String,
+    pub code_template: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -205,11 +219,23 @@ keys_max_age_seconds = 300
 
 [sms]
 # Text messages to students (login codes): "log" writes them to the server log and sends
-# nothing (development and the demo).
+# nothing (development and the demo); "aliyun" sends through Alibaba Cloud SMS ([sms.aliyun]).
 provider = "log"
 # Show the log provider's messages on /demo/sms-inbox (the demo turns this on). Never in
 # production: anyone who can open the page reads every login code.
 demo_inbox = false
+
+[sms.aliyun]
+# Alibaba Cloud SMS (Dysmsapi 2017-05-25, SendSms). Used when provider = "aliyun".
+endpoint = "https://dysmsapi.aliyuncs.com/"
+region = "cn-hangzhou"
+# The RAM user's AccessKey pair (the secret is a secret).
+access_key_id = ""
+access_key_secret = ""
+# The approved signature (签名) and the approved template of the code message, whose
+# one parameter is ${code}.
+sign_name = ""
+code_template = ""
 
 [log]
 # "text" for people, "json" for log collectors.
@@ -266,6 +292,14 @@ impl Default for Config {
             sms: SmsConfig {
                 provider: "log".into(),
                 demo_inbox: false,
+                aliyun: AliyunSmsConfig {
+                    endpoint: "https://dysmsapi.aliyuncs.com/".into(),
+                    region: "cn-hangzhou".into(),
+                    access_key_id: String::new(),
+                    access_key_secret: SecretString::from(String::new()),
+                    sign_name: String::new(),
+                    code_template: String::new(),
+                },
             },
             log: LogConfig {
                 format: "text".into(),

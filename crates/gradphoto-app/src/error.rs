@@ -28,6 +28,10 @@ pub enum AppError {
     Throttled(Msg),
     #[error("payload too large: {0}")]
     TooLarge(Msg),
+    /// An outside service this request needs (SMS, payments) is down or refused us for a
+    /// reason that is the operator's, not the person's; details are in the log.
+    #[error("unavailable: {0}")]
+    Unavailable(Msg),
     #[error("configuration: {0}")]
     Config(String),
     #[error("internal: {0}")]
@@ -74,7 +78,8 @@ impl AppError {
             | AppError::Invalid(m)
             | AppError::Conflict(m)
             | AppError::Throttled(m)
-            | AppError::TooLarge(m) => m.clone(),
+            | AppError::TooLarge(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::ImportRejected(rows) => Msg::new(
                 "roster.rejected",
                 format!(

@@ -83,7 +83,8 @@ impl App {
         } else {
             None
         };
-        let config_sms = config.sms.clone();
+        let http = registry_link::http_client()?;
+        let sms = sms::Sms::from_config(&config.sms, http.clone())?;
         Ok(App {
             db,
             blobs,
@@ -92,8 +93,8 @@ impl App {
             job_signal: Arc::new(tokio::sync::Notify::new()),
             engine,
             registry,
-            http: registry_link::http_client()?,
-            sms: sms::Sms::from_config(&config_sms)?,
+            http,
+            sms,
         })
     }
 

@@ -74,10 +74,8 @@ impl App {
             })
             .await?;
         let id = decided.map_err(|r| AppError::Throttled(r.message()))?;
-        let text = format!(
-            "【毕业生图像采集】验证码 {code}，5分钟内有效，请勿告诉他人。Your gradphoto code is {code}, valid for 5 minutes."
-        );
-        if let Err(e) = self.sms.send(&phone, &text).await {
+        let message = crate::sms::SmsMessage::Code { code };
+        if let Err(e) = self.sms.send(&phone, &message).await {
             self.db.otp_mark_failed(id).await?;
             return Err(e);
         }

@@ -4,6 +4,8 @@
 //! tests drain jobs explicitly. [`Client`] keeps cookies and adds the CSRF token to forms
 //! like a browser page would.
 
+pub mod fakes;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -19,6 +19,8 @@ mod manage;
 mod openapi;
 #[path = "http/policy.rs"]
 mod policy;
+#[path = "http/sms_aliyun.rs"]
+mod sms_aliyun;
 #[path = "http/student.rs"]
 mod student;
 #[path = "http/support.rs"]

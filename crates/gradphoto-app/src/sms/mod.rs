@@ -1,0 +1,106 @@
+//! Text messages to students. A deployment chooses a provider:
+//! - `log`, for development and the demo: nothing leaves the machine, the message goes to
+//!   the server log and to an in-memory inbox that the demo shows on a clearly marked page;
+//! - `aliyun`, Alibaba Cloud SMS (Dysmsapi `SendSms`), the real service, which sends only
+//!   pre-approved templates filled with parameters.
+//!
+//! So a message is a [`SmsMessage`] (what to say), not free text: the log provider renders
+//! it, the real provider maps it to its template.
+
+mod aliyun;
+mod log;
+
+pub use aliyun::{AliyunSms, canonical_query, percent_encode, sign};
+pub use log::{LogSms, LoggedSms};
+
+use gradphoto_domain::i18n::Msg;
+
+use crate::AppError;
+use crate::config::SmsConfig;
+
+/// What the platform says by SMS. Each variant is one approved template at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsMessage {
+    /// A one-time code (login, change of phone).
+    Code { code: String },
+}
+
+impl SmsMessage {
+    /// The text as the student reads it (the log provider's rendering; the real template
+    /// approved at the provider says the same).
+    pub fn text(&self) -> String {
+        match self {
+            SmsMessage::Code { code } => format!(
+                "【毕业生图像采集】验证码 {code}，5分钟内有效，请勿告诉他人。Your gradphoto code is {code}, valid for 5 minutes."
+            ),
+        }
+    }
+
+    /// The template parameters, as the provider's JSON object.
+    fn params(&self) -> serde_json::Value {
+        match self {
+            SmsMessage::Code { code } => serde_json::json!({ "code": code }),
+        }
+    }
+}
+
+/// The provider in use. An enum, not a trait object: the set is closed and each variant
+/// is configured at start-up.
+#[derive(Debug, Clone)]
+pub enum Sms {
+    /// Development and demo only: logged, never sent.
+    Log(LogSms),
+    /// Alibaba Cloud SMS.
+    Aliyun(AliyunSms),
+}
+
+impl Default for Sms {
+    fn default() -> Sms {
+        Sms::Log(LogSms::default())
+    }
+}
+
+impl Sms {
+    /// The configured provider; an unknown name or a missing credential stops the start
+    /// with its reason.
+    pub fn from_config(c: &SmsConfig, http: reqwest::Client) -> Result<Sms, AppError> {
+        match c.provider.as_str() {
+            "log" => Ok(Sms::Log(LogSms::default())),
+            "aliyun" => Ok(Sms::Aliyun(AliyunSms::from_config(&c.aliyun, http)?)),
+            other => Err(AppError::Config(format!(
+                "sms.provider = {other:?} is not a provider this build knows (log, aliyun)"
+            ))),
+        }
+    }
+
+    /// Sends `message` to `phone` (11 digits, already normalised). A refusal the student
+    /// can act on (the provider's own rate limit, a number it does not serve) comes back
+    /// as such; the provider being down or misconfigured is [`AppError::Unavailable`].
+    pub async fn send(&self, phone: &str, message: &SmsMessage) -> Result<(), AppError> {
+        match self {
+            Sms::Log(l) => {
+                l.send(phone, &message.text());
+                Ok(())
+            }
+            Sms::Aliyun(a) => a.send(phone, message).await,
+        }
+    }
+
+    /// The log provider's inbox, newest first; `None` for a real provider, whose messages
+    /// no page may show.
+    pub fn demo_inbox(&self) -> Option<Vec<LoggedSms>> {
+        match self {
+            Sms::Log(l) => Some(l.recent()),
+            Sms::Aliyun(_) => None,
+        }
+    }
+}
+
+/// What the student is told when the SMS service fails for a reason that is not theirs.
+pub(crate) fn unavailable() -> Msg {
+    Msg::new(
+        "sms.unavailable",
+        "短信发送失败，请稍后重试",
+        "The text message could not be sent; please try again later",
+    )
+}
