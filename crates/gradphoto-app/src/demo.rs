@@ -23,16 +23,18 @@ pub struct DemoLogin {
     pub note: String,
 }
 
+/// The sample's campaign, with its online uploads open from a month before the demo was
+/// first seeded to eleven months after: the samples' own dates are the seeds' (past years),
+/// and the online path must be open for a visitor to walk through it.
 fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     let c = &s.campaign;
-    CampaignInput::from_parts(
-        &c.name,
-        &c.cohort,
-        &c.rules,
-        &c.modes,
-        c.fee_fen,
-        &c.contacts,
-    )
+    let today = crate::online_entry::china_today(gradphoto_db::now_ms());
+    let mut modes = c.modes.clone();
+    modes.online = Some(gradphoto_domain::campaign::Window {
+        from: today - chrono::Days::new(30),
+        to: today + chrono::Days::new(335),
+    });
+    CampaignInput::from_parts(&c.name, &c.cohort, &c.rules, &modes, c.fee_fen, &c.contacts)
 }
 
 async fn account(

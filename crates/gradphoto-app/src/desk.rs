@@ -101,6 +101,11 @@ impl App {
         bytes: Vec<u8>,
     ) -> Result<String, AppError> {
         desk_only(by)?;
+        self.read_code_image(bytes).await
+    }
+
+    /// The code in a picture, for the desk and the online student alike.
+    pub(crate) async fn read_code_image(&self, bytes: Vec<u8>) -> Result<String, AppError> {
         let limits = *self.engine.limits();
         tokio::task::spawn_blocking(move || qr_text(&bytes, &limits))
             .await

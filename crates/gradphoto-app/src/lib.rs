@@ -12,6 +12,7 @@ pub mod desk;
 pub mod error;
 pub mod jobs;
 pub mod login_codes;
+pub mod online_entry;
 pub mod pii;
 pub mod progress;
 pub mod registry_link;

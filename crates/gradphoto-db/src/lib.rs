@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod jobs;
+pub mod online_entries;
 pub mod otp;
 pub mod outbox;
 pub mod progress;

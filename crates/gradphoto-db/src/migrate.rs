@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_student_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0008_student_accounts.sql"),
     },
+    Migration {
+        version: 9,
+        name: "online_entries",
+        sqlite: include_str!("../migrations/sqlite/0009_online_entries.sql"),
+        postgres: include_str!("../migrations/postgres/0009_online_entries.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

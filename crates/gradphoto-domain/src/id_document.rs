@@ -178,14 +178,19 @@ fn validate_18(n: &str, hmt: bool) -> Result<(), BadIdDocument> {
     Ok(())
 }
 
+/// A document number as stored and indexed: spaces, hyphens and brackets dropped, upper
+/// case. Lookups normalise what a person typed the same way, whatever the document type.
+pub fn normalise_number(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '(' && *c != ')')
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
 impl IdDocument {
     /// Validates and normalises a number for the given document type.
     pub fn parse(id_type: IdType, raw: &str) -> Result<IdDocument, BadIdDocument> {
-        let n: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '(' && *c != ')')
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let n = normalise_number(raw);
         let m = mask_number(&n);
         if n.is_empty() {
             return Err(bad(

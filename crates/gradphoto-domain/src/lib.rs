@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod eligibility;
 pub mod i18n;
 pub mod id_document;
+pub mod online;
 pub mod otp;
 pub mod people;
 pub mod policy;

@@ -23,5 +23,7 @@ mod policy;
 mod sms_aliyun;
 #[path = "http/student.rs"]
 mod student;
+#[path = "http/student_steps.rs"]
+mod student_steps;
 #[path = "http/support.rs"]
 mod support;

@@ -9,6 +9,7 @@ mod home;
 mod reports;
 mod staff;
 mod student;
+mod student_steps;
 mod universities;
 
 use askama::Template;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(student::routes())
+        .merge(student_steps::routes())
 }
 
 pub async fn stylesheet() -> Response {

@@ -14,7 +14,6 @@ use gradphoto_app::AppError;
 use gradphoto_app::sms::LoggedSms;
 use gradphoto_app::students_online::SESSION_TTL_MS;
 use gradphoto_db::student_accounts::StudentAccount;
-use gradphoto_domain::otp::mask_phone;
 use serde::Deserialize;
 
 use super::{AnyPage, PageCtx, render};
@@ -28,7 +27,6 @@ pub const COOKIE: &str = "gp_student";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/student/login", get(login_form).post(login))
-        .route("/student", get(home))
         .route("/student/logout", post(logout))
         .route("/demo/sms-inbox", get(sms_inbox))
 }
@@ -167,20 +165,6 @@ async fn login(
         }
         Err(e) => Err(WebError::page(e, page.ctx.lang)),
     }
-}
-
-#[derive(Template)]
-#[template(path = "student_home.html")]
-struct HomePage {
-    ctx: PageCtx,
-    phone_masked: String,
-}
-
-async fn home(p: StudentPage) -> Response {
-    render(&HomePage {
-        phone_masked: mask_phone(&p.account.phone),
-        ctx: p.ctx,
-    })
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {

@@ -195,3 +195,86 @@ pub fn cookie_value(set: &[String], name: &str) -> Option<String> {
             .map(|(_, v)| v.to_string())
     })
 }
+
+/// A student logged in online with `phone` (the demo inbox must be on): code sent, read
+/// from the inbox, both consents given.
+pub async fn student(t: &TestApp, phone: &str) -> Client {
+    let c = t.client();
+    let r = c
+        .post_form("/student/login", &[("action", "send"), ("phone", phone)])
+        .await;
+    assert_eq!(r.status(), 200, "code sent to {phone}");
+    let inbox = t.app.sms.demo_inbox().expect("log provider");
+    let text = &inbox
+        .iter()
+        .find(|m| m.phone == phone)
+        .expect("a message to the phone")
+        .text;
+    let at = text.find("code is ").expect("a code") + "code is ".len();
+    let code = text[at..at + 6].to_string();
+    let r = c
+        .post_form(
+            "/student/login",
+            &[
+                ("action", "login"),
+                ("phone", phone),
+                ("code", &code),
+                ("agree_terms", "1"),
+                ("agree_face", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "logged in");
+    c
+}
+
+/// A roster student who must be photographed in `campaign_id`, with the clear ID
+/// number (tests only: the app never shows it).
+pub async fn must_student(
+    t: &TestApp,
+    campaign_id: i64,
+    skip: usize,
+) -> (gradphoto_db::students::StudentRow, String) {
+    use gradphoto_domain::eligibility::{Verdict, evaluate};
+    let c: gradphoto_app::campaigns::Campaign = t
+        .app
+        .db
+        .get_campaign(campaign_id)
+        .await
+        .expect("campaign")
+        .try_into()
+        .expect("valid");
+    let s = t
+        .app
+        .db
+        .all_students(c.university_id)
+        .await
+        .expect("students")
+        .into_iter()
+        .filter(|s| {
+            let facts = gradphoto_app::campaigns::facts_of(s).expect("facts");
+            evaluate(&c.rules, &facts).verdict == Verdict::Must
+        })
+        .nth(skip)
+        .expect("a student who must be photographed");
+    let id = t.app.pii.decrypt(&s.id_enc).expect("id");
+    (s, id)
+}
+
+/// The registry's live code for a roster student of the school `school_code`.
+pub async fn registry_code(
+    t: &TestApp,
+    school_code: &str,
+    s: &gradphoto_db::students::StudentRow,
+    id: &str,
+) -> String {
+    let reg = t.app.registry().expect("hosted");
+    let me = reg
+        .find_enrolments(school_code, id, &s.name)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|e| e.enrolment_id == s.student_no)
+        .expect("reported to the registry");
+    reg.code_for(me.id).await.expect("code").code
+}

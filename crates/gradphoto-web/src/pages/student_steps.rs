@@ -1,0 +1,260 @@
+//! The logged-in student's page (seed 003 §验证信息 onwards): one step at a time — the
+//! school, then ID number and level, then the collection code (scanned live where the
+//! browser can, photographed, or pasted) — and what comes after.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gradphoto_app::AppError;
+use gradphoto_app::online_entry::{OnlineState, SchoolChoice, Step};
+use gradphoto_domain::otp::mask_phone;
+use gradphoto_domain::people::Level;
+use serde::Deserialize;
+
+use super::student::StudentPage;
+use super::{PageCtx, render};
+use crate::AppState;
+use crate::error::{WebError, status_of};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/student", get(home))
+        .route("/student/school", post(school))
+        .route("/student/identity", post(identity))
+        .route("/student/identity/restart", post(restart))
+        .route("/student/code", post(code))
+        .route("/static/scan.js", get(scan_js))
+}
+
+#[derive(Template)]
+#[template(path = "student_home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    phone_masked: String,
+    step: Step,
+    state: OnlineState,
+    schools: Vec<SchoolChoice>,
+    levels: Vec<(&'static str, &'static str, &'static str)>,
+    error: Option<String>,
+    /// What the student typed, kept when the page comes back with an error.
+    typed_school: String,
+    typed_level: String,
+}
+
+impl HomePage {
+    fn is(&self, s: &str) -> bool {
+        matches!(
+            (self.step, s),
+            (Step::School, "school")
+                | (Step::Identity, "identity")
+                | (Step::Code, "code")
+                | (Step::Photo, "photo")
+        )
+    }
+    fn school_name(&self) -> String {
+        self.state
+            .university
+            .as_ref()
+            .map(|u| self.ctx.tr(&u.name_zh, &u.name_en).to_string())
+            .unwrap_or_default()
+    }
+    fn campaign_name(&self) -> String {
+        self.state
+            .campaign
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    }
+    fn level_label(&self, l: &Level) -> &'static str {
+        if self.ctx.is_zh() { l.zh() } else { l.en() }
+    }
+}
+
+struct Typed {
+    school: String,
+    level: String,
+}
+
+async fn show(
+    s: &AppState,
+    p: StudentPage,
+    error: Option<AppError>,
+    typed: Typed,
+) -> Result<Response, WebError> {
+    let state = s
+        .app
+        .online_state(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let schools = s
+        .app
+        .online_school_choices()
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
+    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let mut r = render(&HomePage {
+        phone_masked: mask_phone(&p.account.phone),
+        step: state.step,
+        state,
+        schools,
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.zh(), l.en()))
+            .collect(),
+        error,
+        typed_school: typed.school,
+        typed_level: typed.level,
+        ctx: p.ctx,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// A refusal the student reads on the page and can act on; anything else is an error page.
+fn shown(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_)
+            | AppError::Conflict(_)
+            | AppError::Throttled(_)
+            | AppError::NotFound(_)
+    )
+}
+
+/// After a step: back to the page (303) when it worked, the page with the message when
+/// the student can fix it.
+async fn after(
+    s: &AppState,
+    p: StudentPage,
+    done: Result<OnlineState, AppError>,
+    typed: Typed,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(_) => Ok(Redirect::to("/student").into_response()),
+        Err(e) if shown(&e) => show(s, p, Some(e), typed).await,
+        Err(e) => Err(WebError::page(e, p.ctx.lang)),
+    }
+}
+
+async fn home(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
+    let typed = Typed {
+        school: String::new(),
+        level: String::new(),
+    };
+    show(&s, p, None, typed).await
+}
+
+#[derive(Deserialize)]
+struct SchoolForm {
+    #[serde(default)]
+    school: String,
+}
+
+async fn school(
+    State(s): State<AppState>,
+    p: StudentPage,
+    axum::Form(f): axum::Form<SchoolForm>,
+) -> Result<Response, WebError> {
+    let done = s.app.online_choose_school(&p.account, &f.school).await;
+    let typed = Typed {
+        school: f.school,
+        level: String::new(),
+    };
+    after(&s, p, done, typed).await
+}
+
+#[derive(Deserialize)]
+struct IdentityForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    level: String,
+}
+
+async fn identity(
+    State(s): State<AppState>,
+    p: StudentPage,
+    axum::Form(f): axum::Form<IdentityForm>,
+) -> Result<Response, WebError> {
+    let done = s
+        .app
+        .online_verify_identity(&p.account, &f.id_number, &f.level)
+        .await;
+    // The ID number is not echoed back into the page.
+    let typed = Typed {
+        school: String::new(),
+        level: f.level,
+    };
+    after(&s, p, done, typed).await
+}
+
+async fn restart(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
+    let done = s.app.online_restart_identity(&p.account).await;
+    let typed = Typed {
+        school: String::new(),
+        level: String::new(),
+    };
+    after(&s, p, done, typed).await
+}
+
+/// The code as text (`code`: scanned live or pasted) or as a picture of it (`image`).
+async fn code(
+    State(s): State<AppState>,
+    p: StudentPage,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let bad = || {
+        AppError::invalid(
+            "upload.unreadable",
+            "上传的表单无法读取",
+            "The uploaded form could not be read",
+        )
+    };
+    let (mut text, mut image) = (String::new(), None);
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(WebError::page(bad(), p.ctx.lang)),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return Err(WebError::page(bad(), p.ctx.lang));
+        };
+        match name.as_str() {
+            "code" => text = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "image" if !bytes.is_empty() => image = Some(bytes.to_vec()),
+            _ => {}
+        }
+    }
+    let typed = Typed {
+        school: String::new(),
+        level: String::new(),
+    };
+    if text.is_empty()
+        && let Some(img) = image
+    {
+        match s.app.online_read_code_image(img).await {
+            Ok(t) => text = t,
+            Err(e) => return after(&s, p, Err(e), typed).await,
+        }
+    }
+    let done = s.app.online_bind_code(&p.account, &text).await;
+    after(&s, p, done, typed).await
+}
+
+/// Live scanning where the browser has a barcode detector; plain JavaScript, no library.
+async fn scan_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/scan.js"),
+    )
+        .into_response()
+}
