@@ -20,4 +20,4 @@ pub use engine::{Engine, MIN_FACE_FRACTION};
 pub use report::{Finding, Report, Severity, Value, Verdict};
 pub use sheet::{PrintSheet, SheetError, print_sheet};
 pub use spec::{Band, PrintSpec, Spec};
-pub use standardize::{DETECT_SIDE, MAX_QUALITY, MAX_UPSCALE, Standardized, WORK_SIDE};
+pub use standardize::{DETECT_SIDE, MAX_QUALITY, MAX_UPSCALE, Prepared, Standardized, WORK_SIDE};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use gradphoto_photo::{Engine, Report, Spec, Verdict};
+use gradphoto_photo::{Engine, Prepared, Report, Spec, Verdict};
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -192,6 +192,45 @@ fn dev_raw_portraits_are_standardized_into_photos_that_pass_the_check() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `prepare` (the online flow's call) agrees with `standardize`: the same accepts, a
+/// borderline result kept as a full-size standard image with a review report, and the
+/// same refusals otherwise.
+#[test]
+fn dev_prepare_keeps_borderline_results_for_review_and_agrees_with_standardize() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let limits = gradphoto_photo::decode::Limits::default();
+    let (mut accept, mut review, mut reject) = (0, 0, 0);
+    for label in labels(&dir).iter() {
+        let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
+        let plain = engine().standardize(&bytes, &spec);
+        match engine().prepare(&bytes, &spec) {
+            Prepared::Accept(out) => {
+                accept += 1;
+                assert_eq!(plain.expect("standardize accepts too").jpeg, out.jpeg);
+            }
+            Prepared::Review(out) => {
+                review += 1;
+                assert_eq!(out.report.verdict, Verdict::Review, "{}", label.file);
+                let header = gradphoto_photo::decode::probe(&out.jpeg, &limits).expect("probe");
+                assert_eq!((header.width, header.height), (spec.width, spec.height));
+                let refused = plain.expect_err("standardize refuses a borderline result");
+                assert_eq!(refused.verdict, Verdict::Review, "{}", label.file);
+            }
+            Prepared::Reject(r) => {
+                reject += 1;
+                assert_eq!(r.verdict, Verdict::Reject, "{}", label.file);
+                assert_eq!(plain.expect_err("refused").verdict, Verdict::Reject);
+            }
+        }
+    }
+    println!("prepare: {accept} accept, {review} review, {reject} reject");
+    assert!(accept > 0 && reject > 0, "the DEV set has both");
+}
+
 #[test]
 fn reports_carry_a_face_hash_that_recognises_the_same_photo() {
     let Some(dir) = dev_dir() else {
@@ -219,4 +258,43 @@ fn reports_carry_a_face_hash_that_recognises_the_same_photo() {
         &spec,
     );
     assert!(none.face_hash.is_none());
+}
+
+/// A portrait dimmed a little has a background just off the standard's colour: made, and
+/// kept for a person to judge; dimmed more, refused.
+#[test]
+fn dev_a_dimmed_portrait_is_kept_for_review_and_a_dark_one_refused() {
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let spec = Spec::default();
+    let limits = gradphoto_photo::decode::Limits::default();
+    for label in labels(&dir)
+        .iter()
+        .filter(|l| l.mode == "standardize")
+        .take(3)
+    {
+        let bytes = std::fs::read(dir.join(&label.file)).expect("read DEV file");
+        let img = gradphoto_photo::decode::decode(&bytes, &limits, Some(1200)).expect("decode");
+        let dimmed = |percent: u32| {
+            let mut d = img.clone();
+            for p in d.data.iter_mut() {
+                *p = u8::try_from(u32::from(*p) * percent / 100).unwrap_or(u8::MAX);
+            }
+            gradphoto_photo::encode::encode(&d, 92, 300).expect("encode")
+        };
+        match engine().prepare(&dimmed(85), &spec) {
+            Prepared::Review(out) => {
+                assert!(out.report.has("background.color"), "{}", label.file);
+                assert_eq!(out.report.verdict, Verdict::Review);
+            }
+            other => panic!("{}: 85 % gave {other:?}", label.file),
+        }
+        assert!(
+            matches!(engine().prepare(&dimmed(65), &spec), Prepared::Reject(_)),
+            "{}",
+            label.file
+        );
+    }
 }

@@ -55,16 +55,48 @@ pub struct Standardized {
     pub image: Rgb,
     /// The JPEG quality chosen.
     pub quality: u8,
-    /// The check of the output: always an accept.
+    /// The check of the output: an accept from [`Engine::standardize`]; an accept or a
+    /// review from [`Engine::prepare`].
     pub report: Report,
     /// Milliseconds for the whole operation, check of the output included.
     pub total_ms: f64,
+}
+
+/// What [`Engine::prepare`] made of a portrait.
+#[derive(Debug)]
+pub enum Prepared {
+    /// The standard image, meeting every check.
+    Accept(Standardized),
+    /// A standard image that is borderline on some check (its report's verdict is
+    /// `review`): a person decides whether it may go to the registry.
+    Review(Standardized),
+    /// No standard image can honestly be made: the reasons.
+    Reject(Box<Report>),
 }
 
 impl Engine {
     /// Makes the standard image from a portrait, or refuses with the reasons (a report
     /// with verdict reject or review).
     pub fn standardize(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Box<Report>> {
+        match self.prepare(bytes, spec) {
+            Prepared::Accept(s) => Ok(s),
+            Prepared::Review(s) => Err(Box::new(s.report)),
+            Prepared::Reject(r) => Err(r),
+        }
+    }
+
+    /// [`Engine::standardize`] for a flow with a person behind it: a result that is only
+    /// borderline is kept for review instead of refused.
+    pub fn prepare(&self, bytes: &[u8], spec: &Spec) -> Prepared {
+        match self.make(bytes, spec) {
+            Ok(s) if s.report.verdict == Verdict::Accept => Prepared::Accept(s),
+            Ok(s) => Prepared::Review(s),
+            Err(r) => Prepared::Reject(r),
+        }
+    }
+
+    /// The standard image, with the check of it whatever its verdict short of a reject.
+    fn make(&self, bytes: &[u8], spec: &Spec) -> Result<Standardized, Box<Report>> {
         let start = Instant::now();
         let header = decode::probe(bytes, self.limits())
             .map_err(|e| refusal(vec![check::undecodable(&e)]))?;
@@ -121,7 +153,7 @@ impl Engine {
             t.scale,
         );
         let report = self.check_known(&encoded.bytes, spec, &[out_face]);
-        if report.verdict != Verdict::Accept {
+        if report.verdict == Verdict::Reject {
             return Err(Box::new(report));
         }
         Ok(Standardized {
