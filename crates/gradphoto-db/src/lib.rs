@@ -13,6 +13,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod jobs;
 pub mod online_entries;
+pub mod online_photos;
 pub mod otp;
 pub mod outbox;
 pub mod progress;

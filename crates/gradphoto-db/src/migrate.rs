@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_online_entries.sql"),
         postgres: include_str!("../migrations/postgres/0009_online_entries.sql"),
     },
+    Migration {
+        version: 10,
+        name: "online_photos",
+        sqlite: include_str!("../migrations/sqlite/0010_online_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0010_online_photos.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

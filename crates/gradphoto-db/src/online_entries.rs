@@ -49,6 +49,14 @@ impl Db {
         )
     }
 
+    pub async fn online_entry(&self, id: i64) -> Result<OnlineEntryRow, DbError> {
+        let sql = format!("SELECT {COLS} FROM online_entries WHERE id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
+    }
+
     /// Starts (or returns to) the account's entry in a campaign, making it current.
     pub async fn choose_online_campaign(
         &self,
@@ -111,14 +119,21 @@ impl Db {
         }
     }
 
-    /// Goes back to the identity step: the student and code are forgotten (a wrong
-    /// student found, or a new code after the registry re-issued one).
+    /// Goes back to the identity step (a wrong student found, or a new code after the
+    /// registry re-issued one): the student, the code and the photos kept for them are
+    /// let go together.
     pub async fn reset_online_identity(&self, entry_id: i64) -> Result<(), DbError> {
         let now = now_ms();
-        with_pool!(self, p => sqlx::query(
-            "UPDATE online_entries SET student_id = NULL, code_id = NULL, code_text = NULL, \
-             updated_at = $2 WHERE id = $1")
-            .bind(entry_id).bind(now).execute(p).await?.rows_affected());
+        write_tx!(self, tx => {
+            sqlx::query(
+                "UPDATE online_entries SET student_id = NULL, code_id = NULL, code_text = NULL, \
+                 updated_at = $2 WHERE id = $1")
+                .bind(entry_id).bind(now).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE online_photos SET status = 'superseded', updated_at = $2 \
+                 WHERE entry_id = $1 AND status <> 'superseded'")
+                .bind(entry_id).bind(now).execute(&mut *tx).await?;
+        });
         Ok(())
     }
 }

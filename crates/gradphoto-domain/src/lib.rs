@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod i18n;
 pub mod id_document;
 pub mod online;
+pub mod online_photo;
 pub mod otp;
 pub mod people;
 pub mod policy;

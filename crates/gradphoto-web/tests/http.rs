@@ -23,6 +23,8 @@ mod policy;
 mod sms_aliyun;
 #[path = "http/student.rs"]
 mod student;
+#[path = "http/student_photo.rs"]
+mod student_photo;
 #[path = "http/student_steps.rs"]
 mod student_steps;
 #[path = "http/support.rs"]

@@ -7,6 +7,7 @@ mod campaigns;
 mod desk;
 mod home;
 mod reports;
+mod review;
 mod staff;
 mod student;
 mod student_steps;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(universities::routes())
         .merge(campaigns::routes())
         .merge(desk::routes())
+        .merge(review::routes())
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(student::routes())

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gradphoto_app::AppError;
 use gradphoto_app::online_entry::{OnlineState, SchoolChoice, Step};
+use gradphoto_app::online_photos::{Submitted, reasons_of};
+use gradphoto_domain::online_photo::PhotoStatus;
 use gradphoto_domain::otp::mask_phone;
 use gradphoto_domain::people::Level;
 use serde::Deserialize;
@@ -26,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/student/identity", post(identity))
         .route("/student/identity/restart", post(restart))
         .route("/student/code", post(code))
+        .route("/student/photo", post(photo))
+        .route("/student/photo/standard.jpg", get(photo_image))
         .route("/static/scan.js", get(scan_js))
 }
 
@@ -42,6 +46,8 @@ struct HomePage {
     /// What the student typed, kept when the page comes back with an error.
     typed_school: String,
     typed_level: String,
+    refused: Vec<(String, String)>,
+    photo: Option<PhotoView>,
 }
 
 impl HomePage {
@@ -73,9 +79,23 @@ impl HomePage {
     }
 }
 
+#[derive(Default)]
 struct Typed {
     school: String,
     level: String,
+    /// Why an upload could not be made into a standard photo: (code, text).
+    refused: Vec<(String, String)>,
+}
+
+/// The photo that counts, as the student sees it.
+struct PhotoView {
+    id: i64,
+    status: String,
+    label: String,
+    /// Borderline findings (a photo in review) as (code, text).
+    reasons: Vec<(String, String)>,
+    review_reasons: Option<String>,
+    resubmit_by: Option<String>,
 }
 
 async fn show(
@@ -94,7 +114,30 @@ async fn show(
         .online_school_choices()
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    let status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
+    let photo = match s.app.online_current_photo(&state).await {
+        Ok(p) => p,
+        Err(e) => return Err(WebError::page(e, p.ctx.lang)),
+    }
+    .map(|row| {
+        let st = PhotoStatus::parse(&row.status);
+        PhotoView {
+            id: row.id,
+            status: row.status.clone(),
+            label: st
+                .map(|x| p.ctx.tr(x.zh(), x.en()).to_string())
+                .unwrap_or_default(),
+            reasons: reasons_of(&row)
+                .into_iter()
+                .map(|r| (r.code, p.ctx.tr(&r.zh, &r.en).to_string()))
+                .collect(),
+            review_reasons: row.review_reasons.clone(),
+            resubmit_by: row.resubmit_by.clone(),
+        }
+    });
+    let mut status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
+    if !typed.refused.is_empty() {
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
     let mut r = render(&HomePage {
         phone_masked: mask_phone(&p.account.phone),
@@ -108,6 +151,8 @@ async fn show(
         error,
         typed_school: typed.school,
         typed_level: typed.level,
+        refused: typed.refused,
+        photo,
         ctx: p.ctx,
     });
     *r.status_mut() = status;
@@ -141,10 +186,7 @@ async fn after(
 }
 
 async fn home(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
-    let typed = Typed {
-        school: String::new(),
-        level: String::new(),
-    };
+    let typed = Typed::default();
     show(&s, p, None, typed).await
 }
 
@@ -162,7 +204,7 @@ async fn school(
     let done = s.app.online_choose_school(&p.account, &f.school).await;
     let typed = Typed {
         school: f.school,
-        level: String::new(),
+        ..Typed::default()
     };
     after(&s, p, done, typed).await
 }
@@ -186,18 +228,15 @@ async fn identity(
         .await;
     // The ID number is not echoed back into the page.
     let typed = Typed {
-        school: String::new(),
         level: f.level,
+        ..Typed::default()
     };
     after(&s, p, done, typed).await
 }
 
 async fn restart(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
     let done = s.app.online_restart_identity(&p.account).await;
-    let typed = Typed {
-        school: String::new(),
-        level: String::new(),
-    };
+    let typed = Typed::default();
     after(&s, p, done, typed).await
 }
 
@@ -207,13 +246,7 @@ async fn code(
     p: StudentPage,
     mut mp: Multipart,
 ) -> Result<Response, WebError> {
-    let bad = || {
-        AppError::invalid(
-            "upload.unreadable",
-            "上传的表单无法读取",
-            "The uploaded form could not be read",
-        )
-    };
+    let bad = unreadable;
     let (mut text, mut image) = (String::new(), None);
     loop {
         let field = match mp.next_field().await {
@@ -231,10 +264,7 @@ async fn code(
             _ => {}
         }
     }
-    let typed = Typed {
-        school: String::new(),
-        level: String::new(),
-    };
+    let typed = Typed::default();
     if text.is_empty()
         && let Some(img) = image
     {
@@ -245,6 +275,69 @@ async fn code(
     }
     let done = s.app.online_bind_code(&p.account, &text).await;
     after(&s, p, done, typed).await
+}
+
+/// Step 4: the photo, taken with the camera or chosen. The answer is the page itself:
+/// the standard image made from it, or the reasons it could not be.
+async fn photo(
+    State(s): State<AppState>,
+    p: StudentPage,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut bytes = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(WebError::page(unreadable(), p.ctx.lang)),
+        };
+        if field.name() == Some("photo") {
+            match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(_) => return Err(WebError::page(unreadable(), p.ctx.lang)),
+            }
+        }
+    }
+    match s.app.online_submit_photo(&p.account, bytes).await {
+        Ok(Submitted::Kept(_)) => Ok(Redirect::to("/student").into_response()),
+        Ok(Submitted::Refused(report)) => {
+            let refused = report
+                .reasons
+                .iter()
+                .map(|r| (r.code.to_string(), p.ctx.tr(&r.zh, &r.en).to_string()))
+                .collect();
+            let typed = Typed {
+                refused,
+                ..Typed::default()
+            };
+            show(&s, p, None, typed).await
+        }
+        Err(e) => after(&s, p, Err(e), Typed::default()).await,
+    }
+}
+
+async fn photo_image(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
+    let bytes = s
+        .app
+        .online_photo_image(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn unreadable() -> AppError {
+    AppError::invalid(
+        "upload.unreadable",
+        "上传的表单无法读取",
+        "The uploaded form could not be read",
+    )
 }
 
 /// Live scanning where the browser has a barcode detector; plain JavaScript, no library.

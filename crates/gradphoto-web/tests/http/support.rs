@@ -278,3 +278,40 @@ pub async fn registry_code(
         .expect("reported to the registry");
     reg.code_for(me.id).await.expect("code").code
 }
+
+/// A student logged in with `phone`, through school and identity with the `skip`-th
+/// roster student who must be photographed in the demo's first campaign, code bound.
+pub async fn verified_student(
+    t: &TestApp,
+    d: &Demo,
+    phone: &str,
+    skip: usize,
+) -> (Client, gradphoto_db::students::StudentRow) {
+    let u1 = t.app.db.get_university(d.u1).await.expect("u1");
+    let c = student(t, phone).await;
+    let r = c
+        .post_form("/student/school", &[("school", &u1.name_zh)])
+        .await;
+    assert_eq!(r.status(), 303, "school");
+    let (me, id) = must_student(t, d.c1, skip).await;
+    let r = c
+        .post_form(
+            "/student/identity",
+            &[("id_number", &id), ("level", &me.level)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "identity");
+    let code = registry_code(t, &u1.code, &me, &id).await;
+    let form = reqwest::multipart::Form::new()
+        .text("code", code)
+        .text("csrf", c.csrf().await);
+    let r = c
+        .http
+        .post(format!("{}/student/code", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST /student/code");
+    assert_eq!(r.status(), 303, "code bound");
+    (c, me)
+}
