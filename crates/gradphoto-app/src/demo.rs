@@ -15,6 +15,17 @@ use crate::{App, AppError};
 /// The password of every demo account (printed by `gradphoto demo`).
 pub const DEMO_PASSWORD: &str = "gradphoto-demo";
 
+/// A demo student, in clear: the demo prints it so a visitor can play the student.
+#[derive(Debug, Clone)]
+pub struct DemoStudent {
+    pub school_code: String,
+    pub school: String,
+    pub id_number: String,
+    pub name: String,
+    /// As stored (`master`, `doctor`…).
+    pub level: String,
+}
+
 /// One demo login.
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
@@ -226,22 +237,30 @@ impl App {
         Ok(())
     }
 
-    /// One demo student to try the registry's sign-in with: (school code, school name,
-    /// ID number, name).
-    pub async fn demo_registry_student(
-        &self,
-    ) -> Result<Option<(String, String, String, String)>, AppError> {
+    /// One demo student to try the registry's sign-in and online collection with: the
+    /// first of the first university who must be photographed in its campaign.
+    pub async fn demo_registry_student(&self) -> Result<Option<DemoStudent>, AppError> {
         let Some(u) = self.db.list_universities().await?.into_iter().next() else {
             return Ok(None);
         };
-        let Some(s) = self.db.all_students(u.id).await?.into_iter().next() else {
+        let Some(c) = self.db.list_campaigns(Some(u.id)).await?.into_iter().next() else {
             return Ok(None);
         };
-        Ok(Some((
-            u.code,
-            u.name_zh,
-            self.pii.decrypt(&s.id_enc)?,
-            s.name,
-        )))
+        let c = crate::campaigns::Campaign::try_from(c)?;
+        for s in self.db.all_students(u.id).await? {
+            let facts = crate::campaigns::facts_of(&s)?;
+            if gradphoto_domain::eligibility::evaluate(&c.rules, &facts).verdict
+                == gradphoto_domain::eligibility::Verdict::Must
+            {
+                return Ok(Some(DemoStudent {
+                    school_code: u.code,
+                    school: u.name_zh,
+                    id_number: self.pii.decrypt(&s.id_enc)?,
+                    name: s.name,
+                    level: s.level,
+                }));
+            }
+        }
+        Ok(None)
     }
 }

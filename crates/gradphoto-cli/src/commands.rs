@@ -370,10 +370,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "  online collection for students: http://{listen}/student/login (any mobile number; the code is in the demo SMS inbox, http://{listen}/demo/sms-inbox)\n"
             );
-            if let Some((code, school, id, name)) = app.demo_registry_student().await? {
+            if let Some(s) = app.demo_registry_student().await? {
                 println!("  registry (学信网 stand-in): http://{listen}/registry");
-                println!("    a student to sign in as: {school} ({code}), ID {id}, name {name}");
-                seed_earlier_photo(&app, &id, earlier_photo.as_deref()).await?;
+                println!(
+                    "    a student to sign in as: {} ({}), ID {}, level {}, name {}",
+                    s.school, s.school_code, s.id_number, s.level, s.name
+                );
+                println!(
+                    "    the same student collects online: their code is on the registry's page; school {}, the ID and level above",
+                    s.school_code
+                );
+                seed_earlier_photo(&app, &s.id_number, earlier_photo.as_deref()).await?;
                 println!();
             }
             serve(app, listen, true).await?;

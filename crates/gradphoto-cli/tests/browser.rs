@@ -26,6 +26,9 @@ use gradphoto_e2e::Browser;
 use gradphoto_sheets::{Sheet, write_xlsx};
 use serde_json::{Value, json};
 
+#[path = "browser/student_online.rs"]
+mod student_online;
+
 /// Everything the server needs to start listening (migrations on a fresh SQLite file).
 const SERVER_START_TIMEOUT: Duration = Duration::from_secs(30);
 /// The eligibility refresh runs in the server's worker after the campaign opens.
@@ -612,6 +615,65 @@ async fn university_admin_imports_opens_a_campaign_and_secretaries_see_only_thei
     Ok(())
 }
 
+/// The student the demo prints: "…: 学校 (code), ID …, level …, name …".
+struct DemoStudent {
+    code: String,
+    id: String,
+    level: String,
+    name: String,
+}
+
+fn demo_student(server: &Server) -> anyhow::Result<DemoStudent> {
+    let log = server.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("a student to sign in as:"))
+        .context("the demo names a student")?;
+    let rest = line
+        .split("a student to sign in as:")
+        .nth(1)
+        .unwrap_or_default();
+    let field = |key: &str| -> anyhow::Result<String> {
+        Ok(rest
+            .split(key)
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .with_context(|| format!("{key} in {line}"))?
+            .trim()
+            .to_string())
+    };
+    Ok(DemoStudent {
+        code: rest
+            .split(['(', ')'])
+            .nth(1)
+            .context("school code")?
+            .to_string(),
+        id: field("ID ")?,
+        level: field("level ")?,
+        name: field("name ")?,
+    })
+}
+
+/// The rosters reach the registry through a job once the server listens: wait for both
+/// in the log (sign-ins before that would fail and be throttled).
+fn wait_for_registry(server: &Server) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server
+        .log_text()
+        .matches("reported to the registry")
+        .count()
+        < 2
+    {
+        ensure!(
+            Instant::now() < deadline,
+            "the demo's rosters never reached the registry:\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
 fn dev_dir() -> Option<PathBuf> {
     gradphoto_e2e::photos_dev_dir()
 }
@@ -636,51 +698,11 @@ async fn student_code_desk_registry_and_confirmation() -> anyhow::Result<()> {
     let server = Server::run(data.path(), &pii_key, "demo")?;
     let demo_pw = gradphoto_app::demo::DEMO_PASSWORD;
 
-    // The demo prints a student to sign in as: "…: 学校 (code), ID …, name …".
-    let log = server.log_text();
-    let line = log
-        .lines()
-        .find(|l| l.contains("a student to sign in as:"))
-        .context("the demo names a student")?;
-    let rest = line
-        .split("a student to sign in as:")
-        .nth(1)
-        .unwrap_or_default();
-    let code = rest
-        .split(['(', ')'])
-        .nth(1)
-        .context("school code")?
-        .to_string();
-    let id = rest
-        .split("ID ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .context("ID number")?
-        .trim()
-        .to_string();
-    let name = rest
-        .split("name ")
-        .nth(1)
-        .context("name")?
-        .trim()
-        .to_string();
+    let DemoStudent { code, id, name, .. } = demo_student(&server)?;
 
     // 1. The student signs in at the registry. The rosters are reported by a job once the
     // server listens: wait for both in the log (failed sign-ins would be throttled).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while server
-        .log_text()
-        .matches("reported to the registry")
-        .count()
-        < 2
-    {
-        ensure!(
-            Instant::now() < deadline,
-            "the demo's rosters never reached the registry:\n{}",
-            server.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_registry(&server)?;
     b.goto(&server.url("/lang/zh?next=/registry/sign-in"))
         .await?;
     b.select("#school", &code).await?;
@@ -799,72 +821,5 @@ async fn student_code_desk_registry_and_confirmation() -> anyhow::Result<()> {
     b.close().await?;
     drop(server);
     eprintln!("registry browser scenario took {:?}", started.elapsed());
-    Ok(())
-}
-
-/// Issue 5's first step on a phone-sized screen, on `gradphoto demo`, in Chinese and then
-/// in English: the student asks for a code, reads it in the demo SMS inbox, is refused
-/// without the face-image consent, logs in with both consents, sees the masked phone, and
-/// logs out.
-#[tokio::test]
-async fn student_logs_in_by_sms_on_a_phone() -> anyhow::Result<()> {
-    let Some(b) = Browser::phone().await? else {
-        return Ok(());
-    };
-    let data = tempfile::tempdir()?;
-    let pii_key = gradphoto_app::pii::generate_key()?;
-    let server = Server::run(data.path(), &pii_key, "demo")?;
-    for (lang, phone, sent, refused, me) in [
-        (
-            "zh",
-            "13700001234",
-            "验证码已发送",
-            "人脸图像处理授权",
-            "个人中心",
-        ),
-        (
-            "en",
-            "13700005678",
-            "A code has been sent",
-            "consent to process your face image",
-            "My account",
-        ),
-    ] {
-        b.goto(&server.url(&format!("/lang/{lang}?next=/login")))
-            .await?;
-        b.click("#student-entrance").await?;
-        b.fill("#phone", phone).await?;
-        b.click("#send-code").await?;
-        b.wait_for_text(sent, PAGE_TIMEOUT).await?;
-        b.click("#demo-inbox-link a").await?;
-        let inbox = b.text("#sms-inbox").await?;
-        let at = inbox.find("code is ").context("a code in the demo inbox")? + "code is ".len();
-        let code = inbox[at..at + 6].to_string();
-        ensure!(inbox.contains(phone), "the inbox shows {phone}: {inbox}");
-        b.goto(&server.url("/student/login")).await?;
-        b.fill("#phone", phone).await?;
-        b.fill("#code", &code).await?;
-        b.click("#agree_terms").await?;
-        b.click("#student-login").await?;
-        b.wait_for_text(refused, PAGE_TIMEOUT).await?;
-        // The form kept the number and the ticked box; the code must be typed again.
-        b.fill("#code", &code).await?;
-        b.click("#agree_face").await?;
-        b.click("#student-login").await?;
-        b.wait_for_text(me, PAGE_TIMEOUT).await?;
-        let shown = b.text("#student-phone").await?;
-        ensure!(
-            shown == format!("{}****{}", &phone[..3], &phone[7..]),
-            "masked phone: {shown}"
-        );
-        b.click("#student-logout").await?;
-        b.text("#send-code").await?;
-        ensure!(
-            b.current_url().await?.contains("/student/login"),
-            "logged out to the login form"
-        );
-    }
-    b.close().await?;
-    drop(server);
     Ok(())
 }

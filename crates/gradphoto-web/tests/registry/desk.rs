@@ -28,7 +28,12 @@ async fn desk_to_registry_end_to_end() {
         t.app.seed_demo().await.expect("demo");
         t.drain_jobs().await;
         let reg = t.app.registry().expect("hosted");
-        let (school, _, id, name) = t
+        let gradphoto_app::demo::DemoStudent {
+            school_code: school,
+            id_number: id,
+            name,
+            ..
+        } = t
             .app
             .demo_registry_student()
             .await

@@ -41,7 +41,12 @@ async fn demo_rosters_reach_the_registry_and_students_sign_in() {
             }
         }
 
-        let (code, _, id, name) = t
+        let gradphoto_app::demo::DemoStudent {
+            school_code: code,
+            id_number: id,
+            name,
+            ..
+        } = t
             .app
             .demo_registry_student()
             .await
