@@ -197,6 +197,9 @@ impl App {
         };
         let decision = evaluate(&campaign.rules, &facts_of(&student)?);
         if decision.verdict != Verdict::Must {
+            // Counted like a miss: the answer says the number is on the roster, so it must
+            // not become a way to test numbers without limit.
+            self.db.record_identity_lookup(entry.id, None).await?;
             return Err(AppError::Invalid(Msg::new(
                 format!("online.verdict.{}", decision.verdict.as_str()),
                 format!("本次采集不为您办理：{}", decision.reason.zh),

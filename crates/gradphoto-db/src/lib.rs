@@ -16,6 +16,7 @@ pub mod online_entries;
 pub mod online_photos;
 pub mod otp;
 pub mod outbox;
+pub mod payments;
 pub mod progress;
 pub mod registry;
 pub mod status_reports;

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_online_photos.sql"),
         postgres: include_str!("../migrations/postgres/0010_online_photos.sql"),
     },
+    Migration {
+        version: 11,
+        name: "payments",
+        sqlite: include_str!("../migrations/sqlite/0011_payments.sql"),
+        postgres: include_str!("../migrations/postgres/0011_payments.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -11,6 +11,7 @@ pub mod id_document;
 pub mod online;
 pub mod online_photo;
 pub mod otp;
+pub mod payments;
 pub mod people;
 pub mod policy;
 pub mod roster;

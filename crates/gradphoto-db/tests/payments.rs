@@ -1,0 +1,215 @@
+//! Orders and payments on both backends: a confirmation credits the order once however
+//! often and however simultaneously it arrives; a failure after a success changes
+//! nothing; the ledger records each change once and refuses to be edited.
+
+use gradphoto_db::Db;
+use gradphoto_db::audit::NewAudit;
+use gradphoto_db::campaigns::CampaignWrite;
+use gradphoto_db::payments::OrderMoney;
+use gradphoto_db::universities::NewUniversity;
+
+/// The order's rule as the app gives it (the domain's `order_status`, restated).
+fn settle(status: &str, m: OrderMoney) -> String {
+    match status {
+        "canceled" => "canceled".into(),
+        _ if m.confirmed_fen - m.refunded_fen >= m.total_fen => "paid".into(),
+        _ => "pending".into(),
+    }
+}
+
+/// The payment's rule for these tests: confirm unless confirmed; fail only if not confirmed.
+fn to(
+    event: &'static str,
+) -> impl FnOnce(&gradphoto_db::payments::PaymentRow) -> Result<Option<String>, ()> {
+    move |p| {
+        Ok(match (p.state.as_str(), event) {
+            ("confirmed", _) => None,
+            (_, "confirmed") => Some("confirmed".into()),
+            (_, "failed") => Some("failed".into()),
+            _ => None,
+        })
+    }
+}
+
+async fn raw(db: &Db, sql: &'static str) -> Result<u64, sqlx::Error> {
+    match db {
+        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+    }
+}
+
+async fn order(db: &Db, n: &str) -> i64 {
+    let u = db
+        .create_university(&NewUniversity {
+            code: &format!("9{n}"),
+            name_zh: "测试大学",
+            name_en: "Test University",
+            departments: &[("学院".into(), None)],
+            campuses: &[],
+        })
+        .await
+        .expect("university");
+    let audit = NewAudit {
+        actor_id: None,
+        actor_name: "test".into(),
+        action: "campaign.create".into(),
+        target_kind: "campaign".into(),
+        target_id: None,
+        university_id: Some(u.id),
+        before: None,
+        after: None,
+        ip: None,
+    };
+    let c = db
+        .create_campaign(
+            u.id,
+            &CampaignWrite {
+                name: "c".into(),
+                cohort: "2027".into(),
+                rules_json: "{}".into(),
+                modes_json: "{}".into(),
+                fee_fen: 2000,
+                contacts: String::new(),
+            },
+            &audit,
+        )
+        .await
+        .expect("campaign");
+    let account = db
+        .student_login(
+            &format!("1380000{n:0>4}"),
+            &[],
+            "10.0.0.1",
+            &format!("t{n}"),
+            60_000,
+        )
+        .await
+        .expect("account");
+    let entry = db
+        .choose_online_campaign(account.id, c.id)
+        .await
+        .expect("entry");
+    db.create_order(&format!("GP{n}"), account.id, entry.id, 2000, "13800000000")
+        .await
+        .expect("order")
+        .id
+}
+
+#[tokio::test]
+async fn confirmed_once_failure_never_overwrites_ledger_append_only() {
+    for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
+        let o = order(&db, "1").await;
+        db.create_payment(o, "sandbox", "GP1-1", 2000)
+            .await
+            .expect("payment");
+        let duplicate = db.create_payment(o, "sandbox", "GP1-1", 2000).await;
+        assert!(
+            matches!(duplicate, Err(gradphoto_db::DbError::Conflict(_))),
+            "one payment per out_trade_no"
+        );
+
+        let a = db
+            .apply_payment_event(
+                "GP1-1",
+                Some("T1"),
+                "payment.confirmed",
+                "",
+                to("confirmed"),
+                settle,
+            )
+            .await
+            .expect("db")
+            .expect("rule");
+        assert!(a.changed);
+        assert_eq!(a.payment.state, "confirmed");
+        assert_eq!(a.payment.provider_txn.as_deref(), Some("T1"));
+        assert_eq!(a.order.status, "paid");
+        assert!(a.order.paid_at.is_some());
+        for event in ["confirmed", "failed"] {
+            let again = db
+                .apply_payment_event("GP1-1", None, "payment.x", "", to(event), settle)
+                .await
+                .expect("db")
+                .expect("rule");
+            assert!(!again.changed, "{event} after success changes nothing");
+            assert_eq!(again.payment.state, "confirmed");
+        }
+        let events: Vec<String> = db
+            .order_ledger(o)
+            .await
+            .expect("ledger")
+            .into_iter()
+            .map(|l| l.event)
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "order.created",
+                "payment.created",
+                "payment.confirmed",
+                "order.paid"
+            ]
+        );
+        let missing = db
+            .apply_payment_event("nope", None, "payment.x", "", to("confirmed"), settle)
+            .await;
+        assert!(matches!(missing, Err(gradphoto_db::DbError::NotFound)));
+
+        // The ledger cannot be edited or pruned, on either backend.
+        let upd = raw(&db, "UPDATE order_ledger SET amount_fen = 0").await;
+        let del = raw(&db, "DELETE FROM order_ledger").await;
+        assert!(upd.is_err() && del.is_err(), "append-only: {upd:?} {del:?}");
+        assert_eq!(db.order_ledger(o).await.expect("ledger").len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn two_simultaneous_confirmations_credit_once() {
+    for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
+        let o = order(&db, "2").await;
+        db.create_payment(o, "sandbox", "GP2-1", 2000)
+            .await
+            .expect("payment");
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.apply_payment_event(
+                        "GP2-1",
+                        Some(&format!("T{i}")),
+                        "payment.confirmed",
+                        "",
+                        // Between reading the payment and writing it: the window a
+                        // missing lock would leave open for the others.
+                        |p| {
+                            std::thread::sleep(std::time::Duration::from_millis(30));
+                            to("confirmed")(p)
+                        },
+                        settle,
+                    )
+                    .await
+                    .expect("db")
+                    .expect("rule")
+                    .changed
+                })
+            })
+            .collect();
+        let mut changed = 0;
+        for t in tasks {
+            if t.await.expect("task") {
+                changed += 1;
+            }
+        }
+        assert_eq!(changed, 1, "exactly one confirmation changed anything");
+        let ledger = db.order_ledger(o).await.expect("ledger");
+        assert_eq!(
+            ledger
+                .iter()
+                .filter(|l| l.event == "payment.confirmed")
+                .count(),
+            1
+        );
+        assert_eq!(ledger.iter().filter(|l| l.event == "order.paid").count(), 1);
+        assert_eq!(db.get_order(o).await.expect("order").status, "paid");
+    }
+}
