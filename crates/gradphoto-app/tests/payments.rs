@@ -1,0 +1,273 @@
+//! WeChat Pay notifications against the real store, on SQLite and PostgreSQL, with the
+//! repository's test keys: a genuine notification pays the order; the same one again
+//! changes nothing; forged (another key), altered, stale, unknown-serial, wrong-merchant,
+//! wrong-amount, wrongly-encrypted and unknown-trade notifications are refused and change
+//! nothing; the ledger shows one credit.
+
+use gradphoto_app::App;
+use gradphoto_app::config::Config;
+use gradphoto_app::pay_wechat::WechatPay;
+use gradphoto_db::Db;
+use gradphoto_db::audit::NewAudit;
+use gradphoto_db::campaigns::CampaignWrite;
+use gradphoto_db::universities::NewUniversity;
+use gradphoto_pay::keys::{SigningKey, VerifyingKey};
+use gradphoto_pay::wechat::{PlatformKeys, SignedHeaders, encrypt_resource, sign_response};
+
+const PLATFORM_KEY: &str = include_str!("../../gradphoto-pay/testkeys/platform.key.pem");
+const PLATFORM_PUB: &str = include_str!("../../gradphoto-pay/testkeys/platform.pub.pem");
+const OTHER_KEY: &str = include_str!("../../gradphoto-pay/testkeys/merchant.key.pem");
+const API_V3_KEY: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
+const SERIAL: &str = "PUB_KEY_ID_0001";
+const NOW: i64 = 1_800_000_000;
+
+async fn apps() -> Vec<(App, tempfile::TempDir)> {
+    let mut out = Vec::new();
+    for pg in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        c.security.allow_generated_key = true;
+        c.worker.enabled = false;
+        if pg {
+            let Some(admin) = std::env::var("GRADPHOTO_TEST_DATABASE_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+            else {
+                eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set");
+                continue;
+            };
+            use sqlx::Connection;
+            let name = format!("gp_pay_{}_{}", std::process::id(), gradphoto_db::now_ms());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create db");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin);
+            c.database.url = format!("{base}/{name}");
+        }
+        out.push((App::start(c).await.expect("start"), dir));
+    }
+    out
+}
+
+/// A pending order of 20 yuan with a WeChat payment `GP1-1`.
+async fn order(db: &Db) -> i64 {
+    let u = db
+        .create_university(&NewUniversity {
+            code: "90001",
+            name_zh: "测试大学",
+            name_en: "Test University",
+            departments: &[("学院".into(), None)],
+            campuses: &[],
+        })
+        .await
+        .expect("university");
+    let audit = NewAudit {
+        actor_id: None,
+        actor_name: "test".into(),
+        action: "campaign.create".into(),
+        target_kind: "campaign".into(),
+        target_id: None,
+        university_id: Some(u.id),
+        before: None,
+        after: None,
+        ip: None,
+    };
+    let c = db
+        .create_campaign(
+            u.id,
+            &CampaignWrite {
+                name: "c".into(),
+                cohort: "2027".into(),
+                rules_json: "{}".into(),
+                modes_json: "{}".into(),
+                fee_fen: 2000,
+                contacts: String::new(),
+            },
+            &audit,
+        )
+        .await
+        .expect("campaign");
+    let a = db
+        .student_login("13800001111", &[], "10.0.0.1", "t1", 60_000)
+        .await
+        .expect("account");
+    let e = db.choose_online_campaign(a.id, c.id).await.expect("entry");
+    let o = db
+        .create_order("GP1", a.id, e.id, 2000, "13800001111")
+        .await
+        .expect("order");
+    db.create_payment(o.id, "wechat", "GP1-1", 2000)
+        .await
+        .expect("payment");
+    o.id
+}
+
+fn wx() -> WechatPay {
+    let mut keys = PlatformKeys::new();
+    keys.insert(SERIAL, VerifyingKey::from_pem(PLATFORM_PUB).expect("pub"));
+    WechatPay::new("wechat", "wx0001", "1900000001", API_V3_KEY, keys).expect("wx")
+}
+
+/// A notification body for a transaction, encrypted with `key`.
+fn body(key: &[u8], out_trade_no: &str, total: i64, mchid: &str) -> Vec<u8> {
+    let t = serde_json::json!({
+        "appid": "wx0001", "mchid": mchid, "out_trade_no": out_trade_no,
+        "transaction_id": "4200000001", "trade_type": "NATIVE", "trade_state": "SUCCESS",
+        "success_time": "2027-01-15T10:00:00+08:00",
+        "amount": { "total": total, "payer_total": total, "currency": "CNY" },
+    });
+    let r = encrypt_resource(
+        key,
+        "abcdefghijkl",
+        "transaction",
+        "transaction",
+        t.to_string().as_bytes(),
+    )
+    .expect("seal");
+    serde_json::json!({
+        "id": "EV-1", "create_time": "2027-01-15T10:00:01+08:00",
+        "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
+        "summary": "支付成功", "resource": r,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+struct Signed {
+    ts: String,
+    nonce: String,
+    sig: String,
+    serial: String,
+}
+
+impl Signed {
+    fn new(key: &str, at: i64, body: &[u8]) -> Signed {
+        let k = SigningKey::from_pem(key).expect("key");
+        Signed {
+            ts: at.to_string(),
+            nonce: "n-1".into(),
+            sig: sign_response(&k, at, "n-1", body).expect("sign"),
+            serial: SERIAL.into(),
+        }
+    }
+    fn headers(&self) -> SignedHeaders<'_> {
+        SignedHeaders {
+            timestamp: &self.ts,
+            nonce: &self.nonce,
+            signature: &self.sig,
+            serial: &self.serial,
+        }
+    }
+}
+
+#[tokio::test]
+async fn notifications_pay_once_and_attacks_change_nothing() {
+    for (app, _dir) in apps().await {
+        let o = order(&app.db).await;
+        let wx = wx();
+        let attempt = |h: &Signed, b: &[u8]| {
+            let wx = wx.clone();
+            let app = app.clone();
+            let (h, b) = (
+                Signed {
+                    ts: h.ts.clone(),
+                    nonce: h.nonce.clone(),
+                    sig: h.sig.clone(),
+                    serial: h.serial.clone(),
+                },
+                b.to_vec(),
+            );
+            async move { app.wechat_notification(&wx, &h.headers(), &b, NOW).await }
+        };
+        let code =
+            |r: Result<bool, gradphoto_app::AppError>| r.expect_err("refused").message().code;
+
+        let good = body(API_V3_KEY, "GP1-1", 2000, "1900000001");
+        // Forged: signed by a key that is not WeChat Pay's.
+        assert_eq!(
+            code(attempt(&Signed::new(OTHER_KEY, NOW, &good), &good).await),
+            "pay.signature"
+        );
+        // Altered after signing.
+        let s = Signed::new(PLATFORM_KEY, NOW, &good);
+        let mut altered = good.clone();
+        let at = altered.len() - 3;
+        altered[at] ^= 1;
+        assert_eq!(code(attempt(&s, &altered).await), "pay.signature");
+        // Stale: signed ten minutes ago, or from the future.
+        for t in [NOW - 600, NOW + 600] {
+            let old = Signed::new(PLATFORM_KEY, t, &good);
+            assert_eq!(code(attempt(&old, &good).await), "pay.stale");
+        }
+        // An unknown platform serial.
+        let mut unknown = Signed::new(PLATFORM_KEY, NOW, &good);
+        unknown.serial = "PUB_KEY_ID_9999".into();
+        assert_eq!(code(attempt(&unknown, &good).await), "pay.signature");
+        // Genuinely signed, but: another merchant, another amount, another APIv3 key,
+        // a trade we never made.
+        for (b, want) in [
+            (
+                body(API_V3_KEY, "GP1-1", 2000, "1900000999"),
+                "pay.merchant",
+            ),
+            (
+                body(API_V3_KEY, "GP1-1", 1, "1900000001"),
+                "payment.amount_mismatch",
+            ),
+            (
+                body(
+                    b"fedcba9876543210fedcba9876543210",
+                    "GP1-1",
+                    2000,
+                    "1900000001",
+                ),
+                "pay.decrypt",
+            ),
+            (
+                body(API_V3_KEY, "GP9-9", 2000, "1900000001"),
+                "pay.unknown_trade",
+            ),
+        ] {
+            let s = Signed::new(PLATFORM_KEY, NOW, &b);
+            assert_eq!(code(attempt(&s, &b).await), want);
+        }
+        let order_row = app.db.get_order(o).await.expect("order");
+        assert_eq!(
+            order_row.status, "pending",
+            "nothing above changed the order"
+        );
+        assert_eq!(app.db.order_ledger(o).await.expect("ledger").len(), 2);
+
+        // The genuine one pays; the same again is acknowledged and changes nothing.
+        let s = Signed::new(PLATFORM_KEY, NOW, &good);
+        assert!(attempt(&s, &good).await.expect("applied"));
+        assert!(!attempt(&s, &good).await.expect("duplicate"));
+        let order_row = app.db.get_order(o).await.expect("order");
+        assert_eq!(order_row.status, "paid");
+        let ledger: Vec<String> = app
+            .db
+            .order_ledger(o)
+            .await
+            .expect("ledger")
+            .into_iter()
+            .map(|l| l.event)
+            .collect();
+        assert_eq!(
+            ledger,
+            [
+                "order.created",
+                "payment.created",
+                "payment.confirmed",
+                "order.paid"
+            ]
+        );
+    }
+}
