@@ -14,7 +14,7 @@ pub mod jobs;
 pub mod login_codes;
 pub mod online_entry;
 pub mod online_photos;
-pub mod pay_wechat;
+pub mod payments;
 pub mod pii;
 pub mod progress;
 pub mod registry_link;

@@ -2,15 +2,19 @@
 //! repository's test keys: a genuine notification pays the order; the same one again
 //! changes nothing; forged (another key), altered, stale, unknown-serial, wrong-merchant,
 //! wrong-amount, wrongly-encrypted and unknown-trade notifications are refused and change
-//! nothing; the ledger shows one credit.
+//! nothing; the ledger shows one credit. The same for Alipay's RSA2 notifications.
 
 use gradphoto_app::App;
 use gradphoto_app::config::Config;
-use gradphoto_app::pay_wechat::WechatPay;
+use std::collections::BTreeMap;
+
+use gradphoto_app::payments::alipay::Alipay;
+use gradphoto_app::payments::wechat::WechatPay;
 use gradphoto_db::Db;
 use gradphoto_db::audit::NewAudit;
 use gradphoto_db::campaigns::CampaignWrite;
 use gradphoto_db::universities::NewUniversity;
+use gradphoto_pay::alipay::sign_notification;
 use gradphoto_pay::keys::{SigningKey, VerifyingKey};
 use gradphoto_pay::wechat::{PlatformKeys, SignedHeaders, encrypt_resource, sign_response};
 
@@ -40,7 +44,14 @@ async fn apps() -> Vec<(App, tempfile::TempDir)> {
                 continue;
             };
             use sqlx::Connection;
-            let name = format!("gp_pay_{}_{}", std::process::id(), gradphoto_db::now_ms());
+            // Tests of this binary run in parallel: a counter keeps the names apart.
+            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!(
+                "gp_pay_{}_{}_{n}",
+                std::process::id(),
+                gradphoto_db::now_ms()
+            );
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
@@ -57,8 +68,8 @@ async fn apps() -> Vec<(App, tempfile::TempDir)> {
     out
 }
 
-/// A pending order of 20 yuan with a WeChat payment `GP1-1`.
-async fn order(db: &Db) -> i64 {
+/// A pending order of 20 yuan with a payment `GP1-1` of `provider`.
+async fn order(db: &Db, provider: &str) -> i64 {
     let u = db
         .create_university(&NewUniversity {
             code: "90001",
@@ -104,7 +115,7 @@ async fn order(db: &Db) -> i64 {
         .create_order("GP1", a.id, e.id, 2000, "13800001111")
         .await
         .expect("order");
-    db.create_payment(o.id, "wechat", "GP1-1", 2000)
+    db.create_payment(o.id, provider, "GP1-1", 2000)
         .await
         .expect("payment");
     o.id
@@ -171,7 +182,7 @@ impl Signed {
 #[tokio::test]
 async fn notifications_pay_once_and_attacks_change_nothing() {
     for (app, _dir) in apps().await {
-        let o = order(&app.db).await;
+        let o = order(&app.db, "wechat").await;
         let wx = wx();
         let attempt = |h: &Signed, b: &[u8]| {
             let wx = wx.clone();
@@ -269,5 +280,128 @@ async fn notifications_pay_once_and_attacks_change_nothing() {
                 "order.paid"
             ]
         );
+    }
+}
+
+const ALIPAY_KEY: &str = include_str!("../../gradphoto-pay/testkeys/alipay_platform.key.pem");
+const ALIPAY_PUB: &str = include_str!("../../gradphoto-pay/testkeys/alipay_platform.pub.pem");
+const APP_KEY: &str = include_str!("../../gradphoto-pay/testkeys/alipay_app.key.pem");
+
+fn alipay_form(
+    amount: &str,
+    app_id: &str,
+    seller_id: &str,
+    trade: &str,
+) -> BTreeMap<String, String> {
+    [
+        ("notify_time", "2027-01-15 10:00:01"),
+        ("notify_type", "trade_status_sync"),
+        ("notify_id", "ac05099524730693a8b330c5ecf72da9786"),
+        ("charset", "utf-8"),
+        ("version", "1.0"),
+        ("trade_no", "2027011522001400000000000001"),
+        ("out_trade_no", trade),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_amount", amount),
+        ("app_id", app_id),
+        ("seller_id", seller_id),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn signed(key: &str, mut form: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    sign_notification(&SigningKey::from_pem(key).expect("key"), &mut form).expect("sign");
+    form
+}
+
+#[tokio::test]
+async fn alipay_notifications_pay_once_and_attacks_change_nothing() {
+    for (app, _dir) in apps().await {
+        let o = order(&app.db, "alipay").await;
+        let ap = Alipay {
+            provider: "alipay".into(),
+            app_id: "2021000000000001".into(),
+            seller_id: "2088101106499364".into(),
+            alipay_key: VerifyingKey::from_pem(ALIPAY_PUB).expect("pub"),
+        };
+        let code =
+            |r: Result<bool, gradphoto_app::AppError>| r.expect_err("refused").message().code;
+        let good = || alipay_form("20.00", "2021000000000001", "2088101106499364", "GP1-1");
+
+        // Forged (our own key, not Alipay's), altered after signing, no signature.
+        assert_eq!(
+            code(app.alipay_notification(&ap, &signed(APP_KEY, good())).await),
+            "pay.signature"
+        );
+        let mut altered = signed(ALIPAY_KEY, good());
+        altered.insert("total_amount".into(), "0.01".into());
+        assert_eq!(
+            code(app.alipay_notification(&ap, &altered).await),
+            "pay.signature"
+        );
+        assert_eq!(
+            code(app.alipay_notification(&ap, &good()).await),
+            "pay.signature"
+        );
+        // Genuinely signed, but another app, another seller, another amount, unknown trade.
+        for (form, want) in [
+            (
+                alipay_form("20.00", "2021000000000999", "2088101106499364", "GP1-1"),
+                "pay.merchant",
+            ),
+            (
+                alipay_form("20.00", "2021000000000001", "2088000000000000", "GP1-1"),
+                "pay.merchant",
+            ),
+            (
+                alipay_form("19.99", "2021000000000001", "2088101106499364", "GP1-1"),
+                "payment.amount_mismatch",
+            ),
+            (
+                alipay_form("20.00", "2021000000000001", "2088101106499364", "GP9-9"),
+                "pay.unknown_trade",
+            ),
+        ] {
+            assert_eq!(
+                code(
+                    app.alipay_notification(&ap, &signed(ALIPAY_KEY, form))
+                        .await
+                ),
+                want
+            );
+        }
+        assert_eq!(app.db.get_order(o).await.expect("order").status, "pending");
+
+        let genuine = signed(ALIPAY_KEY, good());
+        assert!(
+            app.alipay_notification(&ap, &genuine)
+                .await
+                .expect("applied")
+        );
+        assert!(
+            !app.alipay_notification(&ap, &genuine)
+                .await
+                .expect("duplicate")
+        );
+        // A later "closed" for the same trade cannot undo the success.
+        let mut closed = good();
+        closed.insert("trade_status".into(), "TRADE_CLOSED".into());
+        assert!(
+            !app.alipay_notification(&ap, &signed(ALIPAY_KEY, closed))
+                .await
+                .expect("ignored")
+        );
+        assert_eq!(app.db.get_order(o).await.expect("order").status, "paid");
+        let confirmed = app
+            .db
+            .order_ledger(o)
+            .await
+            .expect("ledger")
+            .iter()
+            .filter(|l| l.event == "payment.confirmed")
+            .count();
+        assert_eq!(confirmed, 1);
     }
 }

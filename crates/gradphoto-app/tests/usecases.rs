@@ -22,7 +22,14 @@ async fn fresh_pg_url() -> Option<String> {
         .ok()
         .filter(|s| !s.is_empty())?;
     use sqlx::Connection;
-    let name = format!("gp_app_{}_{}", std::process::id(), gradphoto_db::now_ms());
+    // Tests of this binary run in parallel: a counter keeps two names of one millisecond apart.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "gp_app_{}_{}_{n}",
+        std::process::id(),
+        gradphoto_db::now_ms()
+    );
     let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut c)

@@ -8,16 +8,14 @@
 //! The sandbox payer of the demo sends its notifications through this same code, signed
 //! and encrypted with test keys.
 
-use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::payments::{
-    Applied, Fen, OrderStatus, PaymentEvent, PaymentState, apply, order_status,
-};
+use gradphoto_domain::payments::{Fen, PaymentEvent};
 use gradphoto_pay::PayError;
 use gradphoto_pay::wechat::{
     Notification, PlatformKeys, SignedHeaders, Transaction, decrypt_resource,
 };
 use secrecy::{ExposeSecret, SecretSlice};
 
+use super::refused;
 use crate::{App, AppError};
 
 /// One configured WeChat Pay merchant (or the sandbox playing one).
@@ -39,15 +37,6 @@ impl std::fmt::Debug for WechatPay {
             .field("mchid", &self.mchid)
             .finish_non_exhaustive()
     }
-}
-
-fn refused(code: &str, why: impl std::fmt::Display) -> AppError {
-    tracing::warn!(code, %why, "payment notification refused");
-    AppError::Invalid(Msg::new(
-        code,
-        "支付通知无效，未作任何处理",
-        "The payment notification is not valid; nothing was changed",
-    ))
 }
 
 impl WechatPay {
@@ -123,45 +112,7 @@ impl App {
             "CLOSED" | "PAYERROR" | "REVOKED" => PaymentEvent::Failed,
             _ => return Ok(false),
         };
-        let provider = wx.provider.clone();
-        let applied = self
-            .db
-            .apply_payment_event(
-                &t.out_trade_no,
-                Some(&t.transaction_id),
-                match event {
-                    PaymentEvent::Confirmed { .. } => "payment.confirmed",
-                    _ => "payment.failed",
-                },
-                &format!("{provider} {}", t.transaction_id),
-                |p| {
-                    if p.provider != provider {
-                        return Err(Msg::new("pay.provider", "", "payment of another provider"));
-                    }
-                    let state = PaymentState::parse(&p.state)
-                        .ok_or_else(|| Msg::new("pay.state", "", "unknown stored state"))?;
-                    Ok(match apply(state, Fen(p.amount_fen), event)? {
-                        Applied::To(s) => Some(s.as_str().to_string()),
-                        Applied::Unchanged => None,
-                    })
-                },
-                |status, m| {
-                    order_status(
-                        OrderStatus::parse(status).unwrap_or(OrderStatus::Pending),
-                        Fen(m.total_fen),
-                        Fen(m.confirmed_fen),
-                        Fen(m.refunded_fen),
-                    )
-                    .as_str()
-                    .to_string()
-                },
-            )
+        self.apply_payment_news(&wx.provider, &t.out_trade_no, &t.transaction_id, event)
             .await
-            .map_err(|e| match e {
-                gradphoto_db::DbError::NotFound => refused("pay.unknown_trade", &t.out_trade_no),
-                other => other.into(),
-            })?
-            .map_err(|m| refused(&m.code, &m.en))?;
-        Ok(applied.changed)
     }
 }
