@@ -11,9 +11,6 @@ use std::collections::BTreeMap;
 use gradphoto_app::payments::alipay::Alipay;
 use gradphoto_app::payments::wechat::WechatPay;
 use gradphoto_db::Db;
-use gradphoto_db::audit::NewAudit;
-use gradphoto_db::campaigns::CampaignWrite;
-use gradphoto_db::universities::NewUniversity;
 use gradphoto_pay::alipay::sign_notification;
 use gradphoto_pay::keys::{SigningKey, VerifyingKey};
 use gradphoto_pay::wechat::{PlatformKeys, SignedHeaders, encrypt_resource, sign_response};
@@ -36,32 +33,11 @@ async fn apps() -> Vec<(App, tempfile::TempDir)> {
         c.security.allow_generated_key = true;
         c.worker.enabled = false;
         if pg {
-            let Some(admin) = std::env::var("GRADPHOTO_TEST_DATABASE_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-            else {
+            let Some(url) = gradphoto_db::testing::fresh_postgres_url().await else {
                 eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set");
                 continue;
             };
-            use sqlx::Connection;
-            // Tests of this binary run in parallel: a counter keeps the names apart.
-            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let name = format!(
-                "gp_pay_{}_{}_{n}",
-                std::process::id(),
-                gradphoto_db::now_ms()
-            );
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create db");
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_string())
-                .unwrap_or(admin);
-            c.database.url = format!("{base}/{name}");
+            c.database.url = url;
         }
         out.push((App::start(c).await.expect("start"), dir));
     }
@@ -70,55 +46,7 @@ async fn apps() -> Vec<(App, tempfile::TempDir)> {
 
 /// A pending order of 20 yuan with a payment `GP1-1` of `provider`.
 async fn order(db: &Db, provider: &str) -> i64 {
-    let u = db
-        .create_university(&NewUniversity {
-            code: "90001",
-            name_zh: "测试大学",
-            name_en: "Test University",
-            departments: &[("学院".into(), None)],
-            campuses: &[],
-        })
-        .await
-        .expect("university");
-    let audit = NewAudit {
-        actor_id: None,
-        actor_name: "test".into(),
-        action: "campaign.create".into(),
-        target_kind: "campaign".into(),
-        target_id: None,
-        university_id: Some(u.id),
-        before: None,
-        after: None,
-        ip: None,
-    };
-    let c = db
-        .create_campaign(
-            u.id,
-            &CampaignWrite {
-                name: "c".into(),
-                cohort: "2027".into(),
-                rules_json: "{}".into(),
-                modes_json: "{}".into(),
-                fee_fen: 2000,
-                contacts: String::new(),
-            },
-            &audit,
-        )
-        .await
-        .expect("campaign");
-    let a = db
-        .student_login("13800001111", &[], "10.0.0.1", "t1", 60_000)
-        .await
-        .expect("account");
-    let e = db.choose_online_campaign(a.id, c.id).await.expect("entry");
-    let o = db
-        .create_order("GP1", a.id, e.id, 2000, "13800001111")
-        .await
-        .expect("order");
-    db.create_payment(o.id, provider, "GP1-1", 2000)
-        .await
-        .expect("payment");
-    o.id
+    gradphoto_db::testing::order_fixture(db, "1", provider, "GP1-1").await
 }
 
 fn wx() -> WechatPay {

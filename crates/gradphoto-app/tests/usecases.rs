@@ -18,28 +18,7 @@ fn config(dir: &std::path::Path) -> Config {
 }
 
 async fn fresh_pg_url() -> Option<String> {
-    let admin = std::env::var("GRADPHOTO_TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
-    use sqlx::Connection;
-    // Tests of this binary run in parallel: a counter keeps two names of one millisecond apart.
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!(
-        "gp_app_{}_{}_{n}",
-        std::process::id(),
-        gradphoto_db::now_ms()
-    );
-    let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .expect("create db");
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .unwrap_or(admin);
-    Some(format!("{base}/{name}"))
+    gradphoto_db::testing::fresh_postgres_url().await
 }
 
 /// The demo seeds through the real use cases and every verdict the engine gives matches

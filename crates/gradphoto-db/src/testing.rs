@@ -14,29 +14,97 @@ pub async fn fresh_databases() -> Vec<(Db, Option<tempfile::TempDir>)> {
             .expect("sqlite"),
         Some(dir),
     )];
-    match std::env::var("GRADPHOTO_TEST_DATABASE_URL") {
-        Ok(admin) if !admin.is_empty() => {
-            let name = format!("gp_db_{}", unique());
-            let Db::Postgres(p) = Db::connect(&admin, &DbOptions::default())
-                .await
-                .expect("postgres admin")
-            else {
-                panic!("GRADPHOTO_TEST_DATABASE_URL must be a postgres:// URL");
-            };
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&p)
-                .await
-                .expect("create db");
-            p.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            let db = Db::connect(&format!("{base}/{name}"), &DbOptions::default())
+    match fresh_postgres_url().await {
+        Some(url) => {
+            let db = Db::connect(&url, &DbOptions::default())
                 .await
                 .expect("postgres");
             out.push((db, None));
         }
-        _ => eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
+        None => eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
     }
     out
+}
+
+/// The URL of a new, empty PostgreSQL database on the server `GRADPHOTO_TEST_DATABASE_URL`
+/// names; `None` when it names none.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let admin = std::env::var("GRADPHOTO_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let name = format!("gp_db_{}", unique());
+    let Db::Postgres(p) = Db::connect(&admin, &DbOptions::default())
+        .await
+        .expect("postgres admin")
+    else {
+        panic!("GRADPHOTO_TEST_DATABASE_URL must be a postgres:// URL");
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&p)
+        .await
+        .expect("create db");
+    p.close().await;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    Some(format!("{base}/{name}"))
+}
+
+/// A pending order of 20 yuan, for a new student of a new university (`n` keeps several
+/// apart in one database), with one payment `out_trade_no` of `provider`. Returns the
+/// order's id.
+pub async fn order_fixture(db: &Db, n: &str, provider: &str, out_trade_no: &str) -> i64 {
+    let u = db
+        .create_university(&crate::universities::NewUniversity {
+            code: &format!("9{n}"),
+            name_zh: "测试大学",
+            name_en: "Test University",
+            departments: &[("学院".into(), None)],
+            campuses: &[],
+        })
+        .await
+        .expect("university");
+    let audit = crate::audit::NewAudit {
+        actor_id: None,
+        actor_name: "test".into(),
+        action: "campaign.create".into(),
+        target_kind: "campaign".into(),
+        target_id: None,
+        university_id: Some(u.id),
+        before: None,
+        after: None,
+        ip: None,
+    };
+    let c = db
+        .create_campaign(
+            u.id,
+            &crate::campaigns::CampaignWrite {
+                name: "c".into(),
+                cohort: "2027".into(),
+                rules_json: "{}".into(),
+                modes_json: "{}".into(),
+                fee_fen: 2000,
+                contacts: String::new(),
+            },
+            &audit,
+        )
+        .await
+        .expect("campaign");
+    let phone = format!("1380000{n:0>4}");
+    let account = db
+        .student_login(&phone, &[], "10.0.0.1", &format!("t{n}"), 60_000)
+        .await
+        .expect("account");
+    let entry = db
+        .choose_online_campaign(account.id, c.id)
+        .await
+        .expect("entry");
+    let order = db
+        .create_order(&format!("GP{n}"), account.id, entry.id, 2000, &phone)
+        .await
+        .expect("order");
+    db.create_payment(order.id, provider, out_trade_no, 2000)
+        .await
+        .expect("payment");
+    order.id
 }
 
 /// A name no other test process or call uses.

@@ -3,10 +3,7 @@
 //! nothing; the ledger records each change once and refuses to be edited.
 
 use gradphoto_db::Db;
-use gradphoto_db::audit::NewAudit;
-use gradphoto_db::campaigns::CampaignWrite;
 use gradphoto_db::payments::OrderMoney;
-use gradphoto_db::universities::NewUniversity;
 
 /// The order's rule as the app gives it (the domain's `order_status`, restated).
 fn settle(status: &str, m: OrderMoney) -> String {
@@ -38,70 +35,10 @@ async fn raw(db: &Db, sql: &'static str) -> Result<u64, sqlx::Error> {
     }
 }
 
-async fn order(db: &Db, n: &str) -> i64 {
-    let u = db
-        .create_university(&NewUniversity {
-            code: &format!("9{n}"),
-            name_zh: "测试大学",
-            name_en: "Test University",
-            departments: &[("学院".into(), None)],
-            campuses: &[],
-        })
-        .await
-        .expect("university");
-    let audit = NewAudit {
-        actor_id: None,
-        actor_name: "test".into(),
-        action: "campaign.create".into(),
-        target_kind: "campaign".into(),
-        target_id: None,
-        university_id: Some(u.id),
-        before: None,
-        after: None,
-        ip: None,
-    };
-    let c = db
-        .create_campaign(
-            u.id,
-            &CampaignWrite {
-                name: "c".into(),
-                cohort: "2027".into(),
-                rules_json: "{}".into(),
-                modes_json: "{}".into(),
-                fee_fen: 2000,
-                contacts: String::new(),
-            },
-            &audit,
-        )
-        .await
-        .expect("campaign");
-    let account = db
-        .student_login(
-            &format!("1380000{n:0>4}"),
-            &[],
-            "10.0.0.1",
-            &format!("t{n}"),
-            60_000,
-        )
-        .await
-        .expect("account");
-    let entry = db
-        .choose_online_campaign(account.id, c.id)
-        .await
-        .expect("entry");
-    db.create_order(&format!("GP{n}"), account.id, entry.id, 2000, "13800000000")
-        .await
-        .expect("order")
-        .id
-}
-
 #[tokio::test]
 async fn confirmed_once_failure_never_overwrites_ledger_append_only() {
     for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
-        let o = order(&db, "1").await;
-        db.create_payment(o, "sandbox", "GP1-1", 2000)
-            .await
-            .expect("payment");
+        let o = gradphoto_db::testing::order_fixture(&db, "1", "sandbox", "GP1-1").await;
         let duplicate = db.create_payment(o, "sandbox", "GP1-1", 2000).await;
         assert!(
             matches!(duplicate, Err(gradphoto_db::DbError::Conflict(_))),
@@ -166,10 +103,7 @@ async fn confirmed_once_failure_never_overwrites_ledger_append_only() {
 #[tokio::test]
 async fn two_simultaneous_confirmations_credit_once() {
     for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
-        let o = order(&db, "2").await;
-        db.create_payment(o, "sandbox", "GP2-1", 2000)
-            .await
-            .expect("payment");
+        let o = gradphoto_db::testing::order_fixture(&db, "2", "sandbox", "GP2-1").await;
         let tasks: Vec<_> = (0..8)
             .map(|i| {
                 let db = db.clone();
