@@ -18,6 +18,7 @@ pub mod otp;
 pub mod outbox;
 pub mod payments;
 pub mod progress;
+pub mod refunds;
 pub mod registry;
 pub mod status_reports;
 pub mod student_accounts;

@@ -98,7 +98,7 @@ pub struct PaymentApplied {
     pub changed: bool,
 }
 
-const ORDER_COLS: &str = "id, code, account_id, entry_id, total_fen, status, contact_phone, \
+pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, total_fen, status, contact_phone, \
     created_at, updated_at, paid_at";
 const PAYMENT_COLS: &str = "id, order_id, provider, out_trade_no, amount_fen, state, \
     provider_txn, created_at, updated_at, confirmed_at";
@@ -120,6 +120,30 @@ macro_rules! ledger {
         .await?
     };
 }
+
+/// Recomputes an order's status from its sums with `settle` (inside the transaction that
+/// holds the order's lock) and, when it changes, stores it with a ledger line.
+macro_rules! settle_order {
+    ($tx:expr, $order:expr, $settle:expr, $now:expr, $payment:expr, $refund:expr) => {{
+        let order: &OrderRow = &$order;
+        let (paid, refunded): (i64, i64) = sqlx::query_as(
+            "SELECT \
+             CAST(COALESCE((SELECT SUM(amount_fen) FROM order_payments WHERE order_id = $1 AND state = 'confirmed'), 0) AS BIGINT), \
+             CAST(COALESCE((SELECT SUM(amount_fen) FROM order_refunds WHERE order_id = $1 AND state = 'done'), 0) AS BIGINT)")
+            .bind(order.id).fetch_one($tx).await?;
+        let status = $settle(&order.status, OrderMoney {
+            total_fen: order.total_fen, confirmed_fen: paid, refunded_fen: refunded,
+        });
+        if status != order.status {
+            sqlx::query(
+                "UPDATE orders SET status = $2, updated_at = $3, \
+                 paid_at = CASE WHEN $2 = 'paid' THEN $3 ELSE paid_at END WHERE id = $1")
+                .bind(order.id).bind(&status).bind($now).execute($tx).await?;
+            ledger!($tx, order.id, format!("order.{status}"), $payment, $refund, paid - refunded, "");
+        }
+    }};
+}
+pub(crate) use {ledger, settle_order};
 
 impl Db {
     /// A new order, pending, with its first ledger line.
@@ -193,44 +217,64 @@ impl Db {
             ($tx:ident, $order_sql:expr) => {{
                 let (order_id,): (i64,) =
                     sqlx::query_as("SELECT order_id FROM order_payments WHERE out_trade_no = $1")
-                        .bind(out_trade_no).fetch_one(&mut *$tx).await?;
+                        .bind(out_trade_no)
+                        .fetch_one(&mut *$tx)
+                        .await?;
                 let order: OrderRow = sqlx::query_as(sqlx::AssertSqlSafe($order_sql))
-                    .bind(order_id).fetch_one(&mut *$tx).await?;
+                    .bind(order_id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
                 let payment: PaymentRow = sqlx::query_as(sqlx::AssertSqlSafe(payment_sql.as_str()))
-                    .bind(out_trade_no).fetch_one(&mut *$tx).await?;
+                    .bind(out_trade_no)
+                    .fetch_one(&mut *$tx)
+                    .await?;
                 match judge(&payment) {
                     Err(e) => Err(e),
-                    Ok(None) => Ok(PaymentApplied { payment, order, changed: false }),
+                    Ok(None) => Ok(PaymentApplied {
+                        payment,
+                        order,
+                        changed: false,
+                    }),
                     Ok(Some(to)) => {
                         let confirmed = to == "confirmed";
                         sqlx::query(
                             "UPDATE order_payments SET state = $2, updated_at = $3, \
                              provider_txn = COALESCE($4, provider_txn), \
                              confirmed_at = CASE WHEN $5 THEN $3 ELSE confirmed_at END \
-                             WHERE id = $1")
-                            .bind(payment.id).bind(&to).bind(now).bind(provider_txn).bind(confirmed)
-                            .execute(&mut *$tx).await?;
-                        ledger!(&mut *$tx, order.id, event, Some(payment.id), None::<i64>, payment.amount_fen, detail);
-                        let (paid, refunded): (i64, i64) = sqlx::query_as(
-                            "SELECT \
-                             CAST(COALESCE((SELECT SUM(amount_fen) FROM order_payments WHERE order_id = $1 AND state = 'confirmed'), 0) AS BIGINT), \
-                             CAST(COALESCE((SELECT SUM(amount_fen) FROM order_refunds WHERE order_id = $1 AND state = 'done'), 0) AS BIGINT)")
-                            .bind(order.id).fetch_one(&mut *$tx).await?;
-                        let status = settle(&order.status, OrderMoney {
-                            total_fen: order.total_fen, confirmed_fen: paid, refunded_fen: refunded,
-                        });
-                        if status != order.status {
-                            sqlx::query(
-                                "UPDATE orders SET status = $2, updated_at = $3, \
-                                 paid_at = CASE WHEN $2 = 'paid' THEN $3 ELSE paid_at END WHERE id = $1")
-                                .bind(order.id).bind(&status).bind(now).execute(&mut *$tx).await?;
-                            ledger!(&mut *$tx, order.id, format!("order.{status}"), Some(payment.id), None::<i64>, paid - refunded, "");
-                        }
-                        let order: OrderRow = sqlx::query_as(sqlx::AssertSqlSafe(order_sql.as_str()))
-                            .bind(order.id).fetch_one(&mut *$tx).await?;
-                        let payment: PaymentRow = sqlx::query_as(sqlx::AssertSqlSafe(payment_sql.as_str()))
-                            .bind(out_trade_no).fetch_one(&mut *$tx).await?;
-                        Ok(PaymentApplied { payment, order, changed: true })
+                             WHERE id = $1",
+                        )
+                        .bind(payment.id)
+                        .bind(&to)
+                        .bind(now)
+                        .bind(provider_txn)
+                        .bind(confirmed)
+                        .execute(&mut *$tx)
+                        .await?;
+                        ledger!(
+                            &mut *$tx,
+                            order.id,
+                            event,
+                            Some(payment.id),
+                            None::<i64>,
+                            payment.amount_fen,
+                            detail
+                        );
+                        settle_order!(&mut *$tx, order, settle, now, Some(payment.id), None::<i64>);
+                        let order: OrderRow =
+                            sqlx::query_as(sqlx::AssertSqlSafe(order_sql.as_str()))
+                                .bind(order.id)
+                                .fetch_one(&mut *$tx)
+                                .await?;
+                        let payment: PaymentRow =
+                            sqlx::query_as(sqlx::AssertSqlSafe(payment_sql.as_str()))
+                                .bind(out_trade_no)
+                                .fetch_one(&mut *$tx)
+                                .await?;
+                        Ok(PaymentApplied {
+                            payment,
+                            order,
+                            changed: true,
+                        })
                     }
                 }
             }};

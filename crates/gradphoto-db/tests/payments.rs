@@ -1,6 +1,8 @@
 //! Orders and payments on both backends: a confirmation credits the order once however
 //! often and however simultaneously it arrives; a failure after a success changes
-//! nothing; the ledger records each change once and refuses to be edited.
+//! nothing; the ledger records each change once and refuses to be edited; a refund asked
+//! twice under one number is made once, more than was paid is refused, and a finished
+//! refund stays finished.
 
 use gradphoto_db::Db;
 use gradphoto_db::payments::OrderMoney;
@@ -145,5 +147,90 @@ async fn two_simultaneous_confirmations_credit_once() {
         );
         assert_eq!(ledger.iter().filter(|l| l.event == "order.paid").count(), 1);
         assert_eq!(db.get_order(o).await.expect("order").status, "paid");
+    }
+}
+
+/// The domain's bound, restated: no more than paid and not yet refunded or asked.
+fn bound(amount: i64) -> impl FnOnce(gradphoto_db::refunds::RefundRoom) -> Result<(), String> {
+    move |room| {
+        if amount > 0 && amount <= room.confirmed_fen - room.refunded_or_pending_fen {
+            Ok(())
+        } else {
+            Err(format!("refund of {amount} refused: {room:?}"))
+        }
+    }
+}
+
+#[tokio::test]
+async fn refunds_are_idempotent_on_their_number_bounded_and_finished_once() {
+    for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
+        let o = gradphoto_db::testing::order_fixture(&db, "3", "sandbox", "GP3-1").await;
+        let pay = db
+            .apply_payment_event(
+                "GP3-1",
+                Some("T"),
+                "payment.confirmed",
+                "",
+                to("confirmed"),
+                settle,
+            )
+            .await
+            .expect("db")
+            .expect("rule");
+        assert_eq!(pay.order.status, "paid");
+        let p = pay.payment.id;
+
+        let (r, new) = db
+            .request_refund(o, p, "RF3-1", 2000, "学生取消", bound(2000))
+            .await
+            .expect("db")
+            .expect("within the bound");
+        assert!(new);
+        // The same request again (a retry): the same refund, nothing new.
+        let (again, new) = db
+            .request_refund(o, p, "RF3-1", 2000, "学生取消", bound(2000))
+            .await
+            .expect("db")
+            .expect("same");
+        assert!(!new);
+        assert_eq!(again.id, r.id);
+        // Another number for more money than is left: refused.
+        let over = db
+            .request_refund(o, p, "RF3-2", 1, "x", bound(1))
+            .await
+            .expect("db");
+        assert!(over.is_err(), "all 2000 are asked for already");
+
+        let (done, changed) = db
+            .finish_refund("RF3-1", true, settle)
+            .await
+            .expect("finish");
+        assert!(changed);
+        assert_eq!(done.state, "done");
+        let (_, changed) = db
+            .finish_refund("RF3-1", false, settle)
+            .await
+            .expect("again");
+        assert!(!changed, "a finished refund stays finished");
+        assert_eq!(db.get_order(o).await.expect("order").status, "pending");
+        let events: Vec<String> = db
+            .order_ledger(o)
+            .await
+            .expect("ledger")
+            .into_iter()
+            .map(|l| l.event)
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "order.created",
+                "payment.created",
+                "payment.confirmed",
+                "order.paid",
+                "refund.created",
+                "refund.done",
+                "order.pending"
+            ]
+        );
     }
 }
