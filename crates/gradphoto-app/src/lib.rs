@@ -13,6 +13,7 @@ pub mod error;
 pub mod jobs;
 pub mod login_codes;
 pub mod online_entry;
+pub mod online_orders;
 pub mod online_photos;
 pub mod payments;
 pub mod pii;

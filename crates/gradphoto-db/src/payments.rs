@@ -299,6 +299,30 @@ impl Db {
         )
     }
 
+    /// The entry's order that is not canceled (at most one is open at a time), if any.
+    pub async fn order_for_entry(&self, entry_id: i64) -> Result<Option<OrderRow>, DbError> {
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE entry_id = $1 AND status <> 'canceled' \
+             ORDER BY id DESC LIMIT 1"
+        );
+        Ok(
+            crate::with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(entry_id).fetch_optional(p).await?),
+        )
+    }
+
+    /// Changes a pending order's contact phone (a paid one keeps what was confirmed).
+    pub async fn set_order_contact(&self, id: i64, phone: &str) -> Result<(), DbError> {
+        let n = crate::with_pool!(self, p => sqlx::query(
+            "UPDATE orders SET contact_phone = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'")
+            .bind(id).bind(phone).bind(now_ms()).execute(p).await?.rows_affected());
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(DbError::Conflict("order no longer pending".into()))
+        }
+    }
+
     pub async fn get_order(&self, id: i64) -> Result<OrderRow, DbError> {
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
         Ok(

@@ -3,7 +3,8 @@
 //! face-image consent), is told an unknown school and an unknown ID number in the seed's
 //! words, verifies school and identity, binds the collection code from the registry
 //! (pasted in Chinese, a photo of the QR code in English), is given the reasons for a
-//! photo with no face, and sees the standard image made from a portrait. The Chinese run
+//! photo with no face, sees the standard image made from a portrait, and confirms the
+//! order (the fee shown, the contact phone kept). The Chinese run
 //! ends with "not me: verify again", which lets the student go for the English run.
 
 use std::time::Instant;
@@ -182,6 +183,13 @@ async fn student_logs_in_verifies_binds_and_uploads_on_a_phone() -> anyhow::Resu
         )
         .await?;
         ensure!(width == json!(480), "the standard image is shown: {width}");
+
+        // 6. The order: the fee shown, confirmed with the contact phone.
+        let fee = b.text("#order-fee").await?;
+        ensure!(fee.starts_with('¥'), "the fee: {fee}");
+        b.click("#order-confirm").await?;
+        let order = b.text("#order-code").await?;
+        ensure!(order.starts_with("GP"), "order code {order}");
 
         if w.lang == "zh" {
             // Let the student go, so the English run can bind them from another phone.

@@ -13,6 +13,7 @@ use gradphoto_app::online_entry::{OnlineState, SchoolChoice, Step};
 use gradphoto_app::online_photos::{Submitted, reasons_of};
 use gradphoto_domain::online_photo::PhotoStatus;
 use gradphoto_domain::otp::mask_phone;
+use gradphoto_domain::payments::Fen;
 use gradphoto_domain::people::Level;
 use serde::Deserialize;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/identity/restart", post(restart))
         .route("/student/code", post(code))
         .route("/student/photo", post(photo))
+        .route("/student/order", post(confirm_order))
         .route("/student/photo/standard.jpg", get(photo_image))
         .route("/static/scan.js", get(scan_js))
 }
@@ -48,6 +50,20 @@ struct HomePage {
     typed_level: String,
     refused: Vec<(String, String)>,
     photo: Option<PhotoView>,
+    order: Option<OrderView>,
+    /// The campaign's fee, `"20.00"`.
+    fee_yuan: String,
+    /// The contact phone the order form starts with.
+    contact_phone: String,
+}
+
+/// The confirmed order, as the student sees it.
+struct OrderView {
+    code: String,
+    status: String,
+    label: String,
+    total_yuan: String,
+    contact_masked: String,
 }
 
 impl HomePage {
@@ -73,6 +89,10 @@ impl HomePage {
             .as_ref()
             .map(|c| c.name.clone())
             .unwrap_or_default()
+    }
+    /// No order yet, or one still waiting for payment (its contact phone may change).
+    fn order_open(&self) -> bool {
+        self.order.as_ref().is_none_or(|o| o.status == "pending")
     }
     fn level_label(&self, l: &Level) -> &'static str {
         if self.ctx.is_zh() { l.zh() } else { l.en() }
@@ -134,6 +154,27 @@ async fn show(
             resubmit_by: row.resubmit_by.clone(),
         }
     });
+    let order = match s.app.online_order(&p.account).await {
+        Ok(o) => o,
+        Err(e) => return Err(WebError::page(e, p.ctx.lang)),
+    }
+    .map(|o| OrderView {
+        label: match o.status.as_str() {
+            "paid" => p.ctx.tr("已支付", "Paid"),
+            "canceled" => p.ctx.tr("已取消", "Canceled"),
+            _ => p.ctx.tr("待支付", "Awaiting payment"),
+        }
+        .to_string(),
+        total_yuan: Fen(o.total_fen).yuan(),
+        contact_masked: mask_phone(&o.contact_phone),
+        code: o.code,
+        status: o.status,
+    });
+    let fee_yuan = state
+        .campaign
+        .as_ref()
+        .map(|c| Fen(c.fee_fen).yuan())
+        .unwrap_or_default();
     let mut status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
     if !typed.refused.is_empty() {
         status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -153,6 +194,9 @@ async fn show(
         typed_level: typed.level,
         refused: typed.refused,
         photo,
+        order,
+        fee_yuan,
+        contact_phone: p.account.phone.clone(),
         ctx: p.ctx,
     });
     *r.status_mut() = status;
@@ -312,6 +356,28 @@ async fn photo(
             };
             show(&s, p, None, typed).await
         }
+        Err(e) => after(&s, p, Err(e), Typed::default()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct OrderForm {
+    #[serde(default)]
+    contact_phone: String,
+}
+
+/// Step 5: the order, confirmed with the contact phone.
+async fn confirm_order(
+    State(s): State<AppState>,
+    p: StudentPage,
+    axum::Form(f): axum::Form<OrderForm>,
+) -> Result<Response, WebError> {
+    match s
+        .app
+        .online_confirm_order(&p.account, &f.contact_phone)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/student").into_response()),
         Err(e) => after(&s, p, Err(e), Typed::default()).await,
     }
 }

@@ -3,7 +3,7 @@
 //! with no face and a file that is no image get the reasons; a portrait is standardized
 //! and shown; a slightly dim one goes to review, replacing the first; the agency rejects
 //! it (reasons and date required) and the student reads why; a retake in review is
-//! approved, once.
+//! approved, once; then the order is confirmed with a contact phone, once per entry.
 
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
@@ -175,5 +175,34 @@ async fn upload_check_review() {
         assert_eq!(status_of(&page), "approved");
         let (_, queue) = agency.get_text("/review").await;
         assert!(queue.contains("review-empty"));
+
+        // The order: the campaign's fee, a contact phone that must be a number, one order
+        // per entry whose contact may change while it is unpaid.
+        let (_, page) = c.get_text("/student").await;
+        assert!(page.contains("id=\"order-fee\""), "{page}");
+        let r = c
+            .post_form("/student/order", &[("contact_phone", "12345")])
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = c
+            .post_form("/student/order", &[("contact_phone", "13500001111")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = c.get_text("/student").await;
+        let code_of = |page: &str| {
+            let at =
+                page.find("id=\"order-code\">").expect("an order") + "id=\"order-code\">".len();
+            page[at..].split('<').next().unwrap_or_default().to_string()
+        };
+        let first = code_of(&page);
+        assert!(first.starts_with("GP"), "{first}");
+        assert!(page.contains("135****1111") && page.contains("data-status=\"pending\""));
+        let r = c
+            .post_form("/student/order", &[("contact_phone", "13900002222")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = c.get_text("/student").await;
+        assert_eq!(code_of(&page), first, "one order per entry");
+        assert!(page.contains("139****2222"), "the contact changed");
     }
 }
