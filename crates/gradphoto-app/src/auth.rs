@@ -83,10 +83,7 @@ fn verify_password(password: &str, phc: &str) -> bool {
 
 /// Session tokens are 32 random bytes; only their hash is stored.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::pii::hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub(crate) fn new_token() -> Result<String, AppError> {

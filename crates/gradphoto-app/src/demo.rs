@@ -39,7 +39,7 @@ pub struct DemoLogin {
 /// and the online path must be open for a visitor to walk through it.
 fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     let c = &s.campaign;
-    let today = crate::online_entry::china_today(gradphoto_db::now_ms());
+    let today = crate::online_entry::china_today();
     let mut modes = c.modes.clone();
     modes.online = Some(gradphoto_domain::campaign::Window {
         from: today - chrono::Days::new(30),

@@ -159,11 +159,6 @@ impl App {
     pub async fn desk_photo(&self, by: &Staff, outbox_id: i64) -> Result<Vec<u8>, AppError> {
         desk_only(by)?;
         let row = self.db.outbox(outbox_id).await?;
-        Ok(self
-            .blobs
-            .get(&row.photo_key)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading the photo: {e}")))?
-            .to_vec())
+        self.blob_bytes(&row.photo_key).await
     }
 }

@@ -102,6 +102,16 @@ impl App {
         })
     }
 
+    /// A stored photo's bytes (the desk's and the review queue's previews).
+    pub(crate) async fn blob_bytes(&self, key: &str) -> Result<Vec<u8>, AppError> {
+        Ok(self
+            .blobs
+            .get(key)
+            .await
+            .map_err(|e| AppError::Internal(format!("reading the photo: {e}")))?
+            .to_vec())
+    }
+
     /// The hosted registry, or a not-found error when this process does not host it.
     pub fn registry(&self) -> Result<&Registry, AppError> {
         self.registry.as_ref().ok_or_else(|| {

@@ -3,27 +3,13 @@
 //! keyed hash (HMAC under the deployment's key), so a copy of the database does not let
 //! anyone try the million candidates offline.
 
-use chrono::{FixedOffset, TimeZone};
 use gradphoto_db::otp::OtpMark;
+use gradphoto_domain::calendar::china_day_start_ms;
 use gradphoto_domain::otp::{CheckOutcome, LiveCode, OtpPolicy, SendHistory, normalize_phone};
 
 use crate::{App, AppError};
 
 pub const LOGIN: &str = "login";
-
-/// Start of the current day in China (UTC+8), in ms: the day the daily limits mean.
-fn china_day_start(now_ms: i64) -> i64 {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let day = cst
-        .timestamp_millis_opt(now_ms)
-        .single()
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|t| cst.from_local_datetime(&t).single())
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(now_ms)
-}
 
 fn random_code() -> Result<String, AppError> {
     // Rejection sampling keeps the six digits uniform.
@@ -61,17 +47,25 @@ impl App {
         let hash = self.code_hash(&phone, purpose, &code);
         let decided = self
             .db
-            .otp_issue(&phone, purpose, ip, &hash, now, china_day_start(now), |c| {
-                let n = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
-                policy.may_send(&SendHistory {
-                    since_last_to_phone_secs: c.last_to_phone_at.map(|t| (now - t) / 1000),
-                    phone_last_hour: n(c.phone_last_hour),
-                    phone_today: n(c.phone_today),
-                    ip_last_hour: n(c.ip_last_hour),
-                    ip_today: n(c.ip_today),
-                    platform_today: n(c.platform_today),
-                })
-            })
+            .otp_issue(
+                &phone,
+                purpose,
+                ip,
+                &hash,
+                now,
+                china_day_start_ms(now),
+                |c| {
+                    let n = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
+                    policy.may_send(&SendHistory {
+                        since_last_to_phone_secs: c.last_to_phone_at.map(|t| (now - t) / 1000),
+                        phone_last_hour: n(c.phone_last_hour),
+                        phone_today: n(c.phone_today),
+                        ip_last_hour: n(c.ip_last_hour),
+                        ip_today: n(c.ip_today),
+                        platform_today: n(c.platform_today),
+                    })
+                },
+            )
             .await?;
         let id = decided.map_err(|r| AppError::Throttled(r.message()))?;
         let message = crate::sms::SmsMessage::Code { code };
@@ -128,14 +122,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_china_day_starts_at_midnight_utc8() {
-        // 2026-12-03 15:59:59 UTC is 23:59:59 in Beijing; a second later is the 4th.
-        let before = 1_796_313_599_000;
-        assert_eq!(china_day_start(before), 1_796_227_200_000);
-        assert_eq!(china_day_start(before + 1000), 1_796_313_600_000);
-    }
 
     #[test]
     fn codes_are_six_digits() {

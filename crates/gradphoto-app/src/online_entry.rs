@@ -4,11 +4,12 @@
 //! pasted). Only a code that names this very student binds, and a student is bound to one
 //! account per campaign.
 
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use gradphoto_db::online_entries::OnlineEntryRow;
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_db::students::StudentRow;
 use gradphoto_db::universities::UniversityRow;
+use gradphoto_domain::calendar::china_date;
 use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
@@ -19,13 +20,9 @@ use gradphoto_domain::people::{Level, mask_name};
 use crate::campaigns::{Campaign, facts_of};
 use crate::{App, AppError};
 
-/// The date in China (UTC+8): the day campaign windows mean.
-pub fn china_today(now_ms: i64) -> NaiveDate {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    cst.timestamp_millis_opt(now_ms)
-        .single()
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
+/// The date in China now: the day campaign windows mean.
+pub fn china_today() -> NaiveDate {
+    china_date(gradphoto_db::now_ms())
 }
 
 /// Where the student is in the steps.
@@ -72,7 +69,7 @@ pub struct OnlineState {
 impl App {
     /// Universities with a campaign open for online uploads today, with that campaign.
     async fn online_campaigns(&self) -> Result<Vec<(UniversityRow, Campaign)>, AppError> {
-        let today = china_today(gradphoto_db::now_ms());
+        let today = china_today();
         let universities = self.db.list_universities().await?;
         let mut out = Vec::new();
         for row in self.db.list_campaigns(None).await? {
@@ -117,7 +114,7 @@ impl App {
         else {
             return Err(AppError::Invalid(online::school_unknown()));
         };
-        let today = china_today(gradphoto_db::now_ms());
+        let today = china_today();
         let mut open: Vec<Campaign> = Vec::new();
         for row in self.db.list_campaigns(Some(u.id)).await? {
             let c = Campaign::try_from(row)?;

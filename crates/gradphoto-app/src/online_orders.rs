@@ -8,16 +8,13 @@ use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::online_photo::PhotoStatus;
 use gradphoto_domain::otp::normalize_phone;
 
-use crate::online_entry::{Step, china_today};
+use crate::online_entry::{OnlineState, Step, china_today};
 use crate::{App, AppError};
 
 impl App {
     /// The order of the student's current entry, if one was confirmed.
-    pub async fn online_order(
-        &self,
-        account: &StudentAccount,
-    ) -> Result<Option<OrderRow>, AppError> {
-        match self.db.current_online_entry(account.id).await? {
+    pub async fn online_order(&self, state: &OnlineState) -> Result<Option<OrderRow>, AppError> {
+        match &state.entry {
             Some(e) => Ok(self.db.order_for_entry(e.id).await?),
             None => Ok(None),
         }
@@ -59,13 +56,10 @@ impl App {
             }
             return Ok(o);
         }
-        let suffix: String = crate::pii::random_bytes::<3>()?
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect();
+        let suffix = crate::pii::random_hex::<3>()?.to_ascii_uppercase();
         let code = format!(
             "GP{}{:06}{suffix}",
-            china_today(gradphoto_db::now_ms()).format("%Y%m%d"),
+            china_today().format("%Y%m%d"),
             entry.id
         );
         Ok(self

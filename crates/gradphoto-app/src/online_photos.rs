@@ -77,13 +77,6 @@ fn reviewers_only(by: &Staff) -> Result<(), AppError> {
     }
 }
 
-fn random_name() -> Result<String, AppError> {
-    Ok(crate::pii::random_bytes::<8>()?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 impl App {
     /// Step 4: checks and standardizes the upload; keeps it unless nothing could be made.
     pub async fn online_submit_photo(
@@ -121,7 +114,7 @@ impl App {
             Prepared::Review(s) => (s, true),
             Prepared::Reject(report) => return Ok(Submitted::Refused(report)),
         };
-        let stem = format!("online/{}/{}", entry.id, random_name()?);
+        let stem = format!("online/{}/{}", entry.id, crate::pii::random_hex::<8>()?);
         let (original_key, standard_key) =
             (format!("{stem}-upload"), format!("{stem}-standard.jpg"));
         let put = |key: String, data: Bytes| async move {
@@ -167,15 +160,6 @@ impl App {
             .await?
             .ok_or_else(AppError::not_found)?;
         self.blob_bytes(&photo.standard_key).await
-    }
-
-    async fn blob_bytes(&self, key: &str) -> Result<Vec<u8>, AppError> {
-        Ok(self
-            .blobs
-            .get(key)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading the photo: {e}")))?
-            .to_vec())
     }
 
     /// The agency's queue of photos a person must judge, oldest first.
@@ -236,8 +220,7 @@ impl App {
         let photo = self.db.get_online_photo(photo_id).await?;
         let from = PhotoStatus::parse(&photo.status)
             .ok_or_else(|| AppError::Internal(format!("photo {photo_id} status")))?;
-        let to = decide(from, decision, china_today(gradphoto_db::now_ms()))
-            .map_err(AppError::Invalid)?;
+        let to = decide(from, decision, china_today()).map_err(AppError::Invalid)?;
         let (reasons, resubmit_by) = match decision {
             ReviewDecision::Approve => (None, None),
             ReviewDecision::Reject {

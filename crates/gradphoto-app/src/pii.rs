@@ -40,6 +40,16 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
 }
 
 /// A new random master key, base64, for `gradphoto demo` and for operators.
+/// Lower-case hexadecimal, as hashes and keyed hashes are stored.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `N` random bytes as hexadecimal: names and nonces no one can guess.
+pub fn random_hex<const N: usize>() -> Result<String, AppError> {
+    Ok(hex(&random_bytes::<N>()?))
+}
+
 pub fn generate_key() -> Result<String, AppError> {
     Ok(base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?))
 }
@@ -160,11 +170,7 @@ impl Pii {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p.as_bytes());
         }
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&mac.finalize().into_bytes())
     }
 }
 

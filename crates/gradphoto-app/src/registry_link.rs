@@ -189,7 +189,7 @@ impl App {
         let key = format!(
             "outbox/{}/{}.jpg",
             verified.id,
-            hex(&crate::pii::random_bytes::<8>()?)
+            crate::pii::random_hex::<8>()?
         );
         self.blobs
             .put(&key, Bytes::from(photo))
@@ -298,10 +298,6 @@ impl App {
 fn parse_keys(text: &str) -> Result<PublicKeySet, AppError> {
     PublicKeySet::from_json(text)
         .map_err(|e| AppError::Internal(format!("the registry's key set is invalid: {e}")))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Students per request when a school reports: well under the registry's body limit.

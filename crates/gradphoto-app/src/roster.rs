@@ -12,6 +12,7 @@ use gradphoto_sheets::{Limits, Sheet, read_grid, write_xlsx};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Staff;
+use crate::pii::hex;
 use crate::{App, AppError};
 
 /// The outcome of an accepted import.
@@ -62,10 +63,6 @@ impl From<&StudentRow> for StudentView {
             major: s.major.clone(),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl App {

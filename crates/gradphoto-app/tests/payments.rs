@@ -191,14 +191,7 @@ async fn notifications_pay_once_and_attacks_change_nothing() {
         assert!(!attempt(&s, &good).await.expect("duplicate"));
         let order_row = app.db.get_order(o).await.expect("order");
         assert_eq!(order_row.status, "paid");
-        let ledger: Vec<String> = app
-            .db
-            .order_ledger(o)
-            .await
-            .expect("ledger")
-            .into_iter()
-            .map(|l| l.event)
-            .collect();
+        let ledger = gradphoto_db::testing::ledger_events(&app.db, o).await;
         assert_eq!(
             ledger,
             [

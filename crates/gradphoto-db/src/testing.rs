@@ -107,6 +107,16 @@ pub async fn order_fixture(db: &Db, n: &str, provider: &str, out_trade_no: &str)
     order.id
 }
 
+/// The events of an order's ledger, in order.
+pub async fn ledger_events(db: &Db, order_id: i64) -> Vec<String> {
+    db.order_ledger(order_id)
+        .await
+        .expect("ledger")
+        .into_iter()
+        .map(|l| l.event)
+        .collect()
+}
+
 /// A name no other test process or call uses.
 fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

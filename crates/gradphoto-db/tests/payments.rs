@@ -73,13 +73,7 @@ async fn confirmed_once_failure_never_overwrites_ledger_append_only() {
             assert!(!again.changed, "{event} after success changes nothing");
             assert_eq!(again.payment.state, "confirmed");
         }
-        let events: Vec<String> = db
-            .order_ledger(o)
-            .await
-            .expect("ledger")
-            .into_iter()
-            .map(|l| l.event)
-            .collect();
+        let events = gradphoto_db::testing::ledger_events(&db, o).await;
         assert_eq!(
             events,
             [
@@ -213,13 +207,7 @@ async fn refunds_are_idempotent_on_their_number_bounded_and_finished_once() {
             .expect("again");
         assert!(!changed, "a finished refund stays finished");
         assert_eq!(db.get_order(o).await.expect("order").status, "pending");
-        let events: Vec<String> = db
-            .order_ledger(o)
-            .await
-            .expect("ledger")
-            .into_iter()
-            .map(|l| l.event)
-            .collect();
+        let events = gradphoto_db::testing::ledger_events(&db, o).await;
         assert_eq!(
             events,
             [

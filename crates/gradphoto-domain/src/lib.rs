@@ -4,6 +4,7 @@
 //! This crate does no I/O and depends on no other gradphoto crate, so every rule can be
 //! unit-tested in isolation and reused by the server, the CLI and the offline station.
 
+pub mod calendar;
 pub mod campaign;
 pub mod eligibility;
 pub mod i18n;

@@ -12,7 +12,7 @@ use crate::{Client, ClientKind, Registry, RegistryError, StudentSession};
 
 /// Today in China, the calendar the windows are written in.
 pub fn china_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    gradphoto_domain::calendar::china_date(gradphoto_db::now_ms())
 }
 
 /// Where an enrolment stands with respect to its window.

@@ -165,20 +165,10 @@ impl AliyunSms {
 
     pub(super) async fn send(&self, phone: &str, message: &SmsMessage) -> Result<(), AppError> {
         let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let nonce = crate::pii::random_bytes::<16>()?
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let nonce = crate::pii::random_hex::<16>()?;
         let params = self.signed_params(phone, message, &timestamp, &nonce);
-        let url = format!(
-            "{}?{}",
-            self.endpoint,
-            params
-                .iter()
-                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        );
+        // The query sent is the canonical one, `Signature` included.
+        let url = format!("{}?{}", self.endpoint, canonical_query(&params));
         let response = self.http.get(&url).send().await.map_err(|e| {
             tracing::error!(error = %e, "Aliyun SMS unreachable");
             AppError::Unavailable(unavailable())

@@ -163,13 +163,7 @@ struct DeskForm {
 }
 
 async fn read_form(mut mp: Multipart) -> Result<DeskForm, AppError> {
-    let bad = || {
-        AppError::invalid(
-            "upload.unreadable",
-            "上传的表单无法读取",
-            "The uploaded form could not be read",
-        )
-    };
+    let bad = super::unreadable_form;
     let mut f = DeskForm::default();
     while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
         let name = field.name().unwrap_or("").to_string();

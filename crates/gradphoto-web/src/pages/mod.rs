@@ -45,6 +45,16 @@ pub fn routes() -> Router<AppState> {
         .merge(student_steps::routes())
 }
 
+/// A multipart form that cannot be read (cut off, malformed): the same answer on every page
+/// that takes uploads.
+pub(crate) fn unreadable_form() -> gradphoto_app::AppError {
+    gradphoto_app::AppError::invalid(
+        "upload.unreadable",
+        "上传的表单无法读取",
+        "The uploaded form could not be read",
+    )
+}
+
 pub async fn stylesheet() -> Response {
     (
         [

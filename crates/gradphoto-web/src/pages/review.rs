@@ -42,7 +42,7 @@ async fn show(s: &AppState, p: Page, error: Option<AppError>) -> Result<Response
         .map(crate::error::status_of)
         .unwrap_or(axum::http::StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
-    let today = china_today(gradphoto_db::now_ms());
+    let today = china_today();
     let mut r = render(&QueuePage {
         items,
         error,

@@ -154,7 +154,7 @@ async fn show(
             resubmit_by: row.resubmit_by.clone(),
         }
     });
-    let order = match s.app.online_order(&p.account).await {
+    let order = match s.app.online_order(&state).await {
         Ok(o) => o,
         Err(e) => return Err(WebError::page(e, p.ctx.lang)),
     }
@@ -290,7 +290,7 @@ async fn code(
     p: StudentPage,
     mut mp: Multipart,
 ) -> Result<Response, WebError> {
-    let bad = unreadable;
+    let bad = super::unreadable_form;
     let (mut text, mut image) = (String::new(), None);
     loop {
         let field = match mp.next_field().await {
@@ -333,12 +333,12 @@ async fn photo(
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => return Err(WebError::page(unreadable(), p.ctx.lang)),
+            Err(_) => return Err(WebError::page(super::unreadable_form(), p.ctx.lang)),
         };
         if field.name() == Some("photo") {
             match field.bytes().await {
                 Ok(b) => bytes = b.to_vec(),
-                Err(_) => return Err(WebError::page(unreadable(), p.ctx.lang)),
+                Err(_) => return Err(WebError::page(super::unreadable_form(), p.ctx.lang)),
             }
         }
     }
@@ -396,14 +396,6 @@ async fn photo_image(State(s): State<AppState>, p: StudentPage) -> Result<Respon
         bytes,
     )
         .into_response())
-}
-
-fn unreadable() -> AppError {
-    AppError::invalid(
-        "upload.unreadable",
-        "上传的表单无法读取",
-        "The uploaded form could not be read",
-    )
 }
 
 /// Live scanning where the browser has a barcode detector; plain JavaScript, no library.

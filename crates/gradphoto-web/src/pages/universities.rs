@@ -269,13 +269,7 @@ struct ImportPage {
 
 /// Reads the multipart form: the file and its name.
 async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), AppError> {
-    let bad = || {
-        AppError::invalid(
-            "upload.unreadable",
-            "上传的表单无法读取",
-            "The uploaded form could not be read",
-        )
-    };
+    let bad = super::unreadable_form;
     while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("upload").to_string();
