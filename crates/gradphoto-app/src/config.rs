@@ -23,6 +23,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub registry: RegistryConfig,
     pub sms: SmsConfig,
+    pub payments: PaymentsConfig,
     pub log: LogConfig,
 }
 
@@ -113,6 +114,48 @@ pub struct AliyunSmsConfig {
     pub access_key_secret: SecretString,
     pub sign_name: String,
     pub code_template: String,
+}
+
+/// How students pay (`[payments]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// "off", "sandbox" (the demo's payer, no real money) or "live".
+    pub mode: String,
+    /// This server's public base URL, for the providers' notifications.
+    pub notify_base_url: String,
+    /// Minutes an issued payment waits for its notification before the provider is asked.
+    pub query_after_minutes: i64,
+    pub wechat: WechatPayConfig,
+    pub alipay: AlipayConfig,
+}
+
+/// WeChat Pay API v3, Native (`[payments.wechat]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatPayConfig {
+    pub enabled: bool,
+    pub endpoint: String,
+    pub appid: String,
+    pub mchid: String,
+    pub merchant_serial_no: String,
+    pub merchant_key_file: String,
+    #[serde(serialize_with = "ser_redacted")]
+    pub api_v3_key: SecretString,
+    pub platform_serial: String,
+    pub platform_public_key_file: String,
+}
+
+/// Alipay open platform, precreate (`[payments.alipay]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlipayConfig {
+    pub enabled: bool,
+    pub gateway: String,
+    pub app_id: String,
+    pub seller_id: String,
+    pub app_key_file: String,
+    pub alipay_public_key_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -237,6 +280,43 @@ access_key_secret = ""
 sign_name = ""
 code_template = ""
 
+[payments]
+# How students pay their fee: "off" (online payment not offered), "sandbox" (the demo: a
+# clearly marked page plays the payer with public test keys, no real money; never in
+# production) or "live" (the providers below that are enabled).
+mode = "off"
+# This server's public base URL as the providers reach it; notifications go to
+# <base>/pay/notify/wechat and <base>/pay/notify/alipay. HTTPS in production.
+notify_base_url = ""
+# Minutes an issued payment waits for its notification before gradphoto asks the provider.
+query_after_minutes = 5
+
+[payments.wechat]
+# WeChat Pay API v3, Native (QR) payments.
+enabled = false
+endpoint = "https://api.mch.weixin.qq.com"
+appid = ""
+mchid = ""
+# The serial number of the merchant API certificate and its private key (PKCS#8 PEM file).
+merchant_serial_no = ""
+merchant_key_file = ""
+# The APIv3 key, 32 characters (secret; prefer GRADPHOTO_PAYMENTS__WECHAT__API_V3_KEY).
+api_v3_key = ""
+# The WeChat Pay platform public key (PEM file) and the serial (Wechatpay-Serial) it signs with.
+platform_serial = ""
+platform_public_key_file = ""
+
+[payments.alipay]
+# Alipay open platform, precreate (QR) payments, RSA2.
+enabled = false
+gateway = "https://openapi.alipay.com/gateway.do"
+app_id = ""
+# The merchant's Alipay user id (2088...), checked on every notification.
+seller_id = ""
+# The application's private key (PKCS#8 PEM file) and Alipay's public key (PEM file).
+app_key_file = ""
+alipay_public_key_file = ""
+
 [log]
 # "text" for people, "json" for log collectors.
 format = "text"
@@ -299,6 +379,30 @@ impl Default for Config {
                     access_key_secret: SecretString::from(String::new()),
                     sign_name: String::new(),
                     code_template: String::new(),
+                },
+            },
+            payments: PaymentsConfig {
+                mode: "off".into(),
+                notify_base_url: String::new(),
+                query_after_minutes: 5,
+                wechat: WechatPayConfig {
+                    enabled: false,
+                    endpoint: "https://api.mch.weixin.qq.com".into(),
+                    appid: String::new(),
+                    mchid: String::new(),
+                    merchant_serial_no: String::new(),
+                    merchant_key_file: String::new(),
+                    api_v3_key: SecretString::from(String::new()),
+                    platform_serial: String::new(),
+                    platform_public_key_file: String::new(),
+                },
+                alipay: AlipayConfig {
+                    enabled: false,
+                    gateway: "https://openapi.alipay.com/gateway.do".into(),
+                    app_id: String::new(),
+                    seller_id: String::new(),
+                    app_key_file: String::new(),
+                    alipay_public_key_file: String::new(),
                 },
             },
             log: LogConfig {

@@ -27,6 +27,11 @@ pub enum Job {
     ReportToRegistry { university_id: i64 },
     /// Pull a university's new error reports from the registry into the secretaries' queue.
     SyncStatusReports { university_id: i64 },
+    /// Send an online entry's photo to the registry once its order is paid and its photo
+    /// good.
+    HandOverOnline { entry_id: i64 },
+    /// Ask the providers about payments whose notification has not come.
+    QueryPayments,
 }
 
 impl Job {
@@ -38,6 +43,8 @@ impl Job {
             Job::SweepOutbox => "sweep_outbox",
             Job::ReportToRegistry { .. } => "report_to_registry",
             Job::SyncStatusReports { .. } => "sync_status_reports",
+            Job::HandOverOnline { .. } => "hand_over_online",
+            Job::QueryPayments => "query_payments",
         }
     }
 
@@ -45,7 +52,7 @@ impl Job {
     /// capped at 10 minutes; 40 attempts ≈ 6 h), and the sweep picks it up after that.
     fn max_attempts(&self) -> i64 {
         match self {
-            Job::DeliverPhoto { .. } => 40,
+            Job::DeliverPhoto { .. } | Job::HandOverOnline { .. } => 40,
             _ => 5,
         }
     }
@@ -66,6 +73,8 @@ impl Job {
             Job::SyncStatusReports { university_id } => {
                 Some(format!("sync_status_reports:{university_id}"))
             }
+            Job::HandOverOnline { entry_id } => Some(format!("hand_over_online:{entry_id}")),
+            Job::QueryPayments => Some("query_payments".into()),
         }
     }
 }
@@ -125,6 +134,13 @@ impl App {
             Job::SyncStatusReports { university_id } => {
                 self.sync_status_reports(university_id).await?;
             }
+            Job::HandOverOnline { entry_id } => {
+                self.online_hand_over(entry_id).await?;
+            }
+            Job::QueryPayments => {
+                let n = self.query_waiting_payments().await?;
+                tracing::debug!(changed = n, "waiting payments queried");
+            }
         }
         Ok(())
     }
@@ -160,7 +176,17 @@ impl App {
         tokio::pin!(shutdown);
         let poll = Duration::from_millis(self.config.worker.poll_interval_ms.max(50));
         let mut last_purge = 0i64;
+        let mut last_query = 0i64;
         loop {
+            if self.payments.wechat.is_some() || self.payments.alipay.is_some() {
+                let every = self.config.payments.query_after_minutes.max(1) * 60_000;
+                if now_ms() - last_query > every {
+                    last_query = now_ms();
+                    if let Err(e) = self.enqueue(Job::QueryPayments).await {
+                        tracing::warn!(error = %e, "could not queue the payment queries");
+                    }
+                }
+            }
             if now_ms() - last_purge > 3_600_000 {
                 last_purge = now_ms();
                 if let Err(e) = self.enqueue(Job::PurgeExpired).await {

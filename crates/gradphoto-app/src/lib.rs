@@ -13,6 +13,7 @@ pub mod error;
 pub mod jobs;
 pub mod login_codes;
 pub mod online_entry;
+pub mod online_handover;
 pub mod online_orders;
 pub mod online_photos;
 pub mod payments;
@@ -58,6 +59,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// Text messages to students (login codes, reminders).
     pub sms: sms::Sms,
+    /// How students pay: the configured providers, or the demo's sandbox.
+    pub payments: payments::Providers,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
         };
         let http = registry_link::http_client()?;
         let sms = sms::Sms::from_config(&config.sms, http.clone())?;
+        let payments = payments::Providers::from_config(&config.payments, http.clone())?;
         Ok(App {
             db,
             blobs,
@@ -99,6 +103,7 @@ impl App {
             registry,
             http,
             sms,
+            payments,
         })
     }
 

@@ -95,6 +95,18 @@ impl App {
                 ));
             }
         };
+        if self
+            .db
+            .current_online_photo(entry.id)
+            .await?
+            .is_some_and(|p| p.outbox_id.is_some())
+        {
+            return Err(AppError::invalid(
+                "photo.already_sent",
+                "照片已提交学信网，不能再更换",
+                "Your photo was sent to the registry and can no longer be changed",
+            ));
+        }
         if bytes.is_empty() {
             return Err(AppError::invalid(
                 "upload.empty",
@@ -138,6 +150,9 @@ impl App {
                 background: BACKGROUND,
             })
             .await?;
+        if !needs_review {
+            self.queue_hand_over(entry.id).await?;
+        }
         Ok(Submitted::Kept(Box::new(row)))
     }
 
@@ -261,6 +276,9 @@ impl App {
                 )),
                 other => other.into(),
             })?;
+        if to.is_good() {
+            self.queue_hand_over(row.entry_id).await?;
+        }
         Ok(row)
     }
 }

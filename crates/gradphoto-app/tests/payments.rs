@@ -246,6 +246,7 @@ async fn alipay_notifications_pay_once_and_attacks_change_nothing() {
             app_id: "2021000000000001".into(),
             seller_id: "2088101106499364".into(),
             alipay_key: VerifyingKey::from_pem(ALIPAY_PUB).expect("pub"),
+            api: None,
         };
         let code =
             |r: Result<bool, gradphoto_app::AppError>| r.expect_err("refused").message().code;

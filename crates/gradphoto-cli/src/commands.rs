@@ -356,6 +356,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.security.cookie_secure = false;
             // The log SMS provider's messages (login codes) are shown on a demo-only page.
             config.sms.demo_inbox = true;
+            // Payments are played by the clearly marked sandbox payer: no real money.
+            if config.payments.mode == "off" {
+                config.payments.mode = "sandbox".into();
+            }
             let app = App::start(config).await?;
             let logins = app.seed_demo().await?;
             println!("\ngradphoto demo — http://{listen}/\n");

@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_payments.sql"),
         postgres: include_str!("../migrations/postgres/0011_payments.sql"),
     },
+    Migration {
+        version: 12,
+        name: "payment_requests",
+        sqlite: include_str!("../migrations/sqlite/0012_payment_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0012_payment_requests.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -19,6 +19,8 @@ pub struct OnlinePhotoRow {
     pub resubmit_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The registry outbox row it was sent as (0 while being sent).
+    pub outbox_id: Option<i64>,
 }
 impl_from_row!(OnlinePhotoRow {
     id,
@@ -33,7 +35,8 @@ impl_from_row!(OnlinePhotoRow {
     review_reasons,
     resubmit_by,
     created_at,
-    updated_at
+    updated_at,
+    outbox_id
 });
 
 /// A new submission, its images already stored.
@@ -57,7 +60,7 @@ pub struct ReviewWrite<'a> {
 }
 
 const COLS: &str = "id, entry_id, status, reasons_json, original_key, standard_key, background, \
-    reviewed_by, reviewed_at, review_reasons, resubmit_by, created_at, updated_at";
+    reviewed_by, reviewed_at, review_reasons, resubmit_by, created_at, updated_at, outbox_id";
 
 impl Db {
     /// Stores a submission and, in the same transaction, marks the entry's earlier photos
@@ -141,5 +144,28 @@ impl Db {
             insert_audit!(&mut *tx, audit);
             row
         }))
+    }
+
+    /// Claims a good photo for sending to the registry: `true` for the one caller that
+    /// may send it (the mark is 0 until the outbox row exists).
+    pub async fn claim_online_photo_for_registry(&self, id: i64) -> Result<bool, DbError> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE online_photos SET outbox_id = 0, updated_at = $2 WHERE id = $1 \
+             AND outbox_id IS NULL AND status IN ('checked', 'approved')")
+            .bind(id).bind(now_ms()).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Records the outbox row a claimed photo was sent as; `None` releases the claim
+    /// (the send failed and will be tried again).
+    pub async fn set_online_photo_outbox(
+        &self,
+        id: i64,
+        outbox_id: Option<i64>,
+    ) -> Result<(), DbError> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE online_photos SET outbox_id = $2, updated_at = $3 WHERE id = $1 AND outbox_id = 0")
+            .bind(id).bind(outbox_id).bind(now_ms()).execute(p).await?.rows_affected());
+        Ok(())
     }
 }

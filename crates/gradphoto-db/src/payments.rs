@@ -45,6 +45,8 @@ pub struct PaymentRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub confirmed_at: Option<i64>,
+    /// What the payer scans (empty until the provider answered).
+    pub pay_url: String,
 }
 impl_from_row!(PaymentRow {
     id,
@@ -56,7 +58,8 @@ impl_from_row!(PaymentRow {
     provider_txn,
     created_at,
     updated_at,
-    confirmed_at
+    confirmed_at,
+    pay_url
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +104,7 @@ pub struct PaymentApplied {
 pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, total_fen, status, contact_phone, \
     created_at, updated_at, paid_at";
 const PAYMENT_COLS: &str = "id, order_id, provider, out_trade_no, amount_fen, state, \
-    provider_txn, created_at, updated_at, confirmed_at";
+    provider_txn, created_at, updated_at, confirmed_at, pay_url";
 
 macro_rules! ledger {
     ($tx:expr, $order:expr, $event:expr, $payment:expr, $refund:expr, $amount:expr, $detail:expr) => {
@@ -336,5 +339,53 @@ impl Db {
             "SELECT id, order_id, at, event, payment_id, refund_id, amount_fen, detail \
              FROM order_ledger WHERE order_id = $1 ORDER BY id")
             .bind(order_id).fetch_all(p).await?))
+    }
+
+    pub async fn payment_by_trade_no(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Option<PaymentRow>, DbError> {
+        let sql = format!("SELECT {PAYMENT_COLS} FROM order_payments WHERE out_trade_no = $1");
+        Ok(
+            crate::with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(out_trade_no).fetch_optional(p).await?),
+        )
+    }
+
+    /// Keeps what the payer scans on an attempt the provider accepted.
+    pub async fn set_payment_url(&self, id: i64, url: &str) -> Result<(), DbError> {
+        crate::with_pool!(self, p => sqlx::query(
+            "UPDATE order_payments SET pay_url = $2, updated_at = $3 WHERE id = $1")
+            .bind(id).bind(url).bind(now_ms()).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Issued attempts still waiting for their notification: last changed before
+    /// `before_ms`, created after `since_ms` (older ones have expired at the provider).
+    pub async fn payments_awaiting(
+        &self,
+        before_ms: i64,
+        since_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>, DbError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLS} FROM order_payments WHERE state = 'pending' \
+             AND updated_at < $1 AND created_at > $2 ORDER BY updated_at LIMIT $3"
+        );
+        Ok(
+            crate::with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(before_ms).bind(since_ms).bind(limit).fetch_all(p).await?),
+        )
+    }
+
+    /// A student's orders, newest first.
+    pub async fn orders_of_account(&self, account_id: i64) -> Result<Vec<OrderRow>, DbError> {
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE account_id = $1 ORDER BY id DESC LIMIT 100"
+        );
+        Ok(
+            crate::with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(account_id).fetch_all(p).await?),
+        )
     }
 }

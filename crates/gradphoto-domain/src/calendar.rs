@@ -1,9 +1,14 @@
 //! China's calendar (UTC+8, no daylight saving): the day that campaign windows, daily SMS
 //! limits and deadlines mean. Pure: the caller passes the instant.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Days, FixedOffset, NaiveDate};
 
 const OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// China's offset from UTC, for timestamps the payment providers want in local time.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
 const DAY_MS: i64 = 24 * 3_600_000;
 
 /// The date in China at `now_ms` (Unix milliseconds).

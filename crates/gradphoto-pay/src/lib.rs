@@ -6,8 +6,11 @@
 //! (RUSTSEC-2023-0071).
 
 pub mod alipay;
+pub mod alipay_api;
 pub mod keys;
+pub mod sandbox;
 pub mod wechat;
+pub mod wechat_api;
 
 /// Why a provider's message was not accepted, or a key could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

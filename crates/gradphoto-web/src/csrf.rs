@@ -6,7 +6,8 @@
 //! the cookie but cannot read it, so it cannot supply the matching field. A mismatched
 //! `Origin` is refused as well. API clients that authenticate with a Bearer token and send
 //! no session cookie are exempt, because browsers never attach that header on their own;
-//! so is the registry's API (`/registry/v1/`), which reads no cookie.
+//! so is the registry's API (`/registry/v1/`), which reads no cookie, and so are the payment
+//! providers' notifications (`/pay/notify/`), which count only when their signature does.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -103,8 +104,10 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     // The registry's API reads no cookie at all (bearer tokens only), so a forged
     // cross-site request carries nothing it would accept.
     let registry_api = parts.uri.path().starts_with("/registry/v1/");
+    // Payment providers' notifications carry no cookie; their signatures are what count.
+    let provider_notice = parts.uri.path().starts_with("/pay/notify/");
     let mut body = body;
-    if unsafe_method && !bearer_only && !api_login && !registry_api {
+    if unsafe_method && !bearer_only && !api_login && !registry_api && !provider_notice {
         let json = parts.uri.path().starts_with("/api/");
         let lang = lang_of(&parts);
         if let (Some(origin), Some(host)) = (

@@ -17,12 +17,16 @@ mod lang;
 mod manage;
 #[path = "http/openapi.rs"]
 mod openapi;
+#[path = "http/pay_live.rs"]
+mod pay_live;
 #[path = "http/policy.rs"]
 mod policy;
 #[path = "http/sms_aliyun.rs"]
 mod sms_aliyun;
 #[path = "http/student.rs"]
 mod student;
+#[path = "http/student_pay.rs"]
+mod student_pay;
 #[path = "http/student_photo.rs"]
 mod student_photo;
 #[path = "http/student_steps.rs"]

@@ -1,17 +1,31 @@
-//! Payments from the providers' side: what their notifications (and, later, order
-//! queries) say is turned into a [`PaymentEvent`] and applied to the payment under the
-//! order's lock, through the domain's one rule. Each provider module checks its own
-//! protocol first; nothing reaches the store unverified.
+//! Payments from the providers' side: what their notifications and order queries say is
+//! turned into a [`PaymentEvent`] and applied to the payment under the order's lock,
+//! through the domain's one rule. Each provider module checks its own protocol first;
+//! nothing reaches the store unverified.
+//!
+//! A deployment chooses `payments.mode`: `off`, `live` (WeChat Pay and/or Alipay with the
+//! merchant's keys) or `sandbox` (the demo: this server's own clearly marked page plays the
+//! payer and sends notifications signed with public test keys through the same doors).
 
 pub mod alipay;
+pub mod checkout;
+pub mod sandbox;
 pub mod wechat;
+
+use std::sync::Arc;
 
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::payments::{
     Applied, Fen, OrderStatus, PaymentEvent, PaymentState, apply, order_status,
 };
+use gradphoto_pay::keys::{SigningKey, VerifyingKey};
+use gradphoto_pay::wechat::{Merchant, PlatformKeys};
+use secrecy::ExposeSecret;
 
+use crate::config::PaymentsConfig;
 use crate::{App, AppError};
+use alipay::{Alipay, AlipayApi};
+use wechat::{WechatApi, WechatPay};
 
 /// A provider's message refused: logged with why; the answer says only that nothing
 /// changed.
@@ -22,6 +36,222 @@ pub(crate) fn refused(code: &str, why: impl std::fmt::Display) -> AppError {
         "支付通知无效，未作任何处理",
         "The payment notification is not valid; nothing was changed",
     ))
+}
+
+/// A provider could not be reached or did not answer sensibly: logged with why; the
+/// student is asked to try again later.
+pub(crate) fn provider_down(provider: &str, why: impl std::fmt::Display) -> AppError {
+    tracing::warn!(provider, %why, "payment provider unavailable");
+    AppError::Unavailable(Msg::new(
+        "pay.unavailable",
+        "支付服务暂时不可用，请稍后再试",
+        "The payment service is unavailable; please try again later",
+    ))
+}
+
+/// How a student pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Wechat,
+    Alipay,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Wechat => "wechat",
+            Method::Alipay => "alipay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        match s {
+            "wechat" => Some(Method::Wechat),
+            "alipay" => Some(Method::Alipay),
+            _ => None,
+        }
+    }
+}
+
+/// The configured providers.
+#[derive(Debug, Clone, Default)]
+pub struct Providers {
+    pub wechat: Option<WechatPay>,
+    pub alipay: Option<Alipay>,
+    /// The demo's payer plays both providers.
+    pub sandbox: bool,
+}
+
+/// Provider names on sandbox payments: a sandbox notification can never confirm a live
+/// payment, nor the other way round.
+pub const SANDBOX_WECHAT: &str = "sandbox-wechat";
+pub const SANDBOX_ALIPAY: &str = "sandbox-alipay";
+
+impl Providers {
+    pub fn from_config(c: &PaymentsConfig, http: reqwest::Client) -> Result<Providers, AppError> {
+        match c.mode.as_str() {
+            "off" => Ok(Providers::default()),
+            "sandbox" => Providers::sandbox(),
+            "live" => Providers::live(c, http),
+            other => Err(AppError::Config(format!(
+                "payments.mode = {other:?} is not one of off, sandbox, live"
+            ))),
+        }
+    }
+
+    /// Both providers played by this server with the public test keys.
+    pub fn sandbox() -> Result<Providers, AppError> {
+        use gradphoto_pay::sandbox as k;
+        let key = |pem: &str| {
+            VerifyingKey::from_pem(pem).map_err(|e| AppError::Internal(format!("sandbox key: {e}")))
+        };
+        let mut platform = PlatformKeys::new();
+        platform.insert(k::WECHAT_PLATFORM_SERIAL, key(k::WECHAT_PLATFORM_PUB)?);
+        Ok(Providers {
+            wechat: Some(WechatPay::new(
+                SANDBOX_WECHAT,
+                k::WECHAT_APPID,
+                k::WECHAT_MCHID,
+                k::WECHAT_API_V3_KEY,
+                platform,
+            )?),
+            alipay: Some(Alipay {
+                provider: SANDBOX_ALIPAY.into(),
+                app_id: k::ALIPAY_APP_ID.into(),
+                seller_id: k::ALIPAY_SELLER_ID.into(),
+                alipay_key: key(k::ALIPAY_PLATFORM_PUB)?,
+                api: None,
+            }),
+            sandbox: true,
+        })
+    }
+
+    fn live(c: &PaymentsConfig, http: reqwest::Client) -> Result<Providers, AppError> {
+        let base = c.notify_base_url.trim_end_matches('/');
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(AppError::Config(
+                "payments.mode = \"live\" needs payments.notify_base_url (https://…)".into(),
+            ));
+        }
+        let mut p = Providers::default();
+        let w = &c.wechat;
+        if w.enabled {
+            need(&[
+                ("payments.wechat.appid", &w.appid),
+                ("payments.wechat.mchid", &w.mchid),
+                ("payments.wechat.merchant_serial_no", &w.merchant_serial_no),
+                ("payments.wechat.merchant_key_file", &w.merchant_key_file),
+                ("payments.wechat.platform_serial", &w.platform_serial),
+                (
+                    "payments.wechat.platform_public_key_file",
+                    &w.platform_public_key_file,
+                ),
+            ])?;
+            let mut platform = PlatformKeys::new();
+            platform.insert(
+                &w.platform_serial,
+                read_key(&w.platform_public_key_file, VerifyingKey::from_pem)?,
+            );
+            let merchant = Merchant {
+                mchid: w.mchid.clone(),
+                serial_no: w.merchant_serial_no.clone(),
+                key: read_key(&w.merchant_key_file, SigningKey::from_pem)?,
+            };
+            p.wechat = Some(
+                WechatPay::new(
+                    "wechat",
+                    &w.appid,
+                    &w.mchid,
+                    w.api_v3_key.expose_secret().as_bytes(),
+                    platform,
+                )?
+                .with_api(WechatApi {
+                    http: http.clone(),
+                    endpoint: w.endpoint.clone(),
+                    merchant: Arc::new(merchant),
+                    notify_url: format!("{base}/pay/notify/wechat"),
+                }),
+            );
+        }
+        let a = &c.alipay;
+        if a.enabled {
+            need(&[
+                ("payments.alipay.app_id", &a.app_id),
+                ("payments.alipay.seller_id", &a.seller_id),
+                ("payments.alipay.app_key_file", &a.app_key_file),
+                (
+                    "payments.alipay.alipay_public_key_file",
+                    &a.alipay_public_key_file,
+                ),
+            ])?;
+            p.alipay = Some(Alipay {
+                provider: "alipay".into(),
+                app_id: a.app_id.clone(),
+                seller_id: a.seller_id.clone(),
+                alipay_key: read_key(&a.alipay_public_key_file, VerifyingKey::from_pem)?,
+                api: Some(AlipayApi {
+                    http,
+                    gateway: a.gateway.clone(),
+                    app_key: Arc::new(read_key(&a.app_key_file, SigningKey::from_pem)?),
+                    notify_url: format!("{base}/pay/notify/alipay"),
+                }),
+            });
+        }
+        if p.wechat.is_none() && p.alipay.is_none() {
+            return Err(AppError::Config(
+                "payments.mode = \"live\" needs payments.wechat or payments.alipay enabled".into(),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The methods offered to students, in the order shown.
+    pub fn methods(&self) -> Vec<Method> {
+        let mut m = Vec::new();
+        if self.wechat.is_some() {
+            m.push(Method::Wechat);
+        }
+        if self.alipay.is_some() {
+            m.push(Method::Alipay);
+        }
+        m
+    }
+
+    /// The method whose provider name is `provider` (live or sandbox).
+    pub fn method_of(&self, provider: &str) -> Option<Method> {
+        if self.wechat.as_ref().is_some_and(|w| w.provider == provider) {
+            Some(Method::Wechat)
+        } else if self.alipay.as_ref().is_some_and(|a| a.provider == provider) {
+            Some(Method::Alipay)
+        } else {
+            None
+        }
+    }
+}
+
+fn need(keys: &[(&str, &String)]) -> Result<(), AppError> {
+    let missing: Vec<&str> = keys
+        .iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(k, _)| *k)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Config(format!(
+            "payments need {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+fn read_key<T>(
+    path: &str,
+    parse: impl FnOnce(&str) -> Result<T, gradphoto_pay::PayError>,
+) -> Result<T, AppError> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Config(format!("reading the key {path}: {e}")))?;
+    parse(&pem).map_err(|e| AppError::Config(format!("the key {path}: {e}")))
 }
 
 impl App {
@@ -79,6 +309,9 @@ impl App {
                 other => other.into(),
             })?
             .map_err(|m| refused(&m.code, &m.en))?;
+        if applied.changed && applied.order.status == "paid" {
+            self.queue_hand_over(applied.order.entry_id).await?;
+        }
         Ok(applied.changed)
     }
 }

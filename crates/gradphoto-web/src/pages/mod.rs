@@ -10,6 +10,7 @@ mod reports;
 mod review;
 mod staff;
 mod student;
+mod student_pay;
 mod student_steps;
 mod universities;
 
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(student::routes())
         .merge(student_steps::routes())
+        .merge(student_pay::routes())
 }
 
 /// A multipart form that cannot be read (cut off, malformed): the same answer on every page

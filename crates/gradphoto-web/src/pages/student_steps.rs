@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gradphoto_app::AppError;
 use gradphoto_app::online_entry::{OnlineState, SchoolChoice, Step};
+use gradphoto_app::online_handover::Progress;
 use gradphoto_app::online_photos::{Submitted, reasons_of};
+use gradphoto_app::payments::Method;
 use gradphoto_domain::online_photo::PhotoStatus;
 use gradphoto_domain::otp::mask_phone;
 use gradphoto_domain::payments::Fen;
@@ -55,6 +57,56 @@ struct HomePage {
     fee_yuan: String,
     /// The contact phone the order form starts with.
     contact_phone: String,
+    /// The ways to pay on offer: (value, label).
+    pay_methods: Vec<(&'static str, &'static str)>,
+    /// Where the collection stands (`Progress::as_str`), once a photo is kept.
+    progress: &'static str,
+    /// The steps after the photo: (id, label, class: done | current | bad | "").
+    progress_steps: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+/// The steps after the photo, as the student follows them.
+fn progress_steps(ctx: &PageCtx, p: Progress) -> Vec<(&'static str, &'static str, &'static str)> {
+    let review = match p {
+        Progress::InReview => ctx.tr("人工审核中", "Being reviewed"),
+        Progress::Rejected => ctx.tr("审核未通过，请重拍", "Rejected: please retake"),
+        _ => ctx.tr("照片合格", "Photo accepted"),
+    };
+    let registry = match p {
+        Progress::RejectedByRegistry => ctx.tr("学信网未接收", "Not accepted by the registry"),
+        _ => ctx.tr("学信网已接收", "Accepted by the registry"),
+    };
+    let steps = [
+        ("submitted", ctx.tr("照片已提交", "Photo submitted")),
+        ("checked", review),
+        ("paid", ctx.tr("已支付", "Paid")),
+        ("sent", ctx.tr("已报送学信网", "Sent to the registry")),
+        ("accepted", registry),
+    ];
+    // The step being waited for, and whether it failed.
+    let (at, bad) = match p {
+        Progress::NoPhoto => (0, false),
+        Progress::InReview => (1, false),
+        Progress::Rejected => (1, true),
+        Progress::AwaitingPayment => (2, false),
+        Progress::Sending => (3, false),
+        Progress::Sent => (4, false),
+        Progress::AcceptedByRegistry => (5, false),
+        Progress::RejectedByRegistry => (4, true),
+    };
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, label))| {
+            let class = match i.cmp(&at) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal if bad => "bad",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "",
+            };
+            (id, label, class)
+        })
+        .collect()
 }
 
 /// The confirmed order, as the student sees it.
@@ -93,6 +145,13 @@ impl HomePage {
     /// No order yet, or one still waiting for payment (its contact phone may change).
     fn order_open(&self) -> bool {
         self.order.as_ref().is_none_or(|o| o.status == "pending")
+    }
+    /// A photo already on its way to the registry is final.
+    fn may_retake(&self) -> bool {
+        !matches!(
+            self.progress,
+            "sending" | "sent" | "accepted" | "registry_rejected"
+        )
     }
     fn level_label(&self, l: &Level) -> &'static str {
         if self.ctx.is_zh() { l.zh() } else { l.en() }
@@ -134,11 +193,23 @@ async fn show(
         .online_school_choices()
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    let photo = match s.app.online_current_photo(&state).await {
-        Ok(p) => p,
-        Err(e) => return Err(WebError::page(e, p.ctx.lang)),
-    }
-    .map(|row| {
+    let photo_row = s
+        .app
+        .online_current_photo(&state)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let outbox = s
+        .app
+        .online_outbox(photo_row.as_ref())
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let order_row = s
+        .app
+        .online_order(&state)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let progress = Progress::of(photo_row.as_ref(), order_row.as_ref(), outbox.as_ref());
+    let photo = photo_row.map(|row| {
         let st = PhotoStatus::parse(&row.status);
         PhotoView {
             id: row.id,
@@ -154,11 +225,7 @@ async fn show(
             resubmit_by: row.resubmit_by.clone(),
         }
     });
-    let order = match s.app.online_order(&state).await {
-        Ok(o) => o,
-        Err(e) => return Err(WebError::page(e, p.ctx.lang)),
-    }
-    .map(|o| OrderView {
+    let order = order_row.map(|o| OrderView {
         label: match o.status.as_str() {
             "paid" => p.ctx.tr("已支付", "Paid"),
             "canceled" => p.ctx.tr("已取消", "Canceled"),
@@ -197,6 +264,23 @@ async fn show(
         order,
         fee_yuan,
         contact_phone: p.account.phone.clone(),
+        pay_methods: s
+            .app
+            .payments
+            .methods()
+            .into_iter()
+            .map(|m| {
+                (
+                    m.as_str(),
+                    match m {
+                        Method::Wechat => p.ctx.tr("微信支付", "WeChat Pay"),
+                        Method::Alipay => p.ctx.tr("支付宝", "Alipay"),
+                    },
+                )
+            })
+            .collect(),
+        progress: progress.as_str(),
+        progress_steps: progress_steps(&p.ctx, progress),
         ctx: p.ctx,
     });
     *r.status_mut() = status;
