@@ -23,6 +23,7 @@ pub mod registry_link;
 pub mod roster;
 pub mod sms;
 pub mod status_reports;
+pub mod student_centre;
 pub mod students_online;
 pub mod tenants;
 pub mod verification_window;

@@ -388,4 +388,12 @@ impl Db {
             .bind(account_id).fetch_all(p).await?),
         )
     }
+
+    pub async fn order_by_code(&self, code: &str) -> Result<Option<OrderRow>, DbError> {
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE code = $1");
+        Ok(
+            crate::with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(code).fetch_optional(p).await?),
+        )
+    }
 }

@@ -85,4 +85,12 @@ impl Db {
             "SELECT document, version, accepted_at FROM student_consents WHERE account_id = $1 ORDER BY id")
             .bind(account_id).fetch_all(p).await?))
     }
+
+    /// Moves an account to a new phone number (proven by a code sent to it). A number
+    /// another account holds is a [`DbError::Conflict`].
+    pub async fn change_student_phone(&self, account_id: i64, phone: &str) -> Result<(), DbError> {
+        with_pool!(self, p => sqlx::query("UPDATE student_accounts SET phone = $2 WHERE id = $1")
+            .bind(account_id).bind(phone).execute(p).await?.rows_affected());
+        Ok(())
+    }
 }

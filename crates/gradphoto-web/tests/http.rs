@@ -25,6 +25,8 @@ mod policy;
 mod sms_aliyun;
 #[path = "http/student.rs"]
 mod student;
+#[path = "http/student_centre.rs"]
+mod student_centre;
 #[path = "http/student_pay.rs"]
 mod student_pay;
 #[path = "http/student_photo.rs"]

@@ -10,6 +10,7 @@ mod reports;
 mod review;
 mod staff;
 mod student;
+mod student_centre;
 mod student_pay;
 mod student_steps;
 mod universities;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(student::routes())
         .merge(student_steps::routes())
         .merge(student_pay::routes())
+        .merge(student_centre::routes())
 }
 
 /// A multipart form that cannot be read (cut off, malformed): the same answer on every page

@@ -6,7 +6,6 @@
 //! student's "I have paid" and the query job ask the provider; a provider that cannot be
 //! reached is said plainly and leaves nothing half-made.
 
-use gradphoto_db::online_photos::NewOnlinePhoto;
 use gradphoto_testkit::fakes::alipay::{self, FakeAlipay};
 use gradphoto_testkit::fakes::wechat_pay::{self, FakeWechatPay};
 use gradphoto_testkit::{Client, TestApp};
@@ -78,43 +77,6 @@ async fn live_app(wechat_endpoint: &str, alipay_gateway: &str) -> TestApp {
     .await
 }
 
-/// A verified student whose photo was kept (written directly: the photo engine is not
-/// what this test is about) and whose order is confirmed.
-async fn ordering_student(t: &TestApp, d: &support::Demo, phone: &str, skip: usize) -> Client {
-    let (c, _) = support::verified_student(t, d, phone, skip).await;
-    let account = t
-        .app
-        .db
-        .student_account_by_phone(phone)
-        .await
-        .expect("db")
-        .expect("account");
-    let entry = t
-        .app
-        .db
-        .current_online_entry(account.id)
-        .await
-        .expect("db")
-        .expect("entry");
-    t.app
-        .db
-        .insert_online_photo(&NewOnlinePhoto {
-            entry_id: entry.id,
-            status: "checked",
-            reasons_json: "[]",
-            original_key: "fixture/upload",
-            standard_key: "fixture/standard.jpg",
-            background: "blue",
-        })
-        .await
-        .expect("photo");
-    let r = c
-        .post_form("/student/order", &[("contact_phone", phone)])
-        .await;
-    assert_eq!(r.status(), 303, "order confirmed");
-    c
-}
-
 fn order_status(page: &str) -> String {
     let at = page
         .find("id=\"order-summary\" data-status=\"")
@@ -142,7 +104,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     let fee = t.app.db.get_campaign(d.c1).await.expect("campaign").fee_fen;
 
     // WeChat Pay: a Native order for the fee; its code_url is the QR code; shown again.
-    let c = ordering_student(&t, &d, "13500001111", 0).await;
+    let c = support::ordering_student(&t, &d, "13500001111", 0).await;
     let (no, page) = pay_with(&c, "wechat").await;
     assert!(!page.contains("sandbox-notice"), "live: no sandbox");
     let orders = wx.orders();
@@ -204,7 +166,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     );
 
     // Alipay, paid without a notification: the student's "I have paid" asks Alipay.
-    let c2 = ordering_student(&t, &d, "13600002222", 1).await;
+    let c2 = support::ordering_student(&t, &d, "13600002222", 1).await;
     let (no2, page) = pay_with(&c2, "alipay").await;
     let trades = ap.trades();
     assert_eq!(trades.len(), 1, "{:?}", ap.refused());
@@ -244,7 +206,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     assert_eq!(r.text().await.expect("body"), "fail");
 
     // WeChat Pay paid without a notification: the query job finds it.
-    let c3 = ordering_student(&t, &d, "13700003333", 2).await;
+    let c3 = support::ordering_student(&t, &d, "13700003333", 2).await;
     let (no3, _) = pay_with(&c3, "wechat").await;
     wx.pay_silently(&no3);
     assert_eq!(t.app.query_waiting_payments().await.expect("query"), 1);
@@ -260,7 +222,7 @@ async fn an_unreachable_provider_is_said_plainly_and_leaves_no_open_attempt() {
     let t = live_app("http://127.0.0.1:9", "http://127.0.0.1:9/gateway.do").await;
     let d = support::seed(&t).await;
     t.drain_jobs().await;
-    let c = ordering_student(&t, &d, "13500001111", 0).await;
+    let c = support::ordering_student(&t, &d, "13500001111", 0).await;
     for method in ["wechat", "alipay"] {
         let r = c.post_form("/student/pay", &[("method", method)]).await;
         assert_eq!(r.status(), 503, "{method}");

@@ -315,3 +315,52 @@ pub async fn verified_student(
     assert_eq!(r.status(), 303, "code bound");
     (c, me)
 }
+
+/// A verified student whose photo was kept (written directly: the photo engine is not
+/// what this test is about) and whose order is confirmed.
+pub async fn ordering_student(t: &TestApp, d: &Demo, phone: &str, skip: usize) -> Client {
+    let (c, _) = verified_student(t, d, phone, skip).await;
+    let account = t
+        .app
+        .db
+        .student_account_by_phone(phone)
+        .await
+        .expect("db")
+        .expect("account");
+    let entry = t
+        .app
+        .db
+        .current_online_entry(account.id)
+        .await
+        .expect("db")
+        .expect("entry");
+    t.app
+        .db
+        .insert_online_photo(&gradphoto_db::online_photos::NewOnlinePhoto {
+            entry_id: entry.id,
+            status: "checked",
+            reasons_json: "[]",
+            original_key: "fixture/upload",
+            standard_key: "fixture/standard.jpg",
+            background: "blue",
+        })
+        .await
+        .expect("photo");
+    let r = c
+        .post_form("/student/order", &[("contact_phone", phone)])
+        .await;
+    assert_eq!(r.status(), 303, "order confirmed");
+    c
+}
+
+/// The code of the newest text message to `phone` in the demo inbox.
+pub fn last_code(t: &TestApp, phone: &str) -> String {
+    let inbox = t.app.sms.demo_inbox().expect("log provider");
+    let text = &inbox
+        .iter()
+        .find(|m| m.phone == phone)
+        .expect("a message to the phone")
+        .text;
+    let at = text.find("code is ").expect("a code") + "code is ".len();
+    text[at..at + 6].to_string()
+}

@@ -1,0 +1,296 @@
+//! The student's orders (seed 003 §我的订单) and personal centre (§个人中心): every order
+//! with where it stands, one order read-only, and the account — consents with their times,
+//! the student's details (masked), and the change of phone number by a code sent to the
+//! new number.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gradphoto_app::AppError;
+use gradphoto_app::online_handover::Progress;
+use gradphoto_app::student_centre::MyOrder;
+use gradphoto_domain::otp::mask_phone;
+use gradphoto_domain::payments::Fen;
+use serde::Deserialize;
+
+use super::student::StudentPage;
+use super::{PageCtx, render};
+use crate::AppState;
+use crate::error::{WebError, status_of};
+use crate::session::ClientIp;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/student/orders", get(orders))
+        .route("/student/orders/{code}", get(order))
+        .route("/student/account", get(account))
+        .route("/student/account/phone", post(phone))
+}
+
+/// An order as a row or a page.
+struct OrderView {
+    code: String,
+    status: String,
+    status_label: String,
+    school: String,
+    campaign: String,
+    total_yuan: String,
+    contact_masked: String,
+    created: String,
+    paid: String,
+    progress: &'static str,
+    progress_label: String,
+    modifiable: bool,
+    /// (provider, out_trade_no, state, amount)
+    payments: Vec<(String, String, String, String)>,
+    photo_id: Option<i64>,
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&gradphoto_domain::calendar::china_offset())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn progress_label(ctx: &PageCtx, p: Progress) -> &'static str {
+    match p {
+        Progress::NoPhoto => ctx.tr("未提交照片", "No photo yet"),
+        Progress::InReview => ctx.tr("照片人工审核中", "Photo being reviewed"),
+        Progress::Rejected => ctx.tr("照片审核未通过，请重拍", "Photo rejected: retake it"),
+        Progress::AwaitingPayment => ctx.tr("待支付", "Awaiting payment"),
+        Progress::Sending => ctx.tr("已支付，正在报送学信网", "Paid; being sent to the registry"),
+        Progress::Sent => ctx.tr("已报送学信网", "Sent to the registry"),
+        Progress::AcceptedByRegistry => ctx.tr("学信网已接收", "Accepted by the registry"),
+        Progress::RejectedByRegistry => ctx.tr("学信网未接收", "Not accepted by the registry"),
+    }
+}
+
+fn view(ctx: &PageCtx, m: &MyOrder) -> OrderView {
+    let o = &m.order;
+    OrderView {
+        code: o.code.clone(),
+        status: o.status.clone(),
+        status_label: match o.status.as_str() {
+            "paid" => ctx.tr("已支付", "Paid"),
+            "canceled" => ctx.tr("已取消", "Canceled"),
+            _ => ctx.tr("待支付", "Awaiting payment"),
+        }
+        .to_string(),
+        school: ctx.tr(&m.school_zh, &m.school_en).to_string(),
+        campaign: m.campaign.clone(),
+        total_yuan: Fen(o.total_fen).yuan(),
+        contact_masked: mask_phone(&o.contact_phone),
+        created: when(o.created_at),
+        paid: o.paid_at.map(when).unwrap_or_default(),
+        progress: m.progress.as_str(),
+        progress_label: progress_label(ctx, m.progress).to_string(),
+        modifiable: m.modifiable(),
+        payments: m
+            .payments
+            .iter()
+            .map(|p| {
+                (
+                    p.provider.clone(),
+                    p.out_trade_no.clone(),
+                    p.state.clone(),
+                    Fen(p.amount_fen).yuan(),
+                )
+            })
+            .collect(),
+        photo_id: m.photo.as_ref().map(|p| p.id),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "student_orders.html")]
+struct OrdersPage {
+    ctx: PageCtx,
+    orders: Vec<OrderView>,
+}
+
+async fn orders(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
+    let mine = s
+        .app
+        .my_orders(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let orders = mine.iter().map(|m| view(&p.ctx, m)).collect();
+    Ok(render(&OrdersPage { orders, ctx: p.ctx }))
+}
+
+#[derive(Template)]
+#[template(path = "student_order.html")]
+struct OrderPage {
+    ctx: PageCtx,
+    o: OrderView,
+}
+
+async fn order(
+    State(s): State<AppState>,
+    p: StudentPage,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let m = s
+        .app
+        .my_order_by_code(&p.account, &code)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    Ok(render(&OrderPage {
+        o: view(&p.ctx, &m),
+        ctx: p.ctx,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "student_account.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    phone_masked: String,
+    /// (document, version, accepted at)
+    consents: Vec<(String, String, String)>,
+    school: String,
+    student: Option<gradphoto_app::online_entry::StudentSummary>,
+    level: String,
+    old_phone: String,
+    new_phone: String,
+    /// A code was sent to the new number: the form asks for it.
+    code_sent: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct PhoneForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    old_phone: String,
+    #[serde(default)]
+    new_phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn account_page(
+    s: &AppState,
+    p: StudentPage,
+    f: PhoneForm,
+    code_sent: bool,
+    outcome: Result<Option<String>, AppError>,
+) -> Result<Response, WebError> {
+    let state = s
+        .app
+        .online_state(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let consents = s
+        .app
+        .db
+        .student_consents(p.account.id)
+        .await
+        .map_err(|e| WebError::page(e.into(), p.ctx.lang))?
+        .into_iter()
+        .map(|(d, v, at)| (d, v, when(at)))
+        .collect();
+    let school = state
+        .university
+        .as_ref()
+        .map(|u| p.ctx.tr(&u.name_zh, &u.name_en).to_string())
+        .unwrap_or_default();
+    let level = state
+        .student
+        .as_ref()
+        .map(|st| p.ctx.tr(st.level.zh(), st.level.en()).to_string())
+        .unwrap_or_default();
+    let (status, notice, error) = match outcome {
+        Ok(n) => (StatusCode::OK, n, None),
+        Err(e) => (
+            status_of(&e),
+            None,
+            Some(p.ctx.msg(&e.message()).to_string()),
+        ),
+    };
+    let mut r = render(&AccountPage {
+        phone_masked: mask_phone(&p.account.phone),
+        consents,
+        school,
+        student: state.student,
+        level,
+        old_phone: f.old_phone,
+        new_phone: f.new_phone,
+        code_sent,
+        notice,
+        error,
+        ctx: p.ctx,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+struct AccountQuery {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+async fn account(
+    State(s): State<AppState>,
+    p: StudentPage,
+    axum::extract::Query(q): axum::extract::Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let notice = q.changed.map(|_| {
+        p.ctx
+            .tr("手机号已更换。", "Your phone number was changed.")
+            .to_string()
+    });
+    account_page(&s, p, PhoneForm::default(), false, Ok(notice)).await
+}
+
+/// Changing the phone number: `send` sends a code to the new number, `change` checks it.
+async fn phone(
+    State(s): State<AppState>,
+    p: StudentPage,
+    ClientIp(ip): ClientIp,
+    axum::Form(f): axum::Form<PhoneForm>,
+) -> Result<Response, WebError> {
+    let shown = |e: &AppError| {
+        matches!(
+            e,
+            AppError::Invalid(_) | AppError::Conflict(_) | AppError::Throttled(_)
+        )
+    };
+    if f.action == "send" {
+        let sent = s
+            .app
+            .send_phone_change_code(&p.account, &f.old_phone, &f.new_phone, &ip)
+            .await;
+        let notice = p
+            .ctx
+            .tr(
+                "验证码已发送至新手机号，5 分钟内有效。",
+                "A code was sent to the new number; it is valid for 5 minutes.",
+            )
+            .to_string();
+        return match sent {
+            Ok(_) => account_page(&s, p, f, true, Ok(Some(notice))).await,
+            Err(e) if shown(&e) => account_page(&s, p, f, false, Err(e)).await,
+            Err(e) => Err(WebError::page(e, p.ctx.lang)),
+        };
+    }
+    match s
+        .app
+        .change_phone(&p.account, &f.old_phone, &f.new_phone, &f.code)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/student/account?changed=1").into_response()),
+        Err(e) if shown(&e) => account_page(&s, p, f, true, Err(e)).await,
+        Err(e) => Err(WebError::page(e, p.ctx.lang)),
+    }
+}
