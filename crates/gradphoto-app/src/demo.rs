@@ -240,27 +240,37 @@ impl App {
     /// One demo student to try the registry's sign-in and online collection with: the
     /// first of the first university who must be photographed in its campaign.
     pub async fn demo_registry_student(&self) -> Result<Option<DemoStudent>, AppError> {
+        Ok(self.demo_registry_students(1).await?.into_iter().next())
+    }
+
+    /// Up to `n` students of the first demo university who must be photographed, for
+    /// the demo's printed sign-ins and the browser tests.
+    pub async fn demo_registry_students(&self, n: usize) -> Result<Vec<DemoStudent>, AppError> {
+        let mut out = Vec::new();
         let Some(u) = self.db.list_universities().await?.into_iter().next() else {
-            return Ok(None);
+            return Ok(out);
         };
         let Some(c) = self.db.list_campaigns(Some(u.id)).await?.into_iter().next() else {
-            return Ok(None);
+            return Ok(out);
         };
         let c = crate::campaigns::Campaign::try_from(c)?;
         for s in self.db.all_students(u.id).await? {
+            if out.len() >= n {
+                break;
+            }
             let facts = crate::campaigns::facts_of(&s)?;
             if gradphoto_domain::eligibility::evaluate(&c.rules, &facts).verdict
                 == gradphoto_domain::eligibility::Verdict::Must
             {
-                return Ok(Some(DemoStudent {
-                    school_code: u.code,
-                    school: u.name_zh,
+                out.push(DemoStudent {
+                    school_code: u.code.clone(),
+                    school: u.name_zh.clone(),
                     id_number: self.pii.decrypt(&s.id_enc)?,
                     name: s.name,
                     level: s.level,
-                }));
+                });
             }
         }
-        Ok(None)
+        Ok(out)
     }
 }

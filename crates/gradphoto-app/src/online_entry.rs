@@ -277,6 +277,20 @@ impl App {
         account: &StudentAccount,
     ) -> Result<OnlineState, AppError> {
         if let Some(e) = self.db.current_online_entry(account.id).await? {
+            // Paid for this student: the money and the photo are theirs now; a mistake
+            // here is the agency's to refund and put right.
+            if self
+                .db
+                .order_for_entry(e.id)
+                .await?
+                .is_some_and(|o| o.status == "paid")
+            {
+                return Err(AppError::invalid(
+                    "online.paid_identity",
+                    "订单已支付，不能更换学生；如信息有误请联系图片社",
+                    "The order is paid, so the student cannot be changed; contact the photo agency if this is wrong",
+                ));
+            }
             self.db.reset_online_identity(e.id).await?;
         }
         self.online_state(account).await

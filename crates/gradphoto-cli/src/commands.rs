@@ -385,6 +385,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     s.school_code
                 );
                 seed_earlier_photo(&app, &s.id_number, earlier_photo.as_deref()).await?;
+                if let Some(t) = app.demo_registry_students(2).await?.get(1) {
+                    println!(
+                        "    another student, for a second phone: {} ({}), ID {}, level {}, name {}",
+                        t.school, t.school_code, t.id_number, t.level, t.name
+                    );
+                }
+                println!(
+                    "  payments: the sandbox payer (no real money) at the QR code's link, http://{listen}/sandbox/pay/..."
+                );
                 println!();
             }
             serve(app, listen, true).await?;

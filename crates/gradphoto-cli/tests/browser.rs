@@ -624,15 +624,17 @@ struct DemoStudent {
 }
 
 fn demo_student(server: &Server) -> anyhow::Result<DemoStudent> {
+    demo_student_after(server, "a student to sign in as:")
+}
+
+/// The student the demo's start-up text names after `marker`.
+fn demo_student_after(server: &Server, marker: &str) -> anyhow::Result<DemoStudent> {
     let log = server.log_text();
     let line = log
         .lines()
-        .find(|l| l.contains("a student to sign in as:"))
-        .context("the demo names a student")?;
-    let rest = line
-        .split("a student to sign in as:")
-        .nth(1)
-        .unwrap_or_default();
+        .find(|l| l.contains(marker))
+        .with_context(|| format!("the demo names {marker}"))?;
+    let rest = line.split(marker).nth(1).unwrap_or_default();
     let field = |key: &str| -> anyhow::Result<String> {
         Ok(rest
             .split(key)

@@ -3,9 +3,11 @@
 //! face-image consent), is told an unknown school and an unknown ID number in the seed's
 //! words, verifies school and identity, binds the collection code from the registry
 //! (pasted in Chinese, a photo of the QR code in English), is given the reasons for a
-//! photo with no face, sees the standard image made from a portrait, and confirms the
-//! order (the fee shown, the contact phone kept). The Chinese run
-//! ends with "not me: verify again", which lets the student go for the English run.
+//! photo with no face, sees the standard image made from a portrait, confirms the order
+//! (the fee shown, the contact phone kept), pays in the demo's sandbox (WeChat Pay in
+//! Chinese, Alipay in English), and follows the photo to "accepted by the registry"; the
+//! order is then paid in "my orders", and "not me" is refused. Each run is another
+//! student of the demo.
 
 use std::time::Instant;
 
@@ -13,10 +15,15 @@ use anyhow::{Context as _, ensure};
 use gradphoto_e2e::Browser;
 use serde_json::json;
 
-use super::{PAGE_TIMEOUT, Server, demo_student, dev_dir, js, wait_for_registry};
+use super::{
+    PAGE_TIMEOUT, Server, demo_student, demo_student_after, dev_dir, js, wait_for_registry,
+};
 
 /// The engine's answer (standardize + check) in a debug build on 2 cores, with margin.
 const PHOTO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// From payment to the registry's verdict: the worker's poll, sealing, the registry's
+/// own check of the photo (debug build).
+const REGISTRY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The student's code as the registry's page shows it, after signing in there.
 async fn code_from_registry(
@@ -50,7 +57,7 @@ async fn code_from_registry(
     Ok(text)
 }
 
-struct Words {
+struct Words<'a> {
     lang: &'static str,
     phone: &'static str,
     sent: &'static str,
@@ -59,6 +66,11 @@ struct Words {
     no_school: &'static str,
     not_found: &'static str,
     accepted: &'static str,
+    /// The way to pay in the sandbox.
+    pay: &'static str,
+    registry_done: &'static str,
+    paid: &'static str,
+    me: &'a super::DemoStudent,
 }
 
 #[tokio::test]
@@ -73,11 +85,9 @@ async fn student_logs_in_verifies_binds_and_uploads_on_a_phone() -> anyhow::Resu
     let data = tempfile::tempdir()?;
     let pii_key = gradphoto_app::pii::generate_key()?;
     let server = Server::run(data.path(), &pii_key, "demo")?;
-    let me = demo_student(&server)?;
+    let first = demo_student(&server)?;
+    let second = demo_student_after(&server, "another student, for a second phone:")?;
     wait_for_registry(&server)?;
-    let code = code_from_registry(&b, &server, &me.code, &me.id, &me.name).await?;
-    let qr = data.path().join("code.png");
-    std::fs::write(&qr, gradphoto_registry::qr::png(&code, 6)?)?;
 
     for w in [
         Words {
@@ -89,6 +99,10 @@ async fn student_logs_in_verifies_binds_and_uploads_on_a_phone() -> anyhow::Resu
             no_school: "未找到该学校",
             not_found: "提前毕业",
             accepted: "照片合格",
+            pay: "wechat",
+            registry_done: "学信网已接收",
+            paid: "已支付",
+            me: &first,
         },
         Words {
             lang: "en",
@@ -99,8 +113,17 @@ async fn student_logs_in_verifies_binds_and_uploads_on_a_phone() -> anyhow::Resu
             no_school: "No school by that name",
             not_found: "early-graduation",
             accepted: "Photo accepted",
+            pay: "alipay",
+            registry_done: "Accepted by the registry",
+            paid: "Paid",
+            me: &second,
         },
     ] {
+        let me = w.me;
+        let code = code_from_registry(&b, &server, &me.code, &me.id, &me.name).await?;
+        let qr = data.path().join(format!("code-{}.png", w.lang));
+        std::fs::write(&qr, gradphoto_registry::qr::png(&code, 6)?)?;
+
         // 1. Log in by SMS.
         b.goto(&server.url(&format!("/lang/{}?next=/login", w.lang)))
             .await?;
@@ -191,11 +214,57 @@ async fn student_logs_in_verifies_binds_and_uploads_on_a_phone() -> anyhow::Resu
         let order = b.text("#order-code").await?;
         ensure!(order.starts_with("GP"), "order code {order}");
 
-        if w.lang == "zh" {
-            // Let the student go, so the English run can bind them from another phone.
-            b.click("#identity-restart").await?;
-            b.text("#identity-submit").await?;
+        // 7. Pay in the sandbox: the QR code's link opens the clearly marked payer.
+        b.click(&format!("#pay-{}", w.pay)).await?;
+        b.text("#sandbox-notice").await?;
+        ensure!(b.text("#pay-qr").await.is_ok(), "the QR code is shown");
+        b.click("#sandbox-open").await?;
+        b.click("#sandbox-pay").await?;
+        b.text("#sandbox-paid").await?;
+        b.click("#sandbox-back").await?;
+        let status = js(
+            &b,
+            "return document.querySelector('#order-summary').dataset.status;",
+            vec![],
+        )
+        .await?;
+        ensure!(status == json!("paid"), "the order is paid: {status}");
+
+        // 8. The worker sends the photo; the registry accepts it.
+        let started = Instant::now();
+        loop {
+            let progress = js(
+                &b,
+                "return document.querySelector('#progress').dataset.progress;",
+                vec![],
+            )
+            .await?;
+            if progress == json!("accepted") {
+                break;
+            }
+            ensure!(
+                started.elapsed() < REGISTRY_TIMEOUT,
+                "the photo reached the registry: {progress}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            b.goto(&server.url("/student")).await?;
         }
+        b.wait_for_text(w.registry_done, PAGE_TIMEOUT).await?;
+        eprintln!(
+            "{}: paid to accepted by the registry in {:?}",
+            w.lang,
+            started.elapsed()
+        );
+
+        // 9. My orders: paid, viewable; "not me" is refused once paid.
+        b.click("#nav-my-orders").await?;
+        b.wait_for_text(w.paid, PAGE_TIMEOUT).await?;
+        b.click("a[id^='view-']").await?;
+        let detail = b.text("#order-progress").await?;
+        ensure!(detail.contains(w.registry_done), "order page: {detail}");
+        b.click("#nav-student-home").await?;
+        b.click("#identity-restart").await?;
+        b.text("#step-error").await?;
         b.click("#student-logout").await?;
         b.text("#send-code").await?;
     }
