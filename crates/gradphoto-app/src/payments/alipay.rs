@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use gradphoto_domain::payments::{Fen, PaymentEvent};
 use gradphoto_pay::alipay::verify_notification;
-use gradphoto_pay::alipay_api::{Answer, PRECREATE, QUERY, open_answer, signed_call};
+use gradphoto_pay::alipay_api::{Answer, PRECREATE, QUERY, REFUND, open_answer, signed_call};
 use gradphoto_pay::keys::{SigningKey, VerifyingKey};
 
 use super::{provider_down, refused};
@@ -97,6 +97,34 @@ impl Alipay {
             .await?;
         if a.ok() && a.get("out_trade_no") == out_trade_no && !a.get("qr_code").is_empty() {
             return Ok(a.get("qr_code").to_string());
+        }
+        Err(provider_down(
+            "alipay",
+            format!("{} {} {} {}", a.code, a.msg, a.sub_code, a.sub_msg),
+        ))
+    }
+
+    /// Refunds a trade (in full or part), idempotent on `out_request_no`.
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_request_no: &str,
+        amount: Fen,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let a = self
+            .call(
+                REFUND,
+                serde_json::json!({
+                    "out_trade_no": out_trade_no,
+                    "out_request_no": out_request_no,
+                    "refund_amount": amount.yuan(),
+                    "refund_reason": reason,
+                }),
+            )
+            .await?;
+        if a.ok() && a.get("out_trade_no") == out_trade_no {
+            return Ok(());
         }
         Err(provider_down(
             "alipay",

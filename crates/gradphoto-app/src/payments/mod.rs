@@ -9,6 +9,7 @@
 
 pub mod alipay;
 pub mod checkout;
+pub mod refunds;
 pub mod sandbox;
 pub mod wechat;
 

@@ -16,7 +16,8 @@ use gradphoto_pay::wechat::{
     Merchant, Notification, PlatformKeys, SignedHeaders, Transaction, decrypt_resource,
 };
 use gradphoto_pay::wechat_api::{
-    ErrorAnswer, NATIVE_PATH, NativeAnswer, NativeOrder, OrderAmount, query_path,
+    ErrorAnswer, NATIVE_PATH, NativeAnswer, NativeOrder, OrderAmount, REFUND_PATH, RefundAmount,
+    RefundAnswer, RefundOrder, query_path,
 };
 use secrecy::{ExposeSecret, SecretSlice};
 
@@ -192,6 +193,48 @@ impl WechatPay {
             return Ok(a.code_url);
         }
         Err(provider_refused("wechat", status, &bytes))
+    }
+
+    /// Refunds a payment (in full or part), idempotent on `out_refund_no`: `true` when
+    /// the money went back, `false` while WeChat Pay is still processing it.
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_refund_no: &str,
+        refund: Fen,
+        total: Fen,
+        reason: &str,
+    ) -> Result<bool, AppError> {
+        let body = serde_json::to_string(&RefundOrder {
+            out_trade_no: out_trade_no.into(),
+            out_refund_no: out_refund_no.into(),
+            reason: reason.chars().take(80).collect(),
+            amount: RefundAmount {
+                refund: refund.0,
+                total: total.0,
+                currency: "CNY".into(),
+            },
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let (status, bytes) = self
+            .call(reqwest::Method::POST, REFUND_PATH, Some(body))
+            .await?;
+        if status != 200 {
+            return Err(provider_refused("wechat", status, &bytes));
+        }
+        let a: RefundAnswer = serde_json::from_slice(&bytes)
+            .map_err(|e| provider_down("wechat", format!("answer: {e}")))?;
+        if a.out_refund_no != out_refund_no {
+            return Err(provider_down(
+                "wechat",
+                "the answer is about another refund",
+            ));
+        }
+        match a.status.as_str() {
+            "SUCCESS" => Ok(true),
+            "PROCESSING" => Ok(false),
+            other => Err(provider_down("wechat", format!("refund {other}"))),
+        }
     }
 
     /// Asks WeChat Pay about a payment; `None` when it does not know it.

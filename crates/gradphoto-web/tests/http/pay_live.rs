@@ -212,6 +212,86 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     assert_eq!(t.app.query_waiting_payments().await.expect("query"), 1);
     let (_, page) = c3.get_text("/student").await;
     assert_eq!(order_status(&page), "paid");
+
+    // Refunds: only the agency's administrator; each payment once, under its own number,
+    // at the provider that took it; asking again changes nothing.
+    let staff = |name: &'static str| {
+        let t = &t;
+        async move {
+            let row = t
+                .app
+                .db
+                .find_staff_by_username(name)
+                .await
+                .expect("db")
+                .expect("demo staff");
+            gradphoto_app::auth::Staff::from_row(row, None).expect("role")
+        }
+    };
+    let order = |no: String| {
+        let t = &t;
+        async move {
+            let p = t
+                .app
+                .db
+                .payment_by_trade_no(&no)
+                .await
+                .expect("db")
+                .expect("payment");
+            t.app.db.get_order(p.order_id).await.expect("order")
+        }
+    };
+    let o1 = order(no.clone()).await;
+    let photographer = staff("photographer").await;
+    assert!(matches!(
+        t.app
+            .refund_order(&photographer, &o1.code, "重复支付")
+            .await,
+        Err(gradphoto_app::AppError::Forbidden(_))
+    ));
+    let agency = staff("agency").await;
+    assert!(matches!(
+        t.app.refund_order(&agency, &o1.code, " ").await,
+        Err(gradphoto_app::AppError::Invalid(_))
+    ));
+    let refunds = t
+        .app
+        .refund_order(&agency, &o1.code, "学生重复支付")
+        .await
+        .expect("refund");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].state, "done");
+    assert_eq!(refunds[0].out_refund_no, format!("R{no}"));
+    assert_eq!(wx.refunds().len(), 1);
+    assert_eq!(wx.refunds()[0].refund, fee);
+    let again = t
+        .app
+        .refund_order(&agency, &o1.code, "学生重复支付")
+        .await
+        .expect("again");
+    assert_eq!(again[0].id, refunds[0].id);
+    assert_eq!(wx.refunds().len(), 1, "refunded once");
+    assert_eq!(
+        order(no.clone()).await.status,
+        "pending",
+        "no longer covered"
+    );
+    let ledger = gradphoto_db::testing::ledger_events(&t.app.db, o1.id).await;
+    assert_eq!(
+        ledger.iter().filter(|e| e.starts_with("refund.")).count(),
+        2,
+        "{ledger:?}"
+    );
+    let o2 = order(no2.clone()).await;
+    let refunds = t
+        .app
+        .refund_order(&agency, &o2.code, "学校取消采集")
+        .await
+        .expect("refund");
+    assert_eq!(refunds[0].state, "done");
+    assert_eq!(ap.refunds().len(), 1);
+    assert_eq!(ap.refunds()[0].out_request_no, format!("R{no2}"));
+
     assert!(wx.refused().is_empty(), "{:?}", wx.refused());
     assert!(ap.refused().is_empty(), "{:?}", ap.refused());
 }
