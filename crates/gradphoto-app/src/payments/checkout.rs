@@ -10,8 +10,8 @@ use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::payments::{Fen, PaymentEvent};
 
-use super::Method;
 use super::wechat::transaction_event;
+use super::{Method, Provider};
 use crate::{App, AppError};
 
 /// A QR code stays on offer this long; after that a new attempt is ordered (the
@@ -158,8 +158,9 @@ impl App {
         }
         let method = self
             .payments
-            .method_of(&payment.provider)
-            .ok_or_else(missing)?;
+            .by_name(&payment.provider)
+            .ok_or_else(missing)?
+            .method();
         Ok(Checkout {
             pay_url: payment.pay_url.clone(),
             order,
@@ -174,42 +175,26 @@ impl App {
         if p.state != "pending" {
             return Ok(false);
         }
-        if let Some(w) = self
-            .payments
-            .wechat
-            .as_ref()
-            .filter(|w| w.provider == p.provider)
-        {
-            if !w.is_live() {
-                return Ok(false);
+        let Some(provider) = self.payments.by_name(&p.provider).filter(|x| x.is_live()) else {
+            return Ok(false);
+        };
+        let (event, txn) = match provider {
+            Provider::Wechat(w) => {
+                let Some(t) = w.query(&p.out_trade_no).await? else {
+                    return Ok(false);
+                };
+                let Some(event) = transaction_event(&t) else {
+                    return Ok(false);
+                };
+                (event, t.transaction_id)
             }
-            let Some(t) = w.query(&p.out_trade_no).await? else {
-                return Ok(false);
-            };
-            let Some(event) = transaction_event(&t) else {
-                return Ok(false);
-            };
-            return self
-                .apply_payment_news(&p.provider, &p.out_trade_no, &t.transaction_id, event)
-                .await;
-        }
-        if let Some(a) = self
-            .payments
-            .alipay
-            .as_ref()
-            .filter(|a| a.provider == p.provider)
-        {
-            if !a.is_live() {
-                return Ok(false);
-            }
-            let Some((event, trade_no)) = a.query(&p.out_trade_no).await? else {
-                return Ok(false);
-            };
-            return self
-                .apply_payment_news(&p.provider, &p.out_trade_no, &trade_no, event)
-                .await;
-        }
-        Ok(false)
+            Provider::Alipay(a) => match a.query(&p.out_trade_no).await? {
+                Some(found) => found,
+                None => return Ok(false),
+            },
+        };
+        self.apply_payment_news(&p.provider, &p.out_trade_no, &txn, event)
+            .await
     }
 
     /// The student's "I have paid": asks the providers about the order's waiting attempts.

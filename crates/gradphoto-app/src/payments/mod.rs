@@ -218,14 +218,52 @@ impl Providers {
         m
     }
 
-    /// The method whose provider name is `provider` (live or sandbox).
-    pub fn method_of(&self, provider: &str) -> Option<Method> {
-        if self.wechat.as_ref().is_some_and(|w| w.provider == provider) {
-            Some(Method::Wechat)
-        } else if self.alipay.as_ref().is_some_and(|a| a.provider == provider) {
-            Some(Method::Alipay)
+    /// The provider whose name a payment carries (live or sandbox).
+    pub fn by_name(&self, provider: &str) -> Option<Provider<'_>> {
+        if let Some(w) = self.wechat.as_ref().filter(|w| w.provider == provider) {
+            Some(Provider::Wechat(w))
         } else {
-            None
+            self.alipay
+                .as_ref()
+                .filter(|a| a.provider == provider)
+                .map(Provider::Alipay)
+        }
+    }
+}
+
+/// The order's status from its money after a change: the domain's one rule, as the
+/// store's settle step asks for it.
+pub(crate) fn settle(status: &str, m: gradphoto_db::payments::OrderMoney) -> String {
+    order_status(
+        OrderStatus::parse(status).unwrap_or(OrderStatus::Pending),
+        Fen(m.total_fen),
+        Fen(m.confirmed_fen),
+        Fen(m.refunded_fen),
+    )
+    .as_str()
+    .to_string()
+}
+
+/// A configured provider, found by the name stored on a payment.
+#[derive(Debug, Clone, Copy)]
+pub enum Provider<'a> {
+    Wechat(&'a WechatPay),
+    Alipay(&'a Alipay),
+}
+
+impl Provider<'_> {
+    /// Whether it talks to the real provider (not the sandbox).
+    pub fn is_live(&self) -> bool {
+        match self {
+            Provider::Wechat(w) => w.is_live(),
+            Provider::Alipay(a) => a.is_live(),
+        }
+    }
+
+    pub fn method(&self) -> Method {
+        match self {
+            Provider::Wechat(_) => Method::Wechat,
+            Provider::Alipay(_) => Method::Alipay,
         }
     }
 }
@@ -293,16 +331,7 @@ impl App {
                         Applied::Unchanged => None,
                     })
                 },
-                |status, m| {
-                    order_status(
-                        OrderStatus::parse(status).unwrap_or(OrderStatus::Pending),
-                        Fen(m.total_fen),
-                        Fen(m.confirmed_fen),
-                        Fen(m.refunded_fen),
-                    )
-                    .as_str()
-                    .to_string()
-                },
+                settle,
             )
             .await
             .map_err(|e| match e {

@@ -7,9 +7,10 @@
 
 use gradphoto_db::refunds::RefundRow;
 use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::payments::{Fen, OrderStatus, may_refund, order_status};
+use gradphoto_domain::payments::{Fen, may_refund};
 use gradphoto_domain::policy::Role;
 
+use super::Provider;
 use crate::auth::Staff;
 use crate::{App, AppError};
 
@@ -79,19 +80,7 @@ impl App {
             }
             let done = self.ask_refund(&p, &no, reason).await?;
             let refund = if done {
-                self.db
-                    .finish_refund(&no, true, |status, m| {
-                        order_status(
-                            OrderStatus::parse(status).unwrap_or(OrderStatus::Pending),
-                            Fen(m.total_fen),
-                            Fen(m.confirmed_fen),
-                            Fen(m.refunded_fen),
-                        )
-                        .as_str()
-                        .to_string()
-                    })
-                    .await?
-                    .0
+                self.db.finish_refund(&no, true, super::settle).await?.0
             } else {
                 refund
             };
@@ -113,33 +102,20 @@ impl App {
         reason: &str,
     ) -> Result<bool, AppError> {
         let amount = Fen(p.amount_fen);
-        if let Some(w) = self
-            .payments
-            .wechat
-            .as_ref()
-            .filter(|w| w.provider == p.provider)
-        {
-            if !w.is_live() {
-                return Ok(true);
+        match self.payments.by_name(&p.provider) {
+            Some(x) if !x.is_live() => Ok(true),
+            Some(Provider::Wechat(w)) => {
+                w.refund(&p.out_trade_no, no, amount, amount, reason).await
             }
-            return w.refund(&p.out_trade_no, no, amount, amount, reason).await;
-        }
-        if let Some(a) = self
-            .payments
-            .alipay
-            .as_ref()
-            .filter(|a| a.provider == p.provider)
-        {
-            if !a.is_live() {
-                return Ok(true);
+            Some(Provider::Alipay(a)) => {
+                a.refund(&p.out_trade_no, no, amount, reason).await?;
+                Ok(true)
             }
-            a.refund(&p.out_trade_no, no, amount, reason).await?;
-            return Ok(true);
+            None => Err(AppError::Unavailable(Msg::new(
+                "refund.provider_off",
+                "该付款的支付方式已停用，无法原路退款",
+                "The way this was paid is no longer configured, so it cannot be refunded",
+            ))),
         }
-        Err(AppError::Unavailable(Msg::new(
-            "refund.provider_off",
-            "该付款的支付方式已停用，无法原路退款",
-            "The way this was paid is no longer configured, so it cannot be refunded",
-        )))
     }
 }

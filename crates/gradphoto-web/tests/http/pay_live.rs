@@ -10,7 +10,7 @@ use gradphoto_testkit::fakes::alipay::{self, FakeAlipay};
 use gradphoto_testkit::fakes::wechat_pay::{self, FakeWechatPay};
 use gradphoto_testkit::{Client, TestApp};
 
-use crate::support::{self, location};
+use crate::support;
 
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../gradphoto-pay/testkeys");
 const API_V3_KEY: &str = "live-test-apiv3-key-0123456789ab";
@@ -86,12 +86,8 @@ fn order_status(page: &str) -> String {
 }
 
 /// Starts a payment: the attempt's number (from the page's address) and the page.
-async fn pay_with(c: &Client, method: &str) -> (String, String) {
-    let r = c.post_form("/student/pay", &[("method", method)]).await;
-    assert_eq!(r.status(), 303, "{method}");
-    let to = location(&r);
-    let (status, page) = c.get_text(&to).await;
-    assert_eq!(status, 200, "{page}");
+async fn paying(c: &Client, method: &str) -> (String, String) {
+    let (to, page) = support::pay_with(c, method).await;
     (to.trim_start_matches("/student/pay/").to_string(), page)
 }
 
@@ -105,7 +101,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
 
     // WeChat Pay: a Native order for the fee; its code_url is the QR code; shown again.
     let c = support::ordering_student(&t, &d, "13500001111", 0).await;
-    let (no, page) = pay_with(&c, "wechat").await;
+    let (no, page) = paying(&c, "wechat").await;
     assert!(!page.contains("sandbox-notice"), "live: no sandbox");
     let orders = wx.orders();
     assert_eq!(orders.len(), 1, "{:?}", wx.refused());
@@ -118,7 +114,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
             .starts_with("weixin://wxpay/bizpayurl?pr=")
     );
     assert!(page.contains("<svg"), "{page}");
-    let (again, _) = pay_with(&c, "wechat").await;
+    let (again, _) = paying(&c, "wechat").await;
     assert_eq!(again, no);
     assert_eq!(wx.orders().len(), 1, "not ordered twice");
 
@@ -167,7 +163,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
 
     // Alipay, paid without a notification: the student's "I have paid" asks Alipay.
     let c2 = support::ordering_student(&t, &d, "13600002222", 1).await;
-    let (no2, page) = pay_with(&c2, "alipay").await;
+    let (no2, page) = paying(&c2, "alipay").await;
     let trades = ap.trades();
     assert_eq!(trades.len(), 1, "{:?}", ap.refused());
     assert_eq!(trades[0].out_trade_no, no2);
@@ -207,7 +203,7 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
 
     // WeChat Pay paid without a notification: the query job finds it.
     let c3 = support::ordering_student(&t, &d, "13700003333", 2).await;
-    let (no3, _) = pay_with(&c3, "wechat").await;
+    let (no3, _) = paying(&c3, "wechat").await;
     wx.pay_silently(&no3);
     assert_eq!(t.app.query_waiting_payments().await.expect("query"), 1);
     let (_, page) = c3.get_text("/student").await;

@@ -9,7 +9,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::support::{self, location};
+use crate::support;
 
 async fn upload(c: &Client, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new()
@@ -31,16 +31,6 @@ fn attr(page: &str, id: &str, attr: &str) -> String {
     let tag = &page[tag_start..];
     let a = tag.find(&format!("{attr}=\"")).expect("attribute") + attr.len() + 2;
     tag[a..].split('"').next().unwrap_or_default().to_string()
-}
-
-/// Starts a payment with `method`: the page it leads to.
-async fn pay_with(c: &Client, method: &str) -> (String, String) {
-    let r = c.post_form("/student/pay", &[("method", method)]).await;
-    assert_eq!(r.status(), 303, "{method}");
-    let to = location(&r);
-    let (status, page) = c.get_text(&to).await;
-    assert_eq!(status, 200, "{page}");
-    (to, page)
 }
 
 #[tokio::test]
@@ -73,14 +63,14 @@ async fn pay_in_the_sandbox_and_follow_the_photo_to_the_registry() {
         assert!(page.contains("id=\"pay-wechat\"") && page.contains("id=\"pay-alipay\""));
 
         // WeChat Pay: a QR code of the sandbox payer's page, shown again on return.
-        let (to, page) = pay_with(&c, "wechat").await;
+        let (to, page) = support::pay_with(&c, "wechat").await;
         assert!(
             page.contains("id=\"sandbox-notice\"") && page.contains("<svg"),
             "{page}"
         );
         let sandbox = attr(&page, "sandbox-open", "href");
         assert!(sandbox.contains("/sandbox/pay/"), "{sandbox}");
-        let (again, _) = pay_with(&c, "wechat").await;
+        let (again, _) = support::pay_with(&c, "wechat").await;
         assert_eq!(again, to, "the same attempt while it is fresh");
         let sandbox_path = &sandbox[sandbox.find("/sandbox/").expect("path")..];
         let no = sandbox_path.trim_start_matches("/sandbox/pay/").to_string();
@@ -102,7 +92,7 @@ async fn pay_in_the_sandbox_and_follow_the_photo_to_the_registry() {
         assert_eq!(attr(&page, "order-summary", "data-status"), "pending");
 
         // Alipay this time: a new attempt, paid by the sandbox payer.
-        let (to2, page) = pay_with(&c, "alipay").await;
+        let (to2, page) = support::pay_with(&c, "alipay").await;
         assert_ne!(to2, to);
         assert_eq!(attr(&page, "pay", "data-method"), "alipay");
         let sandbox2 = attr(&page, "sandbox-open", "href");

@@ -364,3 +364,13 @@ pub fn last_code(t: &TestApp, phone: &str) -> String {
     let at = text.find("code is ").expect("a code") + "code is ".len();
     text[at..at + 6].to_string()
 }
+
+/// Starts a payment with `method`: the page it leads to.
+pub async fn pay_with(c: &Client, method: &str) -> (String, String) {
+    let r = c.post_form("/student/pay", &[("method", method)]).await;
+    assert_eq!(r.status(), 303, "{method}");
+    let to = location(&r);
+    let (status, page) = c.get_text(&to).await;
+    assert_eq!(status, 200, "{page}");
+    (to, page)
+}
