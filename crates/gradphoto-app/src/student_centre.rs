@@ -90,6 +90,27 @@ impl App {
         }
     }
 
+    /// Changes the contact phone of one of the student's orders, until its photo went to
+    /// the registry (seed 003 §个人中心: "修改…即可修改订单信息").
+    pub async fn update_order_contact(
+        &self,
+        account: &StudentAccount,
+        code: &str,
+        contact_phone: &str,
+    ) -> Result<MyOrder, AppError> {
+        let phone = normalize_phone(contact_phone).map_err(AppError::Invalid)?;
+        let mine = self.my_order_by_code(account, code).await?;
+        if !mine.modifiable() {
+            return Err(AppError::invalid(
+                "order.not_modifiable",
+                "照片已报送学信网，订单不能再修改",
+                "Your photo went to the registry; the order can no longer be changed",
+            ));
+        }
+        self.db.set_order_contact(mine.order.id, &phone).await?;
+        self.my_order_by_code(account, code).await
+    }
+
     /// Sends a code to the new number. The old number must be typed as the account's.
     pub async fn send_phone_change_code(
         &self,

@@ -314,15 +314,16 @@ impl Db {
         )
     }
 
-    /// Changes a pending order's contact phone (a paid one keeps what was confirmed).
+    /// Changes an order's contact phone (not a canceled one's; the caller decides whether
+    /// production has started).
     pub async fn set_order_contact(&self, id: i64, phone: &str) -> Result<(), DbError> {
         let n = crate::with_pool!(self, p => sqlx::query(
-            "UPDATE orders SET contact_phone = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'")
+            "UPDATE orders SET contact_phone = $2, updated_at = $3 WHERE id = $1 AND status <> 'canceled'")
             .bind(id).bind(phone).bind(now_ms()).execute(p).await?.rows_affected());
         if n == 1 {
             Ok(())
         } else {
-            Err(DbError::Conflict("order no longer pending".into()))
+            Err(DbError::Conflict("order canceled".into()))
         }
     }
 

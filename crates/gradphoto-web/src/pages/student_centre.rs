@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/orders/{code}", get(order))
         .route("/student/account", get(account))
         .route("/student/account/phone", post(phone))
+        .route("/student/orders/{code}/contact", post(contact))
 }
 
 /// An order as a row or a page.
@@ -130,12 +131,21 @@ async fn orders(State(s): State<AppState>, p: StudentPage) -> Result<Response, W
 struct OrderPage {
     ctx: PageCtx,
     o: OrderView,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+struct OrderQuery {
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 async fn order(
     State(s): State<AppState>,
     p: StudentPage,
     Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<OrderQuery>,
 ) -> Result<Response, WebError> {
     let m = s
         .app
@@ -144,8 +154,48 @@ async fn order(
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
     Ok(render(&OrderPage {
         o: view(&p.ctx, &m),
+        error: None,
+        saved: q.saved.is_some(),
         ctx: p.ctx,
     }))
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    contact_phone: String,
+}
+
+/// Modify an order: its contact phone, until the photo went to the registry.
+async fn contact(
+    State(s): State<AppState>,
+    p: StudentPage,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<ContactForm>,
+) -> Result<Response, WebError> {
+    match s
+        .app
+        .update_order_contact(&p.account, &code, &f.contact_phone)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/student/orders/{code}?saved=1")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let m = s
+                .app
+                .my_order_by_code(&p.account, &code)
+                .await
+                .map_err(|e| WebError::page(e, p.ctx.lang))?;
+            let mut r = render(&OrderPage {
+                o: view(&p.ctx, &m),
+                error: Some(p.ctx.msg(&e.message()).to_string()),
+                saved: false,
+                ctx: p.ctx,
+            });
+            *r.status_mut() = status_of(&e);
+            Ok(r)
+        }
+        Err(e) => Err(WebError::page(e, p.ctx.lang)),
+    }
 }
 
 #[derive(Template)]
@@ -158,6 +208,8 @@ struct AccountPage {
     school: String,
     student: Option<gradphoto_app::online_entry::StudentSummary>,
     level: String,
+    /// The current order: (code, contact phone masked), to modify its details.
+    order: Option<(String, String)>,
     old_phone: String,
     new_phone: String,
     /// A code was sent to the new number: the form asks for it.
@@ -209,6 +261,12 @@ async fn account_page(
         .as_ref()
         .map(|st| p.ctx.tr(st.level.zh(), st.level.en()).to_string())
         .unwrap_or_default();
+    let order = s
+        .app
+        .online_order(&state)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?
+        .map(|o| (o.code, mask_phone(&o.contact_phone)));
     let (status, notice, error) = match outcome {
         Ok(n) => (StatusCode::OK, n, None),
         Err(e) => (
@@ -223,6 +281,7 @@ async fn account_page(
         school,
         student: state.student,
         level,
+        order,
         old_phone: f.old_phone,
         new_phone: f.new_phone,
         code_sent,

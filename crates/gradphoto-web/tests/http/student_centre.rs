@@ -32,6 +32,18 @@ async fn my_orders_and_changing_the_phone_number() {
         assert!(detail.contains("135****1111"), "the contact phone, masked");
         assert!(!detail.contains("13500001111"), "never in full");
 
+        // Modify: the contact phone, checked; shown masked afterwards.
+        let path = format!("/student/orders/{code}/contact");
+        let r = c.post_form(&path, &[("contact_phone", "123")]).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.expect("page").contains("id=\"order-error\""));
+        let r = c
+            .post_form(&path, &[("contact_phone", "13511112222")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, detail) = c.get_text(&support::location(&r)).await;
+        assert!(detail.contains("id=\"order-saved\"") && detail.contains("135****2222"));
+
         // Nobody else's order, and an empty list for a new student.
         let other = support::student(&t, "13600002222").await;
         assert_eq!(
@@ -50,6 +62,10 @@ async fn my_orders_and_changing_the_phone_number() {
         let (status, page) = c.get_text("/student/account").await;
         assert_eq!(status, 200);
         assert!(page.contains("id=\"account-student\"") && page.contains("id=\"consents\""));
+        assert!(
+            page.contains("id=\"account-order-modify\""),
+            "the order's details, to modify"
+        );
         assert!(page.contains("135****1111"));
 
         let send = |old: &'static str, new: &'static str| {

@@ -150,6 +150,14 @@ async fn pay_in_the_sandbox_and_follow_the_photo_to_the_registry() {
         let r = upload(&c, read("raw/A000369_raw.jpg")).await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.expect("body").contains("学信网"));
+        let order = t.app.db.get_order(order.order_id).await.expect("order");
+        let r = c
+            .post_form(
+                &format!("/student/orders/{}/contact", order.code),
+                &[("contact_phone", "13511112222")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "production started: the order is final");
     }
 }
 
