@@ -98,6 +98,24 @@ strings!(PaymentState {
 });
 strings!(RefundState { Created => "created", Done => "done", Failed => "failed" });
 
+impl OrderStatus {
+    pub fn zh(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "待支付",
+            OrderStatus::Paid => "已支付",
+            OrderStatus::Canceled => "已取消",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "Awaiting payment",
+            OrderStatus::Paid => "Paid",
+            OrderStatus::Canceled => "Canceled",
+        }
+    }
+}
+
 /// What happens to a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentEvent {

@@ -91,10 +91,12 @@ pub enum ResourceKind {
     /// A student's error report from the registry's verification window (信息确认),
     /// routed to the student's department.
     StatusReport,
+    /// Students' online orders and their money (the agency's list and its export).
+    Order,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 9] = [
         ResourceKind::University,
         ResourceKind::Student,
         ResourceKind::StudentIdNumber,
@@ -103,6 +105,7 @@ impl ResourceKind {
         ResourceKind::StaffAccount,
         ResourceKind::AuditLog,
         ResourceKind::StatusReport,
+        ResourceKind::Order,
     ];
 }
 
@@ -191,7 +194,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             // through the registry API.
             University | Student | StudentIdNumber | Campaign | Progress | AuditLog
             | StatusReport => matches!(action, Read | Export),
-            StaffAccount => false,
+            // The agency's money is between the agency, the schools and the students.
+            StaffAccount | Order => false,
         },
         AgencyAdmin => match res.kind {
             University | Campaign | Progress => true,
@@ -201,6 +205,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             AuditLog => matches!(action, Read | Export),
             // The agency sees which students need a re-shoot; the school resolves.
             StatusReport => action == Read,
+            // Orders are read and reconciled; money moves only through the providers.
+            Order => matches!(action, Read | Export),
         },
         AgencyPhotographer => match res.kind {
             University | Campaign | Student => action == Read,
@@ -216,6 +222,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 StaffAccount => true,
                 AuditLog => matches!(action, Read | Export),
                 StatusReport => matches!(action, Read | Update),
+                // What its students paid for their photos.
+                Order => matches!(action, Read | Export),
             }
         }
         DepartmentSecretary => {
@@ -228,7 +236,7 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 Student | Progress => own_dept && matches!(action, Read | Export),
                 // The secretary's queue: reports of the department's students.
                 StatusReport => own_dept && matches!(action, Read | Update),
-                StudentIdNumber | StaffAccount | AuditLog => false,
+                StudentIdNumber | StaffAccount | AuditLog | Order => false,
             }
         }
     };
