@@ -42,21 +42,36 @@ impl Progress {
         order: Option<&OrderRow>,
         outbox: Option<&OutboxRow>,
     ) -> Progress {
-        let Some(photo) = photo else {
+        Progress::from_parts(
+            photo.map(|p| p.status.as_str()),
+            order.is_some_and(|o| o.status == "paid"),
+            outbox.map(|o| (o.status.as_str(), o.verdict.as_deref())),
+        )
+    }
+
+    /// The same from the columns alone (the agency's order list reads them in one query):
+    /// the current photo's status, whether the order is paid, and the outbox row's status
+    /// and verdict once the photo was sent.
+    pub fn from_parts(
+        photo_status: Option<&str>,
+        paid: bool,
+        outbox: Option<(&str, Option<&str>)>,
+    ) -> Progress {
+        let Some(photo_status) = photo_status else {
             return Progress::NoPhoto;
         };
-        if let Some(o) = outbox {
-            return match (o.status.as_str(), o.verdict.as_deref()) {
+        if let Some((status, verdict)) = outbox {
+            return match (status, verdict) {
                 ("answered", Some("accepted")) => Progress::AcceptedByRegistry,
                 ("answered", _) | ("refused", _) => Progress::RejectedByRegistry,
                 _ => Progress::Sent,
             };
         }
-        match PhotoStatus::parse(&photo.status) {
+        match PhotoStatus::parse(photo_status) {
             Some(PhotoStatus::InReview) => Progress::InReview,
             Some(PhotoStatus::Rejected) => Progress::Rejected,
             Some(s) if s.is_good() => {
-                if order.is_some_and(|o| o.status == "paid") {
+                if paid {
                     Progress::Sending
                 } else {
                     Progress::AwaitingPayment
@@ -76,6 +91,32 @@ impl Progress {
             Progress::Sent => "sent",
             Progress::AcceptedByRegistry => "accepted",
             Progress::RejectedByRegistry => "registry_rejected",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Progress::NoPhoto => "未提交照片",
+            Progress::InReview => "人工审核中",
+            Progress::Rejected => "审核未通过",
+            Progress::AwaitingPayment => "待支付",
+            Progress::Sending => "待报送学信网",
+            Progress::Sent => "已报送学信网",
+            Progress::AcceptedByRegistry => "学信网已接收",
+            Progress::RejectedByRegistry => "学信网未接收",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Progress::NoPhoto => "No photo yet",
+            Progress::InReview => "Being reviewed",
+            Progress::Rejected => "Rejected on review",
+            Progress::AwaitingPayment => "Awaiting payment",
+            Progress::Sending => "Being sent to the registry",
+            Progress::Sent => "Sent to the registry",
+            Progress::AcceptedByRegistry => "Accepted by the registry",
+            Progress::RejectedByRegistry => "Not accepted by the registry",
         }
     }
 }
