@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod desk;
 mod home;
+mod orders;
 mod reports;
 mod review;
 mod staff;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(desk::routes())
         .merge(review::routes())
+        .merge(orders::routes())
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(student::routes())
@@ -81,6 +83,8 @@ pub struct StaffInfo {
     pub can_manage_staff: bool,
     /// Agency staff who work the collection desk.
     pub can_desk: bool,
+    /// Staff who may see online orders (the agency's, or their university's).
+    pub can_orders: bool,
 }
 
 /// Per-request context of a page.
@@ -138,6 +142,7 @@ impl PageCtx {
                 ),
                 can_manage_staff: matches!(s.actor.role, Role::AgencyAdmin | Role::UniversityAdmin),
                 can_desk: matches!(s.actor.role, Role::AgencyAdmin | Role::AgencyPhotographer),
+                can_orders: gradphoto_app::order_list::may_list_orders(s).is_ok(),
             }),
             csrf: parts
                 .extensions
