@@ -17,6 +17,8 @@ mod lang;
 mod manage;
 #[path = "http/openapi.rs"]
 mod openapi;
+#[path = "http/orders.rs"]
+mod orders;
 #[path = "http/pay_live.rs"]
 mod pay_live;
 #[path = "http/policy.rs"]

@@ -100,7 +100,9 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     let fee = t.app.db.get_campaign(d.c1).await.expect("campaign").fee_fen;
 
     // WeChat Pay: a Native order for the fee; its code_url is the QR code; shown again.
-    let c = support::ordering_student(&t, &d, "13500001111", 0).await;
+    let c = support::ordering_student(&t, d.u1, d.c1, "13500001111", 0)
+        .await
+        .0;
     let (no, page) = paying(&c, "wechat").await;
     assert!(!page.contains("sandbox-notice"), "live: no sandbox");
     let orders = wx.orders();
@@ -162,7 +164,9 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     );
 
     // Alipay, paid without a notification: the student's "I have paid" asks Alipay.
-    let c2 = support::ordering_student(&t, &d, "13600002222", 1).await;
+    let c2 = support::ordering_student(&t, d.u1, d.c1, "13600002222", 1)
+        .await
+        .0;
     let (no2, page) = paying(&c2, "alipay").await;
     let trades = ap.trades();
     assert_eq!(trades.len(), 1, "{:?}", ap.refused());
@@ -202,7 +206,9 @@ async fn wechat_native_and_alipay_precreate_paid_by_notification_or_query() {
     assert_eq!(r.text().await.expect("body"), "fail");
 
     // WeChat Pay paid without a notification: the query job finds it.
-    let c3 = support::ordering_student(&t, &d, "13700003333", 2).await;
+    let c3 = support::ordering_student(&t, d.u1, d.c1, "13700003333", 2)
+        .await
+        .0;
     let (no3, _) = paying(&c3, "wechat").await;
     wx.pay_silently(&no3);
     assert_eq!(t.app.query_waiting_payments().await.expect("query"), 1);
@@ -298,7 +304,9 @@ async fn an_unreachable_provider_is_said_plainly_and_leaves_no_open_attempt() {
     let t = live_app("http://127.0.0.1:9", "http://127.0.0.1:9/gateway.do").await;
     let d = support::seed(&t).await;
     t.drain_jobs().await;
-    let c = support::ordering_student(&t, &d, "13500001111", 0).await;
+    let c = support::ordering_student(&t, d.u1, d.c1, "13500001111", 0)
+        .await
+        .0;
     for method in ["wechat", "alipay"] {
         let r = c.post_form("/student/pay", &[("method", method)]).await;
         assert_eq!(r.status(), 503, "{method}");

@@ -14,7 +14,9 @@ async fn my_orders_and_changing_the_phone_number() {
         let t = TestApp::spawn_on(backend, |c| c.sms.demo_inbox = true).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
-        let c = support::ordering_student(&t, &d, "13500001111", 0).await;
+        let c = support::ordering_student(&t, d.u1, d.c1, "13500001111", 0)
+            .await
+            .0;
         let (status, page) = c.get_text("/student/orders").await;
         assert_eq!(status, 200);
         let at = page.find("id=\"order-").expect("an order") + "id=\"order-".len();

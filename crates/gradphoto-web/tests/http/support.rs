@@ -287,13 +287,29 @@ pub async fn verified_student(
     phone: &str,
     skip: usize,
 ) -> (Client, gradphoto_db::students::StudentRow) {
-    let u1 = t.app.db.get_university(d.u1).await.expect("u1");
+    verified_student_at(t, d.u1, d.c1, phone, skip).await
+}
+
+/// [`verified_student`] at the university `university` and its open campaign `campaign`.
+pub async fn verified_student_at(
+    t: &TestApp,
+    university: i64,
+    campaign: i64,
+    phone: &str,
+    skip: usize,
+) -> (Client, gradphoto_db::students::StudentRow) {
+    let u = t
+        .app
+        .db
+        .get_university(university)
+        .await
+        .expect("university");
     let c = student(t, phone).await;
     let r = c
-        .post_form("/student/school", &[("school", &u1.name_zh)])
+        .post_form("/student/school", &[("school", &u.name_zh)])
         .await;
     assert_eq!(r.status(), 303, "school");
-    let (me, id) = must_student(t, d.c1, skip).await;
+    let (me, id) = must_student(t, campaign, skip).await;
     let r = c
         .post_form(
             "/student/identity",
@@ -301,7 +317,7 @@ pub async fn verified_student(
         )
         .await;
     assert_eq!(r.status(), 303, "identity");
-    let code = registry_code(t, &u1.code, &me, &id).await;
+    let code = registry_code(t, &u.code, &me, &id).await;
     let form = reqwest::multipart::Form::new()
         .text("code", code)
         .text("csrf", c.csrf().await);
@@ -316,10 +332,17 @@ pub async fn verified_student(
     (c, me)
 }
 
-/// A verified student whose photo was kept (written directly: the photo engine is not
-/// what this test is about) and whose order is confirmed.
-pub async fn ordering_student(t: &TestApp, d: &Demo, phone: &str, skip: usize) -> Client {
-    let (c, _) = verified_student(t, d, phone, skip).await;
+/// A verified student (see [`verified_student_at`]) whose photo was kept (written
+/// directly: the photo engine is not what these tests are about) and whose order is
+/// confirmed with `phone` as the contact.
+pub async fn ordering_student(
+    t: &TestApp,
+    university: i64,
+    campaign: i64,
+    phone: &str,
+    skip: usize,
+) -> (Client, gradphoto_db::students::StudentRow) {
+    let (c, me) = verified_student_at(t, university, campaign, phone, skip).await;
     let account = t
         .app
         .db
@@ -350,7 +373,7 @@ pub async fn ordering_student(t: &TestApp, d: &Demo, phone: &str, skip: usize) -
         .post_form("/student/order", &[("contact_phone", phone)])
         .await;
     assert_eq!(r.status(), 303, "order confirmed");
-    c
+    (c, me)
 }
 
 /// The code of the newest text message to `phone` in the demo inbox.
