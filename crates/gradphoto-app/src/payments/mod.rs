@@ -134,6 +134,12 @@ impl Providers {
                 "payments.mode = \"live\" needs payments.notify_base_url (https://…)".into(),
             ));
         }
+        if base.starts_with("http://") {
+            tracing::warn!(
+                notify_base_url = base,
+                "payment notifications over plain http: the providers require https"
+            );
+        }
         let mut p = Providers::default();
         let w = &c.wechat;
         if w.enabled {

@@ -5,10 +5,10 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use gradphoto_app::AppError;
 use gradphoto_app::online_handover::Progress;
 use gradphoto_app::order_filter::{OrderFilter, OrderQuery};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orders", get(list))
         .route("/orders.xlsx", get(export))
+        .route("/orders/{code}/refund", post(refund))
 }
 
 #[derive(Template)]
@@ -42,6 +43,8 @@ struct OrdersPage {
     page: i64,
     pages: i64,
     error: Option<String>,
+    /// The agency's administrator may refund paid orders from the list.
+    may_refund: bool,
 }
 
 impl OrdersPage {
@@ -147,7 +150,9 @@ async fn list(
         .map(crate::error::status_of)
         .unwrap_or(StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let may_refund = p.staff.actor.role == gradphoto_domain::policy::Role::AgencyAdmin;
     let mut r = render(&OrdersPage {
+        may_refund,
         ctx: p.ctx,
         query,
         choices: page.choices,
@@ -175,4 +180,27 @@ async fn export(
         .map_err(|e| p.err(e))?;
     let day = gradphoto_domain::calendar::china_date(gradphoto_db::now_ms());
     Ok(xlsx(&format!("orders-{day}.xlsx"), bytes))
+}
+
+#[derive(serde::Deserialize)]
+struct RefundForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Refunds a paid order at its provider (the agency's administrator), then shows it.
+async fn refund(
+    State(s): State<AppState>,
+    p: Page,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<RefundForm>,
+) -> Result<Response, WebError> {
+    s.app
+        .refund_order(&p.staff, &code, &f.reason)
+        .await
+        .map_err(|e| p.err(e))?;
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &code)
+        .finish();
+    Ok(Redirect::to(&format!("/orders?{q}")).into_response())
 }

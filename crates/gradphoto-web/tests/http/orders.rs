@@ -8,7 +8,7 @@
 
 use gradphoto_db::payments::OrderRow;
 use gradphoto_domain::calendar::china_date;
-use gradphoto_domain::payments::{Fen, OrderStatus, order_status};
+use gradphoto_domain::payments::Fen;
 use gradphoto_domain::people::mask_name;
 use gradphoto_testkit::{Client, TestApp, backends};
 
@@ -58,32 +58,6 @@ async fn order_of(t: &TestApp, phone: &str) -> OrderRow {
         .await
         .expect("orders")[0]
         .clone()
-}
-
-/// Refunds the whole confirmed payment of `order`, as the store does it for the refund
-/// use case (with the domain's rule for the order's status).
-async fn refund_all(t: &TestApp, order: &OrderRow) {
-    let db = &t.app.db;
-    let paid = db.order_payments(order.id).await.expect("payments");
-    let p = paid.iter().find(|p| p.state == "confirmed").expect("paid");
-    db.request_refund(order.id, p.id, "RF-TEST-1", p.amount_fen, "test", |_| {
-        Ok::<(), ()>(())
-    })
-    .await
-    .expect("db")
-    .expect("refund asked");
-    db.finish_refund("RF-TEST-1", true, |status, m| {
-        order_status(
-            OrderStatus::parse(status).unwrap_or(OrderStatus::Pending),
-            Fen(m.total_fen),
-            Fen(m.confirmed_fen),
-            Fen(m.refunded_fen),
-        )
-        .as_str()
-        .to_string()
-    })
-    .await
-    .expect("refund done");
 }
 
 /// Pays the student's order with Alipay through the sandbox payer.
@@ -290,9 +264,26 @@ async fn the_agency_lists_filters_and_exports_online_orders() {
         assert!(codes(&page).is_empty());
         assert_eq!(attr(&page, "orders-total", "data-orders"), "3");
 
-        // A refund is counted apart from what was received; the order is no longer paid.
-        refund_all(&t, &order_a).await;
+        // A refund, from the list by the agency's administrator (a reason is required),
+        // is counted apart from what was received; the order is no longer paid.
         let (_, page) = agency.get_text("/orders").await;
+        assert!(page.contains(&format!("id=\"refund-{oa}\"")), "{page}");
+        let path = format!("/orders/{oa}/refund");
+        assert_eq!(
+            agency.post_form(&path, &[("reason", " ")]).await.status(),
+            422
+        );
+        let r = agency.post_form(&path, &[("reason", "学生申请退款")]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), format!("/orders?q={oa}"));
+        let (_, page) = agency.get_text("/orders").await;
+        assert!(
+            !page.contains(&format!("id=\"refund-{oa}\"")),
+            "refunded once"
+        );
+        let school = t.login("uni1-admin", support::PW).await;
+        let r = school.post_form(&path, &[("reason", "x")]).await;
+        assert_eq!(r.status(), 403, "only the agency refunds");
         assert_eq!(attr(&page, "orders-total", "data-paid-orders"), "0");
         assert_eq!(
             attr(&page, "orders-total", "data-paid-fen"),
