@@ -95,12 +95,14 @@ impl App {
                 ));
             }
         };
-        if self
-            .db
-            .current_online_photo(entry.id)
-            .await?
-            .is_some_and(|p| p.outbox_id.is_some())
-        {
+        // A photo on its way to (or accepted by) the registry is final; one the registry
+        // turned down is retaken, and the new one is sent in its place.
+        let current = self.db.current_online_photo(entry.id).await?;
+        let outbox = self.online_outbox(current.as_ref()).await?;
+        let turned_down = outbox
+            .as_ref()
+            .is_some_and(|o| o.status == "refused" || o.verdict.as_deref() == Some("rejected"));
+        if current.is_some_and(|p| p.outbox_id.is_some()) && !turned_down {
             return Err(AppError::invalid(
                 "photo.already_sent",
                 "照片已提交学信网，不能再更换",

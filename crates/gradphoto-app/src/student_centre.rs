@@ -37,10 +37,7 @@ impl MyOrder {
         self.order.status != "canceled"
             && !matches!(
                 self.progress,
-                Progress::Sending
-                    | Progress::Sent
-                    | Progress::AcceptedByRegistry
-                    | Progress::RejectedByRegistry
+                Progress::Sending | Progress::Sent | Progress::AcceptedByRegistry
             )
     }
 }

@@ -146,12 +146,10 @@ impl HomePage {
     fn order_open(&self) -> bool {
         self.order.as_ref().is_none_or(|o| o.status == "pending")
     }
-    /// A photo already on its way to the registry is final.
+    /// A photo on its way to (or accepted by) the registry is final; one it turned down
+    /// is retaken.
     fn may_retake(&self) -> bool {
-        !matches!(
-            self.progress,
-            "sending" | "sent" | "accepted" | "registry_rejected"
-        )
+        !matches!(self.progress, "sending" | "sent" | "accepted")
     }
     fn level_label(&self, l: &Level) -> &'static str {
         if self.ctx.is_zh() { l.zh() } else { l.en() }

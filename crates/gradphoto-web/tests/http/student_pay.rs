@@ -185,3 +185,93 @@ async fn without_a_provider_there_is_no_sandbox_and_no_payment() {
         .expect("notify");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn a_photo_the_registry_turns_down_is_retaken_and_sent_again() {
+    let Some(dev) = gradphoto_testkit::photos_dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let read = |f: &str| std::fs::read(dev.join(f)).expect("DEV photo");
+    let t = TestApp::spawn_on(gradphoto_testkit::Backend::Sqlite, |c| {
+        c.sms.demo_inbox = true;
+        c.payments.mode = "sandbox".into();
+    })
+    .await;
+    let d = support::seed(&t).await;
+    t.drain_jobs().await;
+    // A kept photo the registry's own check will refuse (no face in it): written directly,
+    // as no photo the engine keeps here would be turned down.
+    let (c, _) = support::verified_student(&t, &d, "13500001111", 0).await;
+    let account = t
+        .app
+        .db
+        .student_account_by_phone("13500001111")
+        .await
+        .expect("db")
+        .expect("account");
+    let entry = t
+        .app
+        .db
+        .current_online_entry(account.id)
+        .await
+        .expect("db")
+        .expect("entry");
+    t.app
+        .blobs
+        .put("fixture/no-face.jpg", read("H001042_no_face.jpg").into())
+        .await
+        .expect("blob");
+    t.app
+        .db
+        .insert_online_photo(&gradphoto_db::online_photos::NewOnlinePhoto {
+            entry_id: entry.id,
+            status: "checked",
+            reasons_json: "[]",
+            original_key: "fixture/no-face.jpg",
+            standard_key: "fixture/no-face.jpg",
+            background: "blue",
+        })
+        .await
+        .expect("photo");
+    let r = c
+        .post_form("/student/order", &[("contact_phone", "13500001111")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = support::pay_with(&c, "wechat").await;
+    let href = attr(&page, "sandbox-open", "href");
+    let path = &href[href.find("/sandbox/").expect("path")..];
+    assert_eq!(
+        t.client()
+            .post_form(path, &[("action", "pay")])
+            .await
+            .status(),
+        303
+    );
+    t.drain_jobs().await;
+    let (_, page) = c.get_text("/student").await;
+    assert_eq!(
+        attr(&page, "progress", "data-progress"),
+        "registry_rejected"
+    );
+    assert_eq!(attr(&page, "progress-accepted", "class"), "bad");
+    assert!(page.contains("id=\"photo-submit\""), "a retake is offered");
+
+    // The retake goes to the registry in its place, already paid for.
+    assert_eq!(upload(&c, read("raw/A000369_raw.jpg")).await.status(), 303);
+    t.drain_jobs().await;
+    let (_, page) = c.get_text("/student").await;
+    assert_eq!(
+        attr(&page, "progress", "data-progress"),
+        "accepted",
+        "{page}"
+    );
+    let sent = t
+        .app
+        .db
+        .current_online_photo(entry.id)
+        .await
+        .expect("db")
+        .expect("photo");
+    assert!(sent.outbox_id.is_some_and(|id| id > 0));
+}
