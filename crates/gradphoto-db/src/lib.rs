@@ -14,6 +14,7 @@ pub mod campaigns;
 pub mod jobs;
 pub mod online_entries;
 pub mod online_photos;
+pub mod onsite;
 pub mod order_list;
 pub mod otp;
 pub mod outbox;

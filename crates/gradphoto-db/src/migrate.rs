@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_payment_requests.sql"),
         postgres: include_str!("../migrations/postgres/0012_payment_requests.sql"),
     },
+    Migration {
+        version: 13,
+        name: "onsite",
+        sqlite: include_str!("../migrations/sqlite/0013_onsite.sql"),
+        postgres: include_str!("../migrations/postgres/0013_onsite.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

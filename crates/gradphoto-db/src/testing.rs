@@ -51,7 +51,14 @@ pub async fn fresh_postgres_url() -> Option<String> {
 /// A pending order of 20 yuan, for a new student of a new university (`n` keeps several
 /// apart in one database), with one payment `out_trade_no` of `provider`. Returns the
 /// order's id.
-pub async fn order_fixture(db: &Db, n: &str, provider: &str, out_trade_no: &str) -> i64 {
+/// A university (code `9{n}`, one department) with a campaign; (university, campaign).
+pub async fn campaign_fixture(
+    db: &Db,
+    n: &str,
+) -> (
+    crate::universities::UniversityRow,
+    crate::campaigns::CampaignRow,
+) {
     let u = db
         .create_university(&crate::universities::NewUniversity {
             code: &format!("9{n}"),
@@ -88,6 +95,67 @@ pub async fn order_fixture(db: &Db, n: &str, provider: &str, out_trade_no: &str)
         )
         .await
         .expect("campaign");
+    (u, c)
+}
+
+/// `count` students of the fixture university `u` (numbers `S0000`…), written as an
+/// import would; their ids in order.
+pub async fn students_fixture(
+    db: &Db,
+    u: &crate::universities::UniversityRow,
+    count: usize,
+) -> Vec<i64> {
+    let dept = db
+        .list_departments(u.id)
+        .await
+        .expect("departments")
+        .first()
+        .expect("a department")
+        .id;
+    let rows: Vec<crate::students::StudentWrite> = (0..count)
+        .map(|i| crate::students::StudentWrite {
+            department_id: dept,
+            student_no: format!("S{i:04}"),
+            name: format!("学生{i}"),
+            id_type: "resident".into(),
+            id_enc: vec![0; 4],
+            id_blind: format!("blind-{}-{i}", u.code),
+            id_masked: "1101**********0000".into(),
+            level: "bachelor".into(),
+            cert_type: "graduation".into(),
+            grad_kind: "graduate".into(),
+            expected_graduation: "2027-06".into(),
+            overseas_class: false,
+            master_to_phd: false,
+            delayed: false,
+            early_graduation_pending: false,
+            prior_date: None,
+            prior_level: None,
+            campus: None,
+            major: None,
+            content_hash: format!("h{i}"),
+        })
+        .collect();
+    let audit = crate::audit::NewAudit {
+        actor_name: "test".into(),
+        action: "roster.import".into(),
+        target_kind: "roster".into(),
+        university_id: Some(u.id),
+        ..Default::default()
+    };
+    db.import_students(u.id, &rows, &audit)
+        .await
+        .expect("import");
+    db.all_students(u.id)
+        .await
+        .expect("students")
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+pub async fn order_fixture(db: &Db, n: &str, provider: &str, out_trade_no: &str) -> i64 {
+    let (_, c) = campaign_fixture(db, n).await;
     let phone = format!("1380000{n:0>4}");
     let account = db
         .student_login(&phone, &[], "10.0.0.1", &format!("t{n}"), 60_000)

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod id_document;
 pub mod online;
 pub mod online_photo;
+pub mod onsite;
 pub mod otp;
 pub mod payments;
 pub mod people;

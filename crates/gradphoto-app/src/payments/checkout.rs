@@ -17,8 +17,9 @@ use crate::{App, AppError};
 /// A QR code stays on offer this long; after that a new attempt is ordered (the
 /// providers' own expiry is two hours).
 const REUSE_MS: i64 = 90 * 60_000;
-/// Issued attempts older than this have expired at the provider and are not queried.
-const QUERY_HORIZON_MS: i64 = 24 * 3_600_000;
+/// Issued attempts older than this have expired at the provider (both are ordered with a
+/// two-hour expiry) and are not queried any more.
+const QUERY_HORIZON_MS: i64 = 3 * 3_600_000;
 
 /// What the payment page shows.
 #[derive(Debug, Clone)]

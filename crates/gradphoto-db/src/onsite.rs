@@ -1,0 +1,229 @@
+//! On-site sessions, queues and check-ins (migration 0013). The shooting number is handed
+//! out in one transaction that reads whether the code (or the student) already has one,
+//! advances the queue's counter and inserts the check-in: PostgreSQL locks the queue row
+//! for the update, SQLite serialises writers with `BEGIN IMMEDIATE`. Two desks scanning
+//! the same code at once collide on a unique key; the loser's transaction (its counter
+//! step included) rolls back and it reads the winner's number — so numbers stay 1..N with
+//! no gap and a code has exactly one.
+
+use crate::rows::impl_from_row;
+use crate::{Db, DbError, now_ms, with_pool, write_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub campus: String,
+    pub place: String,
+    pub day: String,
+    pub starts: String,
+    pub ends: String,
+    pub capacity: i64,
+    pub created_at: i64,
+}
+impl_from_row!(SessionRow {
+    id,
+    campaign_id,
+    campus,
+    place,
+    day,
+    starts,
+    ends,
+    capacity,
+    created_at
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub id: i64,
+    pub session_id: i64,
+    pub name: String,
+    pub last_number: i64,
+    pub last_turn: i64,
+    pub created_at: i64,
+}
+impl_from_row!(QueueRow {
+    id,
+    session_id,
+    name,
+    last_number,
+    last_turn,
+    created_at
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub queue_id: i64,
+    pub number: i64,
+    pub turn: i64,
+    pub code_id: String,
+    pub code_text: String,
+    pub student_id: i64,
+    pub stage: String,
+    pub desk: String,
+    pub checked_in_at: i64,
+    pub updated_at: i64,
+}
+impl_from_row!(CheckinRow {
+    id,
+    campaign_id,
+    queue_id,
+    number,
+    turn,
+    code_id,
+    code_text,
+    student_id,
+    stage,
+    desk,
+    checked_in_at,
+    updated_at
+});
+
+/// A session to create.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub campaign_id: i64,
+    pub campus: &'a str,
+    pub place: &'a str,
+    pub day: &'a str,
+    pub starts: &'a str,
+    pub ends: &'a str,
+    pub capacity: i64,
+}
+
+/// A scanned, verified code to number.
+#[derive(Debug, Clone)]
+pub struct NewCheckin<'a> {
+    pub campaign_id: i64,
+    pub queue_id: i64,
+    pub code_id: &'a str,
+    pub code_text: &'a str,
+    pub student_id: i64,
+    pub desk: &'a str,
+}
+
+const SESSION_COLS: &str =
+    "id, campaign_id, campus, place, day, starts, ends, capacity, created_at";
+const QUEUE_COLS: &str = "id, session_id, name, last_number, last_turn, created_at";
+const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, code_text, \
+    student_id, stage, desk, checked_in_at, updated_at";
+
+/// How often a check-in that lost a race to a unique key is tried again (the retry reads
+/// the winner's row, so one retry is enough; more only guard against a pathological run).
+const RETRIES: usize = 5;
+
+impl Db {
+    pub async fn create_onsite_session(&self, s: &NewSession<'_>) -> Result<SessionRow, DbError> {
+        let sql = format!(
+            "INSERT INTO onsite_sessions (campaign_id, campus, place, day, starts, ends, capacity, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {SESSION_COLS}"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(s.campaign_id).bind(s.campus).bind(s.place).bind(s.day).bind(s.starts)
+            .bind(s.ends).bind(s.capacity).bind(now_ms())
+            .fetch_one(p).await?),
+        )
+    }
+
+    pub async fn create_onsite_queue(
+        &self,
+        session_id: i64,
+        name: &str,
+    ) -> Result<QueueRow, DbError> {
+        let sql = format!(
+            "INSERT INTO onsite_queues (session_id, name, created_at) VALUES ($1, $2, $3) \
+             RETURNING {QUEUE_COLS}"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(session_id).bind(name).bind(now_ms())
+            .fetch_one(p).await?),
+        )
+    }
+
+    /// The check-in of a code (or of its student) in a campaign, if there is one.
+    pub async fn onsite_checkin_of(
+        &self,
+        campaign_id: i64,
+        code_id: &str,
+        student_id: i64,
+    ) -> Result<Option<CheckinRow>, DbError> {
+        let sql = format!(
+            "SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE campaign_id = $1 \
+             AND (code_id = $2 OR student_id = $3) ORDER BY id LIMIT 1"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(code_id).bind(student_id)
+            .fetch_optional(p).await?),
+        )
+    }
+
+    /// Numbers a code: its existing check-in in the campaign (`false`), or a new one with
+    /// the queue's next number (`true`).
+    pub async fn onsite_check_in(&self, c: &NewCheckin<'_>) -> Result<(CheckinRow, bool), DbError> {
+        let mut last = None;
+        for _ in 0..RETRIES {
+            match self.try_check_in(c).await {
+                Err(DbError::Conflict(why)) => last = Some(why),
+                other => return other,
+            }
+        }
+        Err(DbError::Conflict(last.unwrap_or_default()))
+    }
+
+    async fn try_check_in(&self, c: &NewCheckin<'_>) -> Result<(CheckinRow, bool), DbError> {
+        let now = now_ms();
+        let existing_sql = format!(
+            "SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE campaign_id = $1 \
+             AND (code_id = $2 OR student_id = $3) ORDER BY id LIMIT 1"
+        );
+        let insert_sql = format!(
+            "INSERT INTO onsite_checkins (campaign_id, queue_id, number, turn, code_id, code_text, \
+             student_id, stage, desk, checked_in_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $9) RETURNING {CHECKIN_COLS}"
+        );
+        Ok(write_tx!(self, tx => {
+            let existing: Option<CheckinRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(existing_sql.as_str()))
+                    .bind(c.campaign_id).bind(c.code_id).bind(c.student_id)
+                    .fetch_optional(&mut *tx).await?;
+            match existing {
+                Some(row) => (row, false),
+                None => {
+                    let (number, turn): (i64, i64) = sqlx::query_as(
+                        "UPDATE onsite_queues SET last_number = last_number + 1, \
+                         last_turn = last_turn + 1 WHERE id = $1 RETURNING last_number, last_turn")
+                        .bind(c.queue_id).fetch_one(&mut *tx).await?;
+                    let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.as_str()))
+                        .bind(c.campaign_id).bind(c.queue_id).bind(number).bind(turn)
+                        .bind(c.code_id).bind(c.code_text).bind(c.student_id).bind(c.desk).bind(now)
+                        .fetch_one(&mut *tx).await?;
+                    (row, true)
+                }
+            }
+        }))
+    }
+
+    /// A queue's check-ins in number order.
+    pub async fn onsite_queue_checkins(&self, queue_id: i64) -> Result<Vec<CheckinRow>, DbError> {
+        let sql = format!(
+            "SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE queue_id = $1 ORDER BY number"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(queue_id).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn onsite_queue(&self, id: i64) -> Result<QueueRow, DbError> {
+        let sql = format!("SELECT {QUEUE_COLS} FROM onsite_queues WHERE id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
+    }
+}

@@ -1,0 +1,144 @@
+//! Shooting numbers on both backends (issue 7): several desks — on PostgreSQL two
+//! connection pools, as two server processes would have — scan 1,000 codes with
+//! duplicates and rescans, across two queues of a session: every code has exactly one
+//! number, a student never two, and each queue's numbers are exactly 1…N.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gradphoto_db::onsite::{NewCheckin, NewSession};
+use gradphoto_db::{Db, DbOptions};
+
+const STUDENTS: usize = 400;
+const SCANS: usize = 1_000;
+const DESKS: usize = 8;
+
+#[tokio::test]
+async fn concurrent_desks_give_each_code_one_number_and_numbers_without_gaps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("t.db").display())];
+    match gradphoto_db::testing::fresh_postgres_url().await {
+        Some(url) => urls.push(url),
+        None => eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
+    }
+    for url in urls {
+        let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
+        // A second pool on the same database: another server process.
+        let other = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("second pool");
+        let (u, c) = gradphoto_db::testing::campaign_fixture(&db, "7").await;
+        let students = gradphoto_db::testing::students_fixture(&db, &u, STUDENTS).await;
+        let session = db
+            .create_onsite_session(&NewSession {
+                campaign_id: c.id,
+                campus: "泉州校区",
+                place: "新太阳学生活动中心105",
+                day: "2027-04-20",
+                starts: "09:30",
+                ends: "12:00",
+                capacity: 500,
+            })
+            .await
+            .expect("session");
+        let q1 = db
+            .create_onsite_queue(session.id, "A")
+            .await
+            .expect("queue");
+        let q2 = db
+            .create_onsite_queue(session.id, "B")
+            .await
+            .expect("queue");
+        // 1,000 scans of 400 codes (each at least twice: duplicates and rescans), shuffled
+        // by a fixed stride, split among eight desks on the two pools and both queues.
+        let scans: Vec<usize> = (0..SCANS).map(|i| (i * 7919) % STUDENTS).collect();
+        let tasks: Vec<_> = (0..DESKS)
+            .map(|desk| {
+                let db = if desk % 2 == 0 {
+                    db.clone()
+                } else {
+                    other.clone()
+                };
+                let queue = if desk % 4 < 2 { q1.id } else { q2.id };
+                let mine: Vec<(usize, i64)> = scans
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % DESKS == desk)
+                    .map(|(_, s)| (*s, students[*s]))
+                    .collect();
+                let campaign = c.id;
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    for (s, student) in mine {
+                        let code_id = format!("code-{s}");
+                        let (row, _) = db
+                            .onsite_check_in(&NewCheckin {
+                                campaign_id: campaign,
+                                queue_id: queue,
+                                code_id: &code_id,
+                                code_text: &format!("GPC1.{code_id}"),
+                                student_id: student,
+                                desk: &format!("desk-{desk}"),
+                            })
+                            .await
+                            .expect("checked in");
+                        got.push((code_id, row.queue_id, row.number));
+                    }
+                    got
+                })
+            })
+            .collect();
+        let mut answers: BTreeMap<String, BTreeSet<(i64, i64)>> = BTreeMap::new();
+        for t in tasks {
+            for (code, queue, number) in t.await.expect("desk") {
+                answers.entry(code).or_default().insert((queue, number));
+            }
+        }
+        assert_eq!(answers.len(), STUDENTS, "every code was numbered");
+        for (code, got) in &answers {
+            assert_eq!(got.len(), 1, "{code} was given {got:?}");
+        }
+        let mut total = 0;
+        for q in [q1.id, q2.id] {
+            let rows = db.onsite_queue_checkins(q).await.expect("rows");
+            let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+            let expected: Vec<i64> = (1..=i64::try_from(rows.len()).expect("n")).collect();
+            assert_eq!(numbers, expected, "queue {q}: 1..N with no gap");
+            let queue = db.onsite_queue(q).await.expect("queue");
+            assert_eq!(queue.last_number, i64::try_from(rows.len()).expect("n"));
+            total += rows.len();
+        }
+        assert_eq!(total, STUDENTS, "one check-in per student");
+
+        // A rescan returns the same number; a re-issued code of the same student does not
+        // get a second one.
+        let (again, fresh) = db
+            .onsite_check_in(&NewCheckin {
+                campaign_id: c.id,
+                queue_id: q2.id,
+                code_id: "code-0",
+                code_text: "GPC1.code-0",
+                student_id: students[0],
+                desk: "desk-x",
+            })
+            .await
+            .expect("rescan");
+        assert!(!fresh);
+        assert_eq!(
+            Some(&(again.queue_id, again.number)),
+            answers["code-0"].iter().next()
+        );
+        let (same, fresh) = db
+            .onsite_check_in(&NewCheckin {
+                campaign_id: c.id,
+                queue_id: q2.id,
+                code_id: "code-0-reissued",
+                code_text: "GPC1.code-0-reissued",
+                student_id: students[0],
+                desk: "desk-x",
+            })
+            .await
+            .expect("reissued");
+        assert!(!fresh);
+        assert_eq!(same.id, again.id);
+    }
+}

@@ -1,0 +1,231 @@
+//! The on-site collection day (issue 7): who may be given a shooting number (拍摄号) at the
+//! desk, and the order in which numbers are photographed.
+//!
+//! Numbers in a queue are 1, 2, 3, … with no gap and no duplicate, one per collection code
+//! in the campaign (scanning again returns the same number); handing them out is the
+//! store's job, under a lock. The order of shooting is a separate key, the *turn*: it
+//! starts equal to the number, and a student whose number was called while they were away
+//! (过号) keeps the number but goes to the end of the queue (排至最后) with a new turn.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Msg;
+
+/// What the desk knows when a code is scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckinFacts {
+    /// The eligibility rules say the student must or may be photographed.
+    pub eligible: bool,
+    /// A photo of this student was already confirmed in this campaign (on-site or online).
+    pub photographed: bool,
+    /// The student was registered (报名) for this campaign's on-site days.
+    pub registered: bool,
+    /// The campaign admits eligible students who did not register.
+    pub walk_ins: bool,
+}
+
+/// Whether the scanned student may be given a number. The code itself (forged, revoked,
+/// another campaign's) was checked before: these are the campaign's own reasons.
+pub fn may_check_in(f: CheckinFacts) -> Result<(), Msg> {
+    if !f.eligible {
+        return Err(Msg::new(
+            "checkin.not_eligible",
+            "根据本次采集的条件，该学生无需或不能参加采集",
+            "By this campaign's rules this student is not to be photographed",
+        ));
+    }
+    if f.photographed {
+        return Err(Msg::new(
+            "checkin.already_photographed",
+            "该学生在本次采集中已拍摄并确认，不再拍摄",
+            "This student was already photographed and confirmed in this campaign",
+        ));
+    }
+    if !f.registered && !f.walk_ins {
+        return Err(Msg::new(
+            "checkin.not_registered",
+            "该学生未报名现场采集，本次采集不接受未报名者",
+            "This student did not register for the on-site days, and this campaign takes no walk-ins",
+        ));
+    }
+    Ok(())
+}
+
+/// The desk's answer when no code is shown (不出示采集码者不予拍摄).
+pub fn no_code() -> Msg {
+    Msg::new(
+        "checkin.no_code",
+        "未出示采集码，不予拍摄",
+        "No collection code, no photo",
+    )
+}
+
+/// Where a checked-in student is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Waiting for their turn.
+    Waiting,
+    /// Called to the station, being photographed.
+    Called,
+    /// A photo is bound to the number, not yet confirmed by the student.
+    Photographed,
+    /// The student confirmed the photo on the spot (务必当场核对确认).
+    Confirmed,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Waiting => "waiting",
+            Stage::Called => "called",
+            Stage::Photographed => "photographed",
+            Stage::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        [
+            Stage::Waiting,
+            Stage::Called,
+            Stage::Photographed,
+            Stage::Confirmed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// One number in a queue, as the order of shooting needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub number: i64,
+    pub turn: i64,
+    pub stage: Stage,
+}
+
+/// The number to call next: the waiting one with the lowest turn.
+pub fn next_to_call(places: &[Place]) -> Option<i64> {
+    places
+        .iter()
+        .filter(|p| p.stage == Stage::Waiting)
+        .min_by_key(|p| p.turn)
+        .map(|p| p.number)
+}
+
+/// The next ones after the current, in order, for the call display.
+pub fn waiting_in_order(places: &[Place], n: usize) -> Vec<i64> {
+    let mut w: Vec<&Place> = places
+        .iter()
+        .filter(|p| p.stage == Stage::Waiting)
+        .collect();
+    w.sort_by_key(|p| p.turn);
+    w.into_iter().take(n).map(|p| p.number).collect()
+}
+
+/// Sending a called number to the end (the student is not there, or the photographer
+/// skips it): only a called or waiting number moves, and it keeps its number.
+pub fn send_to_end(place: Place, last_turn: i64) -> Result<Place, Msg> {
+    match place.stage {
+        Stage::Waiting | Stage::Called => Ok(Place {
+            number: place.number,
+            turn: last_turn + 1,
+            stage: Stage::Waiting,
+        }),
+        Stage::Photographed | Stage::Confirmed => Err(Msg::new(
+            "queue.already_photographed",
+            "该号已拍摄，不能排至最后",
+            "This number was photographed already and cannot go to the end",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> CheckinFacts {
+        CheckinFacts {
+            eligible: true,
+            photographed: false,
+            registered: true,
+            walk_ins: false,
+        }
+    }
+
+    #[test]
+    fn only_eligible_registered_unphotographed_students_get_a_number() {
+        assert!(may_check_in(facts()).is_ok());
+        let code = |f| may_check_in(f).err().map(|m: Msg| m.code);
+        assert_eq!(
+            code(CheckinFacts {
+                eligible: false,
+                ..facts()
+            })
+            .as_deref(),
+            Some("checkin.not_eligible")
+        );
+        assert_eq!(
+            code(CheckinFacts {
+                photographed: true,
+                ..facts()
+            })
+            .as_deref(),
+            Some("checkin.already_photographed")
+        );
+        let unregistered = CheckinFacts {
+            registered: false,
+            ..facts()
+        };
+        assert_eq!(
+            code(unregistered).as_deref(),
+            Some("checkin.not_registered")
+        );
+        assert!(
+            may_check_in(CheckinFacts {
+                walk_ins: true,
+                ..unregistered
+            })
+            .is_ok(),
+            "a walk-in, where the campaign allows it"
+        );
+    }
+
+    fn place(number: i64, turn: i64, stage: Stage) -> Place {
+        Place {
+            number,
+            turn,
+            stage,
+        }
+    }
+
+    #[test]
+    fn a_latecomer_keeps_the_number_and_goes_to_the_end() {
+        let mut q = vec![
+            place(1, 1, Stage::Confirmed),
+            place(2, 2, Stage::Called),
+            place(3, 3, Stage::Waiting),
+            place(4, 4, Stage::Waiting),
+        ];
+        assert_eq!(next_to_call(&q), Some(3));
+        // Number 2 is not there: to the end, after 4.
+        q[1] = send_to_end(q[1], 4).expect("moves");
+        assert_eq!(q[1].number, 2);
+        assert_eq!(waiting_in_order(&q, 10), vec![3, 4, 2]);
+        assert!(send_to_end(q[0], 5).is_err(), "a photographed number stays");
+        assert_eq!(next_to_call(&[place(1, 1, Stage::Confirmed)]), None);
+    }
+
+    #[test]
+    fn stages_read_back() {
+        for s in [
+            Stage::Waiting,
+            Stage::Called,
+            Stage::Photographed,
+            Stage::Confirmed,
+        ] {
+            assert_eq!(Stage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Stage::parse("lost"), None);
+    }
+}
