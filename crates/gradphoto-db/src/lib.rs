@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod online_entries;
 pub mod online_photos;
 pub mod onsite;
+pub mod onsite_registrations;
 pub mod order_list;
 pub mod otp;
 pub mod outbox;

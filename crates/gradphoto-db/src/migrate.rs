@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_onsite.sql"),
         postgres: include_str!("../migrations/postgres/0013_onsite.sql"),
     },
+    Migration {
+        version: 14,
+        name: "onsite_registrations",
+        sqlite: include_str!("../migrations/sqlite/0014_onsite_registrations.sql"),
+        postgres: include_str!("../migrations/postgres/0014_onsite_registrations.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

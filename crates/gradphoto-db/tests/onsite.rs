@@ -142,3 +142,114 @@ async fn concurrent_desks_give_each_code_one_number_and_numbers_without_gaps() {
         assert_eq!(same.id, again.id);
     }
 }
+
+#[tokio::test]
+async fn a_session_never_holds_more_than_its_capacity_and_a_student_registers_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("r.db").display())];
+    match gradphoto_db::testing::fresh_postgres_url().await {
+        Some(url) => urls.push(url),
+        None => eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
+    }
+    for url in urls {
+        let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
+        let other = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("second pool");
+        let (u, c) = gradphoto_db::testing::campaign_fixture(&db, "8").await;
+        let students = gradphoto_db::testing::students_fixture(&db, &u, 200).await;
+        let new_session = |capacity| NewSession {
+            campaign_id: c.id,
+            campus: "厦门校区",
+            place: "106",
+            day: "2027-04-21",
+            starts: "13:00",
+            ends: "17:30",
+            capacity,
+        };
+        let small = db.create_onsite_session(&new_session(20)).await.expect("s");
+        let big = db
+            .create_onsite_session(&new_session(500))
+            .await
+            .expect("s");
+
+        // 200 students try for 20 places at once, from two pools.
+        let tasks: Vec<_> = students
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let db = if i % 2 == 0 {
+                    db.clone()
+                } else {
+                    other.clone()
+                };
+                let (campaign, session, student) = (c.id, small.id, *s);
+                tokio::spawn(async move {
+                    db.register_for_session(campaign, session, &[student], "secretary")
+                        .await
+                        .expect("db")
+                        .is_ok()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            if t.await.expect("task") {
+                won += 1;
+            }
+        }
+        assert_eq!(won, 20, "exactly the capacity");
+        let registered = db.session_registrations(small.id).await.expect("list");
+        assert_eq!(registered.len(), 20);
+
+        // Once per campaign: a registered student cannot be put in another session, and
+        // the whole batch that names them is refused.
+        let first = registered[0].student_id;
+        let free: Vec<i64> = students
+            .iter()
+            .copied()
+            .filter(|s| !registered.iter().any(|r| r.student_id == *s))
+            .take(3)
+            .collect();
+        let refused = db
+            .register_for_session(c.id, big.id, &[free[0], first], "secretary")
+            .await
+            .expect("db");
+        assert_eq!(
+            refused,
+            Err(
+                gradphoto_db::onsite_registrations::RegisterRefusal::AlreadyRegistered(vec![first])
+            )
+        );
+        assert!(
+            db.registration_of(c.id, free[0])
+                .await
+                .expect("db")
+                .is_none(),
+            "all or nothing"
+        );
+
+        // A batch larger than what is left is refused whole, with what is free.
+        let tiny = db.create_onsite_session(&new_session(2)).await.expect("s");
+        let refused = db
+            .register_for_session(c.id, tiny.id, &free, "secretary")
+            .await
+            .expect("db");
+        assert_eq!(
+            refused,
+            Err(gradphoto_db::onsite_registrations::RegisterRefusal::Full { free: 2 })
+        );
+        assert!(
+            db.session_registrations(tiny.id)
+                .await
+                .expect("db")
+                .is_empty()
+        );
+        let ok = db
+            .register_for_session(c.id, tiny.id, &free[..2], "secretary")
+            .await
+            .expect("db")
+            .expect("fits");
+        assert_eq!(ok.len(), 2);
+    }
+}

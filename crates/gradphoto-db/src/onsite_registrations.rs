@@ -1,0 +1,152 @@
+//! Registrations for on-site sessions (migration 0014). A batch — a secretary's picks or
+//! an imported 报名表 — is written all or nothing: in one transaction that locks the
+//! session row (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` serialises writers),
+//! counts who is registered, refuses the batch if it would pass the capacity, and inserts.
+//! A student already registered in the campaign makes the batch a conflict naming them.
+
+use crate::rows::impl_from_row;
+use crate::{Db, DbError, now_ms, with_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub session_id: i64,
+    pub student_id: i64,
+    pub registered_by: String,
+    pub created_at: i64,
+}
+impl_from_row!(RegistrationRow {
+    id,
+    campaign_id,
+    session_id,
+    student_id,
+    registered_by,
+    created_at
+});
+
+const COLS: &str = "id, campaign_id, session_id, student_id, registered_by, created_at";
+
+/// Why a batch was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterRefusal {
+    /// The session has `free` places left; the batch asked for more.
+    Full { free: i64 },
+    /// These students are registered in the campaign already.
+    AlreadyRegistered(Vec<i64>),
+}
+
+macro_rules! register_body {
+    ($tx:ident, $lock:expr, $campaign:expr, $session:expr, $students:expr, $by:expr, $now:expr) => {{
+        let (capacity,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe($lock))
+            .bind($session)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let (taken,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM onsite_registrations WHERE session_id = $1")
+                .bind($session)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let mut already = Vec::new();
+        for s in $students {
+            let hit: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2",
+            )
+            .bind($campaign)
+            .bind(*s)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            if hit.is_some() {
+                already.push(*s);
+            }
+        }
+        let asked = i64::try_from($students.len()).unwrap_or(i64::MAX);
+        if !already.is_empty() {
+            Err(RegisterRefusal::AlreadyRegistered(already))
+        } else if taken + asked > capacity {
+            Err(RegisterRefusal::Full {
+                free: (capacity - taken).max(0),
+            })
+        } else {
+            let insert = format!(
+                "INSERT INTO onsite_registrations (campaign_id, session_id, student_id, \
+                 registered_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"
+            );
+            let mut rows = Vec::new();
+            for s in $students {
+                let r: RegistrationRow = sqlx::query_as(sqlx::AssertSqlSafe(insert.as_str()))
+                    .bind($campaign)
+                    .bind($session)
+                    .bind(*s)
+                    .bind($by)
+                    .bind($now)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                rows.push(r);
+            }
+            Ok(rows)
+        }
+    }};
+}
+
+impl Db {
+    /// Registers `students` for a session of `campaign_id`, all or none.
+    pub async fn register_for_session(
+        &self,
+        campaign_id: i64,
+        session_id: i64,
+        students: &[i64],
+        by: &str,
+    ) -> Result<Result<Vec<RegistrationRow>, RegisterRefusal>, DbError> {
+        let now = now_ms();
+        let plain = "SELECT capacity FROM onsite_sessions WHERE id = $1";
+        let locked = "SELECT capacity FROM onsite_sessions WHERE id = $1 FOR UPDATE";
+        // A refusal rolls the transaction back (nothing was written) by not committing.
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = register_body!(tx, plain, campaign_id, session_id, students, by, now);
+                if out.is_ok() {
+                    tx.commit().await?;
+                }
+                out
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let out = register_body!(tx, locked, campaign_id, session_id, students, by, now);
+                if out.is_ok() {
+                    tx.commit().await?;
+                }
+                out
+            }
+        })
+    }
+
+    /// Who is registered for a session, in order of registration.
+    pub async fn session_registrations(
+        &self,
+        session_id: i64,
+    ) -> Result<Vec<RegistrationRow>, DbError> {
+        let sql =
+            format!("SELECT {COLS} FROM onsite_registrations WHERE session_id = $1 ORDER BY id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(session_id).fetch_all(p).await?),
+        )
+    }
+
+    /// A student's registration in a campaign, if any.
+    pub async fn registration_of(
+        &self,
+        campaign_id: i64,
+        student_id: i64,
+    ) -> Result<Option<RegistrationRow>, DbError> {
+        let sql = format!(
+            "SELECT {COLS} FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?),
+        )
+    }
+}
