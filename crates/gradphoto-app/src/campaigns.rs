@@ -73,6 +73,10 @@ pub struct CampaignInput {
     pub verify_from: String,
     pub verify_to: String,
     pub verify_resolve_by: String,
+    /// The last day secretaries may register students for the on-site days, or empty.
+    pub registration_deadline: String,
+    /// The desk numbers eligible students who did not register.
+    pub walk_ins: bool,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -178,6 +182,8 @@ impl CampaignInput {
             verify_from: d(modes.verification.map(|w| w.opens_on)),
             verify_to: d(modes.verification.map(|w| w.closes_on)),
             verify_resolve_by: d(modes.verification.map(|w| w.resolve_by)),
+            registration_deadline: d(modes.registration_deadline),
+            walk_ins: modes.walk_ins,
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -289,6 +295,12 @@ impl CampaignInput {
             )?,
             makeup_deadline: date("Make-up deadline", "补拍截止日期", &self.makeup_deadline)?,
             verification: self.verification()?,
+            registration_deadline: date(
+                "Registration deadline",
+                "现场采集报名截止日期",
+                &self.registration_deadline,
+            )?,
+            walk_ins: self.walk_ins,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(

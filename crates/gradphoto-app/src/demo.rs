@@ -37,6 +37,9 @@ pub struct DemoLogin {
 /// The sample's campaign, with its online uploads open from a month before the demo was
 /// first seeded to eleven months after: the samples' own dates are the seeds' (past years),
 /// and the online path must be open for a visitor to walk through it.
+/// The demo's second on-site session is this many days after the day it was seeded.
+const DEMO_LATER_SESSION_DAYS: u64 = 7;
+
 fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     let c = &s.campaign;
     let today = crate::online_entry::china_today();
@@ -45,6 +48,14 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
         from: today - chrono::Days::new(30),
         to: today + chrono::Days::new(335),
     });
+    // The on-site days too: one today (its registration closed yesterday, so the desk has
+    // registered students to number) and one in a week, still open for registration.
+    modes.onsite = Some(gradphoto_domain::campaign::Window {
+        from: today,
+        to: today + chrono::Days::new(DEMO_LATER_SESSION_DAYS),
+    });
+    modes.registration_deadline = None;
+    modes.walk_ins = true;
     CampaignInput::from_parts(&c.name, &c.cohort, &c.rules, &modes, c.fee_fen, &c.contacts)
 }
 
@@ -196,10 +207,83 @@ impl App {
                     self.db.record_collection(c.id, st.id, "onsite").await?;
                 }
             }
+            self.seed_demo_sessions(&agency, c.id, s).await?;
         }
         self.run_ready_jobs().await?;
         self.seed_demo_registry().await?;
         Ok(logins)
+    }
+
+    /// The demo's on-site days: a session today with two queues, where half the first
+    /// department's students who must be photographed were registered before registration
+    /// closed, and a session in a week that secretaries can still register students for.
+    async fn seed_demo_sessions(
+        &self,
+        agency: &Staff,
+        campaign_id: i64,
+        s: &SampleUniversity,
+    ) -> Result<(), AppError> {
+        use gradphoto_domain::onsite_plan::SessionForm;
+        let today = crate::online_entry::china_today();
+        let campus = s.campuses.first().map_or("主校区", String::as_str);
+        let day = today.to_string();
+        let later = (today + chrono::Days::new(DEMO_LATER_SESSION_DAYS)).to_string();
+        let now = self
+            .create_onsite_session(
+                agency,
+                campaign_id,
+                &SessionForm {
+                    campus,
+                    place: "新太阳学生活动中心",
+                    day: &day,
+                    starts: "09:30",
+                    ends: "17:30",
+                    capacity: "300",
+                    queues: "105、106",
+                },
+            )
+            .await?;
+        self.create_onsite_session(
+            agency,
+            campaign_id,
+            &SessionForm {
+                campus,
+                place: "新太阳学生活动中心",
+                day: &later,
+                starts: "13:00",
+                ends: "17:30",
+                capacity: "200",
+                queues: "105",
+            },
+        )
+        .await?;
+        // Registration for today closed yesterday: written straight to the store, as the
+        // secretaries would have done then.
+        let campaign: crate::campaigns::Campaign =
+            self.db.get_campaign(campaign_id).await?.try_into()?;
+        let students = self.db.all_students(campaign.university_id).await?;
+        let first_dept = students.first().map(|x| x.department_id);
+        let mut ids = Vec::new();
+        for st in students
+            .iter()
+            .filter(|x| Some(x.department_id) == first_dept)
+        {
+            let facts = crate::campaigns::facts_of(st)?;
+            if gradphoto_domain::eligibility::evaluate(&campaign.rules, &facts).verdict
+                == gradphoto_domain::eligibility::Verdict::Must
+            {
+                ids.push(st.id);
+            }
+        }
+        // Half of them: the rest are left for a visitor to register as the secretary.
+        ids.truncate(ids.len() / 2);
+        if !ids.is_empty() {
+            self.db
+                .register_for_session(campaign_id, now.id, &ids, "demo")
+                .await?
+                .map_err(|r| AppError::Internal(format!("demo registration: {r:?}")))?;
+        }
+        Ok(())
     }
 
     /// Links the demo to its hosted registry as real parties would be: each university

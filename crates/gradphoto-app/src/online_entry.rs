@@ -345,7 +345,7 @@ impl App {
     }
 }
 
-fn roster_facts(u: &UniversityRow, s: &StudentRow) -> Result<CodeFacts, AppError> {
+pub(crate) fn roster_facts(u: &UniversityRow, s: &StudentRow) -> Result<CodeFacts, AppError> {
     let level = Level::parse(&s.level)
         .ok_or_else(|| AppError::Internal(format!("student {} level", s.id)))?;
     CodeFacts::of_student(

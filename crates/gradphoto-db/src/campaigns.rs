@@ -172,6 +172,14 @@ impl Db {
         Ok(())
     }
 
+    /// Whether a student's photo was collected in a campaign (by any channel).
+    pub async fn is_collected(&self, campaign_id: i64, student_id: i64) -> Result<bool, DbError> {
+        let hit: Option<(i64,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id FROM collections WHERE campaign_id = $1 AND student_id = $2")
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
     /// Records that a student was photographed in a campaign; idempotent.
     pub async fn record_collection(
         &self,

@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_onsite_registrations.sql"),
         postgres: include_str!("../migrations/postgres/0014_onsite_registrations.sql"),
     },
+    Migration {
+        version: 15,
+        name: "onsite_desk",
+        sqlite: include_str!("../migrations/sqlite/0015_onsite_desk.sql"),
+        postgres: include_str!("../migrations/postgres/0015_onsite_desk.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

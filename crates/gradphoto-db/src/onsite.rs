@@ -128,6 +128,92 @@ impl Db {
         )
     }
 
+    /// A session and its queues, together or not at all.
+    pub async fn create_onsite_session_with_queues(
+        &self,
+        s: &NewSession<'_>,
+        queues: &[String],
+    ) -> Result<(SessionRow, Vec<QueueRow>), DbError> {
+        let now = now_ms();
+        let session_sql = format!(
+            "INSERT INTO onsite_sessions (campaign_id, campus, place, day, starts, ends, capacity, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {SESSION_COLS}"
+        );
+        let queue_sql = format!(
+            "INSERT INTO onsite_queues (session_id, name, created_at) VALUES ($1, $2, $3) \
+             RETURNING {QUEUE_COLS}"
+        );
+        Ok(write_tx!(self, tx => {
+            let row: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe(session_sql.as_str()))
+                .bind(s.campaign_id).bind(s.campus).bind(s.place).bind(s.day).bind(s.starts)
+                .bind(s.ends).bind(s.capacity).bind(now)
+                .fetch_one(&mut *tx).await?;
+            let mut made = Vec::new();
+            for q in queues {
+                let r: QueueRow = sqlx::query_as(sqlx::AssertSqlSafe(queue_sql.as_str()))
+                    .bind(row.id).bind(q).bind(now)
+                    .fetch_one(&mut *tx).await?;
+                made.push(r);
+            }
+            (row, made)
+        }))
+    }
+
+    /// A campaign's sessions by day and time.
+    pub async fn campaign_sessions(&self, campaign_id: i64) -> Result<Vec<SessionRow>, DbError> {
+        let sql = format!(
+            "SELECT {SESSION_COLS} FROM onsite_sessions WHERE campaign_id = $1 \
+             ORDER BY day, starts, campus, place, id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn onsite_session(&self, id: i64) -> Result<SessionRow, DbError> {
+        let sql = format!("SELECT {SESSION_COLS} FROM onsite_sessions WHERE id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
+    }
+
+    /// The queues of the campaign's sessions, by session and name.
+    pub async fn campaign_queues(&self, campaign_id: i64) -> Result<Vec<QueueRow>, DbError> {
+        let sql = format!(
+            "SELECT q.{} FROM onsite_queues q JOIN onsite_sessions s ON s.id = q.session_id \
+             WHERE s.campaign_id = $1 ORDER BY q.session_id, q.name",
+            QUEUE_COLS.replace(", ", ", q.")
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
+    /// How many students are registered for each of the campaign's sessions.
+    pub async fn campaign_registration_counts(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT session_id, COUNT(*) FROM onsite_registrations WHERE campaign_id = $1 \
+             GROUP BY session_id")
+            .bind(campaign_id).fetch_all(p).await?))
+    }
+
+    /// How many codes each of the campaign's queues has numbered.
+    pub async fn campaign_checkin_counts(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT queue_id, COUNT(*) FROM onsite_checkins WHERE campaign_id = $1 \
+             GROUP BY queue_id")
+            .bind(campaign_id).fetch_all(p).await?))
+    }
+
     pub async fn create_onsite_queue(
         &self,
         session_id: i64,

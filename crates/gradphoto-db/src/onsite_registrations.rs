@@ -135,6 +135,32 @@ impl Db {
         )
     }
 
+    /// Takes a student off a session; `false` when they were not registered for it.
+    pub async fn unregister_from_session(
+        &self,
+        session_id: i64,
+        student_id: i64,
+    ) -> Result<bool, DbError> {
+        let done = with_pool!(self, p => sqlx::query(
+            "DELETE FROM onsite_registrations WHERE session_id = $1 AND student_id = $2")
+            .bind(session_id).bind(student_id).execute(p).await?.rows_affected());
+        Ok(done == 1)
+    }
+
+    /// The campaign's registered students, with the session each is registered for.
+    pub async fn campaign_registrations(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<RegistrationRow>, DbError> {
+        let sql = format!(
+            "SELECT {COLS} FROM onsite_registrations WHERE campaign_id = $1 ORDER BY session_id, id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
     /// A student's registration in a campaign, if any.
     pub async fn registration_of(
         &self,

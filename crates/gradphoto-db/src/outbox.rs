@@ -159,6 +159,17 @@ impl Db {
     }
 
     /// Records a failed attempt; the row stays pending.
+    /// Whether a photo for this code is on its way to the registry or was accepted there:
+    /// such a student is photographed and is not numbered again. A photo the registry
+    /// rejected or refused does not count.
+    pub async fn code_photographed(&self, code_id: &str) -> Result<bool, DbError> {
+        let hit: Option<(i64,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id FROM registry_outbox WHERE code_id = $1 \
+             AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted')) LIMIT 1")
+            .bind(code_id).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
     pub async fn outbox_attempt_failed(&self, id: i64, error: &str) -> Result<(), DbError> {
         with_pool!(self, p => sqlx::query(
             "UPDATE registry_outbox SET attempts = attempts + 1, last_error = $1, updated_at = $2 \

@@ -239,6 +239,23 @@ impl Db {
         )
     }
 
+    /// A university's students whose masked ID number is this one (what a collection code
+    /// carries); the desk narrows them down by the code's other claims.
+    pub async fn find_students_by_masked_id(
+        &self,
+        university_id: i64,
+        id_masked: &str,
+    ) -> Result<Vec<StudentRow>, DbError> {
+        let sql = format!(
+            "SELECT {STUDENT_COLS} FROM students WHERE university_id = $1 AND id_masked = $2 \
+             ORDER BY id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(university_id).bind(id_masked).fetch_all(p).await?),
+        )
+    }
+
     /// Students whose ID number has this blind index (the same person may appear at
     /// several universities or levels).
     pub async fn find_students_by_blind(&self, blind: &str) -> Result<Vec<StudentRow>, DbError> {

@@ -88,6 +88,13 @@ pub struct Modes {
     /// Absent in campaigns stored before it existed, hence the default.
     #[serde(default)]
     pub verification: Option<VerificationWindow>,
+    /// The last day department secretaries may register students for the on-site days
+    /// (报名截止); none means registration stays open until the days begin.
+    #[serde(default)]
+    pub registration_deadline: Option<NaiveDate>,
+    /// Whether the desk numbers eligible students who did not register (walk-ins).
+    #[serde(default)]
+    pub walk_ins: bool,
 }
 
 /// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),

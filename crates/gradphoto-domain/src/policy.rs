@@ -93,10 +93,13 @@ pub enum ResourceKind {
     StatusReport,
     /// Students' online orders and their money (the agency's list and its export).
     Order,
+    /// The on-site days: sessions and their queues (the university's), registrations
+    /// (报名, a department's students) and the desk's check-ins.
+    Onsite,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 9] = [
+    pub const ALL: [ResourceKind; 10] = [
         ResourceKind::University,
         ResourceKind::Student,
         ResourceKind::StudentIdNumber,
@@ -106,6 +109,7 @@ impl ResourceKind {
         ResourceKind::AuditLog,
         ResourceKind::StatusReport,
         ResourceKind::Order,
+        ResourceKind::Onsite,
     ];
 }
 
@@ -194,8 +198,9 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             // through the registry API.
             University | Student | StudentIdNumber | Campaign | Progress | AuditLog
             | StatusReport => matches!(action, Read | Export),
-            // The agency's money is between the agency, the schools and the students.
-            StaffAccount | Order => false,
+            // The agency's money is between the agency, the schools and the students;
+            // the on-site days are the school's and the agency's to run.
+            StaffAccount | Order | Onsite => false,
         },
         AgencyAdmin => match res.kind {
             University | Campaign | Progress => true,
@@ -207,9 +212,13 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             StatusReport => action == Read,
             // Orders are read and reconciled; money moves only through the providers.
             Order => matches!(action, Read | Export),
+            // It runs the days with the school: sessions, registrations, the desk.
+            Onsite => true,
         },
         AgencyPhotographer => match res.kind {
             University | Campaign | Student => action == Read,
+            // The desk: it reads the plan and checks students in.
+            Onsite => matches!(action, Read | Create),
             _ => false,
         },
         UniversityAdmin => {
@@ -224,6 +233,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 StatusReport => matches!(action, Read | Update),
                 // What its students paid for their photos.
                 Order => matches!(action, Read | Export),
+                // Its days: sessions, registrations of any department, the plan.
+                Onsite => true,
             }
         }
         DepartmentSecretary => {
@@ -236,6 +247,12 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 Student | Progress => own_dept && matches!(action, Read | Export),
                 // The secretary's queue: reports of the department's students.
                 StatusReport => own_dept && matches!(action, Read | Update),
+                // The sessions are read to choose one; the department's students are
+                // registered (picked or imported), listed and taken off again.
+                Onsite => {
+                    (own_uni && res.department_id.is_none() && action == Read)
+                        || (own_dept && matches!(action, Read | Create | Delete | Import | Export))
+                }
                 StudentIdNumber | StaffAccount | AuditLog | Order => false,
             }
         }

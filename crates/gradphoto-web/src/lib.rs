@@ -2,6 +2,9 @@
 //! described by OpenAPI, health and metrics endpoints, and the single place where use-case
 //! errors become HTTP responses. Handlers hold no SQL and no rules: they call `App`.
 
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 mod api;
 mod csrf;
 mod error;

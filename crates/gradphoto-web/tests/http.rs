@@ -15,6 +15,8 @@ mod import;
 mod lang;
 #[path = "http/manage.rs"]
 mod manage;
+#[path = "http/onsite.rs"]
+mod onsite;
 #[path = "http/openapi.rs"]
 mod openapi;
 #[path = "http/orders.rs"]

@@ -102,10 +102,14 @@ const GRANTS: &[Grant] = &[
     g(R::AgencyAdmin, K::StatusReport, "R", ANY),
     // It lists and exports the online orders to reconcile them; it never edits money here.
     g(R::AgencyAdmin, K::Order, "RE", ANY),
+    // It runs the on-site days with the schools.
+    g(R::AgencyAdmin, K::Onsite, "RCUDIE", ANY),
     // A photographer only needs to find the student in front of the camera.
     g(R::AgencyPhotographer, K::University, "R", ANY),
     g(R::AgencyPhotographer, K::Campaign, "R", ANY),
     g(R::AgencyPhotographer, K::Student, "R", ANY),
+    // At the desk it reads the plan and checks students in.
+    g(R::AgencyPhotographer, K::Onsite, "RC", ANY),
     // A university office: its own university only.
     g(R::UniversityAdmin, K::University, "RU", OWN_UNI),
     g(R::UniversityAdmin, K::Student, "RCUDIE", OWN_UNI),
@@ -115,6 +119,7 @@ const GRANTS: &[Grant] = &[
     g(R::UniversityAdmin, K::AuditLog, "RE", OWN_UNI),
     g(R::UniversityAdmin, K::StatusReport, "RU", OWN_UNI),
     g(R::UniversityAdmin, K::Order, "RE", OWN_UNI),
+    g(R::UniversityAdmin, K::Onsite, "RCUDIE", OWN_UNI),
     // A secretary: reads the university record and campaigns, reads its own department.
     g(
         R::DepartmentSecretary,
@@ -138,6 +143,19 @@ const GRANTS: &[Grant] = &[
         R::DepartmentSecretary,
         K::Progress,
         "RE",
+        &[Scope::OwnDepartment],
+    ),
+    // Registration (报名): the sessions are read, the department's students registered.
+    g(
+        R::DepartmentSecretary,
+        K::Onsite,
+        "R",
+        &[Scope::OwnUniversity],
+    ),
+    g(
+        R::DepartmentSecretary,
+        K::Onsite,
+        "RCDIE",
         &[Scope::OwnDepartment],
     ),
     // The secretary's queue of error reports: its own department's, to resolve.
@@ -209,7 +227,7 @@ fn full_matrix_matches_the_grant_table() {
             }
         }
     }
-    assert_eq!(checked, 5 * 9 * 6 * 6);
+    assert_eq!(checked, 5 * 10 * 6 * 6);
     assert!(
         mismatches.is_empty(),
         "policy differs from the table:\n{}",

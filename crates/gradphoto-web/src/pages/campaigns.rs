@@ -57,6 +57,8 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "verify_from" => f.verify_from = v,
             "verify_to" => f.verify_to = v,
             "verify_resolve_by" => f.verify_resolve_by = v,
+            "registration_deadline" => f.registration_deadline = v,
+            "walk_ins" => f.walk_ins = v == "true",
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}

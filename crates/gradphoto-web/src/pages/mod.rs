@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod desk;
 mod home;
+mod onsite;
 mod orders;
 mod reports;
 mod review;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(desk::routes())
         .merge(review::routes())
+        .merge(onsite::routes())
         .merge(orders::routes())
         .merge(reports::routes())
         .merge(staff::routes())

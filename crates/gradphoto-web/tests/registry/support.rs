@@ -58,6 +58,7 @@ pub fn campaign_form(f: &gradphoto_app::campaigns::CampaignInput) -> Vec<(&'stat
         ("verify_from", f.verify_from.clone()),
         ("verify_to", f.verify_to.clone()),
         ("verify_resolve_by", f.verify_resolve_by.clone()),
+        ("registration_deadline", f.registration_deadline.clone()),
         ("fee_yuan", f.fee_yuan.clone()),
         ("contacts", f.contacts.clone()),
     ];
@@ -66,6 +67,7 @@ pub fn campaign_form(f: &gradphoto_app::campaigns::CampaignInput) -> Vec<(&'stat
         ("exclude_single_certificate", f.exclude_single_certificate),
         ("exclude_overseas_class", f.exclude_overseas_class),
         ("international_only", f.international_only),
+        ("walk_ins", f.walk_ins),
     ] {
         if on {
             v.push((flag, "true".into()));

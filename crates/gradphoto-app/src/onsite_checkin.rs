@@ -1,0 +1,215 @@
+//! The check-in desk of an on-site day: a scanned collection code is verified offline
+//! against the registry's cached keys, matched to the one roster student whose school,
+//! level, graduation year, masked name and masked ID it carries, checked against the
+//! campaign (eligible, not photographed, registered or a walk-in where allowed), and given
+//! the queue's next shooting number (拍摄号). Scanning the same code again answers with the
+//! number it already has, wherever it was numbered.
+
+use gradphoto_db::onsite::{CheckinRow, NewCheckin, QueueRow, SessionRow};
+use gradphoto_db::students::StudentRow;
+use gradphoto_domain::campaign::CampaignStatus;
+use gradphoto_domain::eligibility::{Verdict, evaluate};
+use gradphoto_domain::i18n::Msg;
+use gradphoto_domain::online::{self, CodeFacts};
+use gradphoto_domain::onsite::{CheckinFacts, may_check_in, no_code};
+use gradphoto_domain::policy::{Action, Resource, ResourceKind};
+
+use crate::auth::Staff;
+use crate::campaigns::{Campaign, facts_of};
+use crate::online_entry::roster_facts;
+use crate::{App, AppError};
+
+/// A numbered student, as the desk shows them.
+#[derive(Debug, Clone)]
+pub struct Checkin {
+    pub row: CheckinRow,
+    /// `false` when the code had its number already (a rescan).
+    pub new: bool,
+    /// The queue the number belongs to (a rescan may name another queue than the desk's).
+    pub queue: QueueRow,
+    pub student: StudentRow,
+    pub department: String,
+    /// Numbered without registering (the campaign admits walk-ins).
+    pub walk_in: bool,
+}
+
+/// A queue with its session and campaign: where a desk works.
+#[derive(Debug, Clone)]
+pub struct DeskQueue {
+    pub queue: QueueRow,
+    pub session: SessionRow,
+    pub campaign: Campaign,
+}
+
+fn refused(code: &str, zh: String, en: String) -> AppError {
+    AppError::Invalid(Msg::new(code, zh, en))
+}
+
+impl App {
+    /// The queue a desk works on, for those who may check students in.
+    pub async fn desk_queue(&self, by: &Staff, queue_id: i64) -> Result<DeskQueue, AppError> {
+        let queue = self.db.onsite_queue(queue_id).await?;
+        let session = self.db.onsite_session(queue.session_id).await?;
+        let campaign: Campaign = self
+            .db
+            .get_campaign(session.campaign_id)
+            .await?
+            .try_into()?;
+        by.may(
+            Action::Create,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        Ok(DeskQueue {
+            queue,
+            session,
+            campaign,
+        })
+    }
+
+    /// Checks a scanned code in on a queue.
+    pub async fn check_in(
+        &self,
+        by: &Staff,
+        queue_id: i64,
+        code_text: &str,
+    ) -> Result<Checkin, AppError> {
+        let DeskQueue {
+            queue, campaign, ..
+        } = self.desk_queue(by, queue_id).await?;
+        let text = code_text.trim();
+        if text.is_empty() {
+            return Err(AppError::Invalid(no_code()));
+        }
+        if campaign.status != CampaignStatus::Open {
+            return Err(AppError::Conflict(Msg::new(
+                "checkin.campaign_not_open",
+                "本次采集未处于开放状态，不能签到",
+                "This campaign is not open; nobody can be checked in",
+            )));
+        }
+        let verified = self.verify_code(text).await?;
+        let student = self.student_of_code(&campaign, &verified.claims).await?;
+        let code_id = verified.id.to_string();
+        if let Some(row) = self
+            .db
+            .onsite_checkin_of(campaign.id, &code_id, student.id)
+            .await?
+        {
+            return self.checkin_view(row, false, student, false).await;
+        }
+        let registered = self
+            .db
+            .registration_of(campaign.id, student.id)
+            .await?
+            .is_some();
+        let facts = CheckinFacts {
+            eligible: evaluate(&campaign.rules, &facts_of(&student)?).verdict == Verdict::Must,
+            photographed: self.db.is_collected(campaign.id, student.id).await?
+                || self.db.code_photographed(&code_id).await?,
+            registered,
+            walk_ins: campaign.modes.walk_ins,
+        };
+        may_check_in(facts).map_err(AppError::Invalid)?;
+        let (row, new) = self
+            .db
+            .onsite_check_in(&NewCheckin {
+                campaign_id: campaign.id,
+                queue_id: queue.id,
+                code_id: &code_id,
+                code_text: text,
+                student_id: student.id,
+                desk: &by.row.username,
+            })
+            .await?;
+        self.checkin_view(row, new, student, new && !registered)
+            .await
+    }
+
+    /// The one roster student a code names in the campaign's university.
+    async fn student_of_code(
+        &self,
+        campaign: &Campaign,
+        claims: &gradphoto_registry_crypto::code::CodeClaims,
+    ) -> Result<StudentRow, AppError> {
+        let university = self.db.get_university(campaign.university_id).await?;
+        if claims.school_code != university.code {
+            return Err(refused(
+                "checkin.other_school",
+                format!(
+                    "该采集码属于其他学校（学校代码 {}），不是本校本次采集的学生",
+                    claims.school_code
+                ),
+                format!(
+                    "This code is of another school (code {}), not of this campaign",
+                    claims.school_code
+                ),
+            ));
+        }
+        let from_code = CodeFacts {
+            school_code: claims.school_code.clone(),
+            level: claims.level,
+            graduation_year: claims.graduation_year,
+            name_masked: claims.name_masked.clone(),
+            id_masked: claims.id_masked.clone(),
+        };
+        let mut found = Vec::new();
+        for s in self
+            .db
+            .find_students_by_masked_id(university.id, &claims.id_masked)
+            .await?
+        {
+            if online::code_mismatch(&from_code, &roster_facts(&university, &s)?).is_none() {
+                found.push(s);
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(refused(
+                "checkin.not_on_roster",
+                "该采集码对应的学生不在本校名单中，请学生联系院系核对学籍".into(),
+                "The student this code names is not on the school's roster; the student should ask the department to check their record".into(),
+            )),
+            _ => Err(AppError::Conflict(Msg::new(
+                "checkin.ambiguous",
+                "名单中有多名学生与该采集码相符，请核对学生证件后由管理员处理",
+                "Several roster students match this code; check the student's ID card and ask an admin",
+            ))),
+        }
+    }
+
+    async fn checkin_view(
+        &self,
+        row: CheckinRow,
+        new: bool,
+        student: StudentRow,
+        walk_in: bool,
+    ) -> Result<Checkin, AppError> {
+        let queue = self.db.onsite_queue(row.queue_id).await?;
+        let department = self
+            .db
+            .list_departments(student.university_id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == student.department_id)
+            .map(|d| d.name)
+            .unwrap_or_default();
+        Ok(Checkin {
+            row,
+            new,
+            queue,
+            student,
+            department,
+            walk_in,
+        })
+    }
+
+    /// A queue's numbers in order, for the desk's list.
+    pub async fn queue_checkins(
+        &self,
+        by: &Staff,
+        queue_id: i64,
+    ) -> Result<Vec<CheckinRow>, AppError> {
+        self.desk_queue(by, queue_id).await?;
+        Ok(self.db.onsite_queue_checkins(queue_id).await?)
+    }
+}

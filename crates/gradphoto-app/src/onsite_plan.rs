@@ -1,0 +1,148 @@
+//! The plan of a campaign's on-site days: its sessions (campus, place, day, time window,
+//! capacity) with their queues, and how full each is. The university admin (or the
+//! agency) defines sessions; secretaries and the desk read the plan.
+
+use gradphoto_db::onsite::{NewSession, QueueRow, SessionRow};
+use gradphoto_domain::onsite_plan::{SessionForm, session_spec};
+use gradphoto_domain::policy::{Action, Resource, ResourceKind};
+
+use crate::auth::Staff;
+use crate::campaigns::Campaign;
+use crate::{App, AppError};
+
+/// One session of the plan, with its queues and counts.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub row: SessionRow,
+    pub queues: Vec<QueueView>,
+    /// Students registered for it (报名).
+    pub registered: i64,
+}
+
+impl SessionView {
+    pub fn free(&self) -> i64 {
+        (self.row.capacity - self.registered).max(0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueView {
+    pub row: QueueRow,
+    /// Numbers handed out so far.
+    pub checked_in: i64,
+}
+
+/// A campaign and its sessions.
+#[derive(Debug, Clone)]
+pub struct OnsitePlan {
+    pub campaign: Campaign,
+    pub sessions: Vec<SessionView>,
+}
+
+impl App {
+    /// The campaign's sessions, for everyone who may read the plan.
+    pub async fn onsite_plan(&self, by: &Staff, campaign_id: i64) -> Result<OnsitePlan, AppError> {
+        let campaign: Campaign = self.db.get_campaign(campaign_id).await?.try_into()?;
+        by.may(
+            Action::Read,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        let rows = self.db.campaign_sessions(campaign_id).await?;
+        let queues = self.db.campaign_queues(campaign_id).await?;
+        let registered = self.db.campaign_registration_counts(campaign_id).await?;
+        let checked = self.db.campaign_checkin_counts(campaign_id).await?;
+        let count = |pairs: &[(i64, i64)], id: i64| {
+            pairs.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n)
+        };
+        let sessions = rows
+            .into_iter()
+            .map(|row| SessionView {
+                queues: queues
+                    .iter()
+                    .filter(|q| q.session_id == row.id)
+                    .map(|q| QueueView {
+                        checked_in: count(&checked, q.id),
+                        row: q.clone(),
+                    })
+                    .collect(),
+                registered: count(&registered, row.id),
+                row,
+            })
+            .collect();
+        Ok(OnsitePlan { campaign, sessions })
+    }
+
+    /// Adds a session with its queues to the campaign's on-site days.
+    pub async fn create_onsite_session(
+        &self,
+        by: &Staff,
+        campaign_id: i64,
+        form: &SessionForm<'_>,
+    ) -> Result<SessionRow, AppError> {
+        let campaign: Campaign = self.db.get_campaign(campaign_id).await?.try_into()?;
+        by.may(
+            Action::Create,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        let spec = session_spec(form, campaign.modes.onsite).map_err(AppError::Invalid)?;
+        let day = spec.day.to_string();
+        let starts = spec.starts.format("%H:%M").to_string();
+        let ends = spec.ends.format("%H:%M").to_string();
+        let (row, queues) = self
+            .db
+            .create_onsite_session_with_queues(
+                &NewSession {
+                    campaign_id,
+                    campus: &spec.campus,
+                    place: &spec.place,
+                    day: &day,
+                    starts: &starts,
+                    ends: &ends,
+                    capacity: spec.capacity,
+                },
+                &spec.queues,
+            )
+            .await?;
+        let mut audit = by.audit(
+            "onsite.session_create",
+            "onsite_session",
+            Some(row.id.to_string()),
+            Some(campaign.university_id),
+        );
+        audit.after = Some(serde_json::json!({
+            "campaign_id": campaign_id, "campus": row.campus, "place": row.place, "day": row.day,
+            "starts": row.starts, "ends": row.ends, "capacity": row.capacity,
+            "queues": queues.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
+        }));
+        self.db.append_audit(&audit).await?;
+        Ok(row)
+    }
+
+    /// The university a session belongs to (the registration page lists its departments).
+    pub async fn onsite_session_university(
+        &self,
+        by: &Staff,
+        session_id: i64,
+    ) -> Result<i64, AppError> {
+        Ok(self
+            .onsite_session_of(by, session_id)
+            .await?
+            .1
+            .university_id)
+    }
+
+    /// A session and its campaign, after checking the reader may see the plan.
+    pub(crate) async fn onsite_session_of(
+        &self,
+        by: &Staff,
+        session_id: i64,
+    ) -> Result<(SessionRow, Campaign), AppError> {
+        let row = self.db.onsite_session(session_id).await?;
+        let campaign: Campaign = self.db.get_campaign(row.campaign_id).await?.try_into()?;
+        by.may(
+            Action::Read,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        Ok((row, campaign))
+    }
+}

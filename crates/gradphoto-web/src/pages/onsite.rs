@@ -1,0 +1,367 @@
+//! The on-site days: the campaign's plan of sessions (university admin, agency), the
+//! registration page of a session (department secretaries pick their students), and the
+//! check-in desk of a queue (a wedge scanner types the code into a focused field and
+//! presses Enter; the page answers with the shooting number and is ready for the next).
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gradphoto_app::AppError;
+use gradphoto_app::onsite_checkin::{Checkin, DeskQueue};
+use gradphoto_app::onsite_plan::OnsitePlan;
+use gradphoto_app::onsite_registration::SessionRegistrations;
+use gradphoto_db::onsite::CheckinRow;
+use gradphoto_db::universities::DepartmentRow;
+use gradphoto_domain::onsite_plan::SessionForm;
+use gradphoto_domain::people::mask_name;
+use gradphoto_domain::policy::{Action, Resource, ResourceKind};
+use serde::Deserialize;
+
+use super::{Page, PageCtx, render};
+use crate::AppState;
+use crate::error::{WebError, status_of};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns/{id}/onsite", get(plan).post(create_session))
+        .route("/onsite/sessions/{id}", get(session))
+        .route("/onsite/sessions/{id}/register", post(register))
+        .route("/onsite/sessions/{id}/unregister", post(unregister))
+        .route("/onsite/queues/{id}/desk", get(desk))
+        .route("/onsite/queues/{id}/checkin", post(check_in))
+}
+
+/// A use-case refusal the person can correct is shown on the page with its status; any
+/// other error is an error page.
+fn correctable(e: &AppError) -> bool {
+    matches!(e, AppError::Invalid(_) | AppError::Conflict(_))
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+// ---- the plan -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "onsite_plan.html")]
+struct PlanPage {
+    ctx: PageCtx,
+    plan: OnsitePlan,
+    can_create: bool,
+    can_desk: bool,
+    error: Option<String>,
+    form: Vec<(String, String)>,
+}
+
+impl PlanPage {
+    fn value(&self, name: &str) -> &str {
+        field(&self.form, name)
+    }
+}
+
+async fn show_plan(
+    s: &AppState,
+    p: Page,
+    id: i64,
+    error: Option<AppError>,
+    form: Vec<(String, String)>,
+) -> Result<Response, WebError> {
+    let plan = s
+        .app
+        .onsite_plan(&p.staff, id)
+        .await
+        .map_err(|e| p.err(e))?;
+    let uni = plan.campaign.university_id;
+    let can_create = p
+        .staff
+        .may(
+            Action::Create,
+            Resource::of_university(ResourceKind::Onsite, uni),
+        )
+        .is_ok();
+    let status = error
+        .as_ref()
+        .map(status_of)
+        .unwrap_or(axum::http::StatusCode::OK);
+    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let page = PlanPage {
+        can_desk: can_create,
+        can_create: can_create
+            && p.staff
+                .may(
+                    Action::Update,
+                    Resource::of_university(ResourceKind::Onsite, uni),
+                )
+                .is_ok(),
+        plan,
+        error,
+        form,
+        ctx: p.ctx,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn plan(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    show_plan(&s, p, id, None, Vec::new()).await
+}
+
+async fn create_session(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    let f = SessionForm {
+        campus: field(&pairs, "campus"),
+        place: field(&pairs, "place"),
+        day: field(&pairs, "day"),
+        starts: field(&pairs, "starts"),
+        ends: field(&pairs, "ends"),
+        capacity: field(&pairs, "capacity"),
+        queues: field(&pairs, "queues"),
+    };
+    match s.app.create_onsite_session(&p.staff, id, &f).await {
+        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/onsite")).into_response()),
+        Err(e) if correctable(&e) => show_plan(&s, p, id, Some(e), pairs).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+// ---- registration ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "onsite_session.html")]
+struct SessionPage {
+    ctx: PageCtx,
+    r: SessionRegistrations,
+    departments: Vec<DepartmentRow>,
+    department: Option<i64>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl SessionPage {
+    fn is_dept(&self, id: &i64) -> bool {
+        self.department == Some(*id)
+    }
+    fn dept_name(&self, id: &i64) -> &str {
+        self.departments
+            .iter()
+            .find(|d| d.id == *id)
+            .map_or("", |d| d.name.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DeptQuery {
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    done: Option<usize>,
+}
+
+async fn show_session(
+    s: &AppState,
+    p: Page,
+    id: i64,
+    department: Option<i64>,
+    notice: Option<String>,
+    error: Option<AppError>,
+) -> Result<Response, WebError> {
+    let secretary = p.staff.actor.department_id;
+    // A secretary sees the department's students; others choose a department, the
+    // first by default, so a large roster is never listed whole.
+    let probe = s
+        .app
+        .onsite_session_university(&p.staff, id)
+        .await
+        .map_err(|e| p.err(e))?;
+    let departments: Vec<DepartmentRow> = s
+        .app
+        .db
+        .list_departments(probe)
+        .await
+        .map_err(|e| p.err(e.into()))?
+        .into_iter()
+        .filter(|d| secretary.is_none_or(|own| own == d.id))
+        .collect();
+    let department = secretary
+        .or(department)
+        .or_else(|| departments.first().map(|d| d.id));
+    let r = s
+        .app
+        .session_registrations(&p.staff, id, department)
+        .await
+        .map_err(|e| p.err(e))?;
+    let status = error
+        .as_ref()
+        .map(status_of)
+        .unwrap_or(axum::http::StatusCode::OK);
+    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let page = SessionPage {
+        r,
+        departments,
+        department,
+        notice,
+        error,
+        ctx: p.ctx,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+fn parse_dept(s: Option<&str>) -> Option<i64> {
+    s.and_then(|d| d.trim().parse().ok())
+}
+
+async fn session(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let notice = q.done.map(|n| {
+        format!(
+            "{} {n} {}",
+            p.ctx.tr("已报名", "Registered"),
+            p.ctx.tr("名学生", "students")
+        )
+    });
+    show_session(&s, p, id, parse_dept(q.department.as_deref()), notice, None).await
+}
+
+async fn register(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    let department = parse_dept(Some(field(&pairs, "department")));
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "student")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    match s.app.register_students(&p.staff, id, &ids).await {
+        Ok(rows) => {
+            let dept = department
+                .map(|d| format!("&department={d}"))
+                .unwrap_or_default();
+            Ok(
+                Redirect::to(&format!("/onsite/sessions/{id}?done={}{dept}", rows.len()))
+                    .into_response(),
+            )
+        }
+        Err(e) if correctable(&e) => show_session(&s, p, id, department, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+async fn unregister(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    let department = parse_dept(Some(field(&pairs, "department")));
+    let student: i64 = field(&pairs, "student").parse().unwrap_or(0);
+    match s.app.unregister_student(&p.staff, id, student).await {
+        Ok(()) => {
+            let dept = department
+                .map(|d| format!("?department={d}"))
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!("/onsite/sessions/{id}{dept}")).into_response())
+        }
+        Err(e) if correctable(&e) => show_session(&s, p, id, department, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+// ---- the check-in desk ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "onsite_desk.html")]
+struct DeskPage {
+    ctx: PageCtx,
+    desk: DeskQueue,
+    last: Option<Checkin>,
+    error: Option<String>,
+    numbers: Vec<CheckinRow>,
+}
+
+impl DeskPage {
+    fn masked(&self, name: &str) -> String {
+        mask_name(name)
+    }
+}
+
+async fn show_desk(
+    s: &AppState,
+    p: Page,
+    id: i64,
+    last: Option<Checkin>,
+    error: Option<AppError>,
+) -> Result<Response, WebError> {
+    let desk = s.app.desk_queue(&p.staff, id).await.map_err(|e| p.err(e))?;
+    let mut numbers = s
+        .app
+        .queue_checkins(&p.staff, id)
+        .await
+        .map_err(|e| p.err(e))?;
+    numbers.reverse();
+    numbers.truncate(20);
+    let status = error
+        .as_ref()
+        .map(status_of)
+        .unwrap_or(axum::http::StatusCode::OK);
+    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let page = DeskPage {
+        desk,
+        last,
+        error,
+        numbers,
+        ctx: p.ctx,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn desk(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    show_desk(&s, p, id, None, None).await
+}
+
+async fn check_in(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    match s.app.check_in(&p.staff, id, field(&pairs, "code")).await {
+        Ok(c) => show_desk(&s, p, id, Some(c), None).await,
+        Err(e) if correctable(&e) => show_desk(&s, p, id, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
+}

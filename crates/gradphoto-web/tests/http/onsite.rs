@@ -1,0 +1,380 @@
+//! The on-site days over HTTP, on both backends: the university admin adds sessions to the
+//! plan (bad ones refused with the reason), a department secretary registers its students
+//! who must be photographed (all or nothing: over capacity, someone registered already,
+//! another department's student, after the deadline), and the desk numbers scanned codes
+//! 1, 2, … (a rescan keeps its number; forged, empty, unregistered and already
+//! photographed codes are refused; walk-ins only where the campaign takes them).
+
+use gradphoto_app::auth::Staff;
+use gradphoto_app::campaigns::{Campaign, CampaignInput};
+use gradphoto_db::onsite::SessionRow;
+use gradphoto_testkit::{Client, TestApp, backends};
+
+use crate::support::{self, Demo, PW};
+
+async fn staff(t: &TestApp, username: &str) -> Staff {
+    let row = t
+        .app
+        .db
+        .find_staff_by_username(username)
+        .await
+        .expect("db")
+        .expect("demo account");
+    Staff::from_row(row, None).expect("role")
+}
+
+/// The campaign with its modes changed by `f`, saved as the university admin would.
+async fn change_modes(t: &TestApp, campaign: i64, f: impl FnOnce(&mut CampaignInput)) {
+    let c: Campaign = t
+        .app
+        .db
+        .get_campaign(campaign)
+        .await
+        .expect("campaign")
+        .try_into()
+        .expect("valid");
+    let mut input = CampaignInput::from_campaign(&c);
+    f(&mut input);
+    t.app
+        .update_campaign(&staff(t, "uni1-admin").await, campaign, &input)
+        .await
+        .expect("campaign saved");
+}
+
+async fn sessions(t: &TestApp, d: &Demo) -> Vec<SessionRow> {
+    t.app.db.campaign_sessions(d.c1).await.expect("sessions")
+}
+
+async fn status_and_body(r: reqwest::Response) -> (u16, String) {
+    let s = r.status().as_u16();
+    (s, r.text().await.unwrap_or_default())
+}
+
+async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    status_and_body(c.post_form(path, fields).await).await
+}
+
+/// The demo's students of a department whom the campaign's rules say must be
+/// photographed and who are not registered, by id.
+async fn candidates(t: &TestApp, d: &Demo, dept: i64) -> Vec<i64> {
+    use gradphoto_domain::eligibility::{Verdict, evaluate};
+    let c: Campaign = t
+        .app
+        .db
+        .get_campaign(d.c1)
+        .await
+        .expect("c")
+        .try_into()
+        .expect("v");
+    let mut out = Vec::new();
+    for s in t.app.db.all_students(d.u1).await.expect("students") {
+        let facts = gradphoto_app::campaigns::facts_of(&s).expect("facts");
+        if s.department_id == dept
+            && evaluate(&c.rules, &facts).verdict == Verdict::Must
+            && t.app
+                .db
+                .registration_of(d.c1, s.id)
+                .await
+                .expect("q")
+                .is_none()
+        {
+            out.push(s.id);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn secretaries_register_their_students_for_a_session() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        let admin = t.login("uni1-admin", PW).await;
+        let plan = format!("/campaigns/{}/onsite", d.c1);
+
+        // The demo's plan: a session today and one in a week.
+        let (status, body) = admin.get_text(&plan).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"session-form\""), "the admin may add");
+        let before = sessions(&t, &d).await;
+        assert_eq!(before.len(), 2, "the demo's two sessions");
+
+        // A bad session is refused with its reason, the form kept as typed.
+        let c: Campaign = t
+            .app
+            .db
+            .get_campaign(d.c1)
+            .await
+            .expect("c")
+            .try_into()
+            .expect("v");
+        let window = c.modes.onsite.expect("the demo has on-site days");
+        let outside = (window.to + chrono::Days::new(1)).to_string();
+        let day = window.to.to_string();
+        let mut fields = vec![
+            ("campus", "厦门校区"),
+            ("place", "图书馆报告厅"),
+            ("day", outside.as_str()),
+            ("starts", "09:30"),
+            ("ends", "12:00"),
+            ("capacity", "2"),
+            ("queues", "A"),
+        ];
+        let (status, body) = post(&admin, &plan, &fields).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("id=\"onsite-error\"") && body.contains("图书馆报告厅"),
+            "{body}"
+        );
+        assert_eq!(sessions(&t, &d).await.len(), 2, "nothing written");
+        fields[2].1 = day.as_str();
+        let r = admin.post_form(&plan, &fields).await;
+        assert_eq!(r.status(), 303);
+        let small = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.place == "图书馆报告厅")
+            .expect("the new session");
+        assert_eq!((small.capacity, small.day.as_str()), (2, day.as_str()));
+
+        // A secretary reads the plan but cannot add to it.
+        let sec = t.login("uni1-sec1", PW).await;
+        let (status, body) = sec.get_text(&plan).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(!body.contains("id=\"session-form\""));
+        assert_eq!(post(&sec, &plan, &fields).await.0, 403);
+
+        // The registration page lists the department's candidates only.
+        let mine = candidates(&t, &d, d.u1_depts[0]).await;
+        let theirs = candidates(&t, &d, d.u1_depts[1]).await;
+        assert!(mine.len() >= 3 && !theirs.is_empty(), "{mine:?} {theirs:?}");
+        let page = format!("/onsite/sessions/{}", small.id);
+        let (status, body) = sec.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&format!("id=\"pick-{}\"", mine[0])), "{body}");
+        assert!(!body.contains(&format!("id=\"pick-{}\"", theirs[0])));
+
+        // Over capacity: three for two places, nobody registered.
+        let register = format!("{page}/register");
+        let (a, b, c3) = (
+            mine[0].to_string(),
+            mine[1].to_string(),
+            mine[2].to_string(),
+        );
+        let (status, body) = post(
+            &sec,
+            &register,
+            &[("student", &a), ("student", &b), ("student", &c3)],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"registration-error\""), "{body}");
+        let regs = |id| {
+            let db = t.app.db.clone();
+            async move { db.session_registrations(id).await.expect("q").len() }
+        };
+        assert_eq!(regs(small.id).await, 0);
+        // Another department's student: refused whole.
+        let other = theirs[0].to_string();
+        assert_eq!(
+            post(&sec, &register, &[("student", &a), ("student", &other)])
+                .await
+                .0,
+            403
+        );
+        assert_eq!(regs(small.id).await, 0);
+        // Two fit.
+        let r = sec
+            .post_form(&register, &[("student", &a), ("student", &b)])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(regs(small.id).await, 2);
+        let (_, body) = sec.get_text(&page).await;
+        assert!(
+            body.contains(&format!("id=\"registered-{}\"", mine[0])),
+            "{body}"
+        );
+        // Registered already (in this campaign): refused, naming the student.
+        let later = before
+            .iter()
+            .find(|s| s.day != window.from.to_string())
+            .expect("the later session");
+        let (status, body) = post(
+            &sec,
+            &format!("/onsite/sessions/{}/register", later.id),
+            &[("student", &a), ("student", &c3)],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(regs(later.id).await, 0);
+        // Taken off, then the place is free again.
+        let r = sec
+            .post_form(&format!("{page}/unregister"), &[("student", &b)])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(regs(small.id).await, 1);
+
+        // After the deadline nothing changes.
+        let yesterday =
+            (gradphoto_app::online_entry::china_today() - chrono::Days::new(1)).to_string();
+        change_modes(&t, d.c1, |f| f.registration_deadline = yesterday).await;
+        let (status, body) = post(&sec, &register, &[("student", &c3)]).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"registration-closed\""), "{body}");
+        assert_eq!(
+            post(&sec, &format!("{page}/unregister"), &[("student", &a)])
+                .await
+                .0,
+            409
+        );
+        assert_eq!(regs(small.id).await, 1);
+        // And the audit log holds who registered whom.
+        let audit = t.app.db.list_audit(Some(d.u1), 50).await.expect("audit");
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.action == "onsite.register" && a.actor_name == "uni1-sec1")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_desk_numbers_scanned_codes_in_order() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let session = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("the demo's session today");
+        let queues = t.app.db.campaign_queues(d.c1).await.expect("queues");
+        let queue = queues
+            .iter()
+            .find(|q| q.session_id == session.id)
+            .expect("a queue");
+        let desk = t.login("photographer", PW).await;
+        let page = format!("/onsite/queues/{}/desk", queue.id);
+        let checkin = format!("/onsite/queues/{}/checkin", queue.id);
+        let (status, body) = desk.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"code\"") && body.contains("autofocus"));
+
+        // Students registered (the demo registered the first department) and not.
+        let mut registered = Vec::new();
+        let mut unregistered = Vec::new();
+        for skip in 0..60 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                continue;
+            }
+            let reg = t.app.db.registration_of(d.c1, s.id).await.expect("q");
+            let code = support::registry_code(&t, &school, &s, &id).await;
+            match reg {
+                Some(_) if registered.len() < 2 => registered.push((s, code)),
+                None if unregistered.is_empty() => unregistered.push((s, code)),
+                _ => {}
+            }
+            if registered.len() == 2 && !unregistered.is_empty() {
+                break;
+            }
+        }
+        assert!(
+            registered.len() == 2 && unregistered.len() == 1,
+            "demo students"
+        );
+
+        // The wedge scanner types the code and presses Enter: number 1, then 2.
+        let (status, body) = post(&desk, &checkin, &[("code", &registered[0].1)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"shooting-number\">1<"), "{body}");
+        assert!(body.contains(&registered[0].0.student_no));
+        assert!(!body.contains(&registered[0].0.name), "the name is masked");
+        let (_, body) = post(&desk, &checkin, &[("code", &registered[1].1)]).await;
+        assert!(body.contains("id=\"shooting-number\">2<"), "{body}");
+        // A rescan keeps the number, even at the other queue's desk.
+        let other = queues
+            .iter()
+            .find(|q| q.session_id == session.id && q.id != queue.id)
+            .expect("two queues");
+        let (status, body) = post(
+            &desk,
+            &format!("/onsite/queues/{}/checkin", other.id),
+            &[("code", &format!("  {}\n", registered[0].1))],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("id=\"shooting-number\">1<") && body.contains("id=\"other-queue\""),
+            "{body}"
+        );
+
+        // No code, a forged code: refused, no number spent.
+        let (status, body) = post(&desk, &checkin, &[("code", " ")]).await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("不出示采集码") || body.contains("No collection code"),
+            "{body}"
+        );
+        let forged = registered[1].1.replacen("GPC1.", "GPC1.B", 1);
+        assert_eq!(post(&desk, &checkin, &[("code", &forged)]).await.0, 422);
+
+        // A walk-in: numbered while the campaign takes walk-ins, refused once it does not.
+        change_modes(&t, d.c1, |f| f.walk_ins = false).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &unregistered[0].1)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"checkin-error\""), "{body}");
+        change_modes(&t, d.c1, |f| f.walk_ins = true).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &unregistered[0].1)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("id=\"shooting-number\">3<"),
+            "no number was spent on refusals: {body}"
+        );
+
+        // Numbers 1..3, one per code.
+        let rows = t.app.db.onsite_queue_checkins(queue.id).await.expect("q");
+        assert_eq!(
+            rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+
+        // Photographed already in this campaign (recorded as collected): refused.
+        let mut late = None;
+        for skip in 0..200 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if t.app
+                .db
+                .onsite_checkin_of(d.c1, "-", s.id)
+                .await
+                .expect("q")
+                .is_none()
+                && !t.app.db.is_collected(d.c1, s.id).await.expect("q")
+            {
+                late = Some((s, id));
+                break;
+            }
+        }
+        let (s, id) = late.expect("a student not yet numbered");
+        t.app
+            .db
+            .record_collection(d.c1, s.id, "online")
+            .await
+            .expect("recorded");
+        let code = support::registry_code(&t, &school, &s, &id).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("已拍摄并确认"), "{body}");
+
+        // Nobody but desk staff checks students in.
+        let sec = t.login("uni1-sec1", PW).await;
+        assert_eq!(sec.get_text(&page).await.0, 403);
+        assert_eq!(
+            post(&sec, &checkin, &[("code", &registered[0].1)]).await.0,
+            403
+        );
+    }
+}
