@@ -46,7 +46,7 @@ fn desk_only(by: &Staff) -> Result<(), AppError> {
     }
 }
 
-fn spec_for(background: &str) -> Spec {
+pub(crate) fn spec_for(background: &str) -> Spec {
     Spec::with_background(match background {
         "white" => spec::WHITE,
         "grey" => spec::LIGHT_GREY,

@@ -32,6 +32,8 @@ pub enum Job {
     HandOverOnline { entry_id: i64 },
     /// Ask the providers about payments whose notification has not come.
     QueryPayments,
+    /// Send a confirmed on-site number's photo to the registry.
+    HandOverOnsite { checkin_id: i64 },
 }
 
 impl Job {
@@ -45,6 +47,7 @@ impl Job {
             Job::SyncStatusReports { .. } => "sync_status_reports",
             Job::HandOverOnline { .. } => "hand_over_online",
             Job::QueryPayments => "query_payments",
+            Job::HandOverOnsite { .. } => "hand_over_onsite",
         }
     }
 
@@ -52,7 +55,9 @@ impl Job {
     /// capped at 10 minutes; 40 attempts ≈ 6 h), and the sweep picks it up after that.
     fn max_attempts(&self) -> i64 {
         match self {
-            Job::DeliverPhoto { .. } | Job::HandOverOnline { .. } => 40,
+            Job::DeliverPhoto { .. } | Job::HandOverOnline { .. } | Job::HandOverOnsite { .. } => {
+                40
+            }
             _ => 5,
         }
     }
@@ -75,6 +80,7 @@ impl Job {
             }
             Job::HandOverOnline { entry_id } => Some(format!("hand_over_online:{entry_id}")),
             Job::QueryPayments => Some("query_payments".into()),
+            Job::HandOverOnsite { checkin_id } => Some(format!("hand_over_onsite:{checkin_id}")),
         }
     }
 }
@@ -136,6 +142,9 @@ impl App {
             }
             Job::HandOverOnline { entry_id } => {
                 self.online_hand_over(entry_id).await?;
+            }
+            Job::HandOverOnsite { checkin_id } => {
+                self.onsite_hand_over(checkin_id).await?;
             }
             Job::QueryPayments => {
                 let n = self.query_waiting_payments().await?;

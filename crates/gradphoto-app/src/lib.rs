@@ -19,6 +19,7 @@ pub mod online_photos;
 pub mod onsite_checkin;
 pub mod onsite_plan;
 pub mod onsite_registration;
+pub mod onsite_station;
 pub mod order_filter;
 pub mod order_list;
 pub mod order_sheet;

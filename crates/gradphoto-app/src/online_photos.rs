@@ -30,7 +30,7 @@ pub struct StoredReason {
     pub en: String,
 }
 
-fn stored(report: &Report) -> Vec<StoredReason> {
+pub(crate) fn stored(report: &Report) -> Vec<StoredReason> {
     report
         .reasons
         .iter()

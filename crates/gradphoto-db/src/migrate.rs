@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_onsite_desk.sql"),
         postgres: include_str!("../migrations/postgres/0015_onsite_desk.sql"),
     },
+    Migration {
+        version: 16,
+        name: "onsite_station",
+        sqlite: include_str!("../migrations/sqlite/0016_onsite_station.sql"),
+        postgres: include_str!("../migrations/postgres/0016_onsite_station.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

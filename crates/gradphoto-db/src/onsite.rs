@@ -41,6 +41,8 @@ pub struct QueueRow {
     pub last_number: i64,
     pub last_turn: i64,
     pub created_at: i64,
+    /// The check-in at the camera now, if any.
+    pub current_checkin: Option<i64>,
 }
 impl_from_row!(QueueRow {
     id,
@@ -48,7 +50,8 @@ impl_from_row!(QueueRow {
     name,
     last_number,
     last_turn,
-    created_at
+    created_at,
+    current_checkin
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +68,11 @@ pub struct CheckinRow {
     pub desk: String,
     pub checked_in_at: i64,
     pub updated_at: i64,
+    /// The latest photo taken for this number.
+    pub photo_id: Option<i64>,
+    pub confirmed_at: Option<i64>,
+    /// The outbox row the confirmed photo went to (0 while it is being handed over).
+    pub outbox_id: Option<i64>,
 }
 impl_from_row!(CheckinRow {
     id,
@@ -78,7 +86,10 @@ impl_from_row!(CheckinRow {
     stage,
     desk,
     checked_in_at,
-    updated_at
+    updated_at,
+    photo_id,
+    confirmed_at,
+    outbox_id
 });
 
 /// A session to create.
@@ -106,9 +117,10 @@ pub struct NewCheckin<'a> {
 
 const SESSION_COLS: &str =
     "id, campaign_id, campus, place, day, starts, ends, capacity, created_at";
-const QUEUE_COLS: &str = "id, session_id, name, last_number, last_turn, created_at";
-const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, code_text, \
-    student_id, stage, desk, checked_in_at, updated_at";
+pub(crate) const QUEUE_COLS: &str =
+    "id, session_id, name, last_number, last_turn, created_at, current_checkin";
+pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
+    code_text, student_id, stage, desk, checked_in_at, updated_at, photo_id, confirmed_at, outbox_id";
 
 /// How often a check-in that lost a race to a unique key is tried again (the retry reads
 /// the winner's row, so one retry is enough; more only guard against a pathological run).

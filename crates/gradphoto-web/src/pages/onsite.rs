@@ -306,6 +306,8 @@ struct DeskPage {
     last: Option<Checkin>,
     error: Option<String>,
     numbers: Vec<CheckinRow>,
+    /// University and agency admins may reopen a confirmed number (audited).
+    can_reopen: bool,
 }
 
 impl DeskPage {
@@ -334,7 +336,9 @@ async fn show_desk(
         .map(status_of)
         .unwrap_or(axum::http::StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let can_reopen = super::onsite_station::may_reopen(&p.staff, desk.campaign.university_id);
     let page = DeskPage {
+        can_reopen,
         desk,
         last,
         error,

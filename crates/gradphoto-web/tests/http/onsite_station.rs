@@ -1,0 +1,293 @@
+//! The station, the confirmation screen and the call display over HTTP, on both backends:
+//! numbers are called lowest turn first; a photo is bound only to the number at the
+//! camera (a page showing another number is refused); a bad photo is answered with its
+//! reasons and bound to nothing; the student confirms exactly the photo shown; the
+//! confirmed photo reaches the registry for exactly that number's code; a confirmed
+//! number takes no new photo until an admin reopens it (audited); a latecomer keeps the
+//! number and goes to the end; the live stream reports the state.
+
+use gradphoto_testkit::{Client, TestApp, backends};
+use reqwest::multipart::{Form, Part};
+
+use crate::support::{self, PW};
+
+async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let r = c.post_form(path, fields).await;
+    let s = r.status().as_u16();
+    (s, r.text().await.unwrap_or_default())
+}
+
+async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> (u16, String) {
+    let form = Form::new()
+        .text("csrf", c.csrf().await)
+        .text("number", number.to_string())
+        .text("background", "blue")
+        .part("photo", Part::bytes(photo).file_name("shot.jpg"));
+    let r = c
+        .http
+        .post(format!("{}{path}", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let s = r.status().as_u16();
+    (s, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
+    let Some(dev) = gradphoto_testkit::photos_dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let portrait = std::fs::read(dev.join("raw/A000369_raw.jpg")).expect("DEV portrait");
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let session = t
+            .app
+            .db
+            .campaign_sessions(d.c1)
+            .await
+            .expect("sessions")
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("the demo's session today");
+        let queue = t
+            .app
+            .db
+            .campaign_queues(d.c1)
+            .await
+            .expect("queues")
+            .into_iter()
+            .find(|q| q.session_id == session.id)
+            .expect("a queue");
+        let q = queue.id;
+        let ph = t.login("photographer", PW).await;
+
+        // Three students checked in: numbers 1, 2, 3.
+        let mut codes = Vec::new();
+        let mut skip = 0;
+        while codes.len() < 3 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            skip += 1;
+            if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                continue;
+            }
+            let code = support::registry_code(&t, &school, &s, &id).await;
+            let (status, body) = post(
+                &ph,
+                &format!("/onsite/queues/{q}/checkin"),
+                &[("code", &code)],
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            codes.push((s, code));
+        }
+
+        let station = format!("/onsite/queues/{q}/station");
+        let (status, body) = ph.get_text(&station).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"camera-free\""), "{body}");
+
+        // Number 1 is called; nothing else until it is finished.
+        assert_eq!(
+            ph.post_form(&format!("{station}/call"), &[]).await.status(),
+            303
+        );
+        let (_, body) = ph.get_text(&station).await;
+        assert!(body.contains("id=\"current-number\">1<"), "{body}");
+        let (status, body) = post(&ph, &format!("{station}/call"), &[]).await;
+        assert_eq!(status, 409, "{body}");
+
+        // The live stream reports number 1 at the camera and 2, 3 next.
+        let r = ph
+            .http
+            .get(format!("{}/onsite/queues/{q}/events", ph.base))
+            .send()
+            .await
+            .expect("events");
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("text/event-stream")
+        );
+        let mut r = r;
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), r.chunk())
+            .await
+            .expect("an event in time")
+            .expect("read")
+            .expect("a chunk");
+        let text = String::from_utf8_lossy(&chunk).to_string();
+        assert!(
+            text.contains("event: state")
+                && text.contains("\"current\":1")
+                && text.contains("\"next\":[2,3]"),
+            "{text}"
+        );
+        drop(r);
+
+        // A photo for a number that is not at the camera: refused, nothing stored.
+        let photo_url = format!("{station}/photo");
+        let (status, body) = post_photo(&ph, &photo_url, 2, portrait.clone()).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"station-error\""), "{body}");
+        // Not a portrait: the reasons, bound to nothing.
+        let (status, body) = post_photo(&ph, &photo_url, 1, b"not an image".to_vec()).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"photo-reasons\""), "{body}");
+        let one = t
+            .app
+            .db
+            .station_current(q)
+            .await
+            .expect("q")
+            .expect("1 at the camera");
+        assert_eq!((one.number, one.photo_id), (1, None));
+
+        // The portrait: checked, standardized, bound to number 1.
+        let (status, body) = post_photo(&ph, &photo_url, 1, portrait.clone()).await;
+        assert_eq!(status, 303, "{body}");
+        let one = t.app.db.station_current(q).await.expect("q").expect("1");
+        let photo_id = one.photo_id.expect("bound");
+        assert_eq!(one.stage, "photographed");
+        let (_, body) = ph.get_text(&station).await;
+        assert!(
+            body.contains(&format!("data-photo=\"{photo_id}\"")),
+            "{body}"
+        );
+        let img = ph
+            .get(&format!(
+                "/onsite/queues/{q}/photos/{photo_id}-standard.jpg"
+            ))
+            .await;
+        assert_eq!(img.status(), 200);
+        let jpeg = img.bytes().await.expect("bytes");
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]));
+
+        // The confirmation screen shows number 1 and that photo; confirming another photo
+        // id, or another number, is refused.
+        let confirm = format!("/onsite/queues/{q}/confirm");
+        let (_, body) = ph.get_text(&confirm).await;
+        assert!(body.contains("id=\"confirm-number\">1<"), "{body}");
+        assert!(
+            body.contains(&format!("name=\"photo\" value=\"{photo_id}\"")),
+            "{body}"
+        );
+        let wrong = (photo_id + 1000).to_string();
+        assert_eq!(
+            post(&ph, &confirm, &[("number", "1"), ("photo", &wrong)])
+                .await
+                .0,
+            409
+        );
+        let pid = photo_id.to_string();
+        assert_eq!(
+            post(&ph, &confirm, &[("number", "2"), ("photo", &pid)])
+                .await
+                .0,
+            409
+        );
+        let (status, body) = post(&ph, &confirm, &[("number", "1"), ("photo", &pid)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"confirm-done\""), "{body}");
+
+        // Confirmed: no new photo for number 1, and it reaches the registry for its code.
+        assert_eq!(
+            post_photo(&ph, &photo_url, 1, portrait.clone()).await.0,
+            409
+        );
+        t.drain_jobs().await;
+        let row = t
+            .app
+            .db
+            .onsite_queue_checkins(q)
+            .await
+            .expect("q")
+            .into_iter()
+            .find(|c| c.number == 1)
+            .expect("1");
+        let outbox = t
+            .app
+            .db
+            .outbox(row.outbox_id.expect("handed over"))
+            .await
+            .expect("outbox");
+        assert_eq!(outbox.code.trim(), codes[0].1.trim(), "number 1's own code");
+        assert_eq!(outbox.status, "answered", "delivered to the registry");
+        assert!(t.app.db.is_collected(d.c1, codes[0].0.id).await.expect("q"));
+
+        // Number 2 is not there: it keeps its number and goes after 3.
+        assert_eq!(
+            ph.post_form(&format!("{station}/call"), &[]).await.status(),
+            303
+        );
+        assert_eq!(
+            post(&ph, &format!("{station}/skip"), &[("number", "2")])
+                .await
+                .0,
+            303
+        );
+        assert_eq!(
+            ph.post_form(&format!("{station}/call"), &[]).await.status(),
+            303
+        );
+        let now = t
+            .app
+            .db
+            .station_current(q)
+            .await
+            .expect("q")
+            .expect("at camera");
+        assert_eq!(now.number, 3, "3 before the latecomer");
+        assert_eq!(
+            post(&ph, &format!("{station}/skip"), &[("number", "3")])
+                .await
+                .0,
+            303
+        );
+        assert_eq!(
+            ph.post_form(&format!("{station}/call"), &[]).await.status(),
+            303
+        );
+        let now = t
+            .app
+            .db
+            .station_current(q)
+            .await
+            .expect("q")
+            .expect("at camera");
+        assert_eq!(now.number, 2, "then 2, at the end");
+
+        // Reopening needs an admin and a reason; it is audited.
+        let reopen = format!("/onsite/checkins/{}/reopen", row.id);
+        assert_eq!(post(&ph, &reopen, &[("reason", "闭眼")]).await.0, 403);
+        let admin = t.login("uni1-admin", PW).await;
+        assert_eq!(post(&admin, &reopen, &[("reason", " ")]).await.0, 422);
+        assert_eq!(
+            admin
+                .post_form(&reopen, &[("reason", "闭眼，重拍")])
+                .await
+                .status(),
+            303
+        );
+        let again = t.app.db.onsite_checkin(row.id).await.expect("row");
+        assert_eq!((again.stage.as_str(), again.number), ("waiting", 1));
+        let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.action == "onsite.reopen" && a.actor_name == "uni1-admin")
+        );
+
+        // The call display is a page of its own.
+        let (status, body) = ph.get_text(&format!("/onsite/queues/{q}/display")).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"display-current\">2<"), "{body}");
+    }
+}
