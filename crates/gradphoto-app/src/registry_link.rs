@@ -20,7 +20,7 @@ use crate::{App, AppError};
 pub const AGENCY_SCOPE: &str = "agency";
 
 /// The HTTP client for the registry: rustls, bounded waits.
-pub(crate) fn http_client() -> Result<reqwest::Client, AppError> {
+pub fn http_client() -> Result<reqwest::Client, AppError> {
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))

@@ -244,7 +244,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref(), overrides(&cli))?;
     init_logging(&config);
     match &cli.command {
-        Command::Config(ConfigCmd::Default) | Command::Photo(_) | Command::Registry(_) => {
+        Command::Config(ConfigCmd::Default)
+        | Command::Photo(_)
+        | Command::Registry(_)
+        | Command::Station(_) => {
             unreachable!("handled above")
         }
         Command::RegistryServer(cmd) => {

@@ -5,6 +5,7 @@
 mod commands;
 mod photo;
 mod registry;
+mod station;
 
 use std::path::PathBuf;
 
@@ -80,6 +81,9 @@ enum Command {
     /// The agency's link to the registry: stored tokens, delivering the outbox now.
     #[command(subcommand, name = "registry-link")]
     RegistryLink(commands::RegistryLinkCmd),
+    /// The site laptop beside a tethered camera: send each new photo in the camera's
+    /// folder to a queue's station, bound to the number at the camera (no database).
+    Station(station::StationArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -88,6 +92,7 @@ fn main() -> anyhow::Result<()> {
         // Pure work on local files: no configuration, database or async runtime.
         Command::Photo(cmd) => std::process::exit(photo::run(cmd)?),
         Command::Registry(cmd) => std::process::exit(registry::run(cmd)?),
+        Command::Station(args) => std::process::exit(station::run(args)?),
         command => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -184,3 +184,181 @@ fn registry_server_and_link_commands() {
     let o = hosted(&["registry-link", "set-token", "bogus"]);
     assert!(!o.status.success());
 }
+
+/// `gradphoto station` against a running server: a photo in the camera's folder is taken
+/// only once complete, sent bound to the number at the camera when it appeared, and moved
+/// to done/; a photo the engine refuses goes to refused/; one that appears while nobody
+/// is at the camera goes to unbound/ and is bound to nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_station_sends_hot_folder_photos_bound_to_the_number_at_the_camera() {
+    use gradphoto_app::auth::Staff;
+    let Some(dev) = gradphoto_testkit::photos_dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return;
+    };
+    let portrait = std::fs::read(dev.join("raw/A000369_raw.jpg")).expect("DEV portrait");
+    let backend = gradphoto_testkit::backends().remove(0);
+    let t = gradphoto_testkit::TestApp::spawn_on(backend, |_| {}).await;
+    t.app.seed_demo().await.expect("demo");
+    t.drain_jobs().await;
+    let db = &t.app.db;
+    let staff = Staff::from_row(
+        db.find_staff_by_username("photographer")
+            .await
+            .expect("db")
+            .expect("photographer"),
+        None,
+    )
+    .expect("role");
+    // A queue of today's demo session, with one student checked in and called.
+    let students = t.app.demo_registry_students(40).await.expect("db");
+    let school = db
+        .find_university_by_code(&students[0].school_code)
+        .await
+        .expect("db")
+        .expect("the demo student's university");
+    let campaign = db.list_campaigns(Some(school.id)).await.expect("campaigns")[0].clone();
+    let today = gradphoto_app::online_entry::china_today().to_string();
+    let session = db
+        .campaign_sessions(campaign.id)
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.day == today)
+        .expect("today's session");
+    let queue = db
+        .campaign_queues(campaign.id)
+        .await
+        .expect("queues")
+        .into_iter()
+        .find(|q| q.session_id == session.id)
+        .expect("queue");
+    let reg = t.app.registry().expect("hosted");
+    let mut numbered = false;
+    for s in students {
+        let Some(e) = reg
+            .find_enrolments(&s.school_code, &s.id_number, &s.name)
+            .await
+            .expect("q")
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let code = reg.code_for(e.id).await.expect("code").code;
+        match t.app.check_in(&staff, queue.id, &code).await {
+            Ok(_) => {
+                numbered = true;
+                break;
+            }
+            Err(e) => eprintln!("not numbered: {e}"),
+        }
+    }
+    assert!(numbered, "a demo student checked in");
+    t.app
+        .station_call_next(&staff, queue.id)
+        .await
+        .expect("number 1 called");
+
+    let folder = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradphoto"))
+        .args([
+            "station",
+            "--server",
+            &t.url,
+            "--queue",
+            &queue.id.to_string(),
+            "--folder",
+            folder.path().to_str().expect("path"),
+            "--user",
+            "photographer",
+            "--poll-ms",
+            "100",
+            "--max-files",
+            "3",
+        ])
+        .env(
+            "GRADPHOTO_STATION_PASSWORD",
+            gradphoto_app::demo::DEMO_PASSWORD,
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the station");
+    let wait_for = |what: &'static str, cond: Box<dyn Fn() -> bool>| async move {
+        for _ in 0..300 {
+            if cond() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting: {what}");
+    };
+    let dir = folder.path().to_path_buf();
+    wait_for("the station's folders", {
+        let dir = dir.clone();
+        Box::new(move || dir.join("done").is_dir())
+    })
+    .await;
+
+    // Half a file, as a camera writes it: left alone while it is incomplete.
+    let a = dir.join("IMG_0001.jpg");
+    std::fs::write(&a, &portrait[..portrait.len() / 2]).expect("write");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(a.exists(), "an incomplete photo is not taken");
+    let one = db.station_current(queue.id).await.expect("q").expect("1");
+    assert_eq!(one.photo_id, None);
+    std::fs::write(&a, &portrait).expect("finish writing");
+    wait_for("IMG_0001 sent", {
+        let dir = dir.clone();
+        Box::new(move || dir.join("done/1-IMG_0001.jpg").exists())
+    })
+    .await;
+    let one = db.station_current(queue.id).await.expect("q").expect("1");
+    let photo = db
+        .onsite_photo(one.photo_id.expect("bound to number 1"))
+        .await
+        .expect("photo");
+    assert_eq!(
+        (photo.source.as_str(), photo.checkin_id),
+        ("hot_folder", one.id)
+    );
+
+    // Not a photo at all: refused by the engine, kept aside.
+    std::fs::write(dir.join("IMG_0002.jpg"), b"this is not a photo").expect("write");
+    wait_for("IMG_0002 refused", {
+        let dir = dir.clone();
+        Box::new(move || dir.join("refused/1-IMG_0002.jpg").exists())
+    })
+    .await;
+
+    // Confirmed: nobody is at the camera, so the next file is bound to nobody.
+    t.app
+        .station_confirm(&staff, queue.id, one.number, photo.id)
+        .await
+        .expect("confirmed");
+    std::fs::write(dir.join("IMG_0003.jpg"), &portrait).expect("write");
+    wait_for("IMG_0003 unbound", {
+        let dir = dir.clone();
+        Box::new(move || dir.join("unbound/IMG_0003.jpg").exists())
+    })
+    .await;
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().expect("wait") {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the station did not stop after three files");
+    });
+    assert!(status.success());
+    let one = db.onsite_checkin(one.id).await.expect("row");
+    assert_eq!(
+        one.photo_id,
+        Some(photo.id),
+        "nothing replaced the confirmed photo"
+    );
+}

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod api_station;
 mod csrf;
 mod error;
 mod i18n;
@@ -42,7 +43,7 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .merge(pages::routes())
-        .nest("/api", api::routes())
+        .nest("/api", api::routes().merge(api_station::routes()))
         .nest("/registry", registry::routes())
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
