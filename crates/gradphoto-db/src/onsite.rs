@@ -306,6 +306,17 @@ impl Db {
         }))
     }
 
+    /// Every check-in of a campaign (the day's progress).
+    pub async fn campaign_checkins(&self, campaign_id: i64) -> Result<Vec<CheckinRow>, DbError> {
+        let sql = format!(
+            "SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE campaign_id = $1 ORDER BY queue_id, number"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
     /// A queue's check-ins in number order.
     pub async fn onsite_queue_checkins(&self, queue_id: i64) -> Result<Vec<CheckinRow>, DbError> {
         let sql = format!(

@@ -177,6 +177,12 @@ pub fn registration_open(
     Ok(())
 }
 
+/// Whether a session is over at `now` (China time, `YYYY-MM-DD HH:MM`): from then on a
+/// registered student who did not check in is a no-show, not "not yet arrived".
+pub fn session_over(day: &str, ends: &str, now: &str) -> bool {
+    now >= format!("{day} {ends}").as_str()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +320,14 @@ mod tests {
             ),
             "session.too_many_queues"
         );
+    }
+
+    #[test]
+    fn a_session_is_over_at_its_end() {
+        assert!(!session_over("2025-04-15", "12:00", "2025-04-15 11:59"));
+        assert!(session_over("2025-04-15", "12:00", "2025-04-15 12:00"));
+        assert!(session_over("2025-04-15", "12:00", "2025-04-16 08:00"));
+        assert!(!session_over("2025-04-15", "12:00", "2025-04-14 23:00"));
     }
 
     #[test]

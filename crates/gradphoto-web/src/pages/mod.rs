@@ -7,6 +7,7 @@ mod campaigns;
 mod desk;
 mod home;
 mod onsite;
+mod onsite_progress;
 mod onsite_station;
 mod orders;
 mod reports;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(review::routes())
         .merge(onsite::routes())
+        .merge(onsite_progress::routes())
         .merge(onsite_station::routes())
         .merge(orders::routes())
         .merge(reports::routes())

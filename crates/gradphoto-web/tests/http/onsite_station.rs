@@ -264,6 +264,72 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
             .expect("at camera");
         assert_eq!(now.number, 2, "then 2, at the end");
 
+        // The session's progress: three checked in, one confirmed; the secretary sees
+        // only the department's row and can export the students not yet arrived.
+        let staff = |name: &'static str| {
+            let db = t.app.db.clone();
+            async move {
+                gradphoto_app::auth::Staff::from_row(
+                    db.find_staff_by_username(name)
+                        .await
+                        .expect("db")
+                        .expect("account"),
+                    None,
+                )
+                .expect("role")
+            }
+        };
+        let all = t
+            .app
+            .session_progress(&staff("uni1-admin").await, session.id)
+            .await
+            .expect("progress");
+        assert_eq!(
+            (
+                all.total.checked_in,
+                all.total.photographed,
+                all.total.confirmed
+            ),
+            (3, 1, 1),
+            "{:?}",
+            all.total
+        );
+        let registered = t
+            .app
+            .db
+            .session_registrations(session.id)
+            .await
+            .expect("q")
+            .len();
+        assert_eq!(all.total.registered, registered);
+        assert_eq!(
+            all.total.absent + all.total.checked_in - all.total.walk_ins,
+            registered,
+            "every registered student is either checked in or absent"
+        );
+        let mine = t
+            .app
+            .session_progress(&staff("uni1-sec1").await, session.id)
+            .await
+            .expect("progress");
+        assert!(
+            mine.departments
+                .iter()
+                .all(|x| x.department_id == d.u1_depts[0])
+        );
+        assert!(mine.absent.iter().all(|x| x.department_id == d.u1_depts[0]));
+        let sec = t.login("uni1-sec1", PW).await;
+        let (status, body) = sec
+            .get_text(&format!("/onsite/sessions/{}/progress", session.id))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"progress-total\""), "{body}");
+        let x = sec
+            .get(&format!("/onsite/sessions/{}/no-shows.xlsx", session.id))
+            .await;
+        assert_eq!(x.status(), 200);
+        assert!(x.bytes().await.expect("xlsx").starts_with(b"PK"));
+
         // Reopening needs an admin and a reason; it is audited.
         let reopen = format!("/onsite/checkins/{}/reopen", row.id);
         assert_eq!(post(&ph, &reopen, &[("reason", "闭眼")]).await.0, 403);
