@@ -13,6 +13,7 @@ pub mod online;
 pub mod online_photo;
 pub mod onsite;
 pub mod onsite_plan;
+pub mod onsite_sheet;
 pub mod otp;
 pub mod payments;
 pub mod people;

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gradphoto_app::AppError;
@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/sessions/{id}", get(session))
         .route("/onsite/sessions/{id}/register", post(register))
         .route("/onsite/sessions/{id}/unregister", post(unregister))
+        .route("/onsite/sessions/{id}/template.xlsx", get(template))
+        .route("/onsite/sessions/{id}/import", post(import))
         .route("/onsite/queues/{id}/desk", get(desk))
         .route("/onsite/queues/{id}/checkin", post(check_in))
 }
@@ -292,6 +294,67 @@ async fn unregister(
             Ok(Redirect::to(&format!("/onsite/sessions/{id}{dept}")).into_response())
         }
         Err(e) if correctable(&e) => show_session(&s, p, id, department, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+async fn template(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let bytes = s
+        .app
+        .registration_template(
+            &p.staff,
+            id,
+            parse_dept(q.department.as_deref()),
+            p.ctx.lang,
+        )
+        .await
+        .map_err(|e| p.err(e))?;
+    Ok(super::universities::xlsx(
+        &format!("registration-{id}.xlsx"),
+        bytes,
+    ))
+}
+
+async fn import(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let (mut bytes, mut department) = (Vec::new(), None);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| p.err(super::unreadable_form()))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|_| p.err(super::unreadable_form()))?;
+        match name.as_str() {
+            "file" => bytes = data.to_vec(),
+            "department" => department = parse_dept(Some(&String::from_utf8_lossy(&data))),
+            _ => {}
+        }
+    }
+    match s.app.import_registrations(&p.staff, id, &bytes).await {
+        Ok(rows) => {
+            let dept = department
+                .map(|d| format!("&department={d}"))
+                .unwrap_or_default();
+            Ok(
+                Redirect::to(&format!("/onsite/sessions/{id}?done={}{dept}", rows.len()))
+                    .into_response(),
+            )
+        }
+        Err(e) if correctable(&e) => show_session(&s, p, id, department, None, Some(e)).await,
+        // Row errors get the import error page, row by row, as a roster import does.
         Err(e) => Err(p.err(e)),
     }
 }

@@ -378,3 +378,115 @@ async fn the_desk_numbers_scanned_codes_in_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_registration_sheet_is_downloaded_filled_in_and_imported_whole() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let later = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day != today)
+            .expect("the demo's later session");
+        let sec = t.login("uni1-sec1", PW).await;
+        let r = sec
+            .get(&format!("/onsite/sessions/{}/template.xlsx", later.id))
+            .await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.expect("xlsx");
+        let grid = gradphoto_sheets::read_grid(&bytes, &gradphoto_sheets::Limits::default())
+            .expect("a sheet");
+        assert_eq!(grid[0][0], "学号");
+        let mine = candidates(&t, &d, d.u1_depts[0]).await;
+        assert_eq!(
+            grid.len() - 1,
+            mine.len(),
+            "one row per candidate of the department"
+        );
+
+        // Two marked, one with a typo: refused row by row, nobody registered.
+        // Trailing blank cells are not read back: pad each row to the five columns.
+        let mut rows: Vec<Vec<String>> = grid[1..]
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.resize(5, String::new());
+                r
+            })
+            .collect();
+        rows[0][4] = "是".into();
+        rows[1][4] = "是".into();
+        rows[2][4] = "也许".into();
+        let sheet = |rows: &[Vec<String>]| {
+            gradphoto_sheets::write_xlsx(&[gradphoto_sheets::Sheet {
+                name: "报名表".into(),
+                headers: grid[0].clone(),
+                rows: rows.to_vec(),
+            }])
+            .expect("xlsx")
+        };
+        let upload = |file: Vec<u8>| {
+            let sec = &sec;
+            let path = format!("/onsite/sessions/{}/import", later.id);
+            async move {
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf", sec.csrf().await)
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(file).file_name("报名表.xlsx"),
+                    );
+                let r = sec
+                    .http
+                    .post(format!("{}{path}", sec.base))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("POST");
+                let s = r.status().as_u16();
+                (s, r.text().await.unwrap_or_default())
+            }
+        };
+        let (status, body) = upload(sheet(&rows)).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("也许"), "the row's mistake is named: {body}");
+        let regs = t.app.db.session_registrations(later.id).await.expect("q");
+        assert!(regs.is_empty());
+
+        // Corrected: both registered at once.
+        rows[2][4] = String::new();
+        let (status, body) = upload(sheet(&rows)).await;
+        assert_eq!(status, 303, "{body}");
+        let regs = t.app.db.session_registrations(later.id).await.expect("q");
+        assert_eq!(regs.len(), 2);
+        // A student of another department in the sheet: refused whole.
+        let theirs = candidates(&t, &d, d.u1_depts[1]).await;
+        let other = t.app.db.get_student(theirs[0]).await.expect("s");
+        let (status, body) = upload(sheet(&[
+            vec![
+                other.student_no.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "是".into(),
+            ],
+            {
+                let mut r = rows[3].clone();
+                r[4] = "是".into();
+                r
+            },
+        ]))
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            t.app
+                .db
+                .session_registrations(later.id)
+                .await
+                .expect("q")
+                .len(),
+            2
+        );
+    }
+}
