@@ -203,6 +203,21 @@ impl App {
         Ok(rows)
     }
 
+    /// The on-site session a verified student is registered for, to show them its day,
+    /// time and place.
+    pub async fn student_onsite_session(
+        &self,
+        state: &crate::online_entry::OnlineState,
+    ) -> Result<Option<SessionRow>, AppError> {
+        let (Some(c), Some(s)) = (&state.campaign, &state.student) else {
+            return Ok(None);
+        };
+        match self.db.registration_of(c.id, s.id).await? {
+            Some(r) => Ok(Some(self.db.onsite_session(r.session_id).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Takes a student off a session before registration closes.
     pub async fn unregister_student(
         &self,

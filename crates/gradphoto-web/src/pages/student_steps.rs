@@ -63,6 +63,8 @@ struct HomePage {
     progress: &'static str,
     /// The steps after the photo: (id, label, class: done | current | bad | "").
     progress_steps: Vec<(&'static str, &'static str, &'static str)>,
+    /// The on-site session the department registered the student for.
+    onsite: Option<gradphoto_db::onsite::SessionRow>,
 }
 
 /// The steps after the photo, as the student follows them.
@@ -235,6 +237,11 @@ async fn show(
         code: o.code,
         status: o.status,
     });
+    let onsite = s
+        .app
+        .student_onsite_session(&state)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
     let fee_yuan = state
         .campaign
         .as_ref()
@@ -246,6 +253,7 @@ async fn show(
     }
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
     let mut r = render(&HomePage {
+        onsite,
         phone_masked: mask_phone(&p.account.phone),
         step: state.step,
         state,

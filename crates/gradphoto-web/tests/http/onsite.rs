@@ -490,3 +490,35 @@ async fn the_registration_sheet_is_downloaded_filled_in_and_imported_whole() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_registered_student_sees_the_session() {
+    let t = TestApp::spawn_on(backends().remove(0), |_| {}).await;
+    let d = support::seed(&t).await;
+    t.drain_jobs().await;
+    let (c, s) = support::verified_student(&t, &d, "13800138021", 0).await;
+    let reg = t.app.db.registration_of(d.c1, s.id).await.expect("q");
+    let (status, body) = c.get_text("/student").await;
+    assert_eq!(status, 200);
+    let session = t
+        .app
+        .db
+        .onsite_session(
+            reg.expect("the demo registered the first students")
+                .session_id,
+        )
+        .await
+        .expect("session");
+    assert!(
+        body.contains("id=\"onsite-registration\"") && body.contains(&session.place),
+        "{body}"
+    );
+    // Taken off the session: the page no longer says so.
+    t.app
+        .db
+        .unregister_from_session(session.id, s.id)
+        .await
+        .expect("taken off");
+    let (_, body) = c.get_text("/student").await;
+    assert!(!body.contains("id=\"onsite-registration\""));
+}
