@@ -48,13 +48,15 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
         from: today - chrono::Days::new(30),
         to: today + chrono::Days::new(335),
     });
-    // The on-site days too: one today (its registration closed yesterday, so the desk has
-    // registered students to number) and one in a week, still open for registration.
+    // The on-site days too: one today (with students registered, so the desk has someone
+    // to number) and one in a week.
     modes.onsite = Some(gradphoto_domain::campaign::Window {
         from: today,
         to: today + chrono::Days::new(DEMO_LATER_SESSION_DAYS),
     });
-    modes.registration_deadline = None;
+    // Registration closes the day before the later session (and a session never takes
+    // registrations after its own day).
+    modes.registration_deadline = Some(today + chrono::Days::new(DEMO_LATER_SESSION_DAYS - 1));
     modes.walk_ins = true;
     CampaignInput::from_parts(&c.name, &c.cohort, &c.rules, &modes, c.fee_fen, &c.contacts)
 }
@@ -215,8 +217,8 @@ impl App {
     }
 
     /// The demo's on-site days: a session today with two queues, where half the first
-    /// department's students who must be photographed were registered before registration
-    /// closed, and a session in a week that secretaries can still register students for.
+    /// department's students who must be photographed are registered, and a session in a
+    /// week that secretaries can register students for until the day before.
     async fn seed_demo_sessions(
         &self,
         agency: &Staff,
@@ -257,8 +259,7 @@ impl App {
             },
         )
         .await?;
-        // Registration for today closed yesterday: written straight to the store, as the
-        // secretaries would have done then.
+        // Written straight to the store, as the secretaries would have done before.
         let campaign: crate::campaigns::Campaign =
             self.db.get_campaign(campaign_id).await?.try_into()?;
         let students = self.db.all_students(campaign.university_id).await?;

@@ -26,7 +26,7 @@ const PHOTO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 const REGISTRY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The student's code as the registry's page shows it, after signing in there.
-async fn code_from_registry(
+pub(super) async fn code_from_registry(
     b: &Browser,
     server: &Server,
     school: &str,

@@ -1,0 +1,230 @@
+//! Issue 7's day in the browser, on `gradphoto demo`: the university admin adds a session
+//! to the plan; a department secretary registers two students for it; the photographer's
+//! desk numbers two codes typed into the scan field as a wedge scanner does (Enter
+//! submits; a rescan keeps its number); the station calls number 1 and the call display
+//! shows it; a portrait dropped into the hot folder watched by `gradphoto station`
+//! appears on the open station page, bound to number 1 with its verdict; the student
+//! confirms it on the confirmation screen; the session's progress counts it.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, ensure};
+use gradphoto_e2e::Browser;
+use serde_json::json;
+
+use super::student_online::code_from_registry;
+use super::{
+    PAGE_TIMEOUT, Server, demo_student, demo_student_after, dev_dir, gradphoto, js, login_with,
+    logout, set_date, wait_for_registry,
+};
+
+/// The station's photo: the hot folder's poll, the upload, the engine (debug build).
+const PHOTO_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// The href of the link matching `link` in the plan's row that mentions `place`.
+async fn link_in_row(b: &Browser, place: &str, link: &str) -> anyhow::Result<String> {
+    let v = js(
+        b,
+        "const row = Array.from(document.querySelectorAll('#sessions tbody tr'))
+            .find(r => r.textContent.includes(arguments[0]));
+         const a = row && row.querySelector(arguments[1]);
+         return a ? a.getAttribute('href') : null;",
+        vec![json!(place), json!(link)],
+    )
+    .await?;
+    v.as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{link} in the row of {place}"))
+}
+
+/// `gradphoto station`, stopped if the test ends early.
+struct Station(std::process::Child);
+
+impl Drop for Station {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn text_of(b: &Browser, css: &str) -> anyhow::Result<String> {
+    Ok(b.text(css).await?.trim().to_string())
+}
+
+#[tokio::test]
+async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let Some(dev) = dev_dir() else {
+        eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
+        return Ok(());
+    };
+    let Some(b) = Browser::start((1280, 900)).await? else {
+        return Ok(());
+    };
+    let data = tempfile::tempdir()?;
+    let pii_key = gradphoto_app::pii::generate_key()?;
+    let server = Server::run(data.path(), &pii_key, "demo")?;
+    let pw = gradphoto_app::demo::DEMO_PASSWORD;
+    let first = demo_student(&server)?;
+    let second = demo_student_after(&server, "another student, for a second phone:")?;
+    wait_for_registry(&server)?;
+    let code1 = code_from_registry(&b, &server, &first.code, &first.id, &first.name).await?;
+    let code2 = code_from_registry(&b, &server, &second.code, &second.id, &second.name).await?;
+
+    // 1. The university admin adds a session for today to the plan.
+    login_with(&b, &server, "uni1-admin", pw).await?;
+    b.click("a.campaign-link").await?;
+    b.click("#onsite-plan").await?;
+    let plan = b.current_url().await?;
+    b.fill("#campus", "厦门校区").await?;
+    b.fill("#place", "图书馆一楼报告厅").await?;
+    set_date(&b, "#day", Some(gradphoto_registry::china_today())).await?;
+    set_date(&b, "#starts", Some("08:00")).await?;
+    set_date(&b, "#ends", Some("23:59")).await?;
+    b.fill("#capacity", "50").await?;
+    b.fill("#queues", "201").await?;
+    b.click("#add-session").await?;
+    b.wait_for_text("图书馆一楼报告厅", PAGE_TIMEOUT).await?;
+    logout(&b).await?;
+
+    // 2. A department secretary registers two students for it.
+    login_with(&b, &server, "uni1-sec1", pw).await?;
+    b.goto(&plan).await?;
+    let register = link_in_row(&b, "图书馆一楼报告厅", "a[id^='register-']").await?;
+    let session: i64 = register
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .context("session id")?;
+    b.goto(&server.url(&register)).await?;
+    js(
+        &b,
+        "Array.from(document.querySelectorAll('#candidates input[type=checkbox]'))
+            .slice(0, 2).forEach(c => c.click());",
+        vec![],
+    )
+    .await?;
+    b.click("#register-submit").await?;
+    b.wait_for_text("已报名 2 名学生", PAGE_TIMEOUT).await?;
+    let rows = js(
+        &b,
+        "return document.querySelectorAll('#registered tbody tr').length;",
+        vec![],
+    )
+    .await?;
+    ensure!(rows == json!(2), "two registered: {}", b.page_text().await?);
+    logout(&b).await?;
+
+    // 3. The desk numbers the codes as a wedge scanner types them (Enter submits).
+    login_with(&b, &server, "photographer", pw).await?;
+    b.goto(&plan).await?;
+    let desk = link_in_row(&b, "图书馆一楼报告厅", "a[id^='desk-']").await?;
+    let queue: i64 = desk
+        .split('/')
+        .nth(3)
+        .and_then(|s| s.parse().ok())
+        .context("queue id")?;
+    b.goto(&server.url(&desk)).await?;
+    b.fill("#code", &format!("{code1}\n")).await?;
+    b.wait_for_text("已取号", PAGE_TIMEOUT).await?;
+    ensure!(text_of(&b, "#shooting-number").await? == "1");
+    b.fill("#code", &format!("{code2}\n")).await?;
+    b.wait_for_text("已取号", PAGE_TIMEOUT).await?;
+    ensure!(text_of(&b, "#shooting-number").await? == "2");
+    b.fill("#code", &format!("{code1}\n")).await?;
+    b.wait_for_text("此前已取号", PAGE_TIMEOUT).await?;
+    ensure!(
+        text_of(&b, "#shooting-number").await? == "1",
+        "a rescan keeps 1"
+    );
+
+    // 4. The station calls number 1; the call display shows it and 2 next.
+    b.click("#link-station").await?;
+    b.click("#call-next").await?;
+    ensure!(text_of(&b, "#current-number").await? == "1");
+    b.goto(&server.url(&format!("/onsite/queues/{queue}/display")))
+        .await?;
+    ensure!(text_of(&b, "#display-current").await? == "1");
+    ensure!(text_of(&b, "#display-next").await?.contains('2'));
+
+    // 5. A portrait dropped into the camera's folder appears on the open station page.
+    let folder = data.path().join("camera");
+    std::fs::create_dir_all(&folder)?;
+    let mut station = Station(
+        gradphoto(data.path(), &pii_key)
+            .args([
+                "station",
+                "--server",
+                &server.url(""),
+                "--queue",
+                &queue.to_string(),
+                "--folder",
+                folder.to_str().context("path")?,
+                "--user",
+                "photographer",
+                "--poll-ms",
+                "200",
+                "--max-files",
+                "1",
+            ])
+            .env("GRADPHOTO_STATION_PASSWORD", pw)
+            .spawn()
+            .context("starting gradphoto station")?,
+    );
+    b.goto(&server.url(&format!("/onsite/queues/{queue}/station")))
+        .await?;
+    ensure!(
+        b.page_text().await?.contains("当前拍摄"),
+        "{}",
+        b.page_text().await?
+    );
+    // Written under a hidden name, then renamed, as camera software does.
+    let portrait = std::fs::read(dev.join("raw/A000369_raw.jpg"))?;
+    std::fs::write(folder.join(".IMG_0001.jpg"), &portrait)?;
+    std::fs::rename(folder.join(".IMG_0001.jpg"), folder.join("IMG_0001.jpg"))?;
+    let deadline = Instant::now() + PHOTO_TIMEOUT;
+    loop {
+        // The page reloads itself when the photo is bound: a check during the reload
+        // counts as "not yet".
+        let found = js(
+            &b,
+            "return !!document.querySelector('#photo-verdict');",
+            vec![],
+        )
+        .await
+        .unwrap_or(json!(false));
+        if found == json!(true) {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the photo never appeared on the station page: {}",
+            b.page_text().await?
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    ensure!(text_of(&b, "#current-number").await? == "1");
+    let status = station.0.wait()?;
+    ensure!(status.success(), "gradphoto station ended with {status}");
+
+    // 6. The student confirms on the screen facing them.
+    b.click("#link-confirm").await?;
+    ensure!(text_of(&b, "#confirm-number").await? == "1");
+    b.click("#confirm-photo-button").await?;
+    b.wait_for_text("号照片已确认", PAGE_TIMEOUT).await?;
+
+    // 7. The session's progress counts it.
+    b.goto(&server.url(&format!("/onsite/sessions/{session}/progress")))
+        .await?;
+    let confirmed = js(
+        &b,
+        "return document.querySelector('#progress-total').children[4].textContent.trim();",
+        vec![],
+    )
+    .await?;
+    ensure!(confirmed == json!("1"), "{}", b.page_text().await?);
+    logout(&b).await?;
+    eprintln!("onsite day: {:.1} s", started.elapsed().as_secs_f64());
+    b.close().await?;
+    Ok(())
+}
