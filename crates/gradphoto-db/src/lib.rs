@@ -16,6 +16,7 @@ pub mod online_entries;
 pub mod online_photos;
 pub mod onsite;
 pub mod onsite_registrations;
+pub mod onsite_settlements;
 pub mod onsite_station;
 pub mod order_list;
 pub mod otp;

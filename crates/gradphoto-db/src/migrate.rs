@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_onsite_station.sql"),
         postgres: include_str!("../migrations/postgres/0016_onsite_station.sql"),
     },
+    Migration {
+        version: 17,
+        name: "onsite_settlements",
+        sqlite: include_str!("../migrations/sqlite/0017_onsite_settlements.sql"),
+        postgres: include_str!("../migrations/postgres/0017_onsite_settlements.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

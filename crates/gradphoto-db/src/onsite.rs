@@ -73,6 +73,8 @@ pub struct CheckinRow {
     pub confirmed_at: Option<i64>,
     /// The outbox row the confirmed photo went to (0 while it is being handed over).
     pub outbox_id: Option<i64>,
+    /// The department settlement that covers this student's fee, once paid.
+    pub settlement_id: Option<i64>,
 }
 impl_from_row!(CheckinRow {
     id,
@@ -89,7 +91,8 @@ impl_from_row!(CheckinRow {
     updated_at,
     photo_id,
     confirmed_at,
-    outbox_id
+    outbox_id,
+    settlement_id
 });
 
 /// A session to create.
@@ -120,7 +123,8 @@ const SESSION_COLS: &str =
 pub(crate) const QUEUE_COLS: &str =
     "id, session_id, name, last_number, last_turn, created_at, current_checkin";
 pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
-    code_text, student_id, stage, desk, checked_in_at, updated_at, photo_id, confirmed_at, outbox_id";
+    code_text, student_id, stage, desk, checked_in_at, updated_at, photo_id, confirmed_at, outbox_id, \
+    settlement_id";
 
 /// How often a check-in that lost a race to a unique key is tried again (the retry reads
 /// the winner's row, so one retry is enough; more only guard against a pathological run).

@@ -253,3 +253,158 @@ async fn a_session_never_holds_more_than_its_capacity_and_a_student_registers_on
         assert_eq!(ok.len(), 2);
     }
 }
+
+/// The station's steps and a department's settlement on both backends: a photo binds only
+/// to the number at the camera, confirming needs the photo shown, and two admins marking
+/// the same department paid at once (from two pools) settle each check-in exactly once.
+#[tokio::test]
+async fn station_steps_and_settlements_hold_under_concurrency() {
+    use gradphoto_db::onsite_settlements::{NewSettlement, SettleRefusal};
+    use gradphoto_db::onsite_station::{NewOnsitePhoto, StationRefusal};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("s.db").display())];
+    match gradphoto_db::testing::fresh_postgres_url().await {
+        Some(url) => urls.push(url),
+        None => eprintln!("PostgreSQL variant skipped: GRADPHOTO_TEST_DATABASE_URL not set"),
+    }
+    for url in urls {
+        let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
+        let other = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("pool");
+        let (u, c) = gradphoto_db::testing::campaign_fixture(&db, "8").await;
+        let students = gradphoto_db::testing::students_fixture(&db, &u, 4).await;
+        let (session, queues) = db
+            .create_onsite_session_with_queues(
+                &NewSession {
+                    campaign_id: c.id,
+                    campus: "厦门校区",
+                    place: "图书馆",
+                    day: "2027-04-21",
+                    starts: "09:30",
+                    ends: "12:00",
+                    capacity: 10,
+                },
+                &["1".to_string()],
+            )
+            .await
+            .expect("session");
+        assert_eq!(session.capacity, 10);
+        let q = queues[0].id;
+        for (i, s) in students.iter().enumerate() {
+            db.onsite_check_in(&NewCheckin {
+                campaign_id: c.id,
+                queue_id: q,
+                code_id: &format!("c{i}"),
+                code_text: &format!("GPC1.c{i}"),
+                student_id: *s,
+                desk: "d",
+            })
+            .await
+            .expect("numbered");
+        }
+        let photo = |key: &'static str| NewOnsitePhoto {
+            verdict: "accept",
+            reasons_json: "[]",
+            original_key: key,
+            standard_key: key,
+            background: "blue",
+            source: "upload",
+            taken_by: "t",
+        };
+        // Nobody called yet: a photo for 1 is refused.
+        assert_eq!(
+            db.bind_station_photo(q, 1, &photo("a")).await.expect("db"),
+            Err(StationRefusal::NotCurrent(None))
+        );
+        // Confirm numbers 1..3, each through call, photo, confirmation.
+        for n in 1..=3 {
+            let called = db.call_next(q).await.expect("db").expect("called");
+            assert_eq!(called.number, n);
+            assert_eq!(
+                db.bind_station_photo(q, n + 1, &photo("x"))
+                    .await
+                    .expect("db"),
+                Err(StationRefusal::NotCurrent(Some(n))),
+                "never to another number"
+            );
+            let (row, p) = db
+                .bind_station_photo(q, n, &photo("p"))
+                .await
+                .expect("db")
+                .expect("bound");
+            assert_eq!(row.photo_id, Some(p.id));
+            assert_eq!(
+                db.confirm_station_photo(q, n, p.id + 100)
+                    .await
+                    .expect("db"),
+                Err(StationRefusal::NoSuchPhoto)
+            );
+            db.confirm_station_photo(q, n, p.id)
+                .await
+                .expect("db")
+                .expect("confirmed");
+        }
+        let dept = db.list_departments(u.id).await.expect("d")[0].id;
+        let confirmed: Vec<i64> = db
+            .onsite_queue_checkins(q)
+            .await
+            .expect("q")
+            .into_iter()
+            .filter(|r| r.stage == "confirmed")
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(confirmed.len(), 3);
+        // Shown two of the three: refused, nothing written.
+        let partial = NewSettlement {
+            campaign_id: c.id,
+            department_id: dept,
+            checkins: &confirmed[..2],
+            fee_fen: 2000,
+            note: "",
+            by: "agency",
+        };
+        assert_eq!(
+            db.settle_department(&partial).await.expect("db"),
+            Err(SettleRefusal::Changed(3))
+        );
+        // Two admins at once, from two pools: exactly one settles.
+        let shown = confirmed.clone();
+        let tasks: Vec<_> = [db.clone(), other.clone()]
+            .into_iter()
+            .map(|d| {
+                let shown = shown.clone();
+                let campaign = c.id;
+                tokio::spawn(async move {
+                    d.settle_department(&NewSettlement {
+                        campaign_id: campaign,
+                        department_id: dept,
+                        checkins: &shown,
+                        fee_fen: 2000,
+                        note: "班长代收",
+                        by: "agency",
+                    })
+                    .await
+                    .expect("db")
+                })
+            })
+            .collect();
+        let mut ok = Vec::new();
+        for t in tasks {
+            if let Ok(row) = t.await.expect("task") {
+                ok.push(row);
+            }
+        }
+        assert_eq!(ok.len(), 1, "settled once");
+        assert_eq!((ok[0].students, ok[0].amount_fen), (3, 6000));
+        assert_eq!(db.campaign_settlements(c.id).await.expect("q").len(), 1);
+        let settled = db
+            .onsite_queue_checkins(q)
+            .await
+            .expect("q")
+            .into_iter()
+            .filter(|r| r.settlement_id == Some(ok[0].id))
+            .count();
+        assert_eq!(settled, 3);
+    }
+}

@@ -7,6 +7,7 @@ mod campaigns;
 mod desk;
 mod home;
 mod onsite;
+mod onsite_fees;
 mod onsite_progress;
 mod onsite_station;
 mod orders;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(review::routes())
         .merge(onsite::routes())
+        .merge(onsite_fees::routes())
         .merge(onsite_progress::routes())
         .merge(onsite_station::routes())
         .merge(orders::routes())

@@ -222,6 +222,49 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         assert_eq!(outbox.status, "answered", "delivered to the registry");
         assert!(t.app.db.is_collected(d.c1, codes[0].0.id).await.expect("q"));
 
+        // The fee of number 1, collected by the class liaison: the agency marks the
+        // department received, naming exactly the students shown; nobody else may.
+        let dept = codes[0].0.department_id;
+        let fees = format!("/campaigns/{}/fees", d.c1);
+        let settle = format!("{fees}/{dept}");
+        let uni = t.login("uni1-admin", PW).await;
+        let (status, body) = uni.get_text(&fees).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(&format!("id=\"fees-{dept}\"")) && !body.contains("id=\"settle-"),
+            "{body}"
+        );
+        let shown = row.id.to_string();
+        assert_eq!(post(&uni, &settle, &[("checkins", &shown)]).await.0, 403);
+        let agency = t.login("agency", PW).await;
+        let (_, body) = agency.get_text(&fees).await;
+        assert!(
+            body.contains(&format!("name=\"checkins\" value=\"{shown}\"")),
+            "{body}"
+        );
+        let wrong = (row.id + 1).to_string();
+        assert_eq!(post(&agency, &settle, &[("checkins", &wrong)]).await.0, 409);
+        assert_eq!(
+            agency
+                .post_form(&settle, &[("checkins", &shown), ("note", "班长转账")])
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(
+            post(&agency, &settle, &[("checkins", &shown)]).await.0,
+            409,
+            "settled once"
+        );
+        let done = t.app.db.campaign_settlements(d.c1).await.expect("q");
+        assert_eq!(
+            (done.len(), done[0].students, done[0].amount_fen),
+            (1, 1, 2000)
+        );
+        let x = agency.get(&format!("{fees}.xlsx")).await;
+        assert_eq!(x.status(), 200);
+        assert!(x.bytes().await.expect("xlsx").starts_with(b"PK"));
+
         // Number 2 is not there: it keeps its number and goes after 3.
         assert_eq!(
             ph.post_form(&format!("{station}/call"), &[]).await.status(),
