@@ -77,6 +77,8 @@ pub struct CampaignInput {
     pub registration_deadline: String,
     /// The desk numbers eligible students who did not register.
     pub walk_ins: bool,
+    /// Students may be registered for another department's session of the table.
+    pub any_window: bool,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -184,6 +186,7 @@ impl CampaignInput {
             verify_resolve_by: d(modes.verification.map(|w| w.resolve_by)),
             registration_deadline: d(modes.registration_deadline),
             walk_ins: modes.walk_ins,
+            any_window: modes.any_window,
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -301,6 +304,7 @@ impl CampaignInput {
                 &self.registration_deadline,
             )?,
             walk_ins: self.walk_ins,
+            any_window: self.any_window,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(

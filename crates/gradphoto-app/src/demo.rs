@@ -230,6 +230,17 @@ impl App {
         let campus = s.campuses.first().map_or("主校区", String::as_str);
         let day = today.to_string();
         let later = (today + chrono::Days::new(DEMO_LATER_SESSION_DAYS)).to_string();
+        // Today's session is open to every department; the later one is for the first two.
+        let campaign: crate::campaigns::Campaign =
+            self.db.get_campaign(campaign_id).await?.try_into()?;
+        let first_two: Vec<i64> = self
+            .db
+            .list_departments(campaign.university_id)
+            .await?
+            .iter()
+            .take(2)
+            .map(|d| d.id)
+            .collect();
         let now = self
             .create_onsite_session(
                 agency,
@@ -243,6 +254,7 @@ impl App {
                     capacity: "300",
                     queues: "105、106",
                 },
+                &[],
             )
             .await?;
         self.create_onsite_session(
@@ -257,11 +269,10 @@ impl App {
                 capacity: "200",
                 queues: "105",
             },
+            &first_two,
         )
         .await?;
         // Written straight to the store, as the secretaries would have done before.
-        let campaign: crate::campaigns::Campaign =
-            self.db.get_campaign(campaign_id).await?.try_into()?;
         let students = self.db.all_students(campaign.university_id).await?;
         let first_dept = students.first().map(|x| x.department_id);
         let mut ids = Vec::new();

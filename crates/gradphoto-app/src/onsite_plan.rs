@@ -17,6 +17,8 @@ pub struct SessionView {
     pub queues: Vec<QueueView>,
     /// Students registered for it (报名).
     pub registered: i64,
+    /// The departments it is for; empty: every department.
+    pub departments: Vec<i64>,
 }
 
 impl SessionView {
@@ -51,6 +53,7 @@ impl App {
         let queues = self.db.campaign_queues(campaign_id).await?;
         let registered = self.db.campaign_registration_counts(campaign_id).await?;
         let checked = self.db.campaign_checkin_counts(campaign_id).await?;
+        let assigned = self.db.campaign_session_departments(campaign_id).await?;
         let count = |pairs: &[(i64, i64)], id: i64| {
             pairs.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n)
         };
@@ -66,18 +69,25 @@ impl App {
                     })
                     .collect(),
                 registered: count(&registered, row.id),
+                departments: assigned
+                    .iter()
+                    .filter(|(s, _)| *s == row.id)
+                    .map(|(_, d)| *d)
+                    .collect(),
                 row,
             })
             .collect();
         Ok(OnsitePlan { campaign, sessions })
     }
 
-    /// Adds a session with its queues to the campaign's on-site days.
+    /// Adds a session with its queues to the campaign's on-site days, for `departments`
+    /// (none: every department).
     pub async fn create_onsite_session(
         &self,
         by: &Staff,
         campaign_id: i64,
         form: &SessionForm<'_>,
+        departments: &[i64],
     ) -> Result<SessionRow, AppError> {
         let campaign: Campaign = self.db.get_campaign(campaign_id).await?.try_into()?;
         by.may(
@@ -85,12 +95,23 @@ impl App {
             Resource::of_university(ResourceKind::Onsite, campaign.university_id),
         )?;
         let spec = session_spec(form, campaign.modes.onsite).map_err(AppError::Invalid)?;
+        let own = self.db.list_departments(campaign.university_id).await?;
+        let mut departments = departments.to_vec();
+        departments.sort_unstable();
+        departments.dedup();
+        if departments.iter().any(|d| !own.iter().any(|o| o.id == *d)) {
+            return Err(AppError::invalid(
+                "session.unknown_department",
+                "所选院系不属于本校",
+                "A chosen department is not of this university",
+            ));
+        }
         let day = spec.day.to_string();
         let starts = spec.starts.format("%H:%M").to_string();
         let ends = spec.ends.format("%H:%M").to_string();
         let (row, queues) = self
             .db
-            .create_onsite_session_with_queues(
+            .create_onsite_session_for(
                 &NewSession {
                     campaign_id,
                     campus: &spec.campus,
@@ -101,6 +122,7 @@ impl App {
                     capacity: spec.capacity,
                 },
                 &spec.queues,
+                &departments,
             )
             .await?;
         let mut audit = by.audit(
@@ -113,9 +135,25 @@ impl App {
             "campaign_id": campaign_id, "campus": row.campus, "place": row.place, "day": row.day,
             "starts": row.starts, "ends": row.ends, "capacity": row.capacity,
             "queues": queues.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
+            "departments": departments,
         }));
         self.db.append_audit(&audit).await?;
         Ok(row)
+    }
+
+    /// The departments a session is for (empty: every department).
+    pub(crate) async fn session_departments(
+        &self,
+        session: &SessionRow,
+    ) -> Result<Vec<i64>, AppError> {
+        Ok(self
+            .db
+            .campaign_session_departments(session.campaign_id)
+            .await?
+            .into_iter()
+            .filter(|(s, _)| *s == session.id)
+            .map(|(_, d)| d)
+            .collect())
     }
 
     /// The university a session belongs to (the registration page lists its departments).

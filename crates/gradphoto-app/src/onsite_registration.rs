@@ -9,7 +9,7 @@ use gradphoto_db::onsite_registrations::{RegisterRefusal, RegistrationRow};
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::onsite_plan::registration_open;
+use gradphoto_domain::onsite_plan::{may_register_for, registration_open};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
@@ -74,6 +74,7 @@ impl App {
         department: Option<i64>,
     ) -> Result<SessionRegistrations, AppError> {
         let (session, campaign) = self.onsite_session_of(by, session_id).await?;
+        let for_departments = self.session_departments(&session).await?;
         let students = self.students_in_scope(by, &campaign, department).await?;
         let everyone = self.db.campaign_registrations(campaign.id).await?;
         let taken = everyone
@@ -87,7 +88,14 @@ impl App {
                 Some(r) if r.session_id == session.id => registered.push((r.clone(), s)),
                 Some(_) => {}
                 None => {
-                    if evaluate(&campaign.rules, &facts_of(&s)?).verdict == Verdict::Must {
+                    let here = may_register_for(
+                        s.department_id,
+                        &for_departments,
+                        campaign.modes.any_window,
+                    );
+                    if here.is_ok()
+                        && evaluate(&campaign.rules, &facts_of(&s)?).verdict == Verdict::Must
+                    {
                         candidates.push(s);
                     }
                 }
@@ -124,6 +132,7 @@ impl App {
                 "Choose the students to register",
             ));
         }
+        let for_departments = self.session_departments(&session).await?;
         let mut students = Vec::with_capacity(ids.len());
         for id in &ids {
             let s = match self.db.get_student(*id).await {
@@ -141,6 +150,15 @@ impl App {
                 Action::Create,
                 Resource::of_department(ResourceKind::Onsite, s.university_id, s.department_id),
             )?;
+            if let Err(m) =
+                may_register_for(s.department_id, &for_departments, campaign.modes.any_window)
+            {
+                return Err(AppError::Invalid(Msg::new(
+                    m.code,
+                    format!("{}（{}）：{}", s.name, s.student_no, m.zh),
+                    format!("{} ({}): {}", s.name, s.student_no, m.en),
+                )));
+            }
             let decision = evaluate(&campaign.rules, &facts_of(&s)?);
             if decision.verdict != Verdict::Must {
                 return Err(AppError::Invalid(Msg::new(

@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_onsite_settlements.sql"),
         postgres: include_str!("../migrations/postgres/0017_onsite_settlements.sql"),
     },
+    Migration {
+        version: 18,
+        name: "onsite_session_departments",
+        sqlite: include_str!("../migrations/sqlite/0018_onsite_session_departments.sql"),
+        postgres: include_str!("../migrations/postgres/0018_onsite_session_departments.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -144,11 +144,21 @@ impl Db {
         )
     }
 
-    /// A session and its queues, together or not at all.
+    /// A session and its queues (and the departments it is for; none: every one),
+    /// together or not at all.
     pub async fn create_onsite_session_with_queues(
         &self,
         s: &NewSession<'_>,
         queues: &[String],
+    ) -> Result<(SessionRow, Vec<QueueRow>), DbError> {
+        self.create_onsite_session_for(s, queues, &[]).await
+    }
+
+    pub async fn create_onsite_session_for(
+        &self,
+        s: &NewSession<'_>,
+        queues: &[String],
+        departments: &[i64],
     ) -> Result<(SessionRow, Vec<QueueRow>), DbError> {
         let now = now_ms();
         let session_sql = format!(
@@ -170,6 +180,11 @@ impl Db {
                     .bind(row.id).bind(q).bind(now)
                     .fetch_one(&mut *tx).await?;
                 made.push(r);
+            }
+            for d in departments {
+                sqlx::query("INSERT INTO onsite_session_departments (session_id, department_id) \
+                     VALUES ($1, $2)")
+                    .bind(row.id).bind(*d).execute(&mut *tx).await?;
             }
             (row, made)
         }))
@@ -206,6 +221,18 @@ impl Db {
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).fetch_all(p).await?),
         )
+    }
+
+    /// The departments each of the campaign's sessions is for: (session, department).
+    pub async fn campaign_session_departments(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT d.session_id, d.department_id FROM onsite_session_departments d \
+             JOIN onsite_sessions s ON s.id = d.session_id WHERE s.campaign_id = $1 \
+             ORDER BY d.session_id, d.department_id")
+            .bind(campaign_id).fetch_all(p).await?))
     }
 
     /// How many students are registered for each of the campaign's sessions.

@@ -95,6 +95,10 @@ pub struct Modes {
     /// Whether the desk numbers eligible students who did not register (walk-ins).
     #[serde(default)]
     pub walk_ins: bool,
+    /// Whether a student may be registered for a session of another department's day
+    /// (seed 001: 可在表中其他时间内参加).
+    #[serde(default)]
+    pub any_window: bool,
 }
 
 /// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),

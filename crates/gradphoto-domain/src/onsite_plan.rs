@@ -177,6 +177,26 @@ pub fn registration_open(
     Ok(())
 }
 
+/// Whether a student of `department` may be registered for a session that is for
+/// `session_departments` (empty: every department, as seed 001's weekend days are):
+/// their own department's session, an open one, or any session of the table where the
+/// campaign allows another window (可在表中其他时间内参加).
+pub fn may_register_for(
+    department: i64,
+    session_departments: &[i64],
+    any_window: bool,
+) -> Result<(), Msg> {
+    if session_departments.is_empty() || any_window || session_departments.contains(&department) {
+        Ok(())
+    } else {
+        Err(Msg::new(
+            "registration.other_departments",
+            "该场次安排给其他院系，请按院系规定的时间报名",
+            "This session is for other departments; register for your department's session",
+        ))
+    }
+}
+
 /// Whether a session is over at `now` (China time, `YYYY-MM-DD HH:MM`): from then on a
 /// registered student who did not check in is a no-show, not "not yet arrived".
 pub fn session_over(day: &str, ends: &str, now: &str) -> bool {
@@ -319,6 +339,20 @@ mod tests {
                 window()
             ),
             "session.too_many_queues"
+        );
+    }
+
+    #[test]
+    fn a_session_is_for_its_departments_unless_open_or_any_window() {
+        assert!(may_register_for(3, &[3, 4], false).is_ok());
+        assert!(may_register_for(5, &[3, 4], false).is_err());
+        assert!(
+            may_register_for(5, &[], false).is_ok(),
+            "open to every department"
+        );
+        assert!(
+            may_register_for(5, &[3, 4], true).is_ok(),
+            "another window of the table"
         );
     }
 

@@ -98,7 +98,7 @@ pub fn spec() -> Value {
                     "levels": {"type": "array", "items": {"type": "string", "enum": ["associate", "bachelor", "master", "doctor"]}},
                     "prior_void_on_or_before": {"type": "string", "format": "date"}, "exclude_single_certificate": {"type": "boolean"}, "exclude_overseas_class": {"type": "boolean"}, "international_only": {"type": "boolean"},
                     "onsite_from": {"type": "string"}, "onsite_to": {"type": "string"}, "online_from": {"type": "string"}, "online_to": {"type": "string"}, "makeup_deadline": {"type": "string"},
-                    "registration_deadline": {"type": "string"}, "walk_ins": {"type": "boolean"},
+                    "registration_deadline": {"type": "string"}, "walk_ins": {"type": "boolean"}, "any_window": {"type": "boolean"},
                     "fee_yuan": {"type": "string", "description": "default 20"}, "contacts": {"type": "string"}}},
                 "Campaign": {"type": "object", "properties": {"id": {"type": "integer"}, "university_id": {"type": "integer"}, "name": {"type": "string"}, "cohort": {"type": "string"}, "rules": {"type": "object"}, "modes": {"type": "object"}, "fee_fen": {"type": "integer"}, "contacts": {"type": "string"}, "status": {"type": "string", "enum": ["draft", "open", "closed"]}}},
                 "DepartmentProgress": {"type": "object", "properties": {"department_id": {"type": "integer"}, "department": {"type": "string"}, "students": {"type": "integer"}, "eligible": {"type": "integer"}, "collected": {"type": "integer"}, "missing": {"type": "integer"}, "exempt": {"type": "integer"}, "not_yet": {"type": "integer"}}},

@@ -59,6 +59,7 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "verify_resolve_by" => f.verify_resolve_by = v,
             "registration_deadline" => f.registration_deadline = v,
             "walk_ins" => f.walk_ins = v == "true",
+            "any_window" => f.any_window = v == "true",
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}

@@ -62,6 +62,7 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 struct PlanPage {
     ctx: PageCtx,
     plan: OnsitePlan,
+    departments: Vec<DepartmentRow>,
     can_create: bool,
     can_desk: bool,
     error: Option<String>,
@@ -71,6 +72,24 @@ struct PlanPage {
 impl PlanPage {
     fn value(&self, name: &str) -> &str {
         field(&self.form, name)
+    }
+    /// The departments a session is for, by name ("every department" when none).
+    fn for_whom(&self, ids: &[i64]) -> String {
+        if ids.is_empty() {
+            return self.ctx.tr("全部院系", "Every department").to_string();
+        }
+        self.departments
+            .iter()
+            .filter(|d| ids.contains(&d.id))
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(self.ctx.tr("，", ", "))
+    }
+    fn ticked(&self, id: &i64) -> bool {
+        let id = id.to_string();
+        self.form
+            .iter()
+            .any(|(k, v)| k == "departments" && *v == id)
     }
 }
 
@@ -87,6 +106,12 @@ async fn show_plan(
         .await
         .map_err(|e| p.err(e))?;
     let uni = plan.campaign.university_id;
+    let departments = s
+        .app
+        .db
+        .list_departments(uni)
+        .await
+        .map_err(|e| p.err(e.into()))?;
     let can_create = p
         .staff
         .may(
@@ -109,6 +134,7 @@ async fn show_plan(
                 )
                 .is_ok(),
         plan,
+        departments,
         error,
         form,
         ctx: p.ctx,
@@ -140,7 +166,16 @@ async fn create_session(
         capacity: field(&pairs, "capacity"),
         queues: field(&pairs, "queues"),
     };
-    match s.app.create_onsite_session(&p.staff, id, &f).await {
+    let departments: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "departments")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    match s
+        .app
+        .create_onsite_session(&p.staff, id, &f, &departments)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/onsite")).into_response()),
         Err(e) if correctable(&e) => show_plan(&s, p, id, Some(e), pairs).await,
         Err(e) => Err(p.err(e)),

@@ -214,6 +214,34 @@ async fn secretaries_register_their_students_for_a_session() {
         assert_eq!(r.status(), 303);
         assert_eq!(regs(small.id).await, 1);
 
+        // A session for another department: not offered to this secretary's students,
+        // and refused if named — unless the campaign allows another window of the table.
+        let theirs_dept = d.u1_depts[1].to_string();
+        let mut other_fields = fields.clone();
+        other_fields[1].1 = "化学楼";
+        other_fields[5].1 = "10";
+        other_fields.push(("departments", &theirs_dept));
+        assert_eq!(admin.post_form(&plan, &other_fields).await.status(), 303);
+        let (_, body) = admin.get_text(&plan).await;
+        assert!(body.contains("化学楼"), "{body}");
+        let chem = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.place == "化学楼")
+            .expect("the other department's session");
+        let chem_page = format!("/onsite/sessions/{}", chem.id);
+        let (_, body) = sec.get_text(&chem_page).await;
+        assert!(
+            !body.contains(&format!("id=\"pick-{}\"", mine[2])),
+            "{body}"
+        );
+        let (status, body) =
+            post(&sec, &format!("{chem_page}/register"), &[("student", &c3)]).await;
+        assert_eq!(status, 422, "{body}");
+        change_modes(&t, d.c1, |f| f.any_window = true).await;
+        let (_, body) = sec.get_text(&chem_page).await;
+        assert!(body.contains(&format!("id=\"pick-{}\"", mine[2])), "{body}");
+
         // After the deadline nothing changes.
         let yesterday =
             (gradphoto_app::online_entry::china_today() - chrono::Days::new(1)).to_string();

@@ -68,6 +68,7 @@ pub fn campaign_form(f: &gradphoto_app::campaigns::CampaignInput) -> Vec<(&'stat
         ("exclude_overseas_class", f.exclude_overseas_class),
         ("international_only", f.international_only),
         ("walk_ins", f.walk_ins),
+        ("any_window", f.any_window),
     ] {
         if on {
             v.push((flag, "true".into()));
