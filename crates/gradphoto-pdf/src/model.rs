@@ -68,7 +68,8 @@ impl Document {
         self
     }
 
-    /// Appends a paragraph; `\n` in the text starts a new line.
+    /// Appends a paragraph; `\n` in the text starts a new line, and leading ideographic
+    /// spaces ("　　", U+3000) indent it as Chinese notices do.
     pub fn paragraph(&mut self, text: impl Into<String>) -> &mut Self {
         self.blocks.push(Block::Paragraph(text.into()));
         self

@@ -20,6 +20,9 @@ pub(crate) trait Measure {
 /// Widths are sums of floats: allow a hair of rounding before calling a line too long.
 const EPSILON: f32 = 0.01;
 
+/// U+3000, as wide as an ideograph.
+const IDEOGRAPHIC_SPACE: char = '\u{3000}';
+
 /// Ellipsis that marks a clipped cell.
 const ELLIPSIS: char = '…';
 
@@ -93,7 +96,8 @@ fn tokenize(line: &str) -> Vec<Token> {
     // The character before, within the current run of non-spaces.
     let mut prev: Option<char> = None;
     for c in line.chars() {
-        if c.is_whitespace() {
+        // The ideographic space is kept as a glyph: "　　" indents a Chinese paragraph.
+        if c.is_whitespace() && c != IDEOGRAPHIC_SPACE {
             if !matches!(tokens.last(), Some(Token::Space) | None) {
                 tokens.push(Token::Space);
             }
@@ -255,6 +259,14 @@ pub(crate) mod tests {
         // Without the rule the line would break before "，".
         assert_eq!(wrap10("签名，确认", 2.0), ["签", "名，", "确认"]);
         assert_eq!(wrap10("《名单》", 2.0), ["《名", "单》"]);
+    }
+
+    #[test]
+    fn ideographic_spaces_indent_a_paragraph() {
+        assert_eq!(
+            wrap10("\u{3000}\u{3000}各学院：", 4.0),
+            ["\u{3000}\u{3000}各学", "院："]
+        );
     }
 
     #[test]

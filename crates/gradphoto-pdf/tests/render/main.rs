@@ -230,6 +230,56 @@ fn check_pdftotext(pdf: &[u8]) {
     }
 }
 
+/// The campaign notice: portrait, headings, paragraphs and a schedule table on one page.
+fn notice() -> Document {
+    let mut doc = Document::new("关于开展2025届毕业生图像信息采集工作的通知");
+    doc.paragraph(
+        "各学院：\n\u{3000}\u{3000}根据教育部学籍学历管理要求，现将我校2025届毕业生图像信息采集工作安排如下。",
+    );
+    doc.heading("一、采集对象");
+    doc.paragraph("2025年6月及以前毕业的全日制本科生、研究生（含延期毕业生）。Students who graduate by June 2025.");
+    doc.heading("二、时间和地点");
+    let mut schedule = Table::new(vec![
+        Column::new("日期", 2.0).center(),
+        Column::new("时间", 2.0).center(),
+        Column::new("地点", 3.0),
+        Column::new("学院", 4.0),
+    ]);
+    schedule
+        .row([
+            "5月20日",
+            "9:30–12:00",
+            "新太阳学生活动中心105",
+            "计算机科学与技术学院、外国语学院",
+        ])
+        .row([
+            "5月21日",
+            "13:00–17:30",
+            "新太阳学生活动中心106",
+            "经济学院",
+        ]);
+    doc.table(schedule);
+    doc.heading("三、收费");
+    doc.paragraph("每人20元，现场以微信或支付宝支付。");
+    doc
+}
+
+#[test]
+fn a_notice_prints_on_one_portrait_page() {
+    let Some((font, _)) = load_font() else { return };
+    let pdf = render(&notice(), &font).expect("renders");
+    if let Ok(out) = std::env::var("GRADPHOTO_TEST_NOTICE_OUT") {
+        std::fs::write(&out, &pdf).expect("writes GRADPHOTO_TEST_NOTICE_OUT");
+    }
+    let parsed = Parsed::new(&pdf).expect("xref offsets point at their objects");
+    let pages = parsed.objects_with("/Type /Page\n");
+    assert_eq!(pages.len(), 1);
+    assert!(
+        parsed.dict(pages[0]).contains("595.276 841.89"),
+        "A4 portrait"
+    );
+}
+
 #[test]
 fn missing_characters_are_reported() {
     let Some((font, _)) = load_font() else { return };
