@@ -24,7 +24,16 @@ pub struct Config {
     pub registry: RegistryConfig,
     pub sms: SmsConfig,
     pub payments: PaymentsConfig,
+    pub documents: DocumentsConfig,
     pub log: LogConfig,
+}
+
+/// Printable documents (the shooting sheet, the schedule, the notice).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// A TrueType font with Chinese and Latin glyphs, embedded (subset) in every PDF.
+    pub font: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -317,6 +326,11 @@ seller_id = ""
 app_key_file = ""
 alipay_public_key_file = ""
 
+[documents]
+# A TrueType font with Chinese and Latin glyphs, embedded (as a subset) in every PDF:
+# WenQuanYi Micro Hei from Debian's fonts-wqy-microhei (scripts/fetch-fonts installs it).
+font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
 [log]
 # "text" for people, "json" for log collectors.
 format = "text"
@@ -405,6 +419,9 @@ impl Default for Config {
                     alipay_public_key_file: String::new(),
                 },
             },
+            documents: DocumentsConfig {
+                font: gradphoto_pdf::DEFAULT_FONT_PATH.into(),
+            },
             log: LogConfig {
                 format: "text".into(),
                 level: "info".into(),
@@ -428,15 +445,16 @@ impl Config {
         }
         f = f.merge(
             // Not configuration: the test harness's settings (GRADPHOTO_TEST_*, and
-            // GRADPHOTO_PHOTOS_DEV for the labelled photos), and the password and token
-            // that `gradphoto staff add` and `registry-link set-token` read (unknown keys
-            // would be refused below).
+            // GRADPHOTO_PHOTOS_DEV for the labelled photos), the password and token that
+            // `gradphoto staff add` and `registry-link set-token` read, and the account of
+            // `gradphoto station` (unknown keys would be refused below).
             Env::prefixed("GRADPHOTO_").split("__").filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
                 !k.starts_with("test_")
                     && k != "new_password"
                     && k != "new_token"
                     && k != "photos_dev"
+                    && !k.starts_with("station_")
             }),
         );
         f = f.merge(Serialized::globals(overrides));

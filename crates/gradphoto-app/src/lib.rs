@@ -22,6 +22,7 @@ pub mod onsite_progress;
 pub mod onsite_registration;
 pub mod onsite_registration_sheet;
 pub mod onsite_settlements;
+pub mod onsite_sheet;
 pub mod onsite_station;
 pub mod order_filter;
 pub mod order_list;
@@ -72,6 +73,8 @@ pub struct App {
     pub sms: sms::Sms,
     /// How students pay: the configured providers, or the demo's sandbox.
     pub payments: payments::Providers,
+    /// The PDFs' font, read on first use (a missing font stops only the PDFs).
+    pub(crate) font: Arc<std::sync::OnceLock<Arc<gradphoto_pdf::Font>>>,
 }
 
 impl App {
@@ -115,7 +118,35 @@ impl App {
             http,
             sms,
             payments,
+            font: Arc::new(std::sync::OnceLock::new()),
         })
+    }
+
+    /// The font of the PDFs: loaded once from `documents.font`. Missing, it is a clear
+    /// error naming the file and the script that installs it.
+    pub(crate) fn pdf_font(&self) -> Result<Arc<gradphoto_pdf::Font>, AppError> {
+        if let Some(f) = self.font.get() {
+            return Ok(f.clone());
+        }
+        let path = &self.config.documents.font;
+        let missing = |why: String| {
+            tracing::error!(font = %path, %why, "the PDF font is unusable");
+            AppError::Unavailable(gradphoto_domain::i18n::Msg::new(
+                "documents.font",
+                format!("无法生成 PDF：中文字体 {path} 不可用（请运行 scripts/fetch-fonts）"),
+                format!(
+                    "Cannot make the PDF: the Chinese font {path} is unusable (run scripts/fetch-fonts)"
+                ),
+            ))
+        };
+        let bytes = std::fs::read(path).map_err(|e| missing(e.to_string()))?;
+        let font = if path.to_ascii_lowercase().ends_with(".ttc") {
+            gradphoto_pdf::Font::from_collection(bytes, 0)
+        } else {
+            gradphoto_pdf::Font::from_bytes(bytes)
+        }
+        .map_err(|e| missing(e.to_string()))?;
+        Ok(self.font.get_or_init(|| Arc::new(font)).clone())
     }
 
     /// A stored photo's bytes (the desk's and the review queue's previews).

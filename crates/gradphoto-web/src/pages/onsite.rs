@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/sessions/{id}/import", post(import))
         .route("/onsite/queues/{id}/desk", get(desk))
         .route("/onsite/queues/{id}/checkin", post(check_in))
+        .route("/onsite/queues/{id}/sheet.pdf", get(sheet_pdf))
 }
 
 /// A use-case refusal the person can correct is shown on the page with its status; any
@@ -466,4 +467,35 @@ async fn check_in(
         Err(e) if correctable(&e) => show_desk(&s, p, id, None, Some(e)).await,
         Err(e) => Err(p.err(e)),
     }
+}
+
+/// The queue's shooting sheet (拍摄表), printable at any moment.
+async fn sheet_pdf(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let bytes = s
+        .app
+        .shooting_sheet_pdf(&p.staff, id)
+        .await
+        .map_err(|e| p.err(e))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"shooting-sheet-{id}.pdf\""),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

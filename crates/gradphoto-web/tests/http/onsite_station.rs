@@ -265,6 +265,25 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         assert_eq!(x.status(), 200);
         assert!(x.bytes().await.expect("xlsx").starts_with(b"PK"));
 
+        // The shooting sheet, with number 1's confirmation beside its row.
+        let sheet = ph.get(&format!("/onsite/queues/{q}/sheet.pdf")).await;
+        if std::path::Path::new(gradphoto_pdf_font()).exists() {
+            assert_eq!(sheet.status(), 200);
+            let pdf = sheet.bytes().await.expect("pdf");
+            assert!(pdf.starts_with(b"%PDF-"));
+            match pdftotext(&pdf) {
+                Some(text) => {
+                    assert!(text.contains("全国高校毕业生信息采集学生名单"), "{text}");
+                    assert!(text.contains(&codes[0].0.student_no), "{text}");
+                    assert!(text.contains("已确认"), "{text}");
+                }
+                None => eprintln!("SKIPPED (sheet text): pdftotext is not installed"),
+            }
+        } else {
+            eprintln!("SKIPPED (shooting sheet): no CJK font; run scripts/fetch-fonts");
+            assert_eq!(sheet.status(), 503, "a missing font is said, not a crash");
+        }
+
         // Number 2 is not there: it keeps its number and goes after 3.
         assert_eq!(
             ph.post_form(&format!("{station}/call"), &[]).await.status(),
@@ -399,4 +418,23 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         assert_eq!(status, 200);
         assert!(body.contains("id=\"display-current\">2<"), "{body}");
     }
+}
+
+fn gradphoto_pdf_font() -> &'static str {
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+}
+
+/// The text of a PDF through poppler's pdftotext, when it is installed.
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("s.pdf");
+    std::fs::write(&path, pdf).ok()?;
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).to_string())
 }
