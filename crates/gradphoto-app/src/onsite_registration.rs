@@ -221,17 +221,20 @@ impl App {
         Ok(rows)
     }
 
-    /// The on-site session a verified student is registered for, to show them its day,
-    /// time and place.
+    /// The on-site session a verified student is registered for, with their group once
+    /// the plan is built, to show them the day, time and place.
     pub async fn student_onsite_session(
         &self,
         state: &crate::online_entry::OnlineState,
-    ) -> Result<Option<SessionRow>, AppError> {
+    ) -> Result<Option<(SessionRow, Option<i64>)>, AppError> {
         let (Some(c), Some(s)) = (&state.campaign, &state.student) else {
             return Ok(None);
         };
         match self.db.registration_of(c.id, s.id).await? {
-            Some(r) => Ok(Some(self.db.onsite_session(r.session_id).await?)),
+            Some(r) => Ok(Some((
+                self.db.onsite_session(r.session_id).await?,
+                r.group_no,
+            ))),
             None => Ok(None),
         }
     }

@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_onsite_session_departments.sql"),
         postgres: include_str!("../migrations/postgres/0018_onsite_session_departments.sql"),
     },
+    Migration {
+        version: 19,
+        name: "onsite_schedule",
+        sqlite: include_str!("../migrations/sqlite/0019_onsite_schedule.sql"),
+        postgres: include_str!("../migrations/postgres/0019_onsite_schedule.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

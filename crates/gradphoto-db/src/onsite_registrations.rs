@@ -15,6 +15,9 @@ pub struct RegistrationRow {
     pub student_id: i64,
     pub registered_by: String,
     pub created_at: i64,
+    /// The group (组别) in the session, once the plan is built.
+    pub group_no: Option<i64>,
+    pub reminded_at: Option<i64>,
 }
 impl_from_row!(RegistrationRow {
     id,
@@ -22,10 +25,13 @@ impl_from_row!(RegistrationRow {
     session_id,
     student_id,
     registered_by,
-    created_at
+    created_at,
+    group_no,
+    reminded_at
 });
 
-const COLS: &str = "id, campaign_id, session_id, student_id, registered_by, created_at";
+const COLS: &str =
+    "id, campaign_id, session_id, student_id, registered_by, created_at, group_no, reminded_at";
 
 /// Why a batch was not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,5 +180,65 @@ impl Db {
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).bind(student_id).fetch_optional(p).await?),
         )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationRow {
+    pub campaign_id: i64,
+    pub group_size: i64,
+    pub published_by: String,
+    pub published_at: i64,
+}
+impl_from_row!(PublicationRow {
+    campaign_id,
+    group_size,
+    published_by,
+    published_at
+});
+
+impl Db {
+    /// Writes the groups of a campaign's registrations, (registration, group) pairs, in
+    /// one transaction.
+    pub async fn set_groups(&self, groups: &[(i64, i64)]) -> Result<(), DbError> {
+        crate::write_tx!(self, tx => {
+            for (id, g) in groups {
+                sqlx::query("UPDATE onsite_registrations SET group_no = $1 WHERE id = $2")
+                    .bind(*g).bind(*id).execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records (or renews) the publication of a campaign's schedule.
+    pub async fn publish_schedule(
+        &self,
+        campaign_id: i64,
+        group_size: i64,
+        by: &str,
+    ) -> Result<PublicationRow, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "INSERT INTO onsite_publications (campaign_id, group_size, published_by, published_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO UPDATE SET \
+             group_size = EXCLUDED.group_size, published_by = EXCLUDED.published_by, \
+             published_at = EXCLUDED.published_at \
+             RETURNING campaign_id, group_size, published_by, published_at")
+            .bind(campaign_id).bind(group_size).bind(by).bind(now_ms())
+            .fetch_one(p).await?))
+    }
+
+    pub async fn publication(&self, campaign_id: i64) -> Result<Option<PublicationRow>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT campaign_id, group_size, published_by, published_at FROM onsite_publications \
+             WHERE campaign_id = $1")
+            .bind(campaign_id).fetch_optional(p).await?))
+    }
+
+    /// Marks a registration reminded; `false` if it already was (another worker sent it).
+    pub async fn mark_reminded(&self, registration_id: i64) -> Result<bool, DbError> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE onsite_registrations SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
+            .bind(now_ms()).bind(registration_id).execute(p).await?.rows_affected());
+        Ok(n == 1)
     }
 }

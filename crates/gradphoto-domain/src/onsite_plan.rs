@@ -197,6 +197,28 @@ pub fn may_register_for(
     }
 }
 
+/// A registered student as the groups need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued<'a> {
+    pub registration: i64,
+    pub major: &'a str,
+    pub student_no: &'a str,
+}
+
+/// The groups (组别) of a session: its students ordered by major then student number
+/// (seed 004: 严格按专业、学号先后顺序排队), cut into groups of `size`, numbered from
+/// `first`. Returns (registration, group).
+pub fn assign_groups(students: &[Queued<'_>], size: usize, first: i64) -> Vec<(i64, i64)> {
+    let size = size.max(1);
+    let mut order: Vec<&Queued<'_>> = students.iter().collect();
+    order.sort_by(|a, b| (a.major, a.student_no).cmp(&(b.major, b.student_no)));
+    order
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| (q.registration, first + i64::try_from(i / size).unwrap_or(0)))
+        .collect()
+}
+
 /// Whether a session is over at `now` (China time, `YYYY-MM-DD HH:MM`): from then on a
 /// registered student who did not check in is a no-show, not "not yet arrived".
 pub fn session_over(day: &str, ends: &str, now: &str) -> bool {
@@ -353,6 +375,31 @@ mod tests {
         assert!(
             may_register_for(5, &[3, 4], true).is_ok(),
             "another window of the table"
+        );
+    }
+
+    #[test]
+    fn groups_follow_major_then_student_number() {
+        let q = |registration, major, student_no| Queued {
+            registration,
+            major,
+            student_no,
+        };
+        let students = [
+            q(1, "物理", "2103"),
+            q(2, "数学", "2102"),
+            q(3, "数学", "2101"),
+            q(4, "物理", "2001"),
+            q(5, "化学", "2201"),
+        ];
+        assert_eq!(
+            assign_groups(&students, 2, 1),
+            vec![(5, 1), (3, 1), (2, 2), (4, 2), (1, 3)]
+        );
+        assert_eq!(
+            assign_groups(&students[..1], 0, 4),
+            vec![(1, 4)],
+            "size 0 is 1"
         );
     }
 

@@ -9,6 +9,7 @@ mod home;
 mod onsite;
 mod onsite_fees;
 mod onsite_progress;
+mod onsite_schedule;
 mod onsite_station;
 mod orders;
 mod reports;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .merge(onsite::routes())
         .merge(onsite_fees::routes())
         .merge(onsite_progress::routes())
+        .merge(onsite_schedule::routes())
         .merge(onsite_station::routes())
         .merge(orders::routes())
         .merge(reports::routes())

@@ -64,6 +64,7 @@ struct PlanPage {
     ctx: PageCtx,
     plan: OnsitePlan,
     departments: Vec<DepartmentRow>,
+    publication: Option<gradphoto_db::onsite_registrations::PublicationRow>,
     can_create: bool,
     can_desk: bool,
     error: Option<String>,
@@ -113,6 +114,12 @@ async fn show_plan(
         .list_departments(uni)
         .await
         .map_err(|e| p.err(e.into()))?;
+    let publication = s
+        .app
+        .db
+        .publication(id)
+        .await
+        .map_err(|e| p.err(e.into()))?;
     let can_create = p
         .staff
         .may(
@@ -136,6 +143,7 @@ async fn show_plan(
                 .is_ok(),
         plan,
         departments,
+        publication,
         error,
         form,
         ctx: p.ctx,
@@ -194,6 +202,8 @@ struct SessionPage {
     department: Option<i64>,
     notice: Option<String>,
     error: Option<String>,
+    /// University and agency admins put students into groups by hand.
+    can_plan: bool,
 }
 
 impl SessionPage {
@@ -254,7 +264,15 @@ async fn show_session(
         .map(status_of)
         .unwrap_or(axum::http::StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let can_plan = p
+        .staff
+        .may(
+            Action::Update,
+            Resource::of_university(ResourceKind::Onsite, r.campaign.university_id),
+        )
+        .is_ok();
     let page = SessionPage {
+        can_plan,
         r,
         departments,
         department,

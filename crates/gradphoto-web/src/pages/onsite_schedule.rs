@@ -1,0 +1,137 @@
+//! Building and publishing the day's plan (groups per session), and the published
+//! schedule: a public page in Chinese and English (no names), an XLSX and a PDF.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gradphoto_app::onsite_schedule::{DEFAULT_GROUP_SIZE, Schedule};
+
+use super::universities::xlsx;
+use super::{AnyPage, Page, PageCtx, render};
+use crate::AppState;
+use crate::error::WebError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns/{id}/onsite/groups", post(groups))
+        .route("/campaigns/{id}/onsite/publish", post(publish))
+        .route("/onsite/sessions/{id}/group", post(move_student))
+        .route("/schedule/{file}", get(public))
+}
+
+fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn int(p: &[(String, String)], name: &str) -> Option<i64> {
+    p.iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
+async fn groups(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = pairs(&body);
+    let size = int(&f, "group_size").unwrap_or(DEFAULT_GROUP_SIZE);
+    s.app
+        .build_groups(&p.staff, id, size, false)
+        .await
+        .map_err(|e| p.err(e))?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/onsite")).into_response())
+}
+
+async fn publish(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = pairs(&body);
+    let size = int(&f, "group_size").unwrap_or(DEFAULT_GROUP_SIZE);
+    s.app
+        .publish_schedule(&p.staff, id, size)
+        .await
+        .map_err(|e| p.err(e))?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/onsite")).into_response())
+}
+
+async fn move_student(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = pairs(&body);
+    s.app
+        .move_to_group(
+            &p.staff,
+            id,
+            int(&f, "student").unwrap_or(0),
+            int(&f, "group").unwrap_or(0),
+        )
+        .await
+        .map_err(|e| p.err(e))?;
+    Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "schedule.html")]
+struct SchedulePage {
+    ctx: PageCtx,
+    s: Schedule,
+}
+
+/// `/schedule/{id}`, `/schedule/{id}.xlsx`, `/schedule/{id}.pdf`: public once published.
+async fn public(
+    State(s): State<AppState>,
+    p: AnyPage,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let lang = p.ctx.lang;
+    let err = |e| WebError::page(e, lang);
+    let (stem, kind) = match file.rsplit_once('.') {
+        Some((stem, ext)) => (stem, ext),
+        None => (file.as_str(), "html"),
+    };
+    let id: i64 = stem
+        .parse()
+        .map_err(|_| err(gradphoto_app::AppError::not_found()))?;
+    match kind {
+        "html" => {
+            let sched = s.app.public_schedule(id).await.map_err(err)?;
+            Ok(render(&SchedulePage {
+                s: sched,
+                ctx: p.ctx,
+            }))
+        }
+        "xlsx" => {
+            let bytes = s.app.schedule_xlsx(id, lang).await.map_err(err)?;
+            Ok(xlsx(&format!("schedule-{id}.xlsx"), bytes))
+        }
+        "pdf" => {
+            let bytes = s.app.schedule_pdf(id).await.map_err(err)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"schedule-{id}.pdf\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Err(err(gradphoto_app::AppError::not_found())),
+    }
+}
