@@ -123,6 +123,8 @@ pub struct AliyunSmsConfig {
     pub access_key_secret: SecretString,
     pub sign_name: String,
     pub code_template: String,
+    /// The approved template of the on-site reminder; empty: reminders are not sent.
+    pub reminder_template: String,
 }
 
 /// How students pay (`[payments]`).
@@ -288,6 +290,9 @@ access_key_secret = ""
 # one parameter is ${code}.
 sign_name = ""
 code_template = ""
+# The approved template of the reminder sent the day before an on-site session, with the
+# parameters ${day}, ${time}, ${place} and ${group}; empty: no reminders are sent.
+reminder_template = ""
 
 [payments]
 # How students pay their fee: "off" (online payment not offered), "sandbox" (the demo: a
@@ -393,6 +398,7 @@ impl Default for Config {
                     access_key_secret: SecretString::from(String::new()),
                     sign_name: String::new(),
                     code_template: String::new(),
+                    reminder_template: String::new(),
                 },
             },
             payments: PaymentsConfig {

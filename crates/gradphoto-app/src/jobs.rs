@@ -34,6 +34,8 @@ pub enum Job {
     QueryPayments,
     /// Send a confirmed on-site number's photo to the registry.
     HandOverOnsite { checkin_id: i64 },
+    /// Text the students registered for tomorrow's on-site sessions.
+    OnsiteReminders,
 }
 
 impl Job {
@@ -48,6 +50,7 @@ impl Job {
             Job::HandOverOnline { .. } => "hand_over_online",
             Job::QueryPayments => "query_payments",
             Job::HandOverOnsite { .. } => "hand_over_onsite",
+            Job::OnsiteReminders => "onsite_reminders",
         }
     }
 
@@ -81,6 +84,7 @@ impl Job {
             Job::HandOverOnline { entry_id } => Some(format!("hand_over_online:{entry_id}")),
             Job::QueryPayments => Some("query_payments".into()),
             Job::HandOverOnsite { checkin_id } => Some(format!("hand_over_onsite:{checkin_id}")),
+            Job::OnsiteReminders => Some("onsite_reminders".into()),
         }
     }
 }
@@ -146,6 +150,10 @@ impl App {
             Job::HandOverOnsite { checkin_id } => {
                 self.onsite_hand_over(checkin_id).await?;
             }
+            Job::OnsiteReminders => {
+                let n = self.send_onsite_reminders().await?;
+                tracing::info!(sent = n, "on-site reminders");
+            }
             Job::QueryPayments => {
                 let n = self.query_waiting_payments().await?;
                 tracing::debug!(changed = n, "waiting payments queried");
@@ -203,6 +211,10 @@ impl App {
                 }
                 if let Err(e) = self.enqueue(Job::SweepOutbox).await {
                     tracing::warn!(error = %e, "could not queue the outbox sweep");
+                }
+                // Hourly: a session's reminders go out during the day before it.
+                if let Err(e) = self.enqueue(Job::OnsiteReminders).await {
+                    tracing::warn!(error = %e, "could not queue the on-site reminders");
                 }
                 if let Err(e) = self.queue_status_report_syncs().await {
                     tracing::warn!(error = %e, "could not queue the report syncs");

@@ -21,6 +21,7 @@ pub mod onsite_plan;
 pub mod onsite_progress;
 pub mod onsite_registration;
 pub mod onsite_registration_sheet;
+pub mod onsite_reminders;
 pub mod onsite_schedule;
 pub mod onsite_settlements;
 pub mod onsite_sheet;

@@ -234,6 +234,36 @@ impl Db {
             .bind(campaign_id).fetch_optional(p).await?))
     }
 
+    /// The phone of the student account bound to a student in a campaign (students who
+    /// never signed in have none).
+    pub async fn phone_of_student(
+        &self,
+        campaign_id: i64,
+        student_id: i64,
+    ) -> Result<Option<String>, DbError> {
+        let hit: Option<(String,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT a.phone FROM online_entries e JOIN student_accounts a ON a.id = e.account_id \
+             WHERE e.campaign_id = $1 AND e.student_id = $2 ORDER BY e.updated_at DESC LIMIT 1")
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?);
+        Ok(hit.map(|(p,)| p))
+    }
+
+    /// Sessions on a day (`YYYY-MM-DD`), of every campaign.
+    pub async fn sessions_on(&self, day: &str) -> Result<Vec<crate::onsite::SessionRow>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, campaign_id, campus, place, day, starts, ends, capacity, created_at \
+             FROM onsite_sessions WHERE day = $1 ORDER BY id")
+            .bind(day).fetch_all(p).await?))
+    }
+
+    /// Releases a reminder claim after a failed send, for the next pass to try again.
+    pub async fn unmark_reminded(&self, registration_id: i64) -> Result<(), DbError> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE onsite_registrations SET reminded_at = NULL WHERE id = $1")
+            .bind(registration_id).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
     /// Marks a registration reminded; `false` if it already was (another worker sent it).
     pub async fn mark_reminded(&self, registration_id: i64) -> Result<bool, DbError> {
         let n = with_pool!(self, p => sqlx::query(

@@ -63,6 +63,7 @@ pub struct AliyunSms {
     access_key_secret: SecretString,
     sign_name: String,
     code_template: String,
+    reminder_template: String,
 }
 
 impl std::fmt::Debug for AliyunSms {
@@ -123,12 +124,14 @@ impl AliyunSms {
             access_key_secret: c.access_key_secret.clone(),
             sign_name: c.sign_name.clone(),
             code_template: c.code_template.clone(),
+            reminder_template: c.reminder_template.clone(),
         })
     }
 
     fn template(&self, message: &SmsMessage) -> &str {
         match message {
             SmsMessage::Code { .. } => &self.code_template,
+            SmsMessage::OnsiteReminder { .. } => &self.reminder_template,
         }
     }
 
@@ -164,6 +167,10 @@ impl AliyunSms {
     }
 
     pub(super) async fn send(&self, phone: &str, message: &SmsMessage) -> Result<(), AppError> {
+        if self.template(message).is_empty() {
+            tracing::warn!("no approved template is configured for this message; not sent");
+            return Err(AppError::Unavailable(unavailable()));
+        }
         let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let nonce = crate::pii::random_hex::<16>()?;
         let params = self.signed_params(phone, message, &timestamp, &nonce);

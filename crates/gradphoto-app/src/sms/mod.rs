@@ -23,6 +23,13 @@ use crate::config::SmsConfig;
 pub enum SmsMessage {
     /// A one-time code (login, change of phone).
     Code { code: String },
+    /// The day before an on-site session: when and where, and the group.
+    OnsiteReminder {
+        day: String,
+        time: String,
+        place: String,
+        group: String,
+    },
 }
 
 impl SmsMessage {
@@ -33,6 +40,14 @@ impl SmsMessage {
             SmsMessage::Code { code } => format!(
                 "【毕业生图像采集】验证码 {code}，5分钟内有效，请勿告诉他人。Your gradphoto code is {code}, valid for 5 minutes."
             ),
+            SmsMessage::OnsiteReminder {
+                day,
+                time,
+                place,
+                group,
+            } => format!(
+                "【毕业生图像采集】您已报名现场图像采集：{day} {time}，{place}{group}。请携带采集码和身份证件按时到场，不出示采集码者不予拍摄。On-site photo: {day} {time}, {place}. Bring your collection code and ID card."
+            ),
         }
     }
 
@@ -40,6 +55,12 @@ impl SmsMessage {
     fn params(&self) -> serde_json::Value {
         match self {
             SmsMessage::Code { code } => serde_json::json!({ "code": code }),
+            SmsMessage::OnsiteReminder {
+                day,
+                time,
+                place,
+                group,
+            } => serde_json::json!({ "day": day, "time": time, "place": place, "group": group }),
         }
     }
 }

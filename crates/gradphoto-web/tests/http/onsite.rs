@@ -677,3 +677,64 @@ async fn the_plan_is_grouped_adjusted_and_published() {
         );
     }
 }
+
+#[tokio::test]
+async fn registered_students_are_texted_the_day_before_once() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let phone = "13800138023";
+        let (_c, s) = support::verified_student(&t, &d, phone, 0).await;
+        let today = gradphoto_app::online_entry::china_today();
+        let tomorrow = (today + chrono::Days::new(1)).to_string();
+        let admin = staff(&t, "uni1-admin").await;
+        let session = t
+            .app
+            .create_onsite_session(
+                &admin,
+                d.c1,
+                &gradphoto_domain::onsite_plan::SessionForm {
+                    campus: "厦门校区",
+                    place: "图书馆报告厅",
+                    day: &tomorrow,
+                    starts: "13:00",
+                    ends: "17:30",
+                    capacity: "20",
+                    queues: "",
+                },
+                &[],
+            )
+            .await
+            .expect("tomorrow's session");
+        if let Some(r) = t.app.db.registration_of(d.c1, s.id).await.expect("q") {
+            t.app
+                .db
+                .unregister_from_session(r.session_id, s.id)
+                .await
+                .expect("moved");
+        }
+        t.app
+            .db
+            .register_for_session(d.c1, session.id, &[s.id], "uni1-sec1")
+            .await
+            .expect("db")
+            .expect("registered");
+        assert_eq!(t.app.send_onsite_reminders().await.expect("sent"), 1);
+        let inbox = t.app.sms.demo_inbox().expect("the log provider");
+        let text = inbox
+            .iter()
+            .find(|m| m.phone == phone && m.text.contains("图书馆报告厅"))
+            .expect("the reminder in the inbox");
+        assert!(
+            text.text.contains(&tomorrow) && text.text.contains("13:00"),
+            "{}",
+            text.text
+        );
+        assert_eq!(
+            t.app.send_onsite_reminders().await.expect("sent"),
+            0,
+            "once"
+        );
+    }
+}
