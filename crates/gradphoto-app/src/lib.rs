@@ -17,6 +17,7 @@ pub mod online_handover;
 pub mod online_orders;
 pub mod online_photos;
 pub mod onsite_checkin;
+pub mod onsite_notice;
 pub mod onsite_plan;
 pub mod onsite_progress;
 pub mod onsite_registration;

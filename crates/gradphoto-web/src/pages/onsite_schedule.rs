@@ -21,6 +21,46 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/onsite/publish", post(publish))
         .route("/onsite/sessions/{id}/group", post(move_student))
         .route("/schedule/{file}", get(public))
+        .route("/schedule/{id}/{file}", get(notice))
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    ctx: PageCtx,
+    id: i64,
+    n: gradphoto_app::onsite_notice::Notice,
+}
+
+/// `/schedule/{id}/notice` and `/schedule/{id}/notice.pdf`: the campaign's notice.
+async fn notice(
+    State(s): State<AppState>,
+    p: AnyPage,
+    Path((id, file)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let lang = p.ctx.lang;
+    let err = |e| WebError::page(e, lang);
+    match file.as_str() {
+        "notice" => {
+            let n = s.app.notice(id, lang).await.map_err(err)?;
+            Ok(render(&NoticePage { id, n, ctx: p.ctx }))
+        }
+        "notice.pdf" => {
+            let bytes = s.app.notice_pdf(id).await.map_err(err)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"notice-{id}.pdf\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Err(err(gradphoto_app::AppError::not_found())),
+    }
 }
 
 fn pairs(body: &[u8]) -> Vec<(String, String)> {

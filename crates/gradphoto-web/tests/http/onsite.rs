@@ -660,6 +660,36 @@ async fn the_plan_is_grouped_adjusted_and_published() {
             eprintln!("SKIPPED (schedule PDF): no CJK font; run scripts/fetch-fonts");
         }
 
+        // The notice, written from the campaign's data, in both languages and as PDF.
+        let notice = format!("{public}/notice");
+        let (status, body) = anon.get_text(&notice).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("Who is photographed") && body.contains(&session.place),
+            "{body}"
+        );
+        anon.get(&format!("/lang/zh?next={notice}")).await;
+        let (_, body) = anon.get_text(&notice).await;
+        let c: Campaign = t
+            .app
+            .db
+            .get_campaign(d.c1)
+            .await
+            .expect("c")
+            .try_into()
+            .expect("v");
+        assert!(
+            body.contains("一、采集对象")
+                && body.contains("不出示采集码者不予拍摄")
+                && body.contains(&c.name),
+            "{body}"
+        );
+        let pdf = anon.get(&format!("{notice}.pdf")).await;
+        if std::path::Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists() {
+            assert_eq!(pdf.status(), 200);
+            assert!(pdf.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+        }
+
         // A registered student sees the group.
         let (c, s) = support::verified_student(&t, &d, "13800138022", 0).await;
         let g = t
