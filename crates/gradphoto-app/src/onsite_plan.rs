@@ -141,6 +141,34 @@ impl App {
         Ok(row)
     }
 
+    /// A university's roster by student id (the on-site lists join against it).
+    pub(crate) async fn students_by_id(
+        &self,
+        university_id: i64,
+    ) -> Result<std::collections::HashMap<i64, gradphoto_db::students::StudentRow>, AppError> {
+        Ok(self
+            .db
+            .all_students(university_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect())
+    }
+
+    /// A university's department names by id.
+    pub(crate) async fn department_names(
+        &self,
+        university_id: i64,
+    ) -> Result<std::collections::HashMap<i64, String>, AppError> {
+        Ok(self
+            .db
+            .list_departments(university_id)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect())
+    }
+
     /// The departments a session is for (empty: every department).
     pub(crate) async fn session_departments(
         &self,

@@ -81,20 +81,8 @@ impl App {
             .collect();
         let by_student: HashMap<i64, &CheckinRow> =
             checkins.iter().map(|c| (c.student_id, c)).collect();
-        let students: HashMap<i64, StudentRow> = self
-            .db
-            .all_students(campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let names: HashMap<i64, String> = self
-            .db
-            .list_departments(campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
+        let students = self.students_by_id(campaign.university_id).await?;
+        let names = self.department_names(campaign.university_id).await?;
         let visible = |s: &StudentRow| {
             by.may(
                 Action::Read,

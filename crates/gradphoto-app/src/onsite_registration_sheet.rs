@@ -31,13 +31,7 @@ impl App {
                 Resource::of_department(ResourceKind::Onsite, r.campaign.university_id, d),
             )?;
         }
-        let names: std::collections::HashMap<i64, String> = self
-            .db
-            .list_departments(r.campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
+        let names = self.department_names(r.campaign.university_id).await?;
         let headers = match lang {
             Lang::Zh => HEADERS_ZH,
             Lang::En => HEADERS_EN,

@@ -3,8 +3,6 @@
 //! schedule published — a public page (no names: sessions, departments, groups and
 //! majors), an XLSX and a PDF.
 
-use std::collections::HashMap;
-
 use gradphoto_db::onsite::SessionRow;
 use gradphoto_db::onsite_registrations::PublicationRow;
 use gradphoto_db::universities::UniversityRow;
@@ -85,13 +83,7 @@ impl App {
                 "A group holds 1 to 1000 students",
             ));
         }
-        let students: HashMap<i64, gradphoto_db::students::StudentRow> = self
-            .db
-            .all_students(campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let students = self.students_by_id(campaign.university_id).await?;
         let registrations = self.db.campaign_registrations(campaign.id).await?;
         let mut writes = Vec::new();
         for session in self.db.campaign_sessions(campaign.id).await? {
@@ -217,20 +209,8 @@ impl App {
     async fn schedule_of(&self, campaign_id: i64) -> Result<Schedule, AppError> {
         let campaign: Campaign = self.db.get_campaign(campaign_id).await?.try_into()?;
         let university = self.db.get_university(campaign.university_id).await?;
-        let names: HashMap<i64, String> = self
-            .db
-            .list_departments(university.id)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-        let students: HashMap<i64, gradphoto_db::students::StudentRow> = self
-            .db
-            .all_students(university.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let names = self.department_names(university.id).await?;
+        let students = self.students_by_id(university.id).await?;
         let assigned = self.db.campaign_session_departments(campaign.id).await?;
         let registrations = self.db.campaign_registrations(campaign.id).await?;
         let mut sessions = Vec::new();

@@ -54,20 +54,8 @@ impl App {
             Action::Read,
             Resource::of_university(ResourceKind::Onsite, campaign.university_id),
         )?;
-        let students: HashMap<i64, StudentRow> = self
-            .db
-            .all_students(campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let names: HashMap<i64, String> = self
-            .db
-            .list_departments(campaign.university_id)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
+        let students = self.students_by_id(campaign.university_id).await?;
+        let names = self.department_names(campaign.university_id).await?;
         let settlements = self.db.campaign_settlements(campaign.id).await?;
         let mut per: HashMap<i64, DepartmentFees> = HashMap::new();
         for c in self.db.campaign_checkins(campaign.id).await? {

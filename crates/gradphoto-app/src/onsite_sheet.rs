@@ -3,8 +3,6 @@
 //! student's signature, and the on-spot confirmation recorded beside the row. Printable at
 //! any moment of the day, as a PDF with the Chinese font embedded.
 
-use std::collections::HashMap;
-
 use gradphoto_domain::calendar::{china_minute, china_offset};
 use gradphoto_pdf::{Column, Document, Table, render};
 
@@ -24,20 +22,8 @@ impl App {
     pub async fn shooting_sheet_pdf(&self, by: &Staff, queue_id: i64) -> Result<Vec<u8>, AppError> {
         let desk = self.desk_queue(by, queue_id).await?;
         let university = self.db.get_university(desk.campaign.university_id).await?;
-        let students: HashMap<i64, gradphoto_db::students::StudentRow> = self
-            .db
-            .all_students(university.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let departments: HashMap<i64, String> = self
-            .db
-            .list_departments(university.id)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
+        let students = self.students_by_id(university.id).await?;
+        let departments = self.department_names(university.id).await?;
         let rows = self.db.onsite_queue_checkins(queue_id).await?;
         let mut table = Table::new(vec![
             Column::new("拍摄号", 1.0).center(),

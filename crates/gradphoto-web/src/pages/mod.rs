@@ -5,6 +5,7 @@
 mod auth;
 mod campaigns;
 mod desk;
+mod forms;
 mod home;
 mod onsite;
 mod onsite_fees;

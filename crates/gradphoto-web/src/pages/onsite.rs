@@ -20,9 +20,10 @@ use gradphoto_domain::people::mask_name;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 use serde::Deserialize;
 
+use super::forms::{correctable, field, pairs as form_pairs, pdf, shown};
 use super::{Page, PageCtx, render};
 use crate::AppState;
-use crate::error::{WebError, status_of};
+use crate::error::WebError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -35,25 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/queues/{id}/desk", get(desk))
         .route("/onsite/queues/{id}/checkin", post(check_in))
         .route("/onsite/queues/{id}/sheet.pdf", get(sheet_pdf))
-}
-
-/// A use-case refusal the person can correct is shown on the page with its status; any
-/// other error is an error page.
-fn correctable(e: &AppError) -> bool {
-    matches!(e, AppError::Invalid(_) | AppError::Conflict(_))
-}
-
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
 }
 
 // ---- the plan -------------------------------------------------------------------------
@@ -127,11 +109,7 @@ async fn show_plan(
             Resource::of_university(ResourceKind::Onsite, uni),
         )
         .is_ok();
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = shown(&p.ctx, error);
     let page = PlanPage {
         can_desk: can_create,
         can_create: can_create
@@ -259,11 +237,7 @@ async fn show_session(
         .session_registrations(&p.staff, id, department)
         .await
         .map_err(|e| p.err(e))?;
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = shown(&p.ctx, error);
     let can_plan = p
         .staff
         .may(
@@ -448,11 +422,7 @@ async fn show_desk(
         .map_err(|e| p.err(e))?;
     numbers.reverse();
     numbers.truncate(20);
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = shown(&p.ctx, error);
     let can_reopen = super::onsite_station::may_reopen(&p.staff, desk.campaign.university_id);
     let page = DeskPage {
         can_reopen,
@@ -498,22 +468,5 @@ async fn sheet_pdf(
         .shooting_sheet_pdf(&p.staff, id)
         .await
         .map_err(|e| p.err(e))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"shooting-sheet-{id}.pdf\""),
-            ),
-            (
-                axum::http::header::CACHE_CONTROL,
-                "private, no-store".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(pdf(&format!("shooting-sheet-{id}.pdf"), bytes))
 }

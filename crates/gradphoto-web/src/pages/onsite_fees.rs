@@ -15,7 +15,7 @@ use gradphoto_domain::policy::Role;
 use super::universities::xlsx;
 use super::{Page, PageCtx, render, yuan};
 use crate::AppState;
-use crate::error::{WebError, status_of};
+use crate::error::WebError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,11 +63,7 @@ async fn show(
         .onsite_fees(&p.staff, id)
         .await
         .map_err(|e| p.err(e))?;
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = super::forms::shown(&p.ctx, error);
     let page = FeesPage {
         can_settle: p.staff.actor.role == Role::AgencyAdmin,
         f,

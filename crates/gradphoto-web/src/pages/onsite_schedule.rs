@@ -5,11 +5,11 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gradphoto_app::onsite_schedule::{DEFAULT_GROUP_SIZE, Schedule};
 
+use super::forms::{int, pairs, pdf};
 use super::universities::xlsx;
 use super::{AnyPage, Page, PageCtx, render};
 use crate::AppState;
@@ -47,32 +47,10 @@ async fn notice(
         }
         "notice.pdf" => {
             let bytes = s.app.notice_pdf(id).await.map_err(err)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("inline; filename=\"notice-{id}.pdf\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(pdf(&format!("notice-{id}.pdf"), bytes))
         }
         _ => Err(err(gradphoto_app::AppError::not_found())),
     }
-}
-
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn int(p: &[(String, String)], name: &str) -> Option<i64> {
-    p.iter()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.trim().parse().ok())
 }
 
 async fn groups(
@@ -160,17 +138,7 @@ async fn public(
         }
         "pdf" => {
             let bytes = s.app.schedule_pdf(id).await.map_err(err)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("inline; filename=\"schedule-{id}.pdf\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(pdf(&format!("schedule-{id}.pdf"), bytes))
         }
         _ => Err(err(gradphoto_app::AppError::not_found())),
     }

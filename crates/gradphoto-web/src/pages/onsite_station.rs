@@ -22,9 +22,10 @@ use gradphoto_app::auth::Staff;
 use gradphoto_app::onsite_station::{Shot, Source, StationView};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
+use super::forms::{correctable, int, pairs as form_pairs, shown};
 use super::{Page, PageCtx, render};
 use crate::AppState;
-use crate::error::{WebError, status_of};
+use crate::error::WebError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,22 +55,8 @@ async fn onsite_js() -> Response {
         .into_response()
 }
 
-fn correctable(e: &AppError) -> bool {
-    matches!(e, AppError::Invalid(_) | AppError::Conflict(_))
-}
-
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 fn number_of(pairs: &[(String, String)], name: &str) -> i64 {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0)
+    int(pairs, name).unwrap_or(0)
 }
 
 /// The queue's state as the live pages compare it: what is at the camera and what comes.
@@ -105,11 +92,7 @@ async fn show_station(
     reasons: Vec<(String, String)>,
 ) -> Result<Response, WebError> {
     let v = s.app.station(&p.staff, id).await.map_err(|e| p.err(e))?;
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = shown(&p.ctx, error);
     let page = StationPage {
         state: state_json(&v).to_string(),
         v,
@@ -222,22 +205,7 @@ async fn image(
         .station_photo_image(&p.staff, id, photo, standard)
         .await
         .map_err(|e| p.err(e))?;
-    let kind = if bytes.starts_with(&[0xFF, 0xD8]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"\x89PNG") {
-        "image/png"
-    } else {
-        "application/octet-stream"
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "private, no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::forms::image(bytes))
 }
 
 // ---- the student's confirmation screen ------------------------------------------------
@@ -261,11 +229,7 @@ async fn show_confirm(
     done: Option<i64>,
 ) -> Result<Response, WebError> {
     let v = s.app.station(&p.staff, id).await.map_err(|e| p.err(e))?;
-    let status = error
-        .as_ref()
-        .map(status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = shown(&p.ctx, error);
     let page = ConfirmPage {
         state: state_json(&v).to_string(),
         v,

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -37,11 +36,7 @@ struct QueuePage {
 
 async fn show(s: &AppState, p: Page, error: Option<AppError>) -> Result<Response, WebError> {
     let items = s.app.review_queue(&p.staff).await.map_err(|e| p.err(e))?;
-    let status = error
-        .as_ref()
-        .map(crate::error::status_of)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
+    let (status, error) = super::forms::shown(&p.ctx, error);
     let today = china_today();
     let mut r = render(&QueuePage {
         items,
@@ -114,21 +109,5 @@ async fn image(
         .review_image(&p.staff, id, standard)
         .await
         .map_err(|e| p.err(e))?;
-    // Only the two formats the engine accepts are served as images; nothing is sniffed.
-    let kind = if bytes.starts_with(&[0xFF, 0xD8]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"\x89PNG") {
-        "image/png"
-    } else {
-        "application/octet-stream"
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "private, no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::forms::image(bytes))
 }
