@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gradphoto_app::AppError;
 use gradphoto_app::campaigns::{Campaign, CampaignInput};
+use gradphoto_app::onsite_checkin::Checkin;
 use gradphoto_app::progress::Progress;
 use gradphoto_app::roster::{ImportReport, StudentView};
 use gradphoto_app::tenants::UniversityView;
@@ -17,6 +18,7 @@ use gradphoto_db::progress::VerdictRow;
 use gradphoto_db::universities::UniversityRow;
 use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::Verdict;
+use gradphoto_domain::people::mask_name;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -40,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/status", post(set_status))
         .route("/campaigns/{id}/progress", get(progress))
         .route("/campaigns/{id}/students", get(campaign_students))
+        .route("/onsite/queues/{id}/checkins", post(check_in))
 }
 
 type ApiResult<T> = Result<Json<T>, WebError>;
@@ -314,4 +317,56 @@ async fn campaign_students(
             .await
             .map_err(api)?,
     ))
+}
+
+#[derive(Deserialize)]
+struct CheckinInput {
+    code: String,
+}
+
+/// What a desk shows after a scan: the number and who it belongs to, the name masked as on
+/// the page (the desk never shows it in full).
+#[derive(Serialize)]
+struct CheckinJson {
+    number: i64,
+    new: bool,
+    queue_id: i64,
+    queue: String,
+    student_no: String,
+    name_masked: String,
+    department: String,
+    walk_in: bool,
+}
+
+impl From<Checkin> for CheckinJson {
+    fn from(c: Checkin) -> CheckinJson {
+        CheckinJson {
+            number: c.row.number,
+            new: c.new,
+            queue_id: c.queue.id,
+            queue: c.queue.name,
+            student_no: c.student.student_no,
+            name_masked: mask_name(&c.student.name),
+            department: c.department,
+            walk_in: c.walk_in,
+        }
+    }
+}
+
+/// The desk's scan for scanners and kiosks that are not a browser: the same use case as the
+/// desk page. 201 when the code got its number now, 200 for a rescan (the number it had,
+/// possibly in another queue), so a client can tell the two apart without comparing.
+async fn check_in(
+    State(state): State<AppState>,
+    CurrentStaff(s): CurrentStaff,
+    Path(id): Path<i64>,
+    Body(b): Body<CheckinInput>,
+) -> Result<Response, WebError> {
+    let c = state.app.check_in(&s, id, &b.code).await.map_err(api)?;
+    let status = if c.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(CheckinJson::from(c))).into_response())
 }

@@ -36,7 +36,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "gradphoto API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Graduation photo collection: universities, rosters, campaigns, eligibility and progress. Errors carry a stable code and messages in Chinese and English."
+            "description": "Graduation photo collection: universities, rosters, campaigns, eligibility and progress, and the on-site check-in desk. Errors carry a stable code and messages in Chinese and English."
         },
         "servers": [{"url": "/api"}],
         "security": [{"bearer": []}, {"cookie": []}],
@@ -70,7 +70,18 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string", "enum": ["open", "closed"]}}}}}},
                 "responses": ok(r("Campaign"))}},
             "/campaigns/{id}/progress": {"get": {"summary": "Progress per department and the missing students", "parameters": [id_param(), q("department", "integer", "department id")], "responses": ok(r("Progress"))}},
-            "/campaigns/{id}/students": {"get": {"summary": "Every student with verdict and reason", "parameters": [id_param(), q("department", "integer", "department id"), q("verdict", "string", "must | need_not | must_not | not_yet")], "responses": ok(arr("VerdictRow"))}}
+            "/campaigns/{id}/students": {"get": {"summary": "Every student with verdict and reason", "parameters": [id_param(), q("department", "integer", "department id"), q("verdict", "string", "must | need_not | must_not | not_yet")], "responses": ok(arr("VerdictRow"))}},
+            "/onsite/queues/{id}/checkins": {"post": {"summary": "Check a scanned collection code in on a queue (the desk): verified offline, matched to its roster student, given the queue's next shooting number. A rescan answers with the number the code already has, wherever it was numbered.",
+                "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "description": "The code text as scanned"}}}}}},
+                "responses": {
+                    "201": {"description": "Numbered now", "content": {"application/json": {"schema": r("Checkin")}}},
+                    "200": {"description": "Numbered before (a rescan)", "content": {"application/json": {"schema": r("Checkin")}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"},
+                    "403": {"$ref": "#/components/responses/Forbidden"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                    "409": {"description": "The campaign is not open, or several roster students match the code", "content": error["content"].clone()},
+                    "422": {"description": "Refused: no code, a forged, revoked or other school's code, not on the roster, not to be photographed, photographed already, or not registered where walk-ins are not taken", "content": error["content"].clone()}}}}
         },
         "components": {
             "securitySchemes": {
@@ -103,6 +114,7 @@ pub fn spec() -> Value {
                 "Campaign": {"type": "object", "properties": {"id": {"type": "integer"}, "university_id": {"type": "integer"}, "name": {"type": "string"}, "cohort": {"type": "string"}, "rules": {"type": "object"}, "modes": {"type": "object"}, "fee_fen": {"type": "integer"}, "contacts": {"type": "string"}, "status": {"type": "string", "enum": ["draft", "open", "closed"]}}},
                 "DepartmentProgress": {"type": "object", "properties": {"department_id": {"type": "integer"}, "department": {"type": "string"}, "students": {"type": "integer"}, "eligible": {"type": "integer"}, "collected": {"type": "integer"}, "missing": {"type": "integer"}, "exempt": {"type": "integer"}, "not_yet": {"type": "integer"}}},
                 "VerdictRow": {"type": "object", "properties": {"student": r("Student"), "verdict": {"type": ["string", "null"], "enum": ["must", "need_not", "must_not", "not_yet", null]}, "reason_code": {"type": ["string", "null"]}, "reason_zh": {"type": ["string", "null"]}, "reason_en": {"type": ["string", "null"]}, "collected": {"type": "boolean"}}},
+                "Checkin": {"type": "object", "required": ["number", "new", "queue_id", "queue", "student_no", "name_masked", "department", "walk_in"], "properties": {"number": {"type": "integer", "description": "The shooting number (拍摄号) in its queue"}, "new": {"type": "boolean", "description": "false for a rescan"}, "queue_id": {"type": "integer"}, "queue": {"type": "string", "description": "The queue's name, e.g. 105"}, "student_no": {"type": "string"}, "name_masked": {"type": "string"}, "department": {"type": "string"}, "walk_in": {"type": "boolean", "description": "Numbered now without having registered"}}},
                 "Progress": {"type": "object", "properties": {"campaign": r("Campaign"), "departments": arr("DepartmentProgress"), "total": r("DepartmentProgress"), "missing": arr("VerdictRow")}}
             }
         }

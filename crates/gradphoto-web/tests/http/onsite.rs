@@ -3,7 +3,8 @@
 //! who must be photographed (all or nothing: over capacity, someone registered already,
 //! another department's student, after the deadline), and the desk numbers scanned codes
 //! 1, 2, … (a rescan keeps its number; forged, empty, unregistered and already
-//! photographed codes are refused; walk-ins only where the campaign takes them).
+//! photographed codes are refused; walk-ins only where the campaign takes them), on the
+//! desk page and through the JSON API with a bearer token.
 
 use gradphoto_app::auth::Staff;
 use gradphoto_app::campaigns::{Campaign, CampaignInput};
@@ -766,5 +767,148 @@ async fn registered_students_are_texted_the_day_before_once() {
             0,
             "once"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_desk_api_numbers_codes_with_a_bearer_token() {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let session = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("the demo's session today");
+        let queues: Vec<_> = t
+            .app
+            .db
+            .campaign_queues(d.c1)
+            .await
+            .expect("queues")
+            .into_iter()
+            .filter(|q| q.session_id == session.id)
+            .collect();
+        assert_eq!(queues.len(), 2, "the demo's queues 105 and 106");
+        let path = |q: i64| format!("/onsite/queues/{q}/checkins");
+
+        // Two students who may be numbered (registered, or walk-ins: the demo takes them).
+        let mut codes = Vec::new();
+        for skip in 0..60 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                codes.push((
+                    s.clone(),
+                    support::registry_code(&t, &school, &s, &id).await,
+                ));
+            }
+            if codes.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(codes.len(), 2, "demo students");
+        let tok = support::token(&t, "photographer").await;
+        let scan = |q: i64, code: &str| {
+            let (t, tok, path, body) = (&t, &tok, path(q), json!({ "code": code }));
+            async move { support::api(t, tok, Method::POST, &path, Some(body)).await }
+        };
+
+        // Number 1, then 2, answered 201 with who was numbered.
+        let (s, b) = scan(queues[0].id, &codes[0].1).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let v = support::json(&b);
+        assert_eq!(v["number"], 1, "{b}");
+        assert_eq!(v["new"], true);
+        assert_eq!(v["queue_id"], queues[0].id);
+        assert_eq!(v["queue"], queues[0].name.as_str());
+        assert_eq!(v["student_no"], codes[0].0.student_no.as_str());
+        assert_eq!(
+            v["name_masked"],
+            gradphoto_domain::people::mask_name(&codes[0].0.name).as_str()
+        );
+        assert!(!b.contains(&codes[0].0.name), "the name is masked: {b}");
+        assert!(v["department"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(v["walk_in"].is_boolean());
+        let (s, b) = scan(queues[0].id, &codes[1].1).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(support::json(&b)["number"], 2, "{b}");
+
+        // A rescan, at the other queue's desk: the number it has, in its queue, 200.
+        let (s, b) = scan(queues[1].id, &format!(" {}\n", codes[0].1)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let v = support::json(&b);
+        assert_eq!(
+            (v["number"].clone(), v["new"].clone()),
+            (json!(1), json!(false))
+        );
+        assert_eq!(v["queue_id"], queues[0].id);
+
+        // Refusals in the API's error format; no number spent on them.
+        let forged = codes[1].1.replacen("GPC1.", "GPC1.B", 1);
+        let (s, b) = scan(queues[0].id, &forged).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let v = support::json(&b);
+        assert!(support::code(&b).starts_with("code."), "{b}");
+        assert!(v["error"]["zh"].is_string() && v["error"]["en"].is_string());
+        let (s, b) = scan(queues[0].id, " ").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let (s, b) = support::api(
+            &t,
+            &tok,
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "text": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(support::code(&b), "request.bad_json");
+        let rows = t
+            .app
+            .db
+            .onsite_queue_checkins(queues[0].id)
+            .await
+            .expect("q");
+        assert_eq!(
+            rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+
+        // A token that is no session: 401 in JSON. No credentials at all: refused like
+        // every state-changing request without a bearer token (the CSRF check, 403).
+        // A secretary's token: 403.
+        let (s, b) = support::api(
+            &t,
+            "not-a-session",
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "code": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+        assert!(!support::code(&b).is_empty(), "{b}");
+        let r = support::raw()
+            .post(format!("{}/api{}", t.url, path(queues[0].id)))
+            .json(&json!({ "code": codes[0].1 }))
+            .send()
+            .await
+            .expect("call");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let b = r.text().await.unwrap_or_default();
+        assert_eq!(support::code(&b), "csrf.invalid", "{b}");
+        let sec = support::token(&t, "uni1-sec1").await;
+        let (s, b) = support::api(
+            &t,
+            &sec,
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "code": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
     }
 }
