@@ -78,6 +78,8 @@ pub struct App {
     pub payments: payments::Providers,
     /// The PDFs' font, read on first use (a missing font stops only the PDFs).
     pub(crate) font: Arc<std::sync::OnceLock<Arc<gradphoto_pdf::Font>>>,
+    /// The registry's key set as last parsed (see [`App::registry_keys`]).
+    pub(crate) keys_memo: Arc<registry_link::KeysMemo>,
 }
 
 impl App {
@@ -122,6 +124,7 @@ impl App {
             sms,
             payments,
             font: Arc::new(std::sync::OnceLock::new()),
+            keys_memo: Arc::default(),
         })
     }
 

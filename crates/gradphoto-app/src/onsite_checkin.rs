@@ -97,15 +97,14 @@ impl App {
         {
             return self.checkin_view(row, false, student, false).await;
         }
-        let registered = self
+        let checks = self
             .db
-            .registration_of(campaign.id, student.id)
-            .await?
-            .is_some();
+            .checkin_checks(campaign.id, student.id, &code_id)
+            .await?;
+        let registered = checks.registered;
         let facts = CheckinFacts {
             eligible: evaluate(&campaign.rules, &facts_of(&student)?).verdict == Verdict::Must,
-            photographed: self.db.is_collected(campaign.id, student.id).await?
-                || self.db.code_photographed(&code_id).await?,
+            photographed: checks.collected || checks.code_photographed,
             registered,
             walk_ins: campaign.modes.walk_ins,
         };

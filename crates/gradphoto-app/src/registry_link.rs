@@ -4,6 +4,7 @@
 //! commits; delivery is a job retried with backoff until the registry answers, and a sweep
 //! re-queues whatever is still pending, so a photo the desk acknowledged is never lost.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -94,15 +95,25 @@ impl App {
     /// fresh (`registry.keys_max_age_seconds`), else asked again (revalidated by ETag).
     /// When the registry cannot be reached the cached copy is used however old: desks must
     /// keep working offline, and the copy's age is shown to them.
-    pub async fn registry_keys(&self, refresh: bool) -> Result<(PublicKeySet, i64), AppError> {
+    ///
+    /// The copy is kept in the database (so it survives restarts and serves every process)
+    /// and, parsed, in memory: a desk verifies a code per scan, and reading and parsing the
+    /// stored copy each time cost more than the rest of the verification. The memory copy
+    /// follows the same rule — used while fresh, counted from when it was fetched.
+    pub async fn registry_keys(&self, refresh: bool) -> Result<(Arc<PublicKeySet>, i64), AppError> {
         let base = self.registry_base()?;
-        let cached = self.db.cached_registry_keys(&base).await?;
         let max_age = self.config.registry.keys_max_age_seconds.max(0) * 1000;
+        if !refresh && let Some((keys, fetched_at)) = self.keys_memo.fresh(&base, max_age) {
+            return Ok((keys, fetched_at));
+        }
+        let cached = self.db.cached_registry_keys(&base).await?;
         if let Some(c) = &cached
             && !refresh
             && gradphoto_db::now_ms() - c.fetched_at < max_age
         {
-            return Ok((parse_keys(&c.keys_json)?, c.fetched_at));
+            let keys = Arc::new(parse_keys(&c.keys_json)?);
+            self.keys_memo.put(&base, &keys, c.fetched_at);
+            return Ok((keys, c.fetched_at));
         }
         let mut req = self.http.get(format!("{base}/v1/keys"));
         if let Some(etag) = cached.as_ref().and_then(|c| c.etag.as_deref()) {
@@ -121,7 +132,7 @@ impl App {
                     .map(str::to_owned);
                 match r.text().await {
                     Ok(text) => {
-                        let keys = parse_keys(&text)?;
+                        let keys = Arc::new(parse_keys(&text)?);
                         self.db
                             .cache_registry_keys(&base, &text, etag.as_deref())
                             .await?;
@@ -143,14 +154,20 @@ impl App {
             }
         };
         if let Some(keys) = fetched {
-            return Ok((keys, gradphoto_db::now_ms()));
+            let now = gradphoto_db::now_ms();
+            self.keys_memo.put(&base, &keys, now);
+            return Ok((keys, now));
         }
         let c = self
             .db
             .cached_registry_keys(&base)
             .await?
             .ok_or_else(|| unreachable_registry("no cached keys yet"))?;
-        Ok((parse_keys(&c.keys_json)?, c.fetched_at))
+        let keys = Arc::new(parse_keys(&c.keys_json)?);
+        // Revalidated (304) counts as fetched now; a copy used because the registry is
+        // unreachable is stale and is not kept as fresh.
+        self.keys_memo.put(&base, &keys, c.fetched_at);
+        Ok((keys, c.fetched_at))
     }
 
     /// Verifies a scanned collection code with the cached keys. A key the cache does not
@@ -292,6 +309,35 @@ impl App {
             self.enqueue(Job::DeliverPhoto { outbox_id: r.id }).await?;
         }
         Ok(rows.len())
+    }
+}
+
+/// The registry's key set as last parsed, in this process. Keyed by the registry's URL like
+/// the stored copy, with the time the copy was fetched, which is what freshness counts from.
+#[derive(Debug, Default)]
+pub struct KeysMemo(std::sync::RwLock<Option<(String, Arc<PublicKeySet>, i64)>>);
+
+impl KeysMemo {
+    /// The parsed set for `base` if it was fetched less than `max_age_ms` ago.
+    fn fresh(&self, base: &str, max_age_ms: i64) -> Option<(Arc<PublicKeySet>, i64)> {
+        let memo = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*memo {
+            Some((b, keys, at)) if b == base && gradphoto_db::now_ms() - at < max_age_ms => {
+                Some((keys.clone(), *at))
+            }
+            _ => None,
+        }
+    }
+
+    fn put(&self, base: &str, keys: &Arc<PublicKeySet>, fetched_at: i64) {
+        let mut memo = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *memo = Some((base.to_owned(), keys.clone(), fetched_at));
     }
 }
 

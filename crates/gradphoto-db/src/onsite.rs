@@ -54,6 +54,14 @@ impl_from_row!(QueueRow {
     current_checkin
 });
 
+/// See [`Db::checkin_checks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckinChecks {
+    pub registered: bool,
+    pub collected: bool,
+    pub code_photographed: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckinRow {
     pub id: i64,
@@ -346,6 +354,31 @@ impl Db {
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).fetch_all(p).await?),
         )
+    }
+
+    /// What a new check-in must know besides the roster, in one round trip (the desk asks
+    /// on every new scan, and on SQLite each query is a hop to the connection's thread):
+    /// whether the student is registered for a session of the campaign, recorded as
+    /// photographed in it, and whether a photo bound to the code is on its way to the
+    /// registry or accepted there.
+    pub async fn checkin_checks(
+        &self,
+        campaign_id: i64,
+        student_id: i64,
+        code_id: &str,
+    ) -> Result<CheckinChecks, DbError> {
+        let (registered, collected, code_photographed): (bool, bool, bool) = with_pool!(self, p => sqlx::query_as(
+                "SELECT \
+                 EXISTS (SELECT 1 FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2), \
+                 EXISTS (SELECT 1 FROM collections WHERE campaign_id = $1 AND student_id = $2), \
+                 EXISTS (SELECT 1 FROM registry_outbox WHERE code_id = $3 \
+                   AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted')))")
+                .bind(campaign_id).bind(student_id).bind(code_id).fetch_one(p).await?);
+        Ok(CheckinChecks {
+            registered,
+            collected,
+            code_photographed,
+        })
     }
 
     /// A queue's check-ins in number order.
