@@ -74,11 +74,29 @@ impl App {
         code_text: &str,
     ) -> Result<Checkin, AppError> {
         let DeskQueue {
-            queue, campaign, ..
+            queue,
+            campaign,
+            session,
         } = self.desk_queue(by, queue_id).await?;
         let text = code_text.trim();
         if text.is_empty() {
             return Err(AppError::Invalid(no_code()));
+        }
+        // A queue numbers only on its session's day: a desk left on yesterday's queue, or
+        // opened on next week's, cannot start a second line of numbers.
+        let today = crate::online_entry::china_today().to_string();
+        if session.day != today {
+            return Err(AppError::Conflict(Msg::new(
+                "checkin.not_today",
+                format!(
+                    "该队列属于 {} 的场次，今天（{today}）不能在此签到",
+                    session.day
+                ),
+                format!(
+                    "This queue belongs to the session of {}; nobody can be checked in on it today ({today})",
+                    session.day
+                ),
+            )));
         }
         if campaign.status != CampaignStatus::Open {
             return Err(AppError::Conflict(Msg::new(

@@ -4,7 +4,8 @@
 //! submits; a rescan keeps its number); the station calls number 1 and the call display
 //! shows it; a portrait dropped into the hot folder watched by `gradphoto station`
 //! appears on the open station page, bound to number 1 with its verdict; the student
-//! confirms it on the confirmation screen; the session's progress counts it.
+//! confirms it on the confirmation screen; the session's progress counts it; the admin
+//! publishes the plan and anyone reads the schedule and the notice.
 
 use std::time::{Duration, Instant};
 
@@ -224,6 +225,23 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
     .await?;
     ensure!(confirmed == json!("1"), "{}", b.page_text().await?);
     logout(&b).await?;
+
+    // 8. The admin publishes the plan; anyone reads the schedule and the notice.
+    login_with(&b, &server, "uni1-admin", pw).await?;
+    b.goto(&plan).await?;
+    b.click("#publish-schedule").await?;
+    b.wait_for_text("已发布", PAGE_TIMEOUT).await?;
+    b.click("#schedule-link").await?;
+    let schedule = b.current_url().await?;
+    logout(&b).await?;
+    b.goto(&schedule).await?;
+    ensure!(
+        b.page_text().await?.contains("图书馆一楼报告厅"),
+        "the public schedule: {}",
+        b.page_text().await?
+    );
+    b.click("#notice-link").await?;
+    b.wait_for_text("一、采集对象", PAGE_TIMEOUT).await?;
     eprintln!("onsite day: {:.1} s", started.elapsed().as_secs_f64());
     b.close().await?;
     Ok(())

@@ -341,6 +341,20 @@ async fn the_desk_numbers_scanned_codes_in_order() {
             "{body}"
         );
 
+        // A queue of another day's session numbers nobody today.
+        let later = queues
+            .iter()
+            .find(|q| q.session_id != session.id)
+            .expect("the later session's queue");
+        let (status, body) = post(
+            &desk,
+            &format!("/onsite/queues/{}/checkin", later.id),
+            &[("code", &registered[1].1)],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"checkin-error\""), "{body}");
+
         // No code, a forged code: refused, no number spent.
         let (status, body) = post(&desk, &checkin, &[("code", " ")]).await;
         assert_eq!(status, 422);
