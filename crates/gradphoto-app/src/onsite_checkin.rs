@@ -25,7 +25,8 @@ pub struct Checkin {
     pub row: CheckinRow,
     /// `false` when the code had its number already (a rescan).
     pub new: bool,
-    /// The queue the number belongs to (a rescan may name another queue than the desk's).
+    /// The queue the number belongs to (a rescan may name another queue than the desk's),
+    /// for its id and name: its counters are as read before the scan.
     pub queue: QueueRow,
     pub student: StudentRow,
     pub department: String,
@@ -113,7 +114,7 @@ impl App {
             .onsite_checkin_of(campaign.id, &code_id, student.id)
             .await?
         {
-            return self.checkin_view(row, false, student, false).await;
+            return self.checkin_view(row, &queue, false, student, false).await;
         }
         let checks = self
             .db
@@ -138,7 +139,7 @@ impl App {
                 desk: &by.row.username,
             })
             .await?;
-        self.checkin_view(row, new, student, new && !registered)
+        self.checkin_view(row, &queue, new, student, new && !registered)
             .await
     }
 
@@ -194,14 +195,21 @@ impl App {
         }
     }
 
+    /// The answer to a scan. `desk` is the queue scanned at: a rescan numbered elsewhere
+    /// reads its own queue, a number of this queue does not read it again.
     async fn checkin_view(
         &self,
         row: CheckinRow,
+        desk: &QueueRow,
         new: bool,
         student: StudentRow,
         walk_in: bool,
     ) -> Result<Checkin, AppError> {
-        let queue = self.db.onsite_queue(row.queue_id).await?;
+        let queue = if row.queue_id == desk.id {
+            desk.clone()
+        } else {
+            self.db.onsite_queue(row.queue_id).await?
+        };
         let department = self
             .db
             .list_departments(student.university_id)

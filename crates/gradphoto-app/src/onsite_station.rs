@@ -7,7 +7,7 @@
 //! the number the person saw, and the store refuses it if the camera has moved on.
 
 use bytes::Bytes;
-use gradphoto_db::onsite::{CheckinRow, QueueRow};
+use gradphoto_db::onsite::CheckinRow;
 use gradphoto_db::onsite_station::{NewOnsitePhoto, OnsitePhotoRow, StationRefusal};
 use gradphoto_db::outbox::OutboxRow;
 use gradphoto_domain::i18n::Msg;
@@ -392,10 +392,5 @@ impl App {
             &photo.original_key
         })
         .await
-    }
-
-    /// The queue row alone (the call display's change detector).
-    pub async fn queue_row(&self, by: &Staff, queue_id: i64) -> Result<QueueRow, AppError> {
-        Ok(self.desk_queue(by, queue_id).await?.queue)
     }
 }
