@@ -50,6 +50,7 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> AppError {
         match e {
             DbError::NotFound => AppError::not_found(),
+            DbError::Held(station) => AppError::Conflict(crate::onsite_offline::held_msg(&station)),
             DbError::Conflict(c) => AppError::Conflict(Msg::new(
                 "conflict",
                 format!("与已有数据冲突（{c}）"),

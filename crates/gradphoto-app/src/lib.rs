@@ -18,6 +18,7 @@ pub mod online_orders;
 pub mod online_photos;
 pub mod onsite_checkin;
 pub mod onsite_notice;
+pub mod onsite_offline;
 pub mod onsite_plan;
 pub mod onsite_progress;
 pub mod onsite_registration;

@@ -99,6 +99,9 @@ impl App {
                 ),
             )));
         }
+        if let Some(station) = &queue.held_by {
+            return Err(AppError::Conflict(crate::onsite_offline::held_msg(station)));
+        }
         if campaign.status != CampaignStatus::Open {
             return Err(AppError::Conflict(Msg::new(
                 "checkin.campaign_not_open",
@@ -144,7 +147,7 @@ impl App {
     }
 
     /// The one roster student a code names in the campaign's university.
-    async fn student_of_code(
+    pub(crate) async fn student_of_code(
         &self,
         campaign: &Campaign,
         claims: &gradphoto_registry_crypto::code::CodeClaims,

@@ -82,36 +82,7 @@ pub enum Shot {
 }
 
 fn refusal(r: StationRefusal) -> AppError {
-    AppError::Conflict(match r {
-        StationRefusal::NotCurrent(Some(n)) => Msg::new(
-            "station.not_current",
-            format!("当前在拍的是 {n} 号，不是所操作的号；请刷新后再操作"),
-            format!("Number {n} is at the camera now, not the one acted on; reload and try again"),
-        ),
-        StationRefusal::NotCurrent(None) => Msg::new(
-            "station.nobody_called",
-            "当前没有在拍的号，请先叫号",
-            "No number is at the camera; call the next one first",
-        ),
-        StationRefusal::Busy(n) => Msg::new(
-            "station.busy",
-            format!("{n} 号尚未确认：请学生确认照片，或将其排至最后，再叫下一个号"),
-            format!(
-                "Number {n} is not confirmed: have the student confirm, or send it to the end, before calling the next"
-            ),
-        ),
-        StationRefusal::Confirmed => Msg::new(
-            "station.confirmed",
-            "该号的照片已由学生确认，不能重拍；如需重拍须由管理员重新开放",
-            "The student confirmed this number's photo; a retake needs an admin to reopen it",
-        ),
-        StationRefusal::NoSuchPhoto => Msg::new(
-            "station.no_photo",
-            "该号还没有这张照片，请按屏幕上的照片确认",
-            "That is not this number's photo; confirm the photo on the screen",
-        ),
-        StationRefusal::Empty => Msg::new("station.empty", "没有等候的号", "Nobody is waiting"),
-    })
+    AppError::Conflict(r.msg())
 }
 
 fn bad_photo_reasons(json: &str) -> Vec<StoredReason> {
@@ -177,7 +148,10 @@ impl App {
         by: &Staff,
         queue_id: i64,
     ) -> Result<CheckinRow, AppError> {
-        self.desk_queue(by, queue_id).await?;
+        let desk = self.desk_queue(by, queue_id).await?;
+        if let Some(station) = &desk.queue.held_by {
+            return Err(AppError::Conflict(crate::onsite_offline::held_msg(station)));
+        }
         self.db.call_next(queue_id).await?.map_err(refusal)
     }
 

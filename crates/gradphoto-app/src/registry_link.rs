@@ -36,13 +36,7 @@ pub(crate) fn unreachable_registry(e: impl std::fmt::Display) -> AppError {
 }
 
 fn code_refused(e: &CodeError) -> AppError {
-    let code = match e {
-        CodeError::Revoked(_) => "code.revoked",
-        CodeError::UnknownKey(_) => "code.unknown_key",
-        CodeError::BadSignature => "code.bad_signature",
-        _ => "code.malformed",
-    };
-    AppError::Invalid(Msg::new(code, e.zh(), e.en()))
+    AppError::Invalid(Msg::new(e.reason(), e.zh(), e.en()))
 }
 
 /// What the desk may say about a background choice.

@@ -185,7 +185,7 @@ fn registry_server_and_link_commands() {
     assert!(!o.status.success());
 }
 
-/// `gradphoto station` against a running server: a photo in the camera's folder is taken
+/// `gradphoto station watch` against a running server: a photo in the camera's folder is taken
 /// only once complete, sent bound to the number at the camera when it appeared, and moved
 /// to done/; a photo the engine refuses goes to refused/; one that appears while nobody
 /// is at the camera goes to unbound/ and is bound to nobody.
@@ -264,6 +264,7 @@ async fn the_station_sends_hot_folder_photos_bound_to_the_number_at_the_camera()
     let mut child = Command::new(env!("CARGO_BIN_EXE_gradphoto"))
         .args([
             "station",
+            "watch",
             "--server",
             &t.url,
             "--queue",

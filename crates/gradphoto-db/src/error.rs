@@ -7,6 +7,9 @@ pub enum DbError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    /// The queue is held by an offline station (named): only that station numbers on it.
+    #[error("queue held by offline station {0}")]
+    Held(String),
     #[error("configuration: {0}")]
     Config(String),
     #[error("migration: {0}")]

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod online_entries;
 pub mod online_photos;
 pub mod onsite;
+pub mod onsite_offline;
 pub mod onsite_registrations;
 pub mod onsite_settlements;
 pub mod onsite_station;

@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_onsite_schedule.sql"),
         postgres: include_str!("../migrations/postgres/0019_onsite_schedule.sql"),
     },
+    Migration {
+        version: 20,
+        name: "onsite_offline",
+        sqlite: include_str!("../migrations/sqlite/0020_onsite_offline.sql"),
+        postgres: include_str!("../migrations/postgres/0020_onsite_offline.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -43,6 +43,8 @@ pub struct QueueRow {
     pub created_at: i64,
     /// The check-in at the camera now, if any.
     pub current_checkin: Option<i64>,
+    /// The offline station holding the queue (migration 0020): nothing is numbered on it here.
+    pub held_by: Option<String>,
 }
 impl_from_row!(QueueRow {
     id,
@@ -51,7 +53,8 @@ impl_from_row!(QueueRow {
     last_number,
     last_turn,
     created_at,
-    current_checkin
+    current_checkin,
+    held_by
 });
 
 /// See [`Db::checkin_checks`].
@@ -129,7 +132,7 @@ pub struct NewCheckin<'a> {
 const SESSION_COLS: &str =
     "id, campaign_id, campus, place, day, starts, ends, capacity, created_at";
 pub(crate) const QUEUE_COLS: &str =
-    "id, session_id, name, last_number, last_turn, created_at, current_checkin";
+    "id, session_id, name, last_number, last_turn, created_at, current_checkin, held_by";
 pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
     code_text, student_id, stage, desk, checked_in_at, updated_at, photo_id, confirmed_at, outbox_id, \
     settlement_id";
@@ -331,10 +334,18 @@ impl Db {
             match existing {
                 Some(row) => (row, false),
                 None => {
-                    let (number, turn): (i64, i64) = sqlx::query_as(
+                    // A queue held by an offline station numbers only there.
+                    let next: Option<(i64, i64)> = sqlx::query_as(
                         "UPDATE onsite_queues SET last_number = last_number + 1, \
-                         last_turn = last_turn + 1 WHERE id = $1 RETURNING last_number, last_turn")
-                        .bind(c.queue_id).fetch_one(&mut *tx).await?;
+                         last_turn = last_turn + 1 WHERE id = $1 AND held_by IS NULL \
+                         RETURNING last_number, last_turn")
+                        .bind(c.queue_id).fetch_optional(&mut *tx).await?;
+                    let Some((number, turn)) = next else {
+                        let held: Option<String> =
+                            sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
+                                .bind(c.queue_id).fetch_one(&mut *tx).await?;
+                        return Err(DbError::Held(held.unwrap_or_default()));
+                    };
                     let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.as_str()))
                         .bind(c.campaign_id).bind(c.queue_id).bind(number).bind(turn)
                         .bind(c.code_id).bind(c.code_text).bind(c.student_id).bind(c.desk).bind(now)

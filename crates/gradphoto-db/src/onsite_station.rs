@@ -51,20 +51,7 @@ pub struct NewOnsitePhoto<'a> {
 }
 
 /// Why a station step was not taken; nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StationRefusal {
-    /// The number the person acted on is not the one at the camera (another station
-    /// window moved on, or nobody is called): the current number, if any.
-    NotCurrent(Option<i64>),
-    /// A number is at the camera and not finished: confirm it or send it to the end first.
-    Busy(i64),
-    /// The number was confirmed: no new photo without an admin's reopening.
-    Confirmed,
-    /// No photo to confirm, or not the photo shown.
-    NoSuchPhoto,
-    /// Nobody is waiting.
-    Empty,
-}
+pub use gradphoto_domain::onsite::CameraRefusal as StationRefusal;
 
 type Step<T> = Result<Result<T, StationRefusal>, DbError>;
 

@@ -12,6 +12,7 @@ pub mod id_document;
 pub mod online;
 pub mod online_photo;
 pub mod onsite;
+pub mod onsite_offline;
 pub mod onsite_plan;
 pub mod onsite_sheet;
 pub mod otp;

@@ -123,6 +123,61 @@ pub fn waiting_in_order(places: &[Place], n: usize) -> Vec<i64> {
     w.into_iter().take(n).map(|p| p.number).collect()
 }
 
+/// Why a step at the camera was not taken: the same at the server's station and at an
+/// offline one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraRefusal {
+    /// The number the person acted on is not the one at the camera (another station
+    /// window moved on, or nobody is called): the current number, if any.
+    NotCurrent(Option<i64>),
+    /// A number is at the camera and not finished: confirm it or send it to the end first.
+    Busy(i64),
+    /// The number was confirmed: no new photo without an admin's reopening.
+    Confirmed,
+    /// No photo to confirm, or not the photo shown.
+    NoSuchPhoto,
+    /// Nobody is waiting.
+    Empty,
+}
+
+impl CameraRefusal {
+    /// What the photographer reads.
+    pub fn msg(&self) -> Msg {
+        match self {
+            CameraRefusal::NotCurrent(Some(n)) => Msg::new(
+                "station.not_current",
+                format!("当前在拍的是 {n} 号，不是所操作的号；请刷新后再操作"),
+                format!(
+                    "Number {n} is at the camera now, not the one acted on; reload and try again"
+                ),
+            ),
+            CameraRefusal::NotCurrent(None) => Msg::new(
+                "station.nobody_called",
+                "当前没有在拍的号，请先叫号",
+                "No number is at the camera; call the next one first",
+            ),
+            CameraRefusal::Busy(n) => Msg::new(
+                "station.busy",
+                format!("{n} 号尚未确认：请学生确认照片，或将其排至最后，再叫下一个号"),
+                format!(
+                    "Number {n} is not confirmed: have the student confirm, or send it to the end, before calling the next"
+                ),
+            ),
+            CameraRefusal::Confirmed => Msg::new(
+                "station.confirmed",
+                "该号的照片已由学生确认，不能重拍；如需重拍须由管理员重新开放",
+                "The student confirmed this number's photo; a retake needs an admin to reopen it",
+            ),
+            CameraRefusal::NoSuchPhoto => Msg::new(
+                "station.no_photo",
+                "该号还没有这张照片，请按屏幕上的照片确认",
+                "That is not this number's photo; confirm the photo on the screen",
+            ),
+            CameraRefusal::Empty => Msg::new("station.empty", "没有等候的号", "Nobody is waiting"),
+        }
+    }
+}
+
 /// Sending a called number to the end (the student is not there, or the photographer
 /// skips it): only a called or waiting number moves, and it keeps its number.
 pub fn send_to_end(place: Place, last_turn: i64) -> Result<Place, Msg> {

@@ -116,6 +116,16 @@ pub enum CodeError {
 }
 
 impl CodeError {
+    /// The stable reason code a desk reports (`code.revoked`, …).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            CodeError::Revoked(_) => "code.revoked",
+            CodeError::UnknownKey(_) => "code.unknown_key",
+            CodeError::BadSignature => "code.bad_signature",
+            _ => "code.malformed",
+        }
+    }
+
     pub fn zh(&self) -> String {
         match self {
             CodeError::Malformed(_) => {

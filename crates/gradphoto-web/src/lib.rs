@@ -6,11 +6,13 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod api_offline;
 mod api_station;
 mod csrf;
 mod error;
 mod i18n;
 mod observe;
+pub mod offline_site;
 mod openapi;
 mod pages;
 mod registry;
@@ -43,7 +45,12 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .merge(pages::routes())
-        .nest("/api", api::routes().merge(api_station::routes()))
+        .nest(
+            "/api",
+            api::routes()
+                .merge(api_station::routes())
+                .merge(api_offline::routes()),
+        )
         .nest("/registry", registry::routes())
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))

@@ -17,6 +17,8 @@ mod lang;
 mod manage;
 #[path = "http/onsite.rs"]
 mod onsite;
+#[path = "http/onsite_offline.rs"]
+mod onsite_offline;
 #[path = "http/onsite_station.rs"]
 mod onsite_station;
 #[path = "http/openapi.rs"]

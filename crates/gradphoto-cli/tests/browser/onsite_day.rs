@@ -2,7 +2,7 @@
 //! to the plan; a department secretary registers two students for it; the photographer's
 //! desk numbers two codes typed into the scan field as a wedge scanner does (Enter
 //! submits; a rescan keeps its number); the station calls number 1 and the call display
-//! shows it; a portrait dropped into the hot folder watched by `gradphoto station`
+//! shows it; a portrait dropped into the hot folder watched by `gradphoto station watch`
 //! appears on the open station page, bound to number 1 with its verdict; the student
 //! confirms it on the confirmation screen; the session's progress counts it; the admin
 //! publishes the plan and anyone reads the schedule and the notice.
@@ -155,6 +155,7 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
         gradphoto(data.path(), &pii_key)
             .args([
                 "station",
+                "watch",
                 "--server",
                 &server.url(""),
                 "--queue",

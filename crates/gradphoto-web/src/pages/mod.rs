@@ -5,10 +5,11 @@
 mod auth;
 mod campaigns;
 mod desk;
-mod forms;
+pub(crate) mod forms;
 mod home;
 mod onsite;
 mod onsite_fees;
+mod onsite_offline;
 mod onsite_progress;
 mod onsite_schedule;
 mod onsite_station;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(review::routes())
         .merge(onsite::routes())
         .merge(onsite_fees::routes())
+        .merge(onsite_offline::routes())
         .merge(onsite_progress::routes())
         .merge(onsite_schedule::routes())
         .merge(onsite_station::routes())

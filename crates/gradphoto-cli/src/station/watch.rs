@@ -1,11 +1,13 @@
-//! `gradphoto station`: runs on the site laptop beside a tethered camera. It watches the
-//! folder the camera software writes into and sends each new photo to the queue's
-//! station, bound to the number that was at the camera when the file appeared. A file is
+//! `gradphoto station watch` (and the watcher of `gradphoto station serve`): runs on the
+//! site laptop beside a tethered camera. It watches the folder the camera software writes
+//! into and sends each new photo to the queue's station — the server's, or the offline
+//! station on this laptop — bound to the number that was at the camera when the file
+//! appeared. A file is
 //! taken only once complete: its size and time have not changed for two polls and its
 //! bytes end as a whole JPEG or PNG ends. Sent files move to `done/`, photos the engine
 //! refused to `refused/`, and photos that could not be bound (nobody at the camera, or
-//! the camera moved on) to `unbound/` — never to another number. It needs no database:
-//! it speaks to the server's JSON API.
+//! the camera moved on) to `unbound/` — never to another number. Watching the server's
+//! station needs no database: it speaks to the server's JSON API.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 #[derive(clap::Args, Debug)]
-pub struct StationArgs {
+pub struct WatchArgs {
     /// The gradphoto server, e.g. https://photos.example.edu.cn
     #[arg(long)]
     server: String,
@@ -78,16 +80,27 @@ fn is_photo(path: &Path) -> bool {
     matches!(ext.as_str(), "jpg" | "jpeg" | "png")
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+pub(super) struct Client {
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) token: String,
     args_user: String,
     args_password: String,
 }
 
 impl Client {
-    async fn login(&mut self) -> Result<()> {
+    pub(super) fn new(server: &str, user: &str, password: &str) -> Result<Client> {
+        Ok(Client {
+            http: gradphoto_app::registry_link::http_client()
+                .map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?,
+            base: server.trim_end_matches('/').to_string(),
+            token: String::new(),
+            args_user: user.to_string(),
+            args_password: password.to_string(),
+        })
+    }
+
+    pub(super) async fn login(&mut self) -> Result<()> {
         let r = self
             .http
             .post(format!("{}/api/session", self.base))
@@ -188,39 +201,135 @@ fn reasons(v: &Value) -> String {
         .unwrap_or_default()
 }
 
-pub fn run(args: StationArgs) -> Result<i32> {
+/// Where the watcher sends photos.
+pub(super) enum Target {
+    /// The server's station for a queue.
+    Server(Client, i64),
+    /// The offline station on this laptop.
+    Local(gradphoto_station::Station),
+}
+
+/// What became of a photo sent to the station.
+enum Sent {
+    Bound(String),
+    Refused(String),
+    /// Not bound to the number (the camera moved on): why.
+    Unbound(String),
+    /// The station could not be reached or failed: try again.
+    Retry(String),
+}
+
+impl Target {
+    async fn current(&self) -> Option<i64> {
+        match self {
+            Target::Server(client, queue) => client.current(*queue).await.unwrap_or(None),
+            Target::Local(station) => station
+                .camera_view()
+                .await
+                .ok()
+                .and_then(|v| v.current)
+                .filter(|c| c.checkin.stage != "confirmed")
+                .map(|c| c.checkin.number),
+        }
+    }
+
+    async fn send(&mut self, number: i64, name: &str, bytes: Vec<u8>, background: &str) -> Sent {
+        match self {
+            Target::Server(client, queue) => {
+                let mut answer = client
+                    .send(*queue, number, name, bytes.clone(), background)
+                    .await;
+                if matches!(&answer, Ok((s, _)) if *s == reqwest::StatusCode::UNAUTHORIZED) {
+                    if let Err(e) = client.login().await {
+                        return Sent::Retry(format!("{e:#}"));
+                    }
+                    answer = client.send(*queue, number, name, bytes, background).await;
+                }
+                match answer {
+                    Ok((status, v)) if status == reqwest::StatusCode::CREATED => {
+                        Sent::Bound(format!(
+                            "photo #{} ({})",
+                            v["photo_id"],
+                            v["verdict"].as_str().unwrap_or("")
+                        ))
+                    }
+                    Ok((status, v)) if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY => {
+                        Sent::Refused(reasons(&v))
+                    }
+                    Ok((status, v)) if status.is_client_error() => Sent::Unbound(format!(
+                        "{status}: {} / {}",
+                        v["zh"].as_str().unwrap_or(""),
+                        v["en"].as_str().unwrap_or("")
+                    )),
+                    Ok((status, _)) => Sent::Retry(format!("server answered {status}")),
+                    Err(e) => Sent::Retry(format!("{e:#}")),
+                }
+            }
+            Target::Local(station) => {
+                use gradphoto_station::{Shot, StationError};
+                match station
+                    .take_photo(number, bytes, background, "hot_folder", "hot folder")
+                    .await
+                {
+                    Ok(Shot::Bound(p)) => Sent::Bound(format!("photo #{} ({})", p.id, p.verdict)),
+                    Ok(Shot::Refused(report)) => Sent::Refused(
+                        report
+                            .reasons
+                            .iter()
+                            .map(|r| format!("{} {} / {}", r.code, r.zh, r.en))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                    Err(StationError::Refused(m)) => Sent::Unbound(format!("{} / {}", m.zh, m.en)),
+                    Err(e) => Sent::Retry(e.to_string()),
+                }
+            }
+        }
+    }
+}
+
+pub fn run(args: WatchArgs) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(watch(args))
+    rt.block_on(async {
+        let mut client = Client::new(&args.server, &args.user, &args.password)?;
+        client.login().await?;
+        println!(
+            "station: watching {} for queue {} (采集工位已就绪 / ready)",
+            args.folder.display(),
+            args.queue
+        );
+        let target = Target::Server(client, args.queue);
+        watch(
+            &args.folder,
+            &args.background,
+            args.poll_ms,
+            args.max_files,
+            target,
+        )
+        .await
+    })
 }
 
-async fn watch(args: StationArgs) -> Result<i32> {
+/// Watches `folder` until `max_files` photos were handled (0: for ever).
+pub(super) async fn watch(
+    folder: &Path,
+    background: &str,
+    poll_ms: u64,
+    max_files: usize,
+    mut target: Target,
+) -> Result<i32> {
     for sub in ["done", "refused", "unbound"] {
-        std::fs::create_dir_all(args.folder.join(sub))
-            .with_context(|| format!("creating {}", args.folder.join(sub).display()))?;
+        std::fs::create_dir_all(folder.join(sub))
+            .with_context(|| format!("creating {}", folder.join(sub).display()))?;
     }
-    let http = gradphoto_app::registry_link::http_client()
-        .map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?;
-    let mut client = Client {
-        http,
-        base: args.server.trim_end_matches('/').to_string(),
-        token: String::new(),
-        args_user: args.user.clone(),
-        args_password: args.password.clone(),
-    };
-    client.login().await?;
-    println!(
-        "station: watching {} for queue {} (采集工位已就绪 / ready)",
-        args.folder.display(),
-        args.queue
-    );
-    let poll = Duration::from_millis(args.poll_ms.max(50));
+    let poll = Duration::from_millis(poll_ms.max(50));
     let mut seen: HashMap<PathBuf, Seen> = HashMap::new();
     let mut handled = 0usize;
     loop {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&args.folder)
-            .with_context(|| format!("reading {}", args.folder.display()))?
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+            .with_context(|| format!("reading {}", folder.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && is_photo(p))
             .collect();
@@ -234,7 +343,7 @@ async fn watch(args: StationArgs) -> Result<i32> {
             let first_sight = !seen.contains_key(&path);
             if first_sight {
                 // The number at the camera when the photo appeared is the one it is for.
-                let number = client.current(args.queue).await.unwrap_or(None);
+                let number = target.current().await;
                 seen.insert(
                     path.clone(),
                     Seen {
@@ -272,7 +381,7 @@ async fn watch(args: StationArgs) -> Result<i32> {
                 .unwrap_or("photo")
                 .to_string();
             let Some(number) = number else {
-                let to = move_to(&path, &args.folder, "unbound", "")?;
+                let to = move_to(&path, folder, "unbound", "")?;
                 println!(
                     "{name}: 照片出现时没有在拍的号，未绑定 / nobody was at the camera when it appeared; kept in {}",
                     to.display()
@@ -281,52 +390,30 @@ async fn watch(args: StationArgs) -> Result<i32> {
                 handled += 1;
                 continue;
             };
-            let mut answer = client
-                .send(args.queue, number, &name, bytes.clone(), &args.background)
-                .await;
-            if matches!(&answer, Ok((s, _)) if *s == reqwest::StatusCode::UNAUTHORIZED) {
-                client.login().await?;
-                answer = client
-                    .send(args.queue, number, &name, bytes, &args.background)
-                    .await;
-            }
-            match answer {
-                Ok((status, v)) if status == reqwest::StatusCode::CREATED => {
-                    move_to(&path, &args.folder, "done", &format!("{number}-"))?;
+            match target.send(number, &name, bytes, background).await {
+                Sent::Bound(what) => {
+                    move_to(&path, folder, "done", &format!("{number}-"))?;
+                    println!("{name}: {number} 号 / number {number}: {what}");
+                }
+                Sent::Refused(why) => {
+                    move_to(&path, folder, "refused", &format!("{number}-"))?;
                     println!(
-                        "{name}: {number} 号 / number {number}: photo #{} ({})",
-                        v["photo_id"],
-                        v["verdict"].as_str().unwrap_or("")
+                        "{name}: {number} 号照片不合格，请重拍 / number {number}: refused, retake: {why}"
                     );
                 }
-                Ok((status, v)) if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY => {
-                    move_to(&path, &args.folder, "refused", &format!("{number}-"))?;
-                    println!(
-                        "{name}: {number} 号照片不合格，请重拍 / number {number}: refused, retake: {}",
-                        reasons(&v)
-                    );
+                Sent::Unbound(why) => {
+                    move_to(&path, folder, "unbound", &format!("{number}-"))?;
+                    println!("{name}: 未绑定 / not bound ({why})");
                 }
-                Ok((status, v)) if status.is_client_error() => {
-                    move_to(&path, &args.folder, "unbound", &format!("{number}-"))?;
-                    println!(
-                        "{name}: 未绑定 / not bound ({status}): {} / {}",
-                        v["zh"].as_str().unwrap_or(""),
-                        v["en"].as_str().unwrap_or("")
-                    );
-                }
-                Ok((status, _)) => {
-                    eprintln!("{name}: server answered {status}; trying again");
-                    continue;
-                }
-                Err(e) => {
-                    eprintln!("{name}: {e:#}; trying again");
+                Sent::Retry(why) => {
+                    eprintln!("{name}: {why}; trying again");
                     continue;
                 }
             }
             seen.remove(&path);
             handled += 1;
         }
-        if args.max_files > 0 && handled >= args.max_files {
+        if max_files > 0 && handled >= max_files {
             return Ok(0);
         }
         tokio::time::sleep(poll).await;
