@@ -128,6 +128,38 @@ impl TestApp {
         }
     }
 
+    /// Stops serving HTTP, as a server that went down: the app and its database stay.
+    pub fn stop_serving(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Serves again on the same address after [`TestApp::stop_serving`].
+    pub async fn serve_again(&mut self) {
+        let mut listener = None;
+        for _ in 0..100 {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                // The old listener may take a moment to close.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        }
+        let listener = listener.expect("bind the same address again");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = self.app.clone();
+        tokio::spawn(async move {
+            let _ = gradphoto_web::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        self.shutdown = Some(tx);
+    }
+
     /// A fresh browser-like client (own cookie jar).
     pub fn client(&self) -> Client {
         Client::new(&self.url)
