@@ -36,6 +36,7 @@ pub mod pii;
 pub mod progress;
 pub mod registry_link;
 pub mod roster;
+mod school_memo;
 pub mod sms;
 pub mod status_reports;
 pub mod student_centre;
@@ -81,6 +82,8 @@ pub struct App {
     pub(crate) font: Arc<std::sync::OnceLock<Arc<gradphoto_pdf::Font>>>,
     /// The registry's key set as last parsed (see [`App::registry_keys`]).
     pub(crate) keys_memo: Arc<registry_link::KeysMemo>,
+    /// Universities and departments as the desk reads them (see [`App::school`]).
+    pub(crate) school_memo: Arc<school_memo::SchoolMemo>,
 }
 
 impl App {
@@ -126,6 +129,7 @@ impl App {
             payments,
             font: Arc::new(std::sync::OnceLock::new()),
             keys_memo: Arc::default(),
+            school_memo: Arc::default(),
         })
     }
 

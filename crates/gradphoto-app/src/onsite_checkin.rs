@@ -112,17 +112,14 @@ impl App {
         let verified = self.verify_code(text).await?;
         let student = self.student_of_code(&campaign, &verified.claims).await?;
         let code_id = verified.id.to_string();
-        if let Some(row) = self
-            .db
-            .onsite_checkin_of(campaign.id, &code_id, student.id)
-            .await?
-        {
-            return self.checkin_view(row, &queue, false, student, false).await;
-        }
         let checks = self
             .db
             .checkin_checks(campaign.id, student.id, &code_id)
             .await?;
+        if let Some(id) = checks.existing {
+            let row = self.db.onsite_checkin(id).await?;
+            return self.checkin_view(row, &queue, false, student, false).await;
+        }
         let registered = checks.registered;
         let facts = CheckinFacts {
             eligible: evaluate(&campaign.rules, &facts_of(&student)?).verdict == Verdict::Must,
@@ -152,7 +149,7 @@ impl App {
         campaign: &Campaign,
         claims: &gradphoto_registry_crypto::code::CodeClaims,
     ) -> Result<StudentRow, AppError> {
-        let university = self.db.get_university(campaign.university_id).await?;
+        let (university, _) = self.school(campaign.university_id).await?;
         if claims.school_code != university.code {
             return Err(refused(
                 "checkin.other_school",
@@ -214,12 +211,12 @@ impl App {
             self.db.onsite_queue(row.queue_id).await?
         };
         let department = self
-            .db
-            .list_departments(student.university_id)
+            .school(student.university_id)
             .await?
-            .into_iter()
+            .1
+            .iter()
             .find(|d| d.id == student.department_id)
-            .map(|d| d.name)
+            .map(|d| d.name.clone())
             .unwrap_or_default();
         Ok(Checkin {
             row,

@@ -83,7 +83,8 @@ impl Db {
     /// Claims the next runnable job for `lease_ms`, or `None` when there is nothing to do.
     pub async fn claim_job(&self, now: i64, lease_ms: i64) -> Result<Option<JobRow>, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(s) => {
+                let p = &s.pool;
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("{CLAIM_SQLITE}{COLS}")))
                     .bind(now + lease_ms)
                     .bind(now)

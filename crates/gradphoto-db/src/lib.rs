@@ -46,7 +46,10 @@ pub use error::DbError;
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite(sqlite) => {
+                let $pool = &sqlite.pool;
+                $body
+            }
             $crate::Db::Postgres($pool) => $body,
         }
     };
@@ -59,8 +62,9 @@ pub(crate) use with_pool;
 macro_rules! write_tx {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            $crate::Db::Sqlite(sqlite) => {
+                let _writer = sqlite.writer.lock().await;
+                let mut $tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -79,8 +83,33 @@ pub(crate) use write_tx;
 /// The database: one of the two backends, chosen by the URL scheme.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// SQLite with its one writer. SQLite takes one write transaction at a time; left to
+/// itself, a second writer waits in SQLite's busy handler, which sleeps in growing steps
+/// (milliseconds each), so writers that collide wait far longer than the write takes.
+/// Write transactions in this process therefore queue on an async lock first and find
+/// the database free when their turn comes.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub pool: SqlitePool,
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl SqliteDb {
+    fn new(pool: SqlitePool) -> SqliteDb {
+        SqliteDb {
+            pool,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Waits for this process's turn to write (see [`SqliteDb`]).
+    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writer.lock().await
+    }
 }
 
 /// Connection settings that do not belong in the URL.
@@ -131,7 +160,7 @@ impl Db {
                 .acquire_timeout(opts.busy_timeout)
                 .connect_with(o)
                 .await?;
-            Db::Sqlite(pool)
+            Db::Sqlite(SqliteDb::new(pool))
         } else {
             return Err(DbError::Config(format!(
                 "unsupported database URL scheme (use sqlite:// or postgres://): {}",

@@ -164,7 +164,8 @@ macro_rules! record {
 pub(crate) async fn run(db: &Db) -> Result<Vec<String>, DbError> {
     let mut applied = Vec::new();
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = &sqlite.pool;
             sqlx::query(CREATE_TABLE).execute(pool).await?;
             for m in MIGRATIONS {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;

@@ -60,6 +60,8 @@ impl_from_row!(QueueRow {
 /// See [`Db::checkin_checks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckinChecks {
+    /// The check-in the code or its student already has in the campaign.
+    pub existing: Option<i64>,
     pub registered: bool,
     pub collected: bool,
     pub code_photographed: bool,
@@ -303,56 +305,54 @@ impl Db {
     }
 
     /// Numbers a code: its existing check-in in the campaign (`false`), or a new one with
-    /// the queue's next number (`true`).
+    /// the queue's next number (`true`). The new number and its check-in are written in
+    /// one transaction, so a number is spent only if its check-in commits; a code or
+    /// student numbered meanwhile (the unique keys refuse the insert, and the number is
+    /// rolled back with it) is answered with that check-in.
     pub async fn onsite_check_in(&self, c: &NewCheckin<'_>) -> Result<(CheckinRow, bool), DbError> {
         let mut last = None;
         for _ in 0..RETRIES {
             match self.try_check_in(c).await {
-                Err(DbError::Conflict(why)) => last = Some(why),
-                other => return other,
+                Err(DbError::Conflict(why)) => {
+                    if let Some(row) = self
+                        .onsite_checkin_of(c.campaign_id, c.code_id, c.student_id)
+                        .await?
+                    {
+                        return Ok((row, false));
+                    }
+                    last = Some(why);
+                }
+                other => return other.map(|row| (row, true)),
             }
         }
         Err(DbError::Conflict(last.unwrap_or_default()))
     }
 
-    async fn try_check_in(&self, c: &NewCheckin<'_>) -> Result<(CheckinRow, bool), DbError> {
+    async fn try_check_in(&self, c: &NewCheckin<'_>) -> Result<CheckinRow, DbError> {
         let now = now_ms();
-        let existing_sql = format!(
-            "SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE campaign_id = $1 \
-             AND (code_id = $2 OR student_id = $3) ORDER BY id LIMIT 1"
-        );
         let insert_sql = format!(
             "INSERT INTO onsite_checkins (campaign_id, queue_id, number, turn, code_id, code_text, \
              student_id, stage, desk, checked_in_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $9) RETURNING {CHECKIN_COLS}"
         );
         Ok(write_tx!(self, tx => {
-            let existing: Option<CheckinRow> =
-                sqlx::query_as(sqlx::AssertSqlSafe(existing_sql.as_str()))
-                    .bind(c.campaign_id).bind(c.code_id).bind(c.student_id)
-                    .fetch_optional(&mut *tx).await?;
-            match existing {
-                Some(row) => (row, false),
-                None => {
-                    // A queue held by an offline station numbers only there.
-                    let next: Option<(i64, i64)> = sqlx::query_as(
-                        "UPDATE onsite_queues SET last_number = last_number + 1, \
-                         last_turn = last_turn + 1 WHERE id = $1 AND held_by IS NULL \
-                         RETURNING last_number, last_turn")
-                        .bind(c.queue_id).fetch_optional(&mut *tx).await?;
-                    let Some((number, turn)) = next else {
-                        let held: Option<String> =
-                            sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
-                                .bind(c.queue_id).fetch_one(&mut *tx).await?;
-                        return Err(DbError::Held(held.unwrap_or_default()));
-                    };
-                    let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.as_str()))
-                        .bind(c.campaign_id).bind(c.queue_id).bind(number).bind(turn)
-                        .bind(c.code_id).bind(c.code_text).bind(c.student_id).bind(c.desk).bind(now)
-                        .fetch_one(&mut *tx).await?;
-                    (row, true)
-                }
-            }
+            // A queue held by an offline station numbers only there.
+            let next: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE onsite_queues SET last_number = last_number + 1, \
+                 last_turn = last_turn + 1 WHERE id = $1 AND held_by IS NULL \
+                 RETURNING last_number, last_turn")
+                .bind(c.queue_id).fetch_optional(&mut *tx).await?;
+            let Some((number, turn)) = next else {
+                let held: Option<String> =
+                    sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
+                        .bind(c.queue_id).fetch_one(&mut *tx).await?;
+                return Err(DbError::Held(held.unwrap_or_default()));
+            };
+            let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.as_str()))
+                .bind(c.campaign_id).bind(c.queue_id).bind(number).bind(turn)
+                .bind(c.code_id).bind(c.code_text).bind(c.student_id).bind(c.desk).bind(now)
+                .fetch_one(&mut *tx).await?;
+            row
         }))
     }
 
@@ -367,9 +367,9 @@ impl Db {
         )
     }
 
-    /// What a new check-in must know besides the roster, in one round trip (the desk asks
-    /// on every new scan, and on SQLite each query is a hop to the connection's thread):
-    /// whether the student is registered for a session of the campaign, recorded as
+    /// What a scan must know besides the roster, in one round trip (the desk asks on every
+    /// scan, and on SQLite each query is a hop to the connection's thread): the check-in
+    /// the code or student already has, whether the student is registered for a session of the campaign, recorded as
     /// photographed in it, and whether a photo bound to the code is on its way to the
     /// registry or accepted there.
     pub async fn checkin_checks(
@@ -378,14 +378,17 @@ impl Db {
         student_id: i64,
         code_id: &str,
     ) -> Result<CheckinChecks, DbError> {
-        let (registered, collected, code_photographed): (bool, bool, bool) = with_pool!(self, p => sqlx::query_as(
+        let (existing, registered, collected, code_photographed): (Option<i64>, bool, bool, bool) = with_pool!(self, p => sqlx::query_as(
                 "SELECT \
+                 (SELECT id FROM onsite_checkins WHERE campaign_id = $1 \
+                   AND (code_id = $3 OR student_id = $2) ORDER BY id LIMIT 1), \
                  EXISTS (SELECT 1 FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2), \
                  EXISTS (SELECT 1 FROM collections WHERE campaign_id = $1 AND student_id = $2), \
                  EXISTS (SELECT 1 FROM registry_outbox WHERE code_id = $3 \
                    AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted')))")
                 .bind(campaign_id).bind(student_id).bind(code_id).fetch_one(p).await?);
         Ok(CheckinChecks {
+            existing,
             registered,
             collected,
             code_photographed,

@@ -109,8 +109,9 @@ impl Db {
         let locked = "SELECT capacity FROM onsite_sessions WHERE id = $1 FOR UPDATE";
         // A refusal rolls the transaction back (nothing was written) by not committing.
         Ok(match self {
-            Db::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            Db::Sqlite(sqlite) => {
+                let _writer = sqlite.write_turn().await;
+                let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = register_body!(tx, plain, campaign_id, session_id, students, by, now);
                 if out.is_ok() {
                     tx.commit().await?;

@@ -103,13 +103,13 @@ async fn audit_log_is_append_only() {
         let rows = db.list_audit(None, 10).await.expect("list");
         assert_eq!(rows.len(), 1);
         let (upd, del) = match &db {
-            Db::Sqlite(p) => (
+            Db::Sqlite(s) => (
                 sqlx::query("UPDATE audit_log SET action = 'forged'")
-                    .execute(p)
+                    .execute(&s.pool)
                     .await
                     .map(|_| ()),
                 sqlx::query("DELETE FROM audit_log")
-                    .execute(p)
+                    .execute(&s.pool)
                     .await
                     .map(|_| ()),
             ),

@@ -32,7 +32,10 @@ fn to(
 
 async fn raw(db: &Db, sql: &'static str) -> Result<u64, sqlx::Error> {
     match db {
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        Db::Sqlite(s) => sqlx::query(sql)
+            .execute(&s.pool)
+            .await
+            .map(|r| r.rows_affected()),
         Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
     }
 }
