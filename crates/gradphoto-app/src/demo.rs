@@ -253,6 +253,7 @@ impl App {
                     ends: "17:30",
                     capacity: "300",
                     queues: "105、106",
+                    in_service_open: false,
                 },
                 &[],
             )
@@ -268,6 +269,9 @@ impl App {
                 ends: "17:30",
                 capacity: "200",
                 queues: "105",
+                // As seed 001's weekend days: two departments, and in-service students
+                // of any other.
+                in_service_open: true,
             },
             &first_two,
         )

@@ -120,6 +120,7 @@ impl App {
                     starts: &starts,
                     ends: &ends,
                     capacity: spec.capacity,
+                    in_service_open: spec.in_service_open,
                 },
                 &spec.queues,
                 &departments,
@@ -135,7 +136,7 @@ impl App {
             "campaign_id": campaign_id, "campus": row.campus, "place": row.place, "day": row.day,
             "starts": row.starts, "ends": row.ends, "capacity": row.capacity,
             "queues": queues.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
-            "departments": departments,
+            "departments": departments, "in_service_open": row.in_service_open,
         }));
         self.db.append_audit(&audit).await?;
         Ok(row)

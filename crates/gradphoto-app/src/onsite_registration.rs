@@ -9,7 +9,7 @@ use gradphoto_db::onsite_registrations::{RegisterRefusal, RegistrationRow};
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::onsite_plan::{may_register_for, registration_open};
+use gradphoto_domain::onsite_plan::{SessionFor, may_register_for, registration_open};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
@@ -90,7 +90,11 @@ impl App {
                 None => {
                     let here = may_register_for(
                         s.department_id,
-                        &for_departments,
+                        s.in_service,
+                        SessionFor {
+                            departments: &for_departments,
+                            in_service_open: session.in_service_open,
+                        },
                         campaign.modes.any_window,
                     );
                     if here.is_ok()
@@ -150,9 +154,15 @@ impl App {
                 Action::Create,
                 Resource::of_department(ResourceKind::Onsite, s.university_id, s.department_id),
             )?;
-            if let Err(m) =
-                may_register_for(s.department_id, &for_departments, campaign.modes.any_window)
-            {
+            if let Err(m) = may_register_for(
+                s.department_id,
+                s.in_service,
+                SessionFor {
+                    departments: &for_departments,
+                    in_service_open: session.in_service_open,
+                },
+                campaign.modes.any_window,
+            ) {
                 return Err(AppError::Invalid(Msg::new(
                     m.code,
                     format!("{}（{}）：{}", s.name, s.student_no, m.zh),

@@ -158,12 +158,15 @@ impl App {
         let prior_date = s.prior.map(|p| p.date.to_string());
         let prior_level = s.prior.map(|p| p.level.as_str().to_string());
         let expected = s.expected_graduation.to_string();
+        // In-service adds a digit only when set, so that rows imported before the column
+        // existed keep their hash (a re-import of an unchanged roster changes nothing).
         let flags = format!(
-            "{}{}{}{}",
+            "{}{}{}{}{}",
             u8::from(s.overseas_class),
             u8::from(s.master_to_phd),
             u8::from(s.delayed),
-            u8::from(s.early_graduation_pending)
+            u8::from(s.early_graduation_pending),
+            if s.in_service { "1" } else { "" }
         );
         let dept = department_id.to_string();
         let content_hash = self.pii.keyed_hash(&[
@@ -203,6 +206,7 @@ impl App {
             prior_level,
             campus: s.campus.clone(),
             major: s.major.clone(),
+            in_service: s.in_service,
             content_hash,
         })
     }
@@ -355,6 +359,12 @@ impl App {
                         .to_string(),
                     s.campus.clone().unwrap_or_default(),
                     s.major.clone().unwrap_or_default(),
+                    if s.in_service {
+                        "非全日制"
+                    } else {
+                        "全日制"
+                    }
+                    .to_string(),
                 ]
             })
             .collect();

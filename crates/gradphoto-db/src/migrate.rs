@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_onsite_offline.sql"),
         postgres: include_str!("../migrations/postgres/0020_onsite_offline.sql"),
     },
+    Migration {
+        version: 21,
+        name: "in_service",
+        sqlite: include_str!("../migrations/sqlite/0021_in_service.sql"),
+        postgres: include_str!("../migrations/postgres/0021_in_service.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -20,6 +20,8 @@ pub struct SessionRow {
     pub ends: String,
     pub capacity: i64,
     pub created_at: i64,
+    /// Open to in-service students of any department besides its own departments.
+    pub in_service_open: bool,
 }
 impl_from_row!(SessionRow {
     id,
@@ -30,7 +32,8 @@ impl_from_row!(SessionRow {
     starts,
     ends,
     capacity,
-    created_at
+    created_at,
+    in_service_open
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +121,7 @@ pub struct NewSession<'a> {
     pub starts: &'a str,
     pub ends: &'a str,
     pub capacity: i64,
+    pub in_service_open: bool,
 }
 
 /// A scanned, verified code to number.
@@ -132,7 +136,7 @@ pub struct NewCheckin<'a> {
 }
 
 const SESSION_COLS: &str =
-    "id, campaign_id, campus, place, day, starts, ends, capacity, created_at";
+    "id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open";
 pub(crate) const QUEUE_COLS: &str =
     "id, session_id, name, last_number, last_turn, created_at, current_checkin, held_by";
 pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
@@ -147,12 +151,13 @@ impl Db {
     pub async fn create_onsite_session(&self, s: &NewSession<'_>) -> Result<SessionRow, DbError> {
         let sql = format!(
             "INSERT INTO onsite_sessions (campaign_id, campus, place, day, starts, ends, capacity, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {SESSION_COLS}"
+             created_at, in_service_open) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING {SESSION_COLS}"
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(s.campaign_id).bind(s.campus).bind(s.place).bind(s.day).bind(s.starts)
-            .bind(s.ends).bind(s.capacity).bind(now_ms())
+            .bind(s.ends).bind(s.capacity).bind(now_ms()).bind(s.in_service_open)
             .fetch_one(p).await?),
         )
     }
@@ -176,7 +181,8 @@ impl Db {
         let now = now_ms();
         let session_sql = format!(
             "INSERT INTO onsite_sessions (campaign_id, campus, place, day, starts, ends, capacity, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {SESSION_COLS}"
+             created_at, in_service_open) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING {SESSION_COLS}"
         );
         let queue_sql = format!(
             "INSERT INTO onsite_queues (session_id, name, created_at) VALUES ($1, $2, $3) \
@@ -185,7 +191,7 @@ impl Db {
         Ok(write_tx!(self, tx => {
             let row: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe(session_sql.as_str()))
                 .bind(s.campaign_id).bind(s.campus).bind(s.place).bind(s.day).bind(s.starts)
-                .bind(s.ends).bind(s.capacity).bind(now)
+                .bind(s.ends).bind(s.capacity).bind(now).bind(s.in_service_open)
                 .fetch_one(&mut *tx).await?;
             let mut made = Vec::new();
             for q in queues {

@@ -32,6 +32,8 @@ pub struct StudentRow {
     pub prior_level: Option<String>,
     pub campus: Option<String>,
     pub major: Option<String>,
+    /// 学习方式: in-service (非全日制, 在职).
+    pub in_service: bool,
     pub content_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -58,6 +60,7 @@ impl_from_row!(StudentRow {
     prior_level,
     campus,
     major,
+    in_service,
     content_hash,
     created_at,
     updated_at
@@ -87,6 +90,7 @@ pub struct StudentWrite {
     pub prior_level: Option<String>,
     pub campus: Option<String>,
     pub major: Option<String>,
+    pub in_service: bool,
     pub content_hash: String,
 }
 
@@ -111,17 +115,17 @@ pub struct StudentFilter {
 
 pub(crate) const STUDENT_COLS: &str = "id, university_id, department_id, student_no, name, id_type, id_enc, id_blind, id_masked, \
     level, cert_type, grad_kind, expected_graduation, overseas_class, master_to_phd, delayed, \
-    early_graduation_pending, prior_date, prior_level, campus, major, content_hash, created_at, updated_at";
+    early_graduation_pending, prior_date, prior_level, campus, major, in_service, content_hash, created_at, updated_at";
 
 const UPDATE_SQL: &str = "UPDATE students SET department_id = $1, name = $2, id_type = $3, id_enc = $4, id_blind = $5, \
     id_masked = $6, level = $7, cert_type = $8, grad_kind = $9, expected_graduation = $10, overseas_class = $11, \
     master_to_phd = $12, delayed = $13, early_graduation_pending = $14, prior_date = $15, prior_level = $16, \
-    campus = $17, major = $18, content_hash = $19, updated_at = $20 WHERE id = $21";
+    campus = $17, major = $18, content_hash = $19, in_service = $20, updated_at = $21 WHERE id = $22";
 
 const INSERT_SQL: &str = "INSERT INTO students (department_id, name, id_type, id_enc, id_blind, id_masked, level, cert_type, \
     grad_kind, expected_graduation, overseas_class, master_to_phd, delayed, early_graduation_pending, prior_date, \
-    prior_level, campus, major, content_hash, updated_at, created_at, university_id, student_no) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
+    prior_level, campus, major, content_hash, in_service, updated_at, created_at, university_id, student_no) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
 
 macro_rules! bind_write {
     ($q:expr, $s:expr) => {
@@ -144,6 +148,7 @@ macro_rules! bind_write {
             .bind(&$s.campus)
             .bind(&$s.major)
             .bind(&$s.content_hash)
+            .bind($s.in_service)
     };
 }
 

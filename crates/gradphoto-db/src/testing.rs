@@ -133,6 +133,7 @@ pub async fn students_fixture(
             prior_level: None,
             campus: None,
             major: None,
+            in_service: false,
             content_hash: format!("h{i}"),
         })
         .collect();

@@ -61,6 +61,7 @@ fn student(dept: i64, no: &str, hash: &str) -> StudentWrite {
         prior_level: None,
         campus: None,
         major: None,
+        in_service: false,
         content_hash: hash.into(),
     }
 }

@@ -37,6 +37,7 @@ async fn concurrent_desks_give_each_code_one_number_and_numbers_without_gaps() {
                 starts: "09:30",
                 ends: "12:00",
                 capacity: 500,
+                in_service_open: false,
             })
             .await
             .expect("session");
@@ -166,6 +167,7 @@ async fn a_session_never_holds_more_than_its_capacity_and_a_student_registers_on
             starts: "13:00",
             ends: "17:30",
             capacity,
+            in_service_open: false,
         };
         let small = db.create_onsite_session(&new_session(20)).await.expect("s");
         let big = db
@@ -284,6 +286,7 @@ async fn station_steps_and_settlements_hold_under_concurrency() {
                     starts: "09:30",
                     ends: "12:00",
                     capacity: 10,
+                    in_service_open: false,
                 },
                 &["1".to_string()],
             )

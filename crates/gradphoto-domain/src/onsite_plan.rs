@@ -26,6 +26,8 @@ pub struct SessionSpec {
     pub capacity: i64,
     /// The queues' names (e.g. the rooms "105", "106"); one queue "1" when none is given.
     pub queues: Vec<String>,
+    /// Open to in-service students of any department (seed 001's weekend days).
+    pub in_service_open: bool,
 }
 
 /// The text fields of a session form.
@@ -39,6 +41,8 @@ pub struct SessionForm<'a> {
     pub capacity: &'a str,
     /// Queue names separated by commas (either width), 、 or spaces.
     pub queues: &'a str,
+    /// The "open to in-service students of any department" box.
+    pub in_service_open: bool,
 }
 
 fn invalid(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Msg {
@@ -156,6 +160,7 @@ pub fn session_spec(f: &SessionForm<'_>, onsite: Option<Window>) -> Result<Sessi
         ends,
         capacity,
         queues,
+        in_service_open: f.in_service_open,
     })
 }
 
@@ -177,16 +182,30 @@ pub fn registration_open(
     Ok(())
 }
 
-/// Whether a student of `department` may be registered for a session that is for
-/// `session_departments` (empty: every department, as seed 001's weekend days are):
-/// their own department's session, an open one, or any session of the table where the
-/// campaign allows another window (可在表中其他时间内参加).
+/// Who a session is for: its departments (empty: every department), and whether it is
+/// also open to in-service students of any department (seed 001: 除周末拍摄的院系外，其他
+/// 学院在职同学如所在院系规定时间不方便，可选择在11月4-5日来校).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionFor<'a> {
+    pub departments: &'a [i64],
+    pub in_service_open: bool,
+}
+
+/// Whether a student of `department` (in-service or not) may be registered for a session:
+/// their own department's session, one for every department, one open to in-service
+/// students when they are one, or any session of the table where the campaign allows
+/// another window (可在表中其他时间内参加).
 pub fn may_register_for(
     department: i64,
-    session_departments: &[i64],
+    in_service: bool,
+    session: SessionFor<'_>,
     any_window: bool,
 ) -> Result<(), Msg> {
-    if session_departments.is_empty() || any_window || session_departments.contains(&department) {
+    if session.departments.is_empty()
+        || any_window
+        || session.departments.contains(&department)
+        || (in_service && session.in_service_open)
+    {
         Ok(())
     } else {
         Err(Msg::new(
@@ -249,6 +268,7 @@ mod tests {
             ends: "12:00",
             capacity: "300",
             queues: "105、106，105",
+            in_service_open: false,
         }
     }
 
@@ -366,15 +386,50 @@ mod tests {
 
     #[test]
     fn a_session_is_for_its_departments_unless_open_or_any_window() {
-        assert!(may_register_for(3, &[3, 4], false).is_ok());
-        assert!(may_register_for(5, &[3, 4], false).is_err());
+        let only = |d: &'static [i64]| SessionFor {
+            departments: d,
+            in_service_open: false,
+        };
+        assert!(may_register_for(3, false, only(&[3, 4]), false).is_ok());
+        assert!(may_register_for(5, false, only(&[3, 4]), false).is_err());
         assert!(
-            may_register_for(5, &[], false).is_ok(),
+            may_register_for(5, false, only(&[]), false).is_ok(),
             "open to every department"
         );
         assert!(
-            may_register_for(5, &[3, 4], true).is_ok(),
+            may_register_for(5, false, only(&[3, 4]), true).is_ok(),
             "another window of the table"
+        );
+    }
+
+    #[test]
+    fn a_weekend_session_takes_in_service_students_of_any_department() {
+        // Seed 001: the weekend days are for two departments, and for in-service students
+        // of the others.
+        let weekend = SessionFor {
+            departments: &[3, 4],
+            in_service_open: true,
+        };
+        assert!(
+            may_register_for(3, false, weekend, false).is_ok(),
+            "its own department"
+        );
+        assert!(
+            may_register_for(5, true, weekend, false).is_ok(),
+            "in-service, other department"
+        );
+        let refused = may_register_for(5, false, weekend, false).unwrap_err();
+        assert_eq!(
+            refused.code, "registration.other_departments",
+            "full-time, other department"
+        );
+        let weekday = SessionFor {
+            departments: &[5],
+            in_service_open: false,
+        };
+        assert!(
+            may_register_for(6, true, weekday, false).is_err(),
+            "in-service alone opens only the sessions that say so"
         );
     }
 

@@ -154,6 +154,18 @@ pub fn parse_flag(s: &str) -> Option<bool> {
     }
 }
 
+/// 学习方式: `true` for an in-service student (非全日制, 在职, part-time), `false` for
+/// full-time; a 在职 column may also say 是/否.
+pub fn parse_in_service(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "非全日制" | "在职" | "part-time" | "parttime" | "in-service" | "inservice" => {
+            Some(true)
+        }
+        "全日制" | "脱产" | "full-time" | "fulltime" => Some(false),
+        other => parse_flag(other),
+    }
+}
+
 /// 学号: 1–32 letters, digits or dashes, kept as written (leading zeros matter).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

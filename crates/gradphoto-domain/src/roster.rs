@@ -39,6 +39,9 @@ pub struct NewStudent {
     pub prior: Option<PriorCollection>,
     pub campus: Option<String>,
     pub major: Option<String>,
+    /// An in-service (非全日制, 在职) student: some sessions are open to them whatever
+    /// their department (seed 001's weekend days).
+    pub in_service: bool,
 }
 
 impl NewStudent {

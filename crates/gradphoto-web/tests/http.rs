@@ -17,6 +17,8 @@ mod lang;
 mod manage;
 #[path = "http/onsite.rs"]
 mod onsite;
+#[path = "http/onsite_in_service.rs"]
+mod onsite_in_service;
 #[path = "http/onsite_offline.rs"]
 mod onsite_offline;
 #[path = "http/onsite_station.rs"]

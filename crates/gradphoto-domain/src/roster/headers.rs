@@ -28,10 +28,12 @@ pub enum Column {
     PriorCollectionLevel,
     Campus,
     Major,
+    /// 学习方式: in-service (非全日制, 在职) or full-time; empty is full-time.
+    StudyMode,
 }
 
 impl Column {
-    pub const ALL: [Column; 17] = [
+    pub const ALL: [Column; 18] = [
         Column::StudentNo,
         Column::Name,
         Column::IdType,
@@ -49,6 +51,7 @@ impl Column {
         Column::PriorCollectionLevel,
         Column::Campus,
         Column::Major,
+        Column::StudyMode,
     ];
 
     /// The canonical Chinese header (also what exports write).
@@ -71,6 +74,7 @@ impl Column {
             Column::PriorCollectionLevel => "往次采集层次",
             Column::Campus => "校区",
             Column::Major => "专业",
+            Column::StudyMode => "学习方式",
         }
     }
 
@@ -94,6 +98,7 @@ impl Column {
             Column::PriorCollectionLevel => "Prior collection level",
             Column::Campus => "Campus",
             Column::Major => "Major",
+            Column::StudyMode => "Study mode",
         }
     }
 
@@ -168,6 +173,7 @@ impl Column {
             Column::PriorCollectionLevel => &["往次采集层次", "priorcollectionlevel"],
             Column::Campus => &["校区", "campus"],
             Column::Major => &["专业", "major"],
+            Column::StudyMode => &["学习方式", "学习形式", "在职", "studymode", "inservice"],
         }
     }
 
@@ -348,6 +354,10 @@ mod tests {
             ),
             (Column::Campus, &["校区", "Campus"]),
             (Column::Major, &["专业", "Major"]),
+            (
+                Column::StudyMode,
+                &["学习方式", "学习形式", "Study mode", "in-service"],
+            ),
         ];
         for (col, spellings) in cases {
             for s in spellings {

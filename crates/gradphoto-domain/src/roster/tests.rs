@@ -370,3 +370,32 @@ fn reports_every_error_of_every_row() {
         ]
     );
 }
+
+#[test]
+fn study_mode_marks_in_service_students() {
+    let mut g = valid_grid(4);
+    for r in &mut g {
+        r.push(String::new());
+    }
+    g[0][6] = "学习方式".into();
+    set(&mut g, 1, "学习方式", "非全日制");
+    set(&mut g, 2, "学习方式", "全日制");
+    set(&mut g, 3, "学习方式", "");
+    set(&mut g, 4, "学习方式", "Part-time");
+    let s = validate_grid(&g, &departments()).expect("valid");
+    assert_eq!(
+        s.iter().map(|s| s.in_service).collect::<Vec<_>>(),
+        [true, false, false, true],
+        "empty is full-time"
+    );
+    // Without the column everyone is full-time.
+    let s = validate_grid(&valid_grid(2), &departments()).expect("valid");
+    assert!(s.iter().all(|s| !s.in_service));
+    set(&mut g, 2, "学习方式", "夜大");
+    has(&errors(&g), 3, "学习方式", "roster.unknown_study_mode");
+    // A 在职 column says yes or no.
+    g[0][6] = "在职".into();
+    set(&mut g, 2, "在职", "是");
+    let s = validate_grid(&g, &departments()).expect("valid");
+    assert!(s[1].in_service);
+}

@@ -306,6 +306,13 @@ impl RowCheck<'_> {
         let major = Some(self.cell(Column::Major))
             .filter(|c| !c.is_empty())
             .map(str::to_string);
+        let in_service = self.word(
+            Column::StudyMode,
+            false,
+            crate::people::parse_in_service,
+            "roster.unknown_study_mode",
+            "全日制/非全日制, full-time/part-time",
+        );
         Some(NewStudent {
             row: self.row,
             student_no: student_no?,
@@ -323,6 +330,7 @@ impl RowCheck<'_> {
             prior: prior?,
             campus,
             major,
+            in_service: in_service?,
         })
     }
 

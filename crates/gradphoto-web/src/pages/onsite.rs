@@ -152,6 +152,7 @@ async fn create_session(
         ends: field(&pairs, "ends"),
         capacity: field(&pairs, "capacity"),
         queues: field(&pairs, "queues"),
+        in_service_open: field(&pairs, "in_service_open") == "1",
     };
     let departments: Vec<i64> = pairs
         .iter()

@@ -747,6 +747,7 @@ async fn registered_students_are_texted_the_day_before_once() {
                     ends: "17:30",
                     capacity: "20",
                     queues: "",
+                    in_service_open: false,
                 },
                 &[],
             )
