@@ -4,12 +4,13 @@
 //! any moment of the day, as a PDF with the Chinese font embedded.
 
 use gradphoto_domain::calendar::{china_minute, china_offset};
-use gradphoto_pdf::{Column, Document, Table, render};
+use gradphoto_pdf::render;
+use gradphoto_pdf::shooting_sheet::{SheetHead, SheetRow, shooting_sheet};
 
 use crate::auth::Staff;
 use crate::{App, AppError};
 
-pub const SHEET_TITLE: &str = "全国高校毕业生信息采集学生名单";
+pub use gradphoto_pdf::shooting_sheet::SHEET_TITLE;
 
 fn hhmm(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -24,47 +25,41 @@ impl App {
         let university = self.db.get_university(desk.campaign.university_id).await?;
         let students = self.students_by_id(university.id).await?;
         let departments = self.department_names(university.id).await?;
-        let rows = self.db.onsite_queue_checkins(queue_id).await?;
-        let mut table = Table::new(vec![
-            Column::new("拍摄号", 1.0).center(),
-            Column::new("学号", 2.0),
-            Column::new("姓名", 1.6),
-            Column::new("院系", 2.6).clip(),
-            Column::new("学生签名", 2.0),
-            Column::new("现场确认", 1.6).center(),
-        ])
-        .min_row_height(22.0);
-        for r in &rows {
-            let s = students.get(&r.student_id);
-            table.row([
-                r.number.to_string(),
-                s.map(|s| s.student_no.clone()).unwrap_or_default(),
-                s.map(|s| s.name.clone()).unwrap_or_default(),
-                s.and_then(|s| departments.get(&s.department_id).cloned())
-                    .unwrap_or_default(),
-                String::new(),
-                r.confirmed_at
-                    .map(|t| format!("已确认 {}", hhmm(t)))
-                    .unwrap_or_default(),
-            ]);
-        }
-        let mut doc = Document::new(SHEET_TITLE);
-        doc.paragraph(format!(
-            "{}（{}）　{}",
-            university.name_zh, university.code, desk.campaign.name
-        ))
-        .paragraph(format!(
-            "{} {}–{}　{} {}　队列 {}　打印于 {}",
-            desk.session.day,
-            desk.session.starts,
-            desk.session.ends,
-            desk.session.campus,
-            desk.session.place,
-            desk.queue.name,
-            china_minute(gradphoto_db::now_ms())
-        ))
-        .paragraph("请严格按拍摄号顺序拍摄；学生在本人一行签名，并在确认屏上核对照片。")
-        .table(table);
+        let rows: Vec<SheetRow> = self
+            .db
+            .onsite_queue_checkins(queue_id)
+            .await?
+            .iter()
+            .map(|r| {
+                let s = students.get(&r.student_id);
+                SheetRow {
+                    number: r.number,
+                    student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
+                    name: s.map(|s| s.name.clone()).unwrap_or_default(),
+                    department: s
+                        .and_then(|s| departments.get(&s.department_id).cloned())
+                        .unwrap_or_default(),
+                    confirmed_at: r.confirmed_at.map(hhmm),
+                }
+            })
+            .collect();
+        let head = SheetHead {
+            school_and_campaign: format!(
+                "{}（{}）　{}",
+                university.name_zh, university.code, desk.campaign.name
+            ),
+            session: format!(
+                "{} {}–{}　{} {}",
+                desk.session.day,
+                desk.session.starts,
+                desk.session.ends,
+                desk.session.campus,
+                desk.session.place
+            ),
+            queue: desk.queue.name.clone(),
+            printed_at: china_minute(gradphoto_db::now_ms()),
+        };
+        let doc = shooting_sheet(&head, &rows);
         let font = self.pdf_font()?;
         tokio::task::spawn_blocking(move || render(&doc, &font))
             .await

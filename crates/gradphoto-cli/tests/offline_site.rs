@@ -235,6 +235,20 @@ async fn an_offline_site_works_with_the_server_down_and_pushes_once_it_is_back()
     let (_, body) = get("/display").await;
     assert!(body.contains("id=\"display-next\">2"), "{body}");
 
+    // The shooting sheet prints at the site, with the confirmation beside number 1.
+    let r = http
+        .get(format!("{site}/sheet.pdf"))
+        .send()
+        .await
+        .expect("GET");
+    if std::path::Path::new(gradphoto_pdf::DEFAULT_FONT_PATH).exists() {
+        assert_eq!(r.status(), 200);
+        assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+    } else {
+        eprintln!("the CJK font is absent: the sheet is refused with the reason");
+        assert_eq!(r.status(), 503);
+    }
+
     // Pushing while the server is down fails and loses nothing.
     let push = || station(&["push", "--data", &data_s]);
     let o = push();

@@ -33,6 +33,7 @@
 mod font;
 mod layout;
 mod model;
+pub mod shooting_sheet;
 mod wrap;
 mod writer;
 

@@ -10,23 +10,33 @@
 
 use askama::Template;
 use axum::Router;
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::{Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use gradphoto_domain::i18n::{Lang, Msg};
+use gradphoto_pdf::Font;
+use gradphoto_pdf::shooting_sheet::{SheetHead, SheetRow, shooting_sheet};
 use gradphoto_station::{CameraView, Shot, Station, StationError};
 
 use crate::i18n::{LANG_COOKIE, UiLang};
 use crate::pages::forms::{field, int, pairs};
 
-/// Serves the station's pages until the process stops.
-pub async fn serve(station: Station, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(station)).await
+/// Serves the station's pages until the process stops. `font` prints the shooting sheet
+/// (without it the sheet is refused with the reason).
+pub async fn serve(
+    station: Station,
+    font: Option<Arc<Font>>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(station, font)).await
 }
 
-pub fn router(station: Station) -> Router {
+pub fn router(station: Station, font: Option<Arc<Font>>) -> Router {
     Router::new()
         .route("/", get(desk))
         .route("/checkin", post(check_in))
@@ -37,9 +47,11 @@ pub fn router(station: Station) -> Router {
         .route("/confirm", get(confirm).post(confirm_photo))
         .route("/display", get(display))
         .route("/photos/{id}/standard.jpg", get(image))
+        .route("/sheet.pdf", get(sheet))
         .route("/lang/{lang}", get(set_lang))
         .route("/static/app.css", get(crate::pages::stylesheet))
         .layer(axum::middleware::from_fn(same_origin))
+        .layer(Extension(font))
         .with_state(station)
 }
 
@@ -492,6 +504,74 @@ async fn image(State(s): State<Station>, Path(id): Path<i64>) -> Response {
         Ok(bytes) => ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The queue's shooting sheet as this station has it: masked names (the pack has no
+/// others), every number, and each confirmation's time.
+async fn sheet(
+    State(s): State<Station>,
+    UiLang(lang): UiLang,
+    Extension(font): Extension<Option<Arc<Font>>>,
+) -> Response {
+    let Some(font) = font else {
+        let m = Msg::new(
+            "documents.font",
+            "无法生成 PDF：未找到中文字体（请运行 scripts/fetch-fonts，或用 --font 指定）",
+            "Cannot make the PDF: no Chinese font (run scripts/fetch-fonts, or give --font)",
+        );
+        return (StatusCode::SERVICE_UNAVAILABLE, m.text(lang).to_string()).into_response();
+    };
+    let built = async {
+        let (pack, _) = s.pack().await?;
+        let mut rows = Vec::new();
+        for r in s.checkins().await? {
+            let st = s.student(r.student_id).await?;
+            rows.push(SheetRow {
+                number: r.number,
+                student_no: st.student_no,
+                name: st.name_masked,
+                department: st.department,
+                confirmed_at: r.confirmed_at.map(|t| {
+                    gradphoto_domain::calendar::china_minute(t)
+                        .rsplit(' ')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                }),
+            });
+        }
+        let head = SheetHead {
+            school_and_campaign: format!("{}　{}", pack.school_code, pack.campaign_name),
+            session: format!(
+                "{} {}–{}　{} {}",
+                pack.session.day,
+                pack.session.starts,
+                pack.session.ends,
+                pack.session.campus,
+                pack.session.place
+            ),
+            queue: format!("{}（离线采集站 {}）", pack.queue.name, pack.station),
+            printed_at: gradphoto_domain::calendar::china_minute(chrono_now()),
+        };
+        Ok::<_, StationError>(shooting_sheet(&head, &rows))
+    }
+    .await;
+    let doc = match built {
+        Ok(d) => d,
+        Err(e) => return failed(lang, &e),
+    };
+    match tokio::task::spawn_blocking(move || gradphoto_pdf::render(&doc, &font)).await {
+        Ok(Ok(pdf)) => ([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("PDF: {e}")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("PDF: {e}")).into_response(),
+    }
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {

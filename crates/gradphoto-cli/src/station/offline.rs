@@ -50,6 +50,9 @@ pub struct ServeArgs {
     background: String,
     #[arg(long, default_value_t = 400)]
     poll_ms: u64,
+    /// The Chinese TrueType font the shooting sheet is printed in.
+    #[arg(long, default_value = gradphoto_pdf::DEFAULT_FONT_PATH)]
+    font: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -158,7 +161,20 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
             pack.queue.name,
             listener.local_addr()?
         );
-        let site = gradphoto_web::offline_site::serve(station.clone(), listener);
+        let font = match std::fs::read(&args.font)
+            .map_err(|e| e.to_string())
+            .and_then(|b| gradphoto_pdf::Font::from_bytes(b).map_err(|e| e.to_string()))
+        {
+            Ok(f) => Some(Arc::new(f)),
+            Err(e) => {
+                eprintln!(
+                    "the shooting sheet cannot be printed: font {}: {e} (run scripts/fetch-fonts)",
+                    args.font.display()
+                );
+                None
+            }
+        };
+        let site = gradphoto_web::offline_site::serve(station.clone(), font, listener);
         match args.folder {
             Some(folder) => {
                 let watcher = watch(
