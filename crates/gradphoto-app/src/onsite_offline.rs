@@ -62,6 +62,23 @@ fn station_name(s: &str) -> Result<String, AppError> {
     }
 }
 
+/// A station store's id: the random hex the station made for its store.
+fn store_id(s: &str) -> Result<String, AppError> {
+    let s = s.trim();
+    if (8..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(AppError::invalid(
+            "station.store",
+            "采集站的存储标识无效",
+            "The station's store id is not valid",
+        ))
+    }
+}
+
+/// The largest number a station may push: far beyond any day's queue, far below overflow.
+const MAX_NUMBER: i64 = 1_000_000;
+
 fn conflict_msg(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Msg {
     Msg::new(code, zh, en)
 }
@@ -140,8 +157,10 @@ impl App {
         by: &Staff,
         queue_id: i64,
         station: &str,
+        store: &str,
     ) -> Result<Pack, AppError> {
         let station = station_name(station)?;
+        let store = store_id(store)?;
         let DeskQueue {
             session, campaign, ..
         } = self.desk_queue(by, queue_id).await?;
@@ -157,7 +176,7 @@ impl App {
             )));
         }
         let (keys, keys_fetched_at) = self.registry_keys(false).await?;
-        let queue = match self.db.hold_queue(queue_id, &station).await? {
+        let queue = match self.db.hold_queue(queue_id, &station, &store).await? {
             Ok(q) => q,
             Err(HoldRefusal::HeldBy(other)) => return Err(AppError::Conflict(held_msg(&other))),
             Err(HoldRefusal::Unfinished(n)) => {
@@ -257,22 +276,23 @@ impl App {
         })
     }
 
-    /// Gives a held queue back to the server's desks: by its station (after its last
-    /// push), or by an admin whoever holds it. Audited.
+    /// Gives a held queue back to the server's desks: by the store holding it (after its
+    /// last push), or by an admin whoever holds it (a lost laptop). Audited.
     pub async fn release_station_queue(
         &self,
         by: &Staff,
         queue_id: i64,
-        station: Option<&str>,
+        store: Option<&str>,
     ) -> Result<bool, AppError> {
         let desk = self.desk_queue(by, queue_id).await?;
-        if station.is_none() {
+        let store = store.map(store_id).transpose()?;
+        if store.is_none() {
             by.may(
                 Action::Update,
                 Resource::of_university(ResourceKind::Onsite, desk.campaign.university_id),
             )?;
         }
-        let released = self.db.release_queue(queue_id, station).await?;
+        let released = self.db.release_queue(queue_id, store.as_deref()).await?;
         if released {
             let mut audit = by.audit(
                 "onsite.station_release",
@@ -293,13 +313,15 @@ impl App {
         by: &Staff,
         queue_id: i64,
         station: &str,
+        store: &str,
         items: &[PushCheckin],
     ) -> Result<Vec<PushAnswer>, AppError> {
         let station = station_name(station)?;
+        let store = store_id(store)?;
         let desk = self.desk_queue(by, queue_id).await?;
         let mut answers = Vec::with_capacity(items.len());
         for item in items {
-            let (outcome, why) = self.push_one(&desk, &station, item).await?;
+            let (outcome, why) = self.push_one(&desk, &station, &store, item).await?;
             let (zh, en) = why.map(|m| (m.zh, m.en)).unwrap_or_default();
             answers.push(PushAnswer {
                 reference: item.reference.clone(),
@@ -315,20 +337,44 @@ impl App {
         &self,
         desk: &DeskQueue,
         station: &str,
+        store: &str,
         item: &PushCheckin,
     ) -> Result<(PushOutcome, Option<Msg>), AppError> {
         let campaign = &desk.campaign;
-        if !item.reference.starts_with(&format!("{station}/")) || item.number < 1 {
+        let photo_of_item = item.photo.as_ref().is_none_or(|p| {
+            p.reference
+                .starts_with(&format!("{}/photo/", item.reference))
+        });
+        if !item.reference.starts_with(&format!("{station}/{store}/"))
+            || !photo_of_item
+            || !(1..=MAX_NUMBER).contains(&item.number)
+            || !(1..=MAX_NUMBER * 2).contains(&item.turn)
+        {
             return Err(AppError::invalid(
                 "station.reference",
                 "推送的记录不属于该采集站",
                 "A pushed record does not belong to this station",
             ));
         }
-        let photo = match &item.photo {
+        let mut photo = match &item.photo {
             Some(p) => Some(self.store_pushed_photo(desk, p).await?),
             None => None,
         };
+        // The photo is judged here again, and the server's verdict is the one kept.
+        let mut photo_refused = false;
+        if let Some(p) = photo.as_mut() {
+            match self
+                .judge_pushed(&p.photo.background, &p.standard_key)
+                .await?
+            {
+                Some((verdict, reasons)) => {
+                    p.photo.verdict = verdict.into();
+                    p.photo.reasons_json = reasons;
+                }
+                None => photo_refused = true,
+            }
+        }
+        let photo = photo;
         let keep_apart = |why: Msg, student: Option<i64>, existing: Option<i64>| {
             let photo = photo.as_ref();
             async move {
@@ -377,9 +423,7 @@ impl App {
             );
             return keep_apart(why, Some(student.id), None).await;
         }
-        if let Some(p) = &photo
-            && !self.passes_engine(&p.photo, &p.standard_key).await?
-        {
+        if photo_refused {
             let why = conflict_msg(
                 "station.photo_refused",
                 "采集站的照片未通过服务器的照片检查",
@@ -388,12 +432,42 @@ impl App {
             return keep_apart(why, Some(student.id), None).await;
         }
         let code_id = verified.id.to_string();
+        // A number new to the server meets the desk's own rules as of now: the campaign
+        // open, the student not photographed meanwhile (online, or at another desk).
+        if self
+            .db
+            .checkin_by_station_ref(&item.reference)
+            .await?
+            .is_none()
+        {
+            if campaign.status != gradphoto_domain::campaign::CampaignStatus::Open {
+                let why = conflict_msg(
+                    "checkin.campaign_not_open",
+                    "推送时本次采集已不在开放状态",
+                    "The campaign was no longer open when the station pushed",
+                );
+                return keep_apart(why, Some(student.id), None).await;
+            }
+            let checks = self
+                .db
+                .checkin_checks(campaign.id, student.id, &code_id)
+                .await?;
+            if checks.existing.is_none() && (checks.collected || checks.code_photographed) {
+                let why = conflict_msg(
+                    "checkin.already_photographed",
+                    "该学生在本次采集中已拍摄（网上或其他采集台），采集站的号待管理员处理",
+                    "This student was photographed in this campaign already (online or at another desk); the station's number waits for an admin",
+                );
+                return keep_apart(why, Some(student.id), None).await;
+            }
+        }
         let step = self
             .db
             .record_station_checkin(&StationCheckin {
                 campaign_id: campaign.id,
                 queue_id: desk.queue.id,
                 station,
+                store,
                 station_ref: &item.reference,
                 number: item.number,
                 turn: item.turn,
@@ -444,7 +518,24 @@ impl App {
                 );
                 return keep_apart(why, Some(student.id), None).await;
             }
+            PushStep::Mismatch => {
+                return Err(AppError::invalid(
+                    "station.reference",
+                    "推送的记录与服务器上同一编号的记录不符",
+                    "A pushed record does not match what the server recorded under its reference",
+                ));
+            }
         };
+        // A number confirmed by an earlier push whose hand-over was never queued (the
+        // process stopped in between) is queued now; the job itself runs once.
+        if outcome == PushOutcome::AlreadyHad && row.stage == "confirmed" && row.outbox_id.is_none()
+        {
+            self.db
+                .record_collection(campaign.id, row.student_id, "onsite")
+                .await?;
+            self.enqueue(Job::HandOverOnsite { checkin_id: row.id })
+                .await?;
+        }
         if let (Some(p), true) = (&photo, row.stage != "confirmed") {
             let confirmed = self
                 .db
@@ -519,15 +610,27 @@ impl App {
         })
     }
 
-    /// Whether a standardized image from a station passes the engine here too.
-    async fn passes_engine(&self, p: &PushPhoto, standard_key: &str) -> Result<bool, AppError> {
+    /// The engine's verdict here on a station's standardized image, with its reasons
+    /// (stored as the server's own); `None` when it rejects the image.
+    async fn judge_pushed(
+        &self,
+        background: &str,
+        standard_key: &str,
+    ) -> Result<Option<(&'static str, String)>, AppError> {
         let jpeg = self.blob_bytes(standard_key).await?;
         let engine = self.engine.clone();
-        let spec = spec_for(&p.background);
+        let spec = spec_for(background);
         let report = tokio::task::spawn_blocking(move || engine.check(&jpeg, &spec))
             .await
             .map_err(|e| AppError::Internal(format!("check: {e}")))?;
-        Ok(report.verdict != PhotoVerdict::Reject)
+        let verdict = match report.verdict {
+            PhotoVerdict::Reject => return Ok(None),
+            PhotoVerdict::Review => "review",
+            PhotoVerdict::Accept => "accept",
+        };
+        let reasons = serde_json::to_string(&crate::online_photos::stored(&report))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(Some((verdict, reasons)))
     }
 
     /// A campaign's offline stations: the queues they hold and the conflicts they
@@ -605,8 +708,8 @@ impl App {
         if c.resolved_at.is_some() {
             return Err(closed());
         }
-        let mut handed_over = None;
-        if resolution == Resolution::UseStationPhoto {
+        // What using the station's photo needs, checked before anything is decided.
+        let use_photo = if resolution == Resolution::UseStationPhoto {
             let cannot = |zh: &str, en: &str| {
                 AppError::Conflict(Msg::new("station.cannot_use_photo", zh, en))
             };
@@ -624,33 +727,23 @@ impl App {
             ) else {
                 return Err(cannot("采集站没有这张照片", "The station sent no photo"));
             };
-            let existing = self.db.onsite_checkin(existing_id).await?;
-            if existing.stage == "confirmed" {
+            if self.db.onsite_checkin(existing_id).await?.stage == "confirmed" {
                 return Err(cannot(
                     "服务器上的号码已确认照片；如要改用采集站的照片，须先重新开放该号",
                     "The server's number has a confirmed photo: reopen it first to use the station's",
                 ));
             }
-            let photo = NewOnsitePhoto {
+            Some((
+                existing_id,
+                confirmed_at,
                 verdict,
-                reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
                 original_key,
                 standard_key,
-                background: c.photo_background.as_deref().unwrap_or("blue"),
-                source: "offline_station",
-                taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
-            };
-            handed_over = self
-                .db
-                .record_station_photo(
-                    existing.id,
-                    &format!("{}#conflict", c.station_ref),
-                    &photo,
-                    c.photo_taken_at.unwrap_or(confirmed_at),
-                    Some(confirmed_at),
-                )
-                .await?;
-        }
+            ))
+        } else {
+            None
+        };
+        // Closed first, so two admins cannot both act on it; the decision's effect follows.
         let row = self
             .db
             .resolve_conflict(
@@ -661,14 +754,35 @@ impl App {
             )
             .await?
             .ok_or_else(closed)?;
-        if let Some(checkin) = handed_over {
-            self.db
-                .record_collection(campaign.id, checkin.student_id, "onsite")
+        if let Some((existing_id, confirmed_at, verdict, original_key, standard_key)) = use_photo {
+            let photo = NewOnsitePhoto {
+                verdict,
+                reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
+                original_key,
+                standard_key,
+                background: c.photo_background.as_deref().unwrap_or("blue"),
+                source: "offline_station",
+                taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
+            };
+            if let Some(checkin) = self
+                .db
+                .record_station_photo(
+                    existing_id,
+                    &format!("{}#conflict", c.station_ref),
+                    &photo,
+                    c.photo_taken_at.unwrap_or(confirmed_at),
+                    Some(confirmed_at),
+                )
+                .await?
+            {
+                self.db
+                    .record_collection(campaign.id, checkin.student_id, "onsite")
+                    .await?;
+                self.enqueue(Job::HandOverOnsite {
+                    checkin_id: checkin.id,
+                })
                 .await?;
-            self.enqueue(Job::HandOverOnsite {
-                checkin_id: checkin.id,
-            })
-            .await?;
+            }
         }
         let mut audit = by.audit(
             "onsite.conflict_resolve",

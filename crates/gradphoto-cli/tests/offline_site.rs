@@ -143,6 +143,8 @@ async fn an_offline_site_works_with_the_server_down_and_pushes_once_it_is_back()
                 hot.path().to_str().expect("path"),
                 "--poll-ms",
                 "100",
+                "--key",
+                "site-key-1",
             ])
             .stdout(Stdio::null())
             .spawn()
@@ -151,12 +153,22 @@ async fn an_offline_site_works_with_the_server_down_and_pushes_once_it_is_back()
     let site = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .expect("client");
     wait_until("the station's pages", async || {
         http.get(&site).send().await.is_ok()
     })
     .await;
+    // Without the key a device on the venue's network gets nothing; the printed address
+    // (with the key) lets a screen in, and its cookie keeps it in.
+    assert_eq!(http.get(&site).send().await.expect("GET").status(), 401);
+    let r = http
+        .get(format!("{site}/?key=site-key-1"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
     let get = async |path: &str| {
         let r = http
             .get(format!("{site}{path}"))

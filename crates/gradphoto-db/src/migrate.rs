@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_in_service.sql"),
         postgres: include_str!("../migrations/postgres/0021_in_service.sql"),
     },
+    Migration {
+        version: 22,
+        name: "station_store",
+        sqlite: include_str!("../migrations/sqlite/0022_station_store.sql"),
+        postgres: include_str!("../migrations/postgres/0022_station_store.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -29,6 +29,8 @@ pub enum PushStep {
     NotHeld(Option<String>),
     /// The queue has this number already: a station that went on after losing its hold.
     NumberTaken,
+    /// The reference was recorded for another number, code or queue: not this record.
+    Mismatch,
 }
 
 /// A number the station handed out, to record.
@@ -37,6 +39,8 @@ pub struct StationCheckin<'a> {
     pub campaign_id: i64,
     pub queue_id: i64,
     pub station: &'a str,
+    /// The station's store: it must be the one holding the queue.
+    pub store: &'a str,
     pub station_ref: &'a str,
     pub number: i64,
     pub turn: i64,
@@ -178,24 +182,30 @@ fn lock_queue_sql(db: &Db) -> String {
 }
 
 impl Db {
-    /// Hands a queue to an offline station for the day. Holding it again is a no-op for
-    /// the same station; another station is refused, and so is a queue with numbers not
-    /// yet confirmed (the station could not call them).
+    /// Hands a queue to an offline station's store for the day. Holding it again is a
+    /// no-op for the same store; another store (even under the same station name) is
+    /// refused, and so is a queue with numbers not yet confirmed (the station could not
+    /// call them).
     pub async fn hold_queue(
         &self,
         queue_id: i64,
         station: &str,
+        store: &str,
     ) -> Result<Result<QueueRow, HoldRefusal>, DbError> {
         let lock = lock_queue_sql(self);
         let hold_sql = format!(
-            "UPDATE onsite_queues SET held_by = $1, held_at = $2 WHERE id = $3 RETURNING {QUEUE_COLS}"
+            "UPDATE onsite_queues SET held_by = $1, held_store = $2, held_at = $3 WHERE id = $4 \
+             RETURNING {QUEUE_COLS}"
         );
         let now = now_ms();
         Ok(write_tx!(self, tx => {
             let q: QueueRow = sqlx::query_as(sqlx::AssertSqlSafe(lock.as_str()))
                 .bind(queue_id).fetch_one(&mut *tx).await?;
+            let held_store: Option<String> =
+                sqlx::query_scalar("SELECT held_store FROM onsite_queues WHERE id = $1")
+                    .bind(queue_id).fetch_one(&mut *tx).await?;
             match q.held_by.as_deref() {
-                Some(s) if s == station => Ok(q),
+                Some(s) if s == station && held_store.as_deref() == Some(store) => Ok(q),
                 Some(other) => Err(HoldRefusal::HeldBy(other.to_string())),
                 None => {
                     let unfinished: i64 = sqlx::query_scalar(
@@ -205,7 +215,8 @@ impl Db {
                         Err(HoldRefusal::Unfinished(unfinished))
                     } else {
                         let q: QueueRow = sqlx::query_as(sqlx::AssertSqlSafe(hold_sql.as_str()))
-                            .bind(station).bind(now).bind(queue_id).fetch_one(&mut *tx).await?;
+                            .bind(station).bind(store).bind(now).bind(queue_id)
+                            .fetch_one(&mut *tx).await?;
                         Ok(q)
                     }
                 }
@@ -213,17 +224,26 @@ impl Db {
         }))
     }
 
-    /// Gives a held queue back to the server's desks: by its station (`Some`), or by an
+    /// The store holding a queue, if any.
+    pub async fn queue_store(&self, queue_id: i64) -> Result<Option<String>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT held_store FROM onsite_queues WHERE id = $1")
+            .bind(queue_id).fetch_one(p).await?))
+    }
+
+    /// Gives a held queue back to the server's desks: by its own store (`Some`), or by an
     /// admin whoever holds it (`None`). `false` when it was not so held.
-    pub async fn release_queue(
-        &self,
-        queue_id: i64,
-        station: Option<&str>,
-    ) -> Result<bool, DbError> {
-        let n = with_pool!(self, p => sqlx::query(
-            "UPDATE onsite_queues SET held_by = NULL, held_at = NULL WHERE id = $1 \
-             AND held_by IS NOT NULL AND ($2 IS NULL OR held_by = $2)")
-            .bind(queue_id).bind(station).execute(p).await?.rows_affected());
+    pub async fn release_queue(&self, queue_id: i64, store: Option<&str>) -> Result<bool, DbError> {
+        let n = match store {
+            Some(store) => with_pool!(self, p => sqlx::query(
+                "UPDATE onsite_queues SET held_by = NULL, held_store = NULL, held_at = NULL \
+                 WHERE id = $1 AND held_store = $2")
+                .bind(queue_id).bind(store).execute(p).await?.rows_affected()),
+            None => with_pool!(self, p => sqlx::query(
+                "UPDATE onsite_queues SET held_by = NULL, held_store = NULL, held_at = NULL \
+                 WHERE id = $1 AND held_by IS NOT NULL")
+                .bind(queue_id).execute(p).await?.rows_affected()),
+        };
         Ok(n == 1)
     }
 
@@ -270,9 +290,20 @@ impl Db {
                 .bind(c.queue_id).fetch_one(&mut *tx).await?;
             let had: Option<CheckinRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_ref.as_str()))
                 .bind(c.station_ref).fetch_optional(&mut *tx).await?;
+            let held_store: Option<String> =
+                sqlx::query_scalar("SELECT held_store FROM onsite_queues WHERE id = $1")
+                    .bind(c.queue_id).fetch_one(&mut *tx).await?;
             if let Some(row) = had {
-                PushStep::AlreadyHad(row)
-            } else if q.held_by.as_deref() != Some(c.station) {
+                // The same reference must name the same number of the same code: anything
+                // else is not this station's record.
+                if row.queue_id == c.queue_id && row.code_id == c.code_id
+                    && row.student_id == c.student_id && row.number == c.number {
+                    PushStep::AlreadyHad(row)
+                } else {
+                    PushStep::Mismatch
+                }
+            } else if q.held_by.as_deref() != Some(c.station)
+                || held_store.as_deref() != Some(c.store) {
                 PushStep::NotHeld(q.held_by)
             } else {
                 let existing: Option<CheckinRow> =
@@ -325,14 +356,9 @@ impl Db {
                 .bind(p.map(|p| p.background)).bind(p.map(|p| p.taken_by)).bind(c.photo_taken_at)
                 .bind(c.confirmed_at).bind(now)
                 .execute(&mut *tx).await?.rows_affected();
-            // The number was handed out at the site: the queue's counter moves past it
-            // while the station holds the queue, so the server never gives it again.
-            sqlx::query(
-                "UPDATE onsite_queues SET \
-                 last_number = CASE WHEN last_number < $1 THEN $1 ELSE last_number END, \
-                 last_turn = CASE WHEN last_turn < $1 THEN $1 ELSE last_turn END \
-                 WHERE id = $2 AND held_by = $3")
-                .bind(c.number).bind(c.queue_id).bind(c.station).execute(&mut *tx).await?;
+            // The number was handed out at the site: the queue's counter moves past it,
+            // so the server never gives it again (even after the hold was taken back).
+            advance_counters!(tx, c.queue_id, c.number, c.number);
             if n == 0 && let Some(p) = p {
                 sqlx::query(photo_sql)
                     .bind(p.verdict).bind(p.reasons_json).bind(p.original_key).bind(p.standard_key)
@@ -370,11 +396,16 @@ impl Db {
             if c.stage == "confirmed" {
                 None
             } else {
-                let known: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM onsite_photos WHERE station_ref = $1")
+                let known: Option<(i64, i64)> =
+                    sqlx::query_as("SELECT id, checkin_id FROM onsite_photos WHERE station_ref = $1")
                         .bind(photo_ref).fetch_optional(&mut *tx).await?;
                 let photo_id = match known {
-                    Some(id) => id,
+                    Some((_, other)) if other != checkin_id => {
+                        return Err(DbError::Conflict(format!(
+                            "photo {photo_ref} belongs to another check-in"
+                        )));
+                    }
+                    Some((id, _)) => id,
                     None => sqlx::query_scalar(insert_sql)
                         .bind(checkin_id).bind(p.verdict).bind(p.reasons_json).bind(p.original_key)
                         .bind(p.standard_key).bind(p.background).bind(p.source).bind(p.taken_by)
@@ -389,6 +420,18 @@ impl Db {
                 confirmed_at.map(|_| row)
             }
         }))
+    }
+
+    /// The check-in a station reference was recorded as, if any.
+    pub async fn checkin_by_station_ref(
+        &self,
+        station_ref: &str,
+    ) -> Result<Option<CheckinRow>, DbError> {
+        let sql = format!("SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE station_ref = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(station_ref).fetch_optional(p).await?),
+        )
     }
 
     pub async fn campaign_conflicts(&self, campaign_id: i64) -> Result<Vec<ConflictRow>, DbError> {

@@ -36,6 +36,10 @@ crate::from_row!(PhotoRow {
     taken_at
 });
 
+/// The largest photo the camera may give: a camera's full-size JPEG is well under it,
+/// and a push (both images, base64) stays under the server's limit for one number.
+pub const MAX_PHOTO_BYTES: usize = 24 << 20;
+
 const PHOTO_COLS: &str =
     "id, checkin_id, verdict, reasons_json, background, source, taken_by, taken_at";
 
@@ -235,6 +239,13 @@ impl Station {
                 "upload.empty",
                 "请选择照片",
                 "Choose a photo",
+            ));
+        }
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(crate::error::refused(
+                "upload.too_large",
+                format!("照片超过 {} MB", MAX_PHOTO_BYTES >> 20),
+                format!("The photo is larger than {} MB", MAX_PHOTO_BYTES >> 20),
             ));
         }
         // Refuse early, before the engine's work, when the number is not at the camera.

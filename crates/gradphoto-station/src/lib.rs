@@ -38,7 +38,7 @@ use gradphoto_photo::Engine;
 use gradphoto_registry_crypto::keys::PublicKeySet;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-pub use camera::{AtCamera, CameraView, PhotoRow, Shot};
+pub use camera::{AtCamera, CameraView, MAX_PHOTO_BYTES, PhotoRow, Shot};
 pub use desk::Checkin;
 pub use error::{StationError, refused_form};
 pub use sync::Pending;
@@ -203,17 +203,25 @@ impl Station {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM students")
-            .execute(&mut *tx)
-            .await?;
+        // Students this station numbered stay, whatever the new pack says: their rows
+        // must still show.
+        sqlx::query(
+            "DELETE FROM students WHERE student_id NOT IN (SELECT student_id FROM checkins)",
+        )
+        .execute(&mut *tx)
+        .await?;
         for s in &pack.students {
             let json = serde_json::to_string(s).map_err(|e| StationError::Pack(e.to_string()))?;
-            sqlx::query("INSERT INTO students (student_id, id_masked, json) VALUES ($1, $2, $3)")
-                .bind(s.student_id)
-                .bind(&s.id_masked)
-                .bind(json)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO students (student_id, id_masked, json) VALUES ($1, $2, $3) \
+                 ON CONFLICT (student_id) DO UPDATE SET id_masked = excluded.id_masked, \
+                 json = excluded.json",
+            )
+            .bind(s.student_id)
+            .bind(&s.id_masked)
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "INSERT INTO queue (id, server_queue_id, last_number, last_turn) VALUES (1, $1, $2, $3) \

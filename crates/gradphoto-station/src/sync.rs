@@ -18,7 +18,8 @@ pub struct Pending {
 }
 
 impl Station {
-    async fn store_id(&self) -> Result<String, StationError> {
+    /// This store's random id: the server ties the hold, every push and the release to it.
+    pub async fn store_id(&self) -> Result<String, StationError> {
         Ok(sqlx::query_scalar("SELECT store_id FROM meta WHERE id = 1")
             .fetch_one(&self.pool)
             .await?)
@@ -37,13 +38,15 @@ impl Station {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let reference = format!("{base}/{}", r.id);
+            // The images are read only when the number is sent (see `with_images`): a day's
+            // camera originals do not fit in memory at once.
             let photo = match r.photo_id {
                 Some(id) => {
                     let p: PhotoRow = self.photo(id).await?;
                     Some(PushPhoto {
                         reference: format!("{reference}/photo/{}", p.id),
-                        standard_b64: B64.encode(self.photo_image(id, true).await?),
-                        original_b64: B64.encode(self.photo_image(id, false).await?),
+                        standard_b64: String::new(),
+                        original_b64: String::new(),
                         verdict: p.verdict,
                         reasons_json: p.reasons_json,
                         background: p.background,
@@ -70,6 +73,22 @@ impl Station {
             });
         }
         Ok(out)
+    }
+
+    /// The number ready to send: its photo's images read and encoded.
+    pub async fn with_images(&self, p: &Pending) -> Result<Pending, StationError> {
+        let mut p = p.clone();
+        if let Some(photo) = p.checkin.photo.as_mut() {
+            let id: i64 = photo
+                .reference
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| StationError::Pack("a photo reference is malformed".into()))?;
+            photo.standard_b64 = B64.encode(self.photo_image(id, true).await?);
+            photo.original_b64 = B64.encode(self.photo_image(id, false).await?);
+        }
+        Ok(p)
     }
 
     /// How many numbers the server does not fully have.

@@ -28,14 +28,23 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/queues/{id}/offline/release", post(release))
 }
 
+/// A station names itself and its store (the random id of its own database).
 #[derive(Deserialize)]
 struct Station {
     station: String,
+    store: String,
+}
+
+/// Only the store that holds the queue gives it back.
+#[derive(Deserialize)]
+struct Release {
+    store: String,
 }
 
 #[derive(Deserialize)]
 struct Push {
     station: String,
+    store: String,
     checkins: Vec<PushCheckin>,
 }
 
@@ -47,7 +56,7 @@ async fn prepare(
 ) -> Result<Response, WebError> {
     let pack = s
         .app
-        .station_pack(&staff, id, &body.station)
+        .station_pack(&staff, id, &body.station, &body.store)
         .await
         .map_err(WebError::api)?;
     Ok(Json(pack).into_response())
@@ -61,7 +70,7 @@ async fn push(
 ) -> Result<Response, WebError> {
     let answers = s
         .app
-        .station_push(&staff, id, &body.station, &body.checkins)
+        .station_push(&staff, id, &body.station, &body.store, &body.checkins)
         .await
         .map_err(WebError::api)?;
     Ok(Json(json!({ "answers": answers })).into_response())
@@ -71,11 +80,11 @@ async fn release(
     State(s): State<AppState>,
     CurrentStaff(staff): CurrentStaff,
     Path(id): Path<i64>,
-    Json(body): Json<Station>,
+    Json(body): Json<Release>,
 ) -> Result<Response, WebError> {
     let released = s
         .app
-        .release_station_queue(&staff, id, Some(&body.station))
+        .release_station_queue(&staff, id, Some(&body.store))
         .await
         .map_err(WebError::api)?;
     Ok(Json(json!({ "released": released })).into_response())

@@ -4,9 +4,10 @@
 //! on the number they show (a hidden field), as the server's do, so a page left open
 //! after the camera moved on is refused rather than binding a photo to the wrong student.
 //!
-//! There are no accounts here: the pages are for the machines at the site (by default
-//! only this laptop). A form posted from another origin is refused, so a page open in the
-//! laptop's browser cannot act on the station.
+//! There are no accounts here: the site's screens (the desk, the camera, the tablet
+//! facing the student, the TV) open the address `gradphoto station serve` prints, whose
+//! key is remembered in a cookie; a device on the venue's network without it gets
+//! nothing. A form posted from another origin is refused as well.
 
 use askama::Template;
 use axum::Router;
@@ -26,17 +27,22 @@ use gradphoto_station::{CameraView, Shot, Station, StationError};
 use crate::i18n::{LANG_COOKIE, UiLang};
 use crate::pages::forms::{field, int, pairs};
 
-/// Serves the station's pages until the process stops. `font` prints the shooting sheet
-/// (without it the sheet is refused with the reason).
+/// Serves the station's pages until the process stops. `key` is the site's key (see the
+/// module); `font` prints the shooting sheet (without it the sheet is refused with the
+/// reason).
 pub async fn serve(
     station: Station,
+    key: String,
     font: Option<Arc<Font>>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(station, font)).await
+    axum::serve(listener, router(station, key, font)).await
 }
 
-pub fn router(station: Station, font: Option<Arc<Font>>) -> Router {
+/// The cookie that carries the site's key.
+pub const KEY_COOKIE: &str = "gp_station_key";
+
+pub fn router(station: Station, key: String, font: Option<Arc<Font>>) -> Router {
     Router::new()
         .route("/", get(desk))
         .route("/checkin", post(check_in))
@@ -51,8 +57,50 @@ pub fn router(station: Station, font: Option<Arc<Font>>) -> Router {
         .route("/lang/{lang}", get(set_lang))
         .route("/static/app.css", get(crate::pages::stylesheet))
         .layer(axum::middleware::from_fn(same_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(key),
+            with_key,
+        ))
         .layer(Extension(font))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            gradphoto_station::MAX_PHOTO_BYTES + (1 << 20),
+        ))
         .with_state(station)
+}
+
+/// Lets in requests with the site's key: in the cookie, or once in the address
+/// (`?key=…`), which then sets the cookie.
+async fn with_key(State(key): State<Arc<str>>, req: Request, next: Next) -> Response {
+    let from_cookie = crate::session::cookie(req.headers(), KEY_COOKIE);
+    let from_query = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "key")
+            .map(|(_, v)| v.into_owned())
+    });
+    let ok = |v: &Option<String>| v.as_deref().is_some_and(|v| same_key(v, &key));
+    if ok(&from_cookie) {
+        return next.run(req).await;
+    }
+    if ok(&from_query) {
+        let mut res = next.run(req).await;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+            "{KEY_COOKIE}={key}; Path=/; HttpOnly; SameSite=Strict"
+        )) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        return res;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "请打开 gradphoto station serve 显示的地址（含 key）。\nOpen the address gradphoto station serve printed (with its key).",
+    )
+        .into_response()
+}
+
+/// Compares keys in time independent of where they differ.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// Refuses a POST whose Origin names another site.

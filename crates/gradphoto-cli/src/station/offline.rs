@@ -50,6 +50,9 @@ pub struct ServeArgs {
     background: String,
     #[arg(long, default_value_t = 400)]
     poll_ms: u64,
+    /// The site's key (the screens open the printed address once); random when not given.
+    #[arg(long, env = "GRADPHOTO_STATION_KEY", hide_env_values = true)]
+    key: Option<String>,
     /// The Chinese TrueType font the shooting sheet is printed in.
     #[arg(long, default_value = gradphoto_pdf::DEFAULT_FONT_PATH)]
     font: PathBuf,
@@ -117,10 +120,11 @@ pub fn prepare(args: PrepareArgs) -> Result<i32> {
         let station = open(&args.data).await?;
         let mut client = Client::new(&args.server, &args.user, &args.password)?;
         client.login().await?;
+        let store = station.store_id().await?;
         let r = post(
             &client,
             &format!("/onsite/queues/{}/offline", args.queue),
-            &json!({ "station": args.station }),
+            &json!({ "station": args.station, "store": store }),
         )
         .await?;
         if !r.status().is_success() {
@@ -155,11 +159,19 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
+        let key = match args.key.clone().filter(|k| !k.trim().is_empty()) {
+            Some(k) => k.trim().to_string(),
+            None => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
+                bytes.iter().map(|b| format!("{b:02x}")).collect()
+            }
+        };
+        let addr = listener.local_addr()?;
         println!(
-            "station {}: queue {} at http://{}/ (desk /, camera /camera, confirmation /confirm, display /display)",
-            pack.station,
-            pack.queue.name,
-            listener.local_addr()?
+            "station {}: queue {}; open http://{addr}/?key={key} on each screen once \
+             (desk /, camera /camera, confirmation /confirm, display /display)",
+            pack.station, pack.queue.name,
         );
         let font = match std::fs::read(&args.font)
             .map_err(|e| e.to_string())
@@ -174,7 +186,7 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
                 None
             }
         };
-        let site = gradphoto_web::offline_site::serve(station.clone(), font, listener);
+        let site = gradphoto_web::offline_site::serve(station.clone(), key, font, listener);
         match args.folder {
             Some(folder) => {
                 let watcher = watch(
@@ -201,17 +213,33 @@ pub fn push(args: PushArgs) -> Result<i32> {
         let (pack, server) = station.pack().await?;
         let mut client = Client::new(&server, &args.user, &args.password)?;
         client.login().await?;
+        let store = station.store_id().await?;
         let pending = station.pending().await?;
-        let (mut recorded, mut had, mut conflicts) = (0, 0, 0);
+        let (mut recorded, mut had, mut conflicts, mut failed) = (0, 0, 0, 0);
         for p in &pending {
-            let r = post(
-                &client,
-                &format!("/onsite/queues/{}/offline/push", pack.queue.id),
-                &json!({ "station": pack.station, "checkins": [p.checkin] }),
-            )
-            .await?;
-            if !r.status().is_success() {
+            // One number per request, its images read just before it is sent.
+            let body = json!({
+                "station": pack.station,
+                "store": store,
+                "checkins": [station.with_images(p).await?.checkin],
+            });
+            let path = format!("/onsite/queues/{}/offline/push", pack.queue.id);
+            let mut r = post(&client, &path, &body).await?;
+            if r.status() == reqwest::StatusCode::UNAUTHORIZED {
+                client.login().await?;
+                r = post(&client, &path, &body).await?;
+            }
+            if r.status().is_server_error() {
                 return Err(refused(r, &format!("pushing number {}", p.checkin.number)).await);
+            }
+            if !r.status().is_success() {
+                // This number is refused as sent: say so and go on with the others.
+                eprintln!(
+                    "{}",
+                    refused(r, &format!("number {}", p.checkin.number)).await
+                );
+                failed += 1;
+                continue;
             }
             let v: Value = r.json().await.context("the server's answer")?;
             let answers: Vec<PushAnswer> =
@@ -236,11 +264,12 @@ pub fn push(args: PushArgs) -> Result<i32> {
             }
         }
         println!(
-            "pushed {} numbers: {recorded} recorded, {had} the server had already, {conflicts} conflicts \
-             (已同步 / in sync)",
-            pending.len()
+            "pushed {} numbers: {recorded} recorded, {had} the server had already, {conflicts} conflicts, \
+             {failed} refused{}",
+            pending.len(),
+            if failed == 0 { " (已同步 / in sync)" } else { " (未全部同步 / not all in sync)" }
         );
-        Ok(0)
+        Ok(if failed == 0 { 0 } else { 1 })
     })
 }
 
@@ -261,7 +290,7 @@ pub fn release(args: ReleaseArgs) -> Result<i32> {
         let r = post(
             &client,
             &format!("/onsite/queues/{}/offline/release", pack.queue.id),
-            &json!({ "station": pack.station }),
+            &json!({ "station": pack.station, "store": station.store_id().await? }),
         )
         .await?;
         if !r.status().is_success() {

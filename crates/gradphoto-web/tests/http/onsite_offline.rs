@@ -32,14 +32,16 @@ fn refusal(e: StationError) -> String {
 
 async fn push(t: &TestApp, token: &str, queue: i64, station: &Station) -> Vec<PushOutcome> {
     let pending = station.pending().await.expect("pending");
+    let store = station.store_id().await.expect("store");
     let mut out = Vec::new();
     for p in &pending {
+        let sent = station.with_images(p).await.expect("images");
         let (status, body) = support::api(
             t,
             token,
             Method::POST,
             &format!("/onsite/queues/{queue}/offline/push"),
-            Some(json!({ "station": "laptop-105", "checkins": [p.checkin] })),
+            Some(json!({ "station": "laptop-105", "store": store, "checkins": [sent.checkin] })),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -88,10 +90,10 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         let ph = t.login("photographer", PW).await;
         let token = support::token(&t, "photographer").await;
 
-        // Five students with live codes, none photographed yet.
+        // Six students with live codes, none photographed yet.
         let mut students = Vec::new();
         let mut skip = 0;
-        while students.len() < 5 {
+        while students.len() < 6 {
             let (s, id) = support::must_student(&t, d.c1, skip).await;
             skip += 1;
             if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
@@ -109,14 +111,19 @@ async fn an_offline_station_works_alone_and_pushes_once() {
             .await;
         assert_eq!(r.status(), 200);
 
-        // The station takes queue A; another station cannot, and the server's desk
-        // numbers nothing on it any more.
+        // The station takes queue A; another station cannot (nor another laptop under
+        // the same name), and the server's desk numbers nothing on it any more.
+        let dir = tempfile::tempdir().expect("dir");
+        let station = Station::open(&dir.path().join("station.sqlite"), engine())
+            .await
+            .expect("open");
+        let store = station.store_id().await.expect("store");
         let (status, body) = support::api(
             &t,
             &token,
             Method::POST,
             &format!("/onsite/queues/{a}/offline"),
-            Some(json!({ "station": "laptop-105" })),
+            Some(json!({ "station": "laptop-105", "store": store })),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -128,11 +135,24 @@ async fn an_offline_station_works_alone_and_pushes_once() {
             &token,
             Method::POST,
             &format!("/onsite/queues/{a}/offline"),
-            Some(json!({ "station": "laptop-x" })),
+            Some(json!({ "station": "laptop-x", "store": "00112233aabbccdd" })),
         )
         .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(support::code(&body), "onsite.queue_held");
+        let (status, body) = support::api(
+            &t,
+            &token,
+            Method::POST,
+            &format!("/onsite/queues/{a}/offline"),
+            Some(json!({ "station": "laptop-105", "store": "00112233aabbccdd" })),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "same name, another store: {body}"
+        );
         let r = ph
             .post_form(
                 &format!("/onsite/queues/{a}/checkin"),
@@ -152,10 +172,6 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         assert_eq!(r.status(), 200);
 
         // The station on its own store.
-        let dir = tempfile::tempdir().expect("dir");
-        let station = Station::open(&dir.path().join("station.sqlite"), engine())
-            .await
-            .expect("open");
         station.store_pack(&t.url, &pack).await.expect("store");
         let mut numbers = Vec::new();
         for (_, code) in &students[..4] {
@@ -164,6 +180,14 @@ async fn an_offline_station_works_alone_and_pushes_once() {
             numbers.push(c.row.number);
         }
         assert_eq!(numbers, [1, 2, 3, 4]);
+        // Number 5's student is photographed online before the station pushes.
+        let five = station.check_in(&students[5].1, "desk").await.expect("5");
+        assert_eq!(five.row.number, 5);
+        t.app
+            .db
+            .record_collection(d.c1, students[5].0.id, "online")
+            .await
+            .expect("collected online");
         let again = station
             .check_in(&students[1].1, "desk")
             .await
@@ -234,7 +258,7 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         };
         station.confirm(4, p4.id).await.expect("confirm");
 
-        // The push: three recorded, one conflict.
+        // The push: three recorded, two conflicts (numbered elsewhere, photographed).
         let outcomes = push(&t, &token, a, &station).await;
         assert_eq!(
             outcomes,
@@ -242,8 +266,17 @@ async fn an_offline_station_works_alone_and_pushes_once() {
                 PushOutcome::Recorded,
                 PushOutcome::Recorded,
                 PushOutcome::Recorded,
+                PushOutcome::Conflict,
                 PushOutcome::Conflict
             ]
+        );
+        let conflicts = t.app.db.campaign_conflicts(d.c1).await.expect("c");
+        assert_eq!(
+            conflicts
+                .iter()
+                .map(|c| c.reason_code.as_str())
+                .collect::<Vec<_>>(),
+            ["station.numbered_elsewhere", "checkin.already_photographed"]
         );
         assert!(station.pending().await.expect("pending").is_empty());
         t.drain_jobs().await;
@@ -277,10 +310,10 @@ async fn an_offline_station_works_alone_and_pushes_once() {
                 .await
                 .expect("q")
         );
-        assert_eq!(t.app.db.onsite_queue(a).await.expect("q").last_number, 4);
+        assert_eq!(t.app.db.onsite_queue(a).await.expect("q").last_number, 5);
 
         // Pushing everything again (answers lost on the way) adds nothing.
-        assert_eq!(station.checkins().await.expect("rows").len(), 4);
+        assert_eq!(station.checkins().await.expect("rows").len(), 5);
         sqlx_reset_pushed(&dir.path().join("station.sqlite")).await;
         let outcomes = push(&t, &token, a, &station).await;
         assert_eq!(
@@ -289,6 +322,7 @@ async fn an_offline_station_works_alone_and_pushes_once() {
                 PushOutcome::AlreadyHad,
                 PushOutcome::AlreadyHad,
                 PushOutcome::AlreadyHad,
+                PushOutcome::Conflict,
                 PushOutcome::Conflict
             ]
         );
@@ -297,7 +331,23 @@ async fn an_offline_station_works_alone_and_pushes_once() {
             t.app.db.onsite_queue_checkins(a).await.expect("rows").len(),
             3
         );
-        assert_eq!(t.app.db.campaign_conflicts(d.c1).await.expect("c").len(), 1);
+        assert_eq!(t.app.db.campaign_conflicts(d.c1).await.expect("c").len(), 2);
+        // A record sent again under its reference but changed is not taken.
+        sqlx_reset_pushed(&dir.path().join("station.sqlite")).await;
+        let first = station.pending().await.expect("pending").remove(0);
+        let mut forged = station.with_images(&first).await.expect("images");
+        forged.checkin.number = 99;
+        let (status, body) = support::api(
+            &t,
+            &token,
+            Method::POST,
+            &format!("/onsite/queues/{a}/offline/push"),
+            Some(json!({ "station": "laptop-105", "store": store, "checkins": [forged.checkin] })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(support::code(&body), "station.reference");
+        push(&t, &token, a, &station).await;
         let code0 = t.app.db.onsite_queue_checkins(a).await.expect("rows")[0]
             .code_id
             .clone();
@@ -305,6 +355,8 @@ async fn an_offline_station_works_alone_and_pushes_once() {
 
         // Number 2 is confirmed later at the station: only that is pushed.
         // Called again after going to the end, number 2 is retaken before confirming.
+        assert_eq!(station.call_next().await.expect("call").number, 5);
+        station.send_to_end(5).await.expect("to the end");
         assert_eq!(station.call_next().await.expect("call").number, 2);
         assert_eq!(
             refusal(station.confirm(2, p2.id).await.unwrap_err()),
@@ -388,7 +440,21 @@ async fn an_offline_station_works_alone_and_pushes_once() {
             &token,
             Method::POST,
             &format!("/onsite/queues/{a}/offline/release"),
-            Some(json!({ "station": "laptop-105" })),
+            Some(json!({ "station": "laptop-105", "store": "00112233aabbccdd" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            support::json(&body)["released"],
+            Value::Bool(false),
+            "not its store"
+        );
+        let (status, body) = support::api(
+            &t,
+            &token,
+            Method::POST,
+            &format!("/onsite/queues/{a}/offline/release"),
+            Some(json!({ "station": "laptop-105", "store": store })),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -407,7 +473,7 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         let status = r.status();
         assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
         let rows = t.app.db.onsite_queue_checkins(a).await.expect("rows");
-        assert_eq!(rows.last().expect("row").number, 5, "after the station's 4");
+        assert_eq!(rows.last().expect("row").number, 6, "after the station's 5");
     }
 }
 
