@@ -39,6 +39,10 @@ pub enum Resolution {
     KeepExisting,
     /// The station's confirmed photo is used for the existing number's code.
     UseStationPhoto,
+    /// The student, who has no number on the server (the station had lost its hold, or
+    /// its number was taken), gets the queue's next number, with the station's photo and
+    /// confirmation.
+    NewNumber,
 }
 
 impl Resolution {
@@ -46,6 +50,7 @@ impl Resolution {
         match s {
             "existing" => Some(Resolution::KeepExisting),
             "station" => Some(Resolution::UseStationPhoto),
+            "new_number" => Some(Resolution::NewNumber),
             _ => None,
         }
     }
@@ -53,6 +58,7 @@ impl Resolution {
         match self {
             Resolution::KeepExisting => "existing",
             Resolution::UseStationPhoto => "station",
+            Resolution::NewNumber => "new_number",
         }
     }
 }
@@ -132,6 +138,11 @@ impl App {
         };
         if c.resolved_at.is_some() {
             return Err(closed());
+        }
+        if resolution == Resolution::NewNumber {
+            return self
+                .renumber_conflict(by, &c, campaign.university_id, note)
+                .await;
         }
         // What using the station's photo needs, checked before anything is decided.
         let use_photo = if resolution == Resolution::UseStationPhoto {
@@ -221,5 +232,122 @@ impl App {
         }));
         self.db.append_audit(&audit).await?;
         Ok(row)
+    }
+
+    /// [`Resolution::NewNumber`]: only for a conflict whose code and student are sound
+    /// and who has no number in the campaign. The number is given first (the desk's own
+    /// numbering, so 1..N stays without a gap), then the conflict is closed.
+    async fn renumber_conflict(
+        &self,
+        by: &Staff,
+        c: &ConflictRow,
+        university_id: i64,
+        note: &str,
+    ) -> Result<ConflictRow, AppError> {
+        let cannot =
+            |zh: &str, en: &str| AppError::Conflict(Msg::new("station.cannot_renumber", zh, en));
+        let (Some(student_id), None, true) = (
+            c.student_id,
+            c.existing_checkin_id,
+            matches!(
+                c.reason_code.as_str(),
+                "station.not_held" | "station.number_taken"
+            ),
+        ) else {
+            return Err(cannot(
+                "只有采集站失去队列或号码被占用、且学生在服务器上还没有号码的冲突才能重新编号",
+                "Only a conflict from a station that lost its queue or its number, for a student with no number on the server, can be given a new number",
+            ));
+        };
+        let campaign: crate::campaigns::Campaign =
+            self.db.get_campaign(c.campaign_id).await?.try_into()?;
+        let verified = self.verify_code(&c.code_text).await?;
+        let student = self.student_of_code(&campaign, &verified.claims).await?;
+        if student.id != student_id {
+            return Err(cannot(
+                "采集码与采集站记录的学生不符",
+                "The code does not name the student the station recorded",
+            ));
+        }
+        let desk = format!("{} (renumbered)", c.station);
+        let (row, new) = self
+            .db
+            .onsite_check_in(&gradphoto_db::onsite::NewCheckin {
+                campaign_id: c.campaign_id,
+                queue_id: c.queue_id,
+                code_id: &verified.id.to_string(),
+                code_text: c.code_text.trim(),
+                student_id,
+                desk: &desk,
+            })
+            .await?;
+        if !new {
+            return Err(cannot(
+                &format!("该学生已有 {} 号", row.number),
+                &format!("The student has number {} already", row.number),
+            ));
+        }
+        let closed = self
+            .db
+            .resolve_conflict(
+                c.id,
+                Resolution::NewNumber.as_str(),
+                note.trim(),
+                &by.row.username,
+            )
+            .await?
+            .ok_or_else(|| {
+                AppError::Conflict(Msg::new(
+                    "station.conflict_closed",
+                    "该冲突已处理",
+                    "This conflict was resolved already",
+                ))
+            })?;
+        if let (Some(verdict), Some(original_key), Some(standard_key)) = (
+            c.photo_verdict.as_deref(),
+            c.photo_original_key.as_deref(),
+            c.photo_standard_key.as_deref(),
+        ) {
+            let photo = NewOnsitePhoto {
+                verdict,
+                reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
+                original_key,
+                standard_key,
+                background: c.photo_background.as_deref().unwrap_or("blue"),
+                source: "offline_station",
+                taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
+            };
+            if let Some(confirmed) = self
+                .db
+                .record_station_photo(
+                    row.id,
+                    &format!("{}#conflict", c.station_ref),
+                    &photo,
+                    c.photo_taken_at.unwrap_or(c.created_at),
+                    c.confirmed_at,
+                )
+                .await?
+            {
+                self.db
+                    .record_collection(c.campaign_id, confirmed.student_id, "onsite")
+                    .await?;
+                self.enqueue(Job::HandOverOnsite {
+                    checkin_id: confirmed.id,
+                })
+                .await?;
+            }
+        }
+        let mut audit = by.audit(
+            "onsite.conflict_resolve",
+            "onsite_conflict",
+            Some(c.id.to_string()),
+            Some(university_id),
+        );
+        audit.after = Some(serde_json::json!({
+            "resolution": Resolution::NewNumber.as_str(), "note": note.trim(),
+            "station": c.station, "number": c.number, "new_number": row.number,
+        }));
+        self.db.append_audit(&audit).await?;
+        Ok(closed)
     }
 }

@@ -474,6 +474,50 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
         let rows = t.app.db.onsite_queue_checkins(a).await.expect("rows");
         assert_eq!(rows.last().expect("row").number, 6, "after the station's 5");
+
+        // The station, not knowing, numbers one more student after the release: its push
+        // is a conflict, and an admin gives the student the queue's next number.
+        let (late, late_id) = loop {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            skip += 1;
+            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                break (s, id);
+            }
+        };
+        let late_code = support::registry_code(&t, &school, &late, &late_id).await;
+        let at_station = station.check_in(&late_code, "desk").await.expect("offline");
+        assert_eq!(at_station.row.number, 6, "the station's own next number");
+        assert_eq!(push(&t, &token, a, &station).await, [PushOutcome::Conflict]);
+        let lost = t
+            .app
+            .db
+            .campaign_conflicts(d.c1)
+            .await
+            .expect("c")
+            .into_iter()
+            .find(|c| c.student_id == Some(late.id))
+            .expect("the late conflict");
+        assert_eq!(lost.reason_code, "station.not_held");
+        let (_, body) = admin.get_text(&page).await;
+        assert!(
+            body.contains(&format!("id=\"conflict-{}-new-number\"", lost.id)),
+            "{body}"
+        );
+        let r = admin
+            .post_form(
+                &format!("/onsite/conflicts/{}/resolve", lost.id),
+                &[("resolution", "new_number"), ("note", "")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let renumbered = t
+            .app
+            .db
+            .onsite_checkin_of(d.c1, "", late.id)
+            .await
+            .expect("q")
+            .expect("numbered");
+        assert_eq!((renumbered.queue_id, renumbered.number), (a, 7));
     }
 }
 
