@@ -213,3 +213,146 @@ impl Station {
         serde_json::from_str(&json).map_err(|e| StationError::Pack(format!("stored student: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use gradphoto_domain::onsite_offline::{Pack, PackQueue, PackSession, PackStudent};
+    use gradphoto_domain::people::Level;
+    use gradphoto_photo::Engine;
+    use gradphoto_registry_crypto::code::{CodeClaims, issue};
+    use gradphoto_registry_crypto::{CodeId, KeyRing};
+
+    use crate::{Station, StationError};
+
+    fn engine() -> Arc<Engine> {
+        static E: OnceLock<Arc<Engine>> = OnceLock::new();
+        E.get_or_init(|| Arc::new(Engine::new().expect("embedded models")))
+            .clone()
+    }
+
+    fn student(id: i64, id_masked: &str, eligible: bool, registered: bool) -> PackStudent {
+        PackStudent {
+            student_id: id,
+            student_no: format!("S{id}"),
+            department: "数学科学学院".into(),
+            level: "master".into(),
+            graduation_year: 2026,
+            name_masked: "张*".into(),
+            id_masked: id_masked.into(),
+            eligible,
+            registered,
+            photographed: false,
+            numbered_elsewhere: None,
+        }
+    }
+
+    fn claims(id_masked: &str) -> CodeClaims {
+        CodeClaims {
+            school_code: "10384".into(),
+            level: Level::Master,
+            graduation_year: 2026,
+            name_masked: "张*".into(),
+            id_masked: id_masked.into(),
+        }
+    }
+
+    fn pack(ring: &KeyRing, revoked: &[CodeId], queue: i64, walk_ins: bool) -> Pack {
+        let now = crate::now_ms();
+        Pack {
+            station: "laptop-1".into(),
+            made_at: now,
+            campaign_id: 1,
+            campaign_name: "2026届".into(),
+            walk_ins,
+            school_code: "10384".into(),
+            session: PackSession {
+                id: 1,
+                campus: "思明校区".into(),
+                place: "105".into(),
+                day: gradphoto_domain::calendar::china_date(now).to_string(),
+                starts: "09:30".into(),
+                ends: "17:30".into(),
+            },
+            queue: PackQueue {
+                id: queue,
+                name: "105".into(),
+                last_number: 7,
+                last_turn: 7,
+            },
+            keys_json: ring.public(revoked, now).to_json(),
+            keys_fetched_at: now,
+            students: vec![
+                student(1, "3502**********0011", true, true),
+                student(2, "3502**********0022", true, false),
+                student(3, "3502**********0033", false, true),
+                student(4, "3502**********0044", true, true),
+            ],
+        }
+    }
+
+    fn refusal(e: StationError) -> String {
+        match e {
+            StationError::Refused(m) => m.code,
+            other => panic!("not a refusal: {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn numbers_go_on_from_the_queue_and_the_servers_rules_hold_offline() {
+        let ring = KeyRing::generate(crate::now_ms()).expect("ring");
+        let (_, one) = issue(&ring, &claims("3502**********0011")).expect("code");
+        let (_, walk_in) = issue(&ring, &claims("3502**********0022")).expect("code");
+        let (_, ineligible) = issue(&ring, &claims("3502**********0033")).expect("code");
+        let (revoked_id, revoked) = issue(&ring, &claims("3502**********0044")).expect("code");
+        let (_, stranger) = issue(&ring, &claims("3502**********0099")).expect("code");
+        let dir = tempfile::tempdir().expect("dir");
+        let station = Station::open(&dir.path().join("s.sqlite"), engine())
+            .await
+            .expect("open");
+        assert!(matches!(
+            station.check_in(&one, "d").await,
+            Err(StationError::NoPack)
+        ));
+        station
+            .store_pack("http://server", &pack(&ring, &[revoked_id], 5, false))
+            .await
+            .expect("pack");
+
+        // The queue's last number on the server was 7: the station goes on from 8.
+        let first = station.check_in(&one, "d").await.expect("check in");
+        assert_eq!((first.row.number, first.new), (8, true));
+        let again = station.check_in(&one, "d").await.expect("rescan");
+        assert_eq!((again.row.number, again.new), (8, false));
+        for (code, why) in [
+            (&walk_in, "checkin.not_registered"),
+            (&ineligible, "checkin.not_eligible"),
+            (&revoked, "code.revoked"),
+            (&stranger, "checkin.not_on_list"),
+        ] {
+            assert_eq!(refusal(station.check_in(code, "d").await.unwrap_err()), why);
+        }
+        assert_eq!(
+            refusal(station.check_in(" ", "d").await.unwrap_err()),
+            "checkin.no_code"
+        );
+
+        // A refreshed pack (walk-ins now admitted) keeps the counters; a pack for another
+        // queue is refused, nothing changed.
+        station
+            .store_pack("http://server", &pack(&ring, &[revoked_id], 5, true))
+            .await
+            .expect("refresh");
+        let next = station.check_in(&walk_in, "d").await.expect("walk-in");
+        assert_eq!((next.row.number, next.walk_in), (9, true));
+        assert!(matches!(
+            station
+                .store_pack("http://server", &pack(&ring, &[], 6, true))
+                .await,
+            Err(StationError::Pack(_))
+        ));
+        assert_eq!(station.pending_count().await.expect("pending"), 2);
+        assert_eq!(station.checkins().await.expect("rows").len(), 2);
+    }
+}
