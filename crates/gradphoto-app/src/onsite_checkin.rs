@@ -11,7 +11,7 @@ use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::online::{self, CodeFacts};
-use gradphoto_domain::onsite::{CheckinFacts, may_check_in, no_code};
+use gradphoto_domain::onsite::{CheckinFacts, code_of_other_school, may_check_in, no_code};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
@@ -151,17 +151,7 @@ impl App {
     ) -> Result<StudentRow, AppError> {
         let (university, _) = self.school(campaign.university_id).await?;
         if claims.school_code != university.code {
-            return Err(refused(
-                "checkin.other_school",
-                format!(
-                    "该采集码属于其他学校（学校代码 {}），不是本校本次采集的学生",
-                    claims.school_code
-                ),
-                format!(
-                    "This code is of another school (code {}), not of this campaign",
-                    claims.school_code
-                ),
-            ));
+            return Err(AppError::Invalid(code_of_other_school(&claims.school_code)));
         }
         let from_code = CodeFacts {
             school_code: claims.school_code.clone(),

@@ -252,18 +252,24 @@ impl App {
         number: i64,
         photo_id: i64,
     ) -> Result<CheckinRow, AppError> {
-        let desk = self.desk_queue(by, queue_id).await?;
+        self.desk_queue(by, queue_id).await?;
         let row = self
             .db
             .confirm_station_photo(queue_id, number, photo_id)
             .await?
             .map_err(refusal)?;
+        self.queue_onsite_hand_over(&row).await?;
+        Ok(row)
+    }
+
+    /// A number just confirmed (here, by a station's push, or by an admin's decision):
+    /// the student is recorded as photographed and the photo's hand-over is queued.
+    pub(crate) async fn queue_onsite_hand_over(&self, row: &CheckinRow) -> Result<(), AppError> {
         self.db
-            .record_collection(desk.campaign.id, row.student_id, "onsite")
+            .record_collection(row.campaign_id, row.student_id, "onsite")
             .await?;
         self.enqueue(Job::HandOverOnsite { checkin_id: row.id })
-            .await?;
-        Ok(row)
+            .await
     }
 
     /// Hands a confirmed number's photo to the registry's outbox (the `hand_over_onsite`

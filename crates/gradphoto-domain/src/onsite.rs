@@ -51,6 +51,15 @@ pub fn may_check_in(f: CheckinFacts) -> Result<(), Msg> {
     Ok(())
 }
 
+/// The desk's answer to a code of another school (`school_code`, the code's own).
+pub fn code_of_other_school(school_code: &str) -> Msg {
+    Msg::new(
+        "checkin.other_school",
+        format!("该采集码属于其他学校（学校代码 {school_code}），不是本校本次采集的学生"),
+        format!("This code is of another school (code {school_code}), not of this campaign"),
+    )
+}
+
 /// The desk's answer when no code is shown (不出示采集码者不予拍摄).
 pub fn no_code() -> Msg {
     Msg::new(

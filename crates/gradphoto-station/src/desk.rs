@@ -6,7 +6,7 @@
 //! answers with the same number.
 
 use gradphoto_domain::online::{CodeFacts, code_mismatch};
-use gradphoto_domain::onsite::{CheckinFacts, may_check_in, no_code};
+use gradphoto_domain::onsite::{CheckinFacts, code_of_other_school, may_check_in, no_code};
 use gradphoto_domain::onsite_offline::PackStudent;
 use gradphoto_domain::people::Level;
 use gradphoto_registry_crypto::code;
@@ -62,17 +62,9 @@ impl Station {
             code::verify(text, &loaded.keys).map_err(|e| refused(e.reason(), e.zh(), e.en()))?;
         let claims = &verified.claims;
         if claims.school_code != pack.school_code {
-            return Err(refused(
-                "checkin.other_school",
-                format!(
-                    "该采集码属于其他学校（学校代码 {}），不是本校本次采集的学生",
-                    claims.school_code
-                ),
-                format!(
-                    "This code is of another school (code {}), not of this campaign",
-                    claims.school_code
-                ),
-            ));
+            return Err(StationError::Refused(code_of_other_school(
+                &claims.school_code,
+            )));
         }
         let from_code = CodeFacts {
             school_code: claims.school_code.clone(),

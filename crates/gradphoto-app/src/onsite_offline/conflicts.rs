@@ -9,7 +9,6 @@ use gradphoto_domain::people::mask_name;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
-use crate::jobs::Job;
 use crate::{App, AppError};
 
 /// A campaign's offline stations, for its admins.
@@ -156,26 +155,19 @@ impl App {
                     "The station's photo can be used only when the student confirmed it there and the server has the student's number",
                 ));
             };
-            let (Some(verdict), Some(original_key), Some(standard_key)) = (
-                c.photo_verdict.as_deref(),
-                c.photo_original_key.as_deref(),
-                c.photo_standard_key.as_deref(),
-            ) else {
+            if c.photo_verdict.is_none()
+                || c.photo_original_key.is_none()
+                || c.photo_standard_key.is_none()
+            {
                 return Err(cannot("采集站没有这张照片", "The station sent no photo"));
-            };
+            }
             if self.db.onsite_checkin(existing_id).await?.stage == "confirmed" {
                 return Err(cannot(
                     "服务器上的号码已确认照片；如要改用采集站的照片，须先重新开放该号",
                     "The server's number has a confirmed photo: reopen it first to use the station's",
                 ));
             }
-            Some((
-                existing_id,
-                confirmed_at,
-                verdict,
-                original_key,
-                standard_key,
-            ))
+            Some((existing_id, confirmed_at))
         } else {
             None
         };
@@ -190,35 +182,9 @@ impl App {
             )
             .await?
             .ok_or_else(closed)?;
-        if let Some((existing_id, confirmed_at, verdict, original_key, standard_key)) = use_photo {
-            let photo = NewOnsitePhoto {
-                verdict,
-                reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
-                original_key,
-                standard_key,
-                background: c.photo_background.as_deref().unwrap_or("blue"),
-                source: "offline_station",
-                taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
-            };
-            if let Some(checkin) = self
-                .db
-                .record_station_photo(
-                    existing_id,
-                    &format!("{}#conflict", c.station_ref),
-                    &photo,
-                    c.photo_taken_at.unwrap_or(confirmed_at),
-                    Some(confirmed_at),
-                )
-                .await?
-            {
-                self.db
-                    .record_collection(campaign.id, checkin.student_id, "onsite")
-                    .await?;
-                self.enqueue(Job::HandOverOnsite {
-                    checkin_id: checkin.id,
-                })
+        if let Some((existing_id, confirmed_at)) = use_photo {
+            self.bind_conflict_photo(&c, existing_id, Some(confirmed_at))
                 .await?;
-            }
         }
         let mut audit = by.audit(
             "onsite.conflict_resolve",
@@ -303,40 +269,7 @@ impl App {
                     "This conflict was resolved already",
                 ))
             })?;
-        if let (Some(verdict), Some(original_key), Some(standard_key)) = (
-            c.photo_verdict.as_deref(),
-            c.photo_original_key.as_deref(),
-            c.photo_standard_key.as_deref(),
-        ) {
-            let photo = NewOnsitePhoto {
-                verdict,
-                reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
-                original_key,
-                standard_key,
-                background: c.photo_background.as_deref().unwrap_or("blue"),
-                source: "offline_station",
-                taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
-            };
-            if let Some(confirmed) = self
-                .db
-                .record_station_photo(
-                    row.id,
-                    &format!("{}#conflict", c.station_ref),
-                    &photo,
-                    c.photo_taken_at.unwrap_or(c.created_at),
-                    c.confirmed_at,
-                )
-                .await?
-            {
-                self.db
-                    .record_collection(c.campaign_id, confirmed.student_id, "onsite")
-                    .await?;
-                self.enqueue(Job::HandOverOnsite {
-                    checkin_id: confirmed.id,
-                })
-                .await?;
-            }
-        }
+        self.bind_conflict_photo(c, row.id, c.confirmed_at).await?;
         let mut audit = by.audit(
             "onsite.conflict_resolve",
             "onsite_conflict",
@@ -349,5 +282,45 @@ impl App {
         }));
         self.db.append_audit(&audit).await?;
         Ok(closed)
+    }
+
+    /// Binds a conflict's photo (if the station sent one) to a server number, confirmed
+    /// when the student confirmed it at the station, and queues its hand-over then.
+    async fn bind_conflict_photo(
+        &self,
+        c: &ConflictRow,
+        checkin_id: i64,
+        confirmed_at: Option<i64>,
+    ) -> Result<(), AppError> {
+        let (Some(verdict), Some(original_key), Some(standard_key)) = (
+            c.photo_verdict.as_deref(),
+            c.photo_original_key.as_deref(),
+            c.photo_standard_key.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        let photo = NewOnsitePhoto {
+            verdict,
+            reasons_json: c.photo_reasons_json.as_deref().unwrap_or("[]"),
+            original_key,
+            standard_key,
+            background: c.photo_background.as_deref().unwrap_or("blue"),
+            source: "offline_station",
+            taken_by: c.photo_taken_by.as_deref().unwrap_or(""),
+        };
+        if let Some(confirmed) = self
+            .db
+            .record_station_photo(
+                checkin_id,
+                &format!("{}#conflict", c.station_ref),
+                &photo,
+                c.photo_taken_at.unwrap_or(c.created_at),
+                confirmed_at,
+            )
+            .await?
+        {
+            self.queue_onsite_hand_over(&confirmed).await?;
+        }
+        Ok(())
     }
 }

@@ -12,7 +12,6 @@ use gradphoto_photo::report::Verdict as PhotoVerdict;
 use super::{MAX_NUMBER, conflict_msg, station_name, store_id};
 use crate::auth::Staff;
 use crate::desk::spec_for;
-use crate::jobs::Job;
 use crate::onsite_checkin::DeskQueue;
 use crate::{App, AppError};
 
@@ -262,11 +261,7 @@ impl App {
         // process stopped in between) is queued now; the job itself runs once.
         if outcome == PushOutcome::AlreadyHad && row.stage == "confirmed" && row.outbox_id.is_none()
         {
-            self.db
-                .record_collection(campaign.id, row.student_id, "onsite")
-                .await?;
-            self.enqueue(Job::HandOverOnsite { checkin_id: row.id })
-                .await?;
+            self.queue_onsite_hand_over(&row).await?;
         }
         if let (Some(p), true) = (&photo, row.stage != "confirmed") {
             let confirmed = self
@@ -280,11 +275,7 @@ impl App {
                 )
                 .await?;
             if let Some(row) = confirmed {
-                self.db
-                    .record_collection(campaign.id, row.student_id, "onsite")
-                    .await?;
-                self.enqueue(Job::HandOverOnsite { checkin_id: row.id })
-                    .await?;
+                self.queue_onsite_hand_over(&row).await?;
             }
         }
         Ok((outcome, None))
