@@ -79,6 +79,8 @@ pub struct CampaignInput {
     pub walk_ins: bool,
     /// Students may be registered for another department's session of the table.
     pub any_window: bool,
+    /// Each student pays the on-site fee at the desk, electronically.
+    pub fee_at_desk: bool,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -187,6 +189,7 @@ impl CampaignInput {
             registration_deadline: d(modes.registration_deadline),
             walk_ins: modes.walk_ins,
             any_window: modes.any_window,
+            fee_at_desk: modes.fee_at_desk,
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -305,6 +308,7 @@ impl CampaignInput {
             )?,
             walk_ins: self.walk_ins,
             any_window: self.any_window,
+            fee_at_desk: self.fee_at_desk,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(

@@ -17,6 +17,7 @@ pub mod online_handover;
 pub mod online_orders;
 pub mod online_photos;
 pub mod onsite_checkin;
+pub mod onsite_desk_fee;
 pub mod onsite_notice;
 pub mod onsite_offline;
 pub mod onsite_plan;
@@ -95,6 +96,7 @@ impl App {
             &DbOptions {
                 max_connections: config.database.max_connections,
                 busy_timeout: std::time::Duration::from_millis(config.database.busy_timeout_ms),
+                migrate_up_to: None,
             },
         )
         .await?;

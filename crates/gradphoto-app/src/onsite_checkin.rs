@@ -17,6 +17,7 @@ use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 use crate::auth::Staff;
 use crate::campaigns::{Campaign, facts_of};
 use crate::online_entry::roster_facts;
+use crate::onsite_desk_fee::Fee;
 use crate::{App, AppError};
 
 /// A numbered student, as the desk shows them.
@@ -32,6 +33,8 @@ pub struct Checkin {
     pub department: String,
     /// Numbered without registering (the campaign admits walk-ins).
     pub walk_in: bool,
+    /// What the number owes at the desk.
+    pub fee: Fee,
 }
 
 /// A queue with its session and campaign: where a desk works.
@@ -118,7 +121,9 @@ impl App {
             .await?;
         if let Some(id) = checks.existing {
             let row = self.db.onsite_checkin(id).await?;
-            return self.checkin_view(row, &queue, false, student, false).await;
+            return self
+                .checkin_view(row, &queue, &campaign, false, student, false)
+                .await;
         }
         let registered = checks.registered;
         let facts = CheckinFacts {
@@ -139,8 +144,21 @@ impl App {
                 desk: &by.row.username,
             })
             .await?;
-        self.checkin_view(row, &queue, new, student, new && !registered)
+        self.checkin_view(row, &queue, &campaign, new, student, new && !registered)
             .await
+    }
+
+    /// Checks in the code in a picture (a phone or laptop camera at the desk).
+    pub async fn check_in_image(
+        &self,
+        by: &Staff,
+        queue_id: i64,
+        image: Vec<u8>,
+    ) -> Result<Checkin, AppError> {
+        // Who may use the desk is asked before the picture is decoded.
+        self.desk_queue(by, queue_id).await?;
+        let text = self.read_code_image(image).await?;
+        self.check_in(by, queue_id, &text).await
     }
 
     /// The one roster student a code names in the campaign's university.
@@ -191,6 +209,7 @@ impl App {
         &self,
         row: CheckinRow,
         desk: &QueueRow,
+        campaign: &Campaign,
         new: bool,
         student: StudentRow,
         walk_in: bool,
@@ -208,7 +227,16 @@ impl App {
             .find(|d| d.id == student.department_id)
             .map(|d| d.name.clone())
             .unwrap_or_default();
+        // A number given just now has no fee order yet.
+        let fee = match (new, self.takes_fee_at_desk(campaign)) {
+            (_, false) => Fee::NotAtDesk,
+            (true, true) => Fee::Unpaid {
+                fen: campaign.fee_fen,
+            },
+            (false, true) => self.fee_of(campaign, &row).await?,
+        };
         Ok(Checkin {
+            fee,
             row,
             new,
             queue,

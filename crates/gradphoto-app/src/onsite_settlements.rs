@@ -1,12 +1,14 @@
 //! On-site fees collected by the class liaisons and settled per department (seed 004):
 //! per department, the students photographed and confirmed, the fee each, what was
 //! settled and what is due; the agency's admin marks a department paid (exactly the
-//! students shown; audited) and exports the reconciliation.
+//! students shown; audited) and exports the reconciliation. Where students pay at the
+//! desk (seed 001), what they paid there is shown beside it and is never settled again.
 
 use std::collections::HashMap;
 
 use gradphoto_db::onsite::CheckinRow;
 use gradphoto_db::onsite_settlements::{NewSettlement, SettleRefusal, SettlementRow};
+use gradphoto_db::payments::OrderRow;
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::i18n::{Lang, Msg};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind, Role};
@@ -24,25 +26,37 @@ pub struct DepartmentFees {
     /// Confirmed check-ins with their students, by student number.
     pub photographed: Vec<(CheckinRow, StudentRow)>,
     pub settlements: Vec<SettlementRow>,
+    /// The paid desk fee orders of its check-ins, by check-in.
+    pub paid_at_desk: HashMap<i64, OrderRow>,
 }
 
 impl DepartmentFees {
-    /// The check-ins not yet covered by a settlement.
+    /// The check-ins covered neither by a settlement nor by a fee paid at the desk.
     pub fn unsettled(&self) -> Vec<i64> {
         self.photographed
             .iter()
-            .filter(|(c, _)| c.settlement_id.is_none())
+            .filter(|(c, _)| c.settlement_id.is_none() && !self.paid_at_desk.contains_key(&c.id))
             .map(|(c, _)| c.id)
             .collect()
     }
     pub fn settled_fen(&self) -> i64 {
         self.settlements.iter().map(|s| s.amount_fen).sum()
     }
+    /// What its students paid at the desk.
+    pub fn desk_fen(&self) -> i64 {
+        self.paid_at_desk.values().map(|o| o.total_fen).sum()
+    }
+    /// The desk order that paid a check-in's fee, if any.
+    pub fn desk_order(&self, checkin_id: &i64) -> Option<&OrderRow> {
+        self.paid_at_desk.get(checkin_id)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Fees {
     pub campaign: Campaign,
+    /// Students pay at the desk (the campaign says so and payments are configured).
+    pub at_desk: bool,
     pub departments: Vec<DepartmentFees>,
 }
 
@@ -57,10 +71,17 @@ impl App {
         let students = self.students_by_id(campaign.university_id).await?;
         let names = self.department_names(campaign.university_id).await?;
         let settlements = self.db.campaign_settlements(campaign.id).await?;
+        let mut desk_paid: HashMap<i64, OrderRow> = HashMap::new();
+        for o in self.db.campaign_desk_orders(campaign.id).await? {
+            if let (Some(c), "paid") = (o.checkin_id, o.status.as_str()) {
+                desk_paid.insert(c, o);
+            }
+        }
         let mut per: HashMap<i64, DepartmentFees> = HashMap::new();
         for c in self.db.campaign_checkins(campaign.id).await? {
             // A reopened number that was paid for stays paid.
-            if c.stage != "confirmed" && c.settlement_id.is_none() {
+            let paid = c.settlement_id.is_some() || desk_paid.contains_key(&c.id);
+            if c.stage != "confirmed" && !paid {
                 continue;
             }
             let Some(s) = students.get(&c.student_id) else {
@@ -75,7 +96,8 @@ impl App {
             {
                 continue;
             }
-            per.entry(s.department_id)
+            let d = per
+                .entry(s.department_id)
                 .or_insert_with(|| DepartmentFees {
                     department_id: s.department_id,
                     department: names.get(&s.department_id).cloned().unwrap_or_default(),
@@ -85,9 +107,12 @@ impl App {
                         .filter(|x| x.department_id == s.department_id)
                         .cloned()
                         .collect(),
-                })
-                .photographed
-                .push((c, s.clone()));
+                    paid_at_desk: HashMap::new(),
+                });
+            if let Some(o) = desk_paid.remove(&c.id) {
+                d.paid_at_desk.insert(c.id, o);
+            }
+            d.photographed.push((c, s.clone()));
         }
         let mut departments: Vec<DepartmentFees> = per.into_values().collect();
         for d in &mut departments {
@@ -96,6 +121,7 @@ impl App {
         }
         departments.sort_by(|a, b| a.department.cmp(&b.department));
         Ok(Fees {
+            at_desk: self.takes_fee_at_desk(&campaign),
             campaign,
             departments,
         })
@@ -184,6 +210,7 @@ impl App {
                     d.department.clone(),
                     d.photographed.len().to_string(),
                     yuan(count(d.photographed.len()).saturating_mul(fee)),
+                    yuan(d.desk_fen()),
                     yuan(d.settled_fen()),
                     yuan(due),
                 ]
@@ -201,6 +228,9 @@ impl App {
                         c.number.to_string(),
                         yuan(fee),
                         c.settlement_id.map(|i| i.to_string()).unwrap_or_default(),
+                        d.desk_order(&c.id)
+                            .map(|o| o.code.clone())
+                            .unwrap_or_default(),
                     ]
                 })
             })
@@ -212,6 +242,7 @@ impl App {
                     t("院系", "Department"),
                     t("已拍摄确认", "Photographed"),
                     t("应收（元）", "Due (yuan)"),
+                    t("现场电子支付（元）", "Paid at the desk (yuan)"),
                     t("已结算（元）", "Settled (yuan)"),
                     t("待结算（元）", "Outstanding (yuan)"),
                 ],
@@ -226,6 +257,7 @@ impl App {
                     t("拍摄号", "Number"),
                     t("费用（元）", "Fee (yuan)"),
                     t("结算单号", "Settlement"),
+                    t("现场支付订单号", "Desk payment order"),
                 ],
                 rows: students,
             },

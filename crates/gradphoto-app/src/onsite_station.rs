@@ -23,6 +23,7 @@ use crate::desk::spec_for;
 use crate::jobs::Job;
 use crate::online_photos::{StoredReason, stored};
 use crate::onsite_checkin::DeskQueue;
+use crate::onsite_desk_fee::{Fee, unpaid_msg};
 use crate::{App, AppError};
 
 /// Where a photo came from.
@@ -59,6 +60,8 @@ pub struct AtCamera {
     pub photo: Option<OnsitePhotoRow>,
     /// The borderline reasons of the photo (a `review` verdict), to look at.
     pub reasons: Vec<StoredReason>,
+    /// What the number owes at the desk: the confirmation waits while it is unpaid.
+    pub fee: Fee,
 }
 
 /// A queue's state for the station, the call display and the confirmation screen.
@@ -109,7 +112,7 @@ impl App {
             .current_checkin
             .and_then(|id| rows.iter().find(|r| r.id == id))
         {
-            Some(c) => Some(self.at_camera(c.clone()).await?),
+            Some(c) => Some(self.at_camera(&desk.campaign, c.clone()).await?),
             None => None,
         };
         Ok(StationView {
@@ -124,7 +127,12 @@ impl App {
         })
     }
 
-    async fn at_camera(&self, checkin: CheckinRow) -> Result<AtCamera, AppError> {
+    async fn at_camera(
+        &self,
+        campaign: &crate::campaigns::Campaign,
+        checkin: CheckinRow,
+    ) -> Result<AtCamera, AppError> {
+        let fee = self.fee_of(campaign, &checkin).await?;
         let student = self.db.get_student(checkin.student_id).await?;
         let photo = match checkin.photo_id {
             Some(id) => Some(self.db.onsite_photo(id).await?),
@@ -139,6 +147,7 @@ impl App {
                 .unwrap_or_default(),
             photo,
             checkin,
+            fee,
         })
     }
 
@@ -252,7 +261,14 @@ impl App {
         number: i64,
         photo_id: i64,
     ) -> Result<CheckinRow, AppError> {
-        self.desk_queue(by, queue_id).await?;
+        let desk = self.desk_queue(by, queue_id).await?;
+        // The fee is owed by the number at the camera; any other number is refused below.
+        if let Some(current) = self.db.station_current(queue_id).await?
+            && current.number == number
+            && let Fee::Unpaid { fen } = self.fee_of(&desk.campaign, &current).await?
+        {
+            return Err(AppError::Conflict(unpaid_msg(fen)));
+        }
         let row = self
             .db
             .confirm_station_photo(queue_id, number, photo_id)

@@ -44,7 +44,11 @@ impl MyOrder {
 
 impl App {
     async fn my_order(&self, order: OrderRow) -> Result<MyOrder, AppError> {
-        let entry = self.db.online_entry(order.entry_id).await?;
+        // Orders of a student account are online orders: they have an entry.
+        let entry_id = order
+            .entry_id
+            .ok_or_else(|| AppError::Internal(format!("order {} has no entry", order.id)))?;
+        let entry = self.db.online_entry(entry_id).await?;
         let campaign = self.db.get_campaign(entry.campaign_id).await?;
         let school = self.db.get_university(campaign.university_id).await?;
         let photo = self.db.current_online_photo(entry.id).await?;
@@ -78,7 +82,7 @@ impl App {
         code: &str,
     ) -> Result<MyOrder, AppError> {
         match self.db.order_by_code(code.trim()).await? {
-            Some(o) if o.account_id == account.id => self.my_order(o).await,
+            Some(o) if o.account_id == Some(account.id) => self.my_order(o).await,
             _ => Err(AppError::NotFound(Msg::new(
                 "order.not_found",
                 "未找到该订单",

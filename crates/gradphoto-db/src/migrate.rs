@@ -147,6 +147,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_station_store.sql"),
         postgres: include_str!("../migrations/postgres/0022_station_store.sql"),
     },
+    Migration {
+        version: 23,
+        name: "desk_fees",
+        sqlite: include_str!("../migrations/sqlite/0023_desk_fees.sql"),
+        postgres: include_str!("../migrations/postgres/0023_desk_fees.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -173,26 +179,52 @@ macro_rules! record {
     };
 }
 
-pub(crate) async fn run(db: &Db) -> Result<Vec<String>, DbError> {
+/// Applies the migrations not yet applied, up to version `last`.
+pub(crate) async fn run(db: &Db, last: i64) -> Result<Vec<String>, DbError> {
     let mut applied = Vec::new();
     match db {
         Db::Sqlite(sqlite) => {
-            let pool = &sqlite.pool;
-            sqlx::query(CREATE_TABLE).execute(pool).await?;
-            for m in MIGRATIONS {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let have: Option<(String,)> =
-                    sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
-                        .bind(m.version)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if verify(m, m.sqlite, have)? {
-                    sqlx::raw_sql(m.sqlite).execute(&mut *tx).await?;
-                    record!(m, m.sqlite, &mut *tx);
-                    applied.push(format!("{:04}_{}", m.version, m.name));
+            // One connection with foreign keys off, as SQLite's manual asks for a migration
+            // that rebuilds a table others refer to (the switch is ignored inside a
+            // transaction); every migration is checked with `foreign_key_check` before it
+            // commits, and the connection is closed afterwards so no pooled connection
+            // keeps the switch off.
+            let mut conn = sqlite.pool.acquire().await?;
+            sqlx::query(CREATE_TABLE).execute(&mut *conn).await?;
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            let result: Result<(), DbError> = async {
+                for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
+                    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    let have: Option<(String,)> =
+                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                            .bind(m.version)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if verify(m, m.sqlite, have)? {
+                        sqlx::raw_sql(m.sqlite).execute(&mut *tx).await?;
+                        let broken = sqlx::query("PRAGMA foreign_key_check")
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        if !broken.is_empty() {
+                            return Err(DbError::Migration(format!(
+                                "migration {:04}_{} leaves {} rows whose foreign keys point nowhere",
+                                m.version,
+                                m.name,
+                                broken.len()
+                            )));
+                        }
+                        record!(m, m.sqlite, &mut *tx);
+                        applied.push(format!("{:04}_{}", m.version, m.name));
+                    }
+                    tx.commit().await?;
                 }
-                tx.commit().await?;
+                Ok(())
             }
+            .await;
+            conn.close_on_drop();
+            result?;
         }
         Db::Postgres(pool) => {
             let mut conn = pool.acquire().await?;
@@ -202,7 +234,7 @@ pub(crate) async fn run(db: &Db) -> Result<Vec<String>, DbError> {
                 .await?;
             let result: Result<(), DbError> = async {
                 sqlx::query(CREATE_TABLE).execute(&mut *conn).await?;
-                for m in MIGRATIONS {
+                for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let have: Option<(String,)> =
                         sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")

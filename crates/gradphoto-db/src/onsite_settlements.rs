@@ -60,7 +60,9 @@ impl Db {
     ) -> Result<Result<SettlementRow, SettleRefusal>, DbError> {
         let base = "SELECT c.id FROM onsite_checkins c JOIN students s ON s.id = c.student_id \
              WHERE c.campaign_id = $1 AND s.department_id = $2 AND c.stage = 'confirmed' \
-             AND c.settlement_id IS NULL ORDER BY c.id";
+             AND c.settlement_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.checkin_id = c.id AND o.status = 'paid') \
+             ORDER BY c.id";
         let select = match self {
             Db::Sqlite(_) => base.to_string(),
             Db::Postgres(_) => format!("{base} FOR UPDATE OF c"),

@@ -11,8 +11,11 @@ use crate::{Db, DbError, now_ms, write_tx};
 pub struct OrderRow {
     pub id: i64,
     pub code: String,
-    pub account_id: i64,
-    pub entry_id: i64,
+    /// The online student's account and entry; both absent on a desk fee.
+    pub account_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    /// The on-site number whose fee was paid at the desk (migration 0023).
+    pub checkin_id: Option<i64>,
     pub total_fen: i64,
     pub status: String,
     pub contact_phone: String,
@@ -25,6 +28,7 @@ impl_from_row!(OrderRow {
     code,
     account_id,
     entry_id,
+    checkin_id,
     total_fen,
     status,
     contact_phone,
@@ -101,7 +105,7 @@ pub struct PaymentApplied {
     pub changed: bool,
 }
 
-pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, total_fen, status, contact_phone, \
+pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, checkin_id, total_fen, status, contact_phone, \
     created_at, updated_at, paid_at";
 const PAYMENT_COLS: &str = "id, order_id, provider, out_trade_no, amount_fen, state, \
     provider_txn, created_at, updated_at, confirmed_at, pay_url";

@@ -99,6 +99,11 @@ pub struct Modes {
     /// (seed 001: 可在表中其他时间内参加).
     #[serde(default)]
     pub any_window: bool,
+    /// Whether each student photographed on site pays the fee at the desk, electronically
+    /// (seed 001: 现场交费，只接受电子支付); otherwise the class liaisons collect it and the
+    /// agency settles per department (seed 004).
+    #[serde(default)]
+    pub fee_at_desk: bool,
 }
 
 /// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),

@@ -17,6 +17,10 @@ mod lang;
 mod manage;
 #[path = "http/onsite.rs"]
 mod onsite;
+#[path = "http/onsite_desk_camera.rs"]
+mod onsite_desk_camera;
+#[path = "http/onsite_desk_fee.rs"]
+mod onsite_desk_fee;
 #[path = "http/onsite_in_service.rs"]
 mod onsite_in_service;
 #[path = "http/onsite_offline.rs"]

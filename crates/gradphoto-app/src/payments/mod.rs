@@ -345,8 +345,14 @@ impl App {
                 other => other.into(),
             })?
             .map_err(|m| refused(&m.code, &m.en))?;
-        if applied.changed && applied.order.status == "paid" {
-            self.queue_hand_over(applied.order.entry_id).await?;
+        // An online order's photo goes to the registry once paid; a desk fee's goes when
+        // the student confirms it at the station.
+        if let (true, "paid", Some(entry_id)) = (
+            applied.changed,
+            applied.order.status.as_str(),
+            applied.order.entry_id,
+        ) {
+            self.queue_hand_over(entry_id).await?;
         }
         Ok(applied.changed)
     }

@@ -4,7 +4,8 @@
 //! submits; a rescan keeps its number); the station calls number 1 and the call display
 //! shows it; a portrait dropped into the hot folder watched by `gradphoto station watch`
 //! appears on the open station page, bound to number 1 with its verdict; the student
-//! confirms it on the confirmation screen; the session's progress counts it; the admin
+//! pays the fee at the desk in the payment sandbox and confirms the photo on the
+//! confirmation screen; the session's progress counts it; the admin
 //! publishes the plan and anyone reads the schedule and the notice.
 
 use std::time::{Duration, Instant};
@@ -209,9 +210,38 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
     let status = station.0.wait()?;
     ensure!(status.success(), "gradphoto station ended with {status}");
 
-    // 6. The student confirms on the screen facing them.
+    // 6. The student confirms on the screen facing them, once the fee is paid at the
+    //    desk (seed 001: electronic payment only): a rescan offers WeChat Pay, whose code
+    //    the sandbox payer "scans" and pays.
     b.click("#link-confirm").await?;
+    let confirm_screen = b.current_url().await?;
     ensure!(text_of(&b, "#confirm-number").await? == "1");
+    let unpaid = js(
+        &b,
+        "return !!document.querySelector('#confirm-unpaid') && !document.querySelector('#confirm-photo-button');",
+        vec![],
+    )
+    .await?;
+    ensure!(unpaid == json!(true), "{}", b.page_text().await?);
+    b.goto(&server.url(&desk)).await?;
+    b.fill("#code", &format!("{code1}\n")).await?;
+    b.wait_for_text("此前已取号", PAGE_TIMEOUT).await?;
+    b.click("#fee-pay-wechat").await?;
+    b.wait_for_text("现场缴费", PAGE_TIMEOUT).await?;
+    let fee_page = b.current_url().await?;
+    let payer = js(
+        &b,
+        "return document.querySelector('#sandbox-open').getAttribute('href');",
+        vec![],
+    )
+    .await?;
+    let payer = payer.as_str().context("the sandbox payer's address")?;
+    b.goto(payer).await?;
+    b.click("#sandbox-pay").await?;
+    b.wait_for_text("付款成功", PAGE_TIMEOUT).await?;
+    b.goto(&fee_page).await?;
+    b.wait_for_text("已支付", PAGE_TIMEOUT).await?;
+    b.goto(&confirm_screen).await?;
     b.click("#confirm-photo-button").await?;
     b.wait_for_text("号照片已确认", PAGE_TIMEOUT).await?;
 

@@ -60,6 +60,7 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "registration_deadline" => f.registration_deadline = v,
             "walk_ins" => f.walk_ins = v == "true",
             "any_window" => f.any_window = v == "true",
+            "fee_at_desk" => f.fee_at_desk = v == "true",
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}

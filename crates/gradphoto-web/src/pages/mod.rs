@@ -8,6 +8,7 @@ mod desk;
 pub(crate) mod forms;
 mod home;
 mod onsite;
+mod onsite_desk_fee;
 mod onsite_fees;
 mod onsite_offline;
 mod onsite_progress;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(review::routes())
         .merge(onsite::routes())
+        .merge(onsite_desk_fee::routes())
         .merge(onsite_fees::routes())
         .merge(onsite_offline::routes())
         .merge(onsite_progress::routes())

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/sessions/{id}/import", post(import))
         .route("/onsite/queues/{id}/desk", get(desk))
         .route("/onsite/queues/{id}/checkin", post(check_in))
+        .route("/onsite/queues/{id}/checkin-image", post(check_in_image))
         .route("/onsite/queues/{id}/sheet.pdf", get(sheet_pdf))
 }
 
@@ -400,6 +401,8 @@ struct DeskPage {
     numbers: Vec<CheckinRow>,
     /// University and agency admins may reopen a confirmed number (audited).
     can_reopen: bool,
+    /// The ways of paying a fee at the desk.
+    methods: Vec<gradphoto_app::payments::Method>,
 }
 
 impl DeskPage {
@@ -426,6 +429,7 @@ async fn show_desk(
     let (status, error) = shown(&p.ctx, error);
     let can_reopen = super::onsite_station::may_reopen(&p.staff, desk.campaign.university_id);
     let page = DeskPage {
+        methods: s.app.payments.methods(),
         can_reopen,
         desk,
         last,
@@ -452,6 +456,44 @@ async fn check_in(
 ) -> Result<Response, WebError> {
     let pairs = form_pairs(&body);
     match s.app.check_in(&p.staff, id, field(&pairs, "code")).await {
+        Ok(c) => show_desk(&s, p, id, Some(c), None).await,
+        Err(e) if correctable(&e) => show_desk(&s, p, id, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+/// A picture of the code, from a phone or laptop camera.
+async fn check_in_image(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut image = None;
+    while let Some(f) = mp
+        .next_field()
+        .await
+        .map_err(|_| p.err(super::unreadable_form()))?
+    {
+        if f.name() == Some("image") {
+            let bytes = f
+                .bytes()
+                .await
+                .map_err(|_| p.err(super::unreadable_form()))?;
+            if !bytes.is_empty() {
+                image = Some(bytes.to_vec());
+            }
+        }
+    }
+    let Some(image) = image else {
+        let e = AppError::invalid(
+            "checkin.no_image",
+            "请拍摄或选择采集码图片",
+            "Photograph or choose a picture of the code",
+        );
+        return show_desk(&s, p, id, None, Some(e)).await;
+    };
+    match s.app.check_in_image(&p.staff, id, image).await {
         Ok(c) => show_desk(&s, p, id, Some(c), None).await,
         Err(e) if correctable(&e) => show_desk(&s, p, id, None, Some(e)).await,
         Err(e) => Err(p.err(e)),

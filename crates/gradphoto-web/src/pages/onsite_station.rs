@@ -66,6 +66,7 @@ fn state_json(v: &StationView) -> serde_json::Value {
         "name": v.current.as_ref().map(|c| c.name_masked.clone()),
         "stage": v.current.as_ref().map(|c| c.checkin.stage.clone()),
         "photo": v.current.as_ref().and_then(|c| c.photo.as_ref().map(|p| p.id)),
+        "paid": v.current.as_ref().map(|c| c.fee.is_paid()),
         "next": v.next,
         "waiting": v.waiting,
         "confirmed": v.confirmed,

@@ -55,7 +55,7 @@ struct StartForm {
     method: String,
 }
 
-fn method_label(ctx: &PageCtx, m: Method) -> &'static str {
+pub(crate) fn method_label(ctx: &PageCtx, m: Method) -> &'static str {
     match m {
         Method::Wechat => ctx.tr("微信支付", "WeChat Pay"),
         Method::Alipay => ctx.tr("支付宝", "Alipay"),
@@ -64,7 +64,7 @@ fn method_label(ctx: &PageCtx, m: Method) -> &'static str {
 
 /// The absolute URL of a path on this server, as the browser reached it (for the sandbox
 /// payer's QR code, which another phone scans).
-fn absolute(headers: &HeaderMap, url: &str) -> String {
+pub(crate) fn absolute(headers: &HeaderMap, url: &str) -> String {
     if !url.starts_with('/') {
         return url.to_string();
     }
@@ -149,6 +149,8 @@ struct SandboxPage {
     total_yuan: String,
     provider: String,
     state: String,
+    /// An online student's order (not a fee at the on-site desk): a way back to their page.
+    online: bool,
 }
 
 async fn sandbox_page(
@@ -161,7 +163,16 @@ async fn sandbox_page(
         .sandbox_payment(&no)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let online = s
+        .app
+        .db
+        .get_order(payment.order_id)
+        .await
+        .map_err(|e| WebError::page(e.into(), p.ctx.lang))?
+        .entry_id
+        .is_some();
     Ok(render(&SandboxPage {
+        online,
         no: payment.out_trade_no,
         total_yuan: Fen(payment.amount_fen).yuan(),
         provider: payment.provider,

@@ -12,17 +12,7 @@ use gradphoto_domain::payments::Fen;
 use gradphoto_domain::people::mask_name;
 use gradphoto_testkit::{Client, TestApp, backends};
 
-use crate::support::{self, location};
-
-/// The value of `attr` on the element with `id`.
-fn attr(page: &str, id: &str, attr: &str) -> String {
-    let at = page
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("#{id} in {page}"));
-    let tag = &page[page[..at].rfind('<').unwrap_or(0)..];
-    let a = tag.find(&format!("{attr}=\"")).expect("attribute") + attr.len() + 2;
-    tag[a..].split('"').next().unwrap_or_default().to_string()
-}
+use crate::support::{self, attr, location};
 
 /// The codes of the orders listed on a page, in order.
 fn codes(page: &str) -> Vec<String> {

@@ -9,7 +9,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::support;
+use crate::support::{self, attr};
 
 async fn upload(c: &Client, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new()
@@ -21,16 +21,6 @@ async fn upload(c: &Client, bytes: Vec<u8>) -> reqwest::Response {
         .send()
         .await
         .expect("POST /student/photo")
-}
-
-fn attr(page: &str, id: &str, attr: &str) -> String {
-    let at = page
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("#{id} in {page}"));
-    let tag_start = page[..at].rfind('<').unwrap_or(0);
-    let tag = &page[tag_start..];
-    let a = tag.find(&format!("{attr}=\"")).expect("attribute") + attr.len() + 2;
-    tag[a..].split('"').next().unwrap_or_default().to_string()
 }
 
 #[tokio::test]

@@ -397,3 +397,13 @@ pub async fn pay_with(c: &Client, method: &str) -> (String, String) {
     assert_eq!(status, 200, "{page}");
     (to, page)
 }
+
+/// The value of `attr` on the element with `id`.
+pub fn attr(page: &str, id: &str, attr: &str) -> String {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} in {page}"));
+    let tag = &page[page[..at].rfind('<').unwrap_or(0)..];
+    let a = tag.find(&format!("{attr}=\"")).expect("attribute") + attr.len() + 2;
+    tag[a..].split('"').next().unwrap_or_default().to_string()
+}
