@@ -23,8 +23,12 @@ use crate::{App, AppError};
 pub struct DepartmentFees {
     pub department_id: i64,
     pub department: String,
-    /// Confirmed check-ins with their students, by student number.
+    /// Confirmed check-ins (and reopened ones already settled) with their students, by
+    /// student number.
     pub photographed: Vec<(CheckinRow, StudentRow)>,
+    /// Numbers whose fee was paid at the desk but whose photo is not confirmed (yet, or
+    /// again after a reopen): money received for nobody photographed, to follow up.
+    pub paid_waiting: Vec<(CheckinRow, StudentRow)>,
     pub settlements: Vec<SettlementRow>,
     /// The paid desk fee orders of its check-ins, by check-in.
     pub paid_at_desk: HashMap<i64, OrderRow>,
@@ -49,6 +53,11 @@ impl DepartmentFees {
     /// The desk order that paid a check-in's fee, if any.
     pub fn desk_order(&self, checkin_id: &i64) -> Option<&OrderRow> {
         self.paid_at_desk.get(checkin_id)
+    }
+    /// Whether a check-in's fee was received twice: settled by the department and paid at
+    /// the desk (a code paid after the settlement). One of the two is to be refunded.
+    pub fn paid_twice(&self, c: &CheckinRow) -> bool {
+        c.settlement_id.is_some() && self.paid_at_desk.contains_key(&c.id)
     }
 }
 
@@ -79,9 +88,10 @@ impl App {
         }
         let mut per: HashMap<i64, DepartmentFees> = HashMap::new();
         for c in self.db.campaign_checkins(campaign.id).await? {
-            // A reopened number that was paid for stays paid.
-            let paid = c.settlement_id.is_some() || desk_paid.contains_key(&c.id);
-            if c.stage != "confirmed" && !paid {
+            // A reopened number that was settled stays on the department's list; one paid
+            // at the desk and not confirmed is listed apart.
+            let listed = c.stage == "confirmed" || c.settlement_id.is_some();
+            if !listed && !desk_paid.contains_key(&c.id) {
                 continue;
             }
             let Some(s) = students.get(&c.student_id) else {
@@ -102,6 +112,7 @@ impl App {
                     department_id: s.department_id,
                     department: names.get(&s.department_id).cloned().unwrap_or_default(),
                     photographed: Vec::new(),
+                    paid_waiting: Vec::new(),
                     settlements: settlements
                         .iter()
                         .filter(|x| x.department_id == s.department_id)
@@ -112,11 +123,17 @@ impl App {
             if let Some(o) = desk_paid.remove(&c.id) {
                 d.paid_at_desk.insert(c.id, o);
             }
-            d.photographed.push((c, s.clone()));
+            if listed {
+                d.photographed.push((c, s.clone()));
+            } else {
+                d.paid_waiting.push((c, s.clone()));
+            }
         }
         let mut departments: Vec<DepartmentFees> = per.into_values().collect();
         for d in &mut departments {
             d.photographed
+                .sort_by(|a, b| a.1.student_no.cmp(&b.1.student_no));
+            d.paid_waiting
                 .sort_by(|a, b| a.1.student_no.cmp(&b.1.student_no));
         }
         departments.sort_by(|a, b| a.department.cmp(&b.department));
@@ -220,19 +237,29 @@ impl App {
             .departments
             .iter()
             .flat_map(|d| {
-                d.photographed.iter().map(move |(c, s)| {
-                    vec![
-                        d.department.clone(),
-                        s.student_no.clone(),
-                        s.name.clone(),
-                        c.number.to_string(),
-                        yuan(fee),
-                        c.settlement_id.map(|i| i.to_string()).unwrap_or_default(),
-                        d.desk_order(&c.id)
-                            .map(|o| o.code.clone())
-                            .unwrap_or_default(),
-                    ]
-                })
+                d.photographed
+                    .iter()
+                    .chain(&d.paid_waiting)
+                    .map(move |(c, s)| {
+                        vec![
+                            d.department.clone(),
+                            s.student_no.clone(),
+                            s.name.clone(),
+                            c.number.to_string(),
+                            yuan(fee),
+                            c.settlement_id.map(|i| i.to_string()).unwrap_or_default(),
+                            d.desk_order(&c.id)
+                                .map(|o| o.code.clone())
+                                .unwrap_or_default(),
+                            if d.paid_twice(c) {
+                                t("重复收费，须退还一笔", "Paid twice: refund one")
+                            } else if c.stage == "confirmed" {
+                                t("已确认", "Confirmed")
+                            } else {
+                                t("已支付，照片未确认", "Paid, photo not confirmed")
+                            },
+                        ]
+                    })
             })
             .collect();
         write_xlsx(&[
@@ -258,6 +285,7 @@ impl App {
                     t("费用（元）", "Fee (yuan)"),
                     t("结算单号", "Settlement"),
                     t("现场支付订单号", "Desk payment order"),
+                    t("状态", "State"),
                 ],
                 rows: students,
             },

@@ -69,6 +69,8 @@ pub struct OrderItem {
     pub progress: Progress,
     /// Whether the photo went to the registry (an outbox row exists).
     pub sent: bool,
+    /// The shooting number, for a fee paid at the on-site desk.
+    pub desk_number: Option<i64>,
 }
 
 impl OrderItem {
@@ -102,6 +104,7 @@ impl OrderItem {
             photo_status: r.photo_status.as_deref().and_then(PhotoStatus::parse),
             progress,
             sent: r.outbox_id.is_some_and(|id| id > 0),
+            desk_number: r.desk_number,
         })
     }
 }

@@ -187,9 +187,11 @@ pub(crate) async fn run(db: &Db, last: i64) -> Result<Vec<String>, DbError> {
             // One connection with foreign keys off, as SQLite's manual asks for a migration
             // that rebuilds a table others refer to (the switch is ignored inside a
             // transaction); every migration is checked with `foreign_key_check` before it
-            // commits, and the connection is closed afterwards so no pooled connection
-            // keeps the switch off.
+            // commits, and the connection is closed, never returned to the pool, so no
+            // pooled connection keeps the switch off.
             let mut conn = sqlite.pool.acquire().await?;
+            // Closed when dropped, however this ends (an error, or the future dropped).
+            conn.close_on_drop();
             sqlx::query(CREATE_TABLE).execute(&mut *conn).await?;
             sqlx::query("PRAGMA foreign_keys = OFF")
                 .execute(&mut *conn)
@@ -223,7 +225,6 @@ pub(crate) async fn run(db: &Db, last: i64) -> Result<Vec<String>, DbError> {
                 Ok(())
             }
             .await;
-            conn.close_on_drop();
             result?;
         }
         Db::Postgres(pool) => {

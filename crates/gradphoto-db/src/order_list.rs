@@ -1,7 +1,8 @@
-//! The agency's list of online orders (issue 5, agency side): each order with its school,
-//! campaign and student, the provider of the confirmed payment, what was refunded, and
-//! where the student's current photo stands (its status, and the registry outbox row it
-//! was sent as). Filters are optional; the same SQL runs on both backends.
+//! The agency's list of orders (issue 5, agency side): online orders and fees paid at the
+//! on-site desk (issue 7), each with its school, campaign and student, the provider of the
+//! confirmed payment, what was refunded, and where the student's photo stands (its
+//! status, and the registry outbox row it was sent as). Filters are optional; the same
+//! SQL runs on both backends.
 
 use crate::rows::impl_from_row;
 use crate::{Db, DbError, with_pool};
@@ -55,6 +56,8 @@ pub struct OrderListRow {
     pub outbox_id: Option<i64>,
     pub outbox_status: Option<String>,
     pub outbox_verdict: Option<String>,
+    /// The shooting number whose fee this is, for a fee paid at the on-site desk.
+    pub desk_number: Option<i64>,
 }
 impl_from_row!(OrderListRow {
     id,
@@ -77,7 +80,8 @@ impl_from_row!(OrderListRow {
     photo_status,
     outbox_id,
     outbox_status,
-    outbox_verdict
+    outbox_verdict,
+    desk_number
 });
 
 /// What the whole filtered list adds up to (not just the page shown).
@@ -102,18 +106,24 @@ const PAID_FEN: &str = "CAST(COALESCE((SELECT SUM(p.amount_fen) FROM order_payme
 const REFUNDED_FEN: &str = "CAST(COALESCE((SELECT SUM(r.amount_fen) FROM order_refunds r \
     WHERE r.order_id = o.id AND r.state = 'done'), 0) AS BIGINT)";
 
-/// The order with its entry, campaign, school and student (every order has the first
-/// three; the student is there once the identity step bound one).
+/// The order with its online entry or on-site number (one of the two), campaign, school
+/// and student (an online order has its student once the identity step bound one).
 const JOINS: &str = "FROM orders o \
-    JOIN online_entries e ON e.id = o.entry_id \
-    JOIN campaigns c ON c.id = e.campaign_id \
+    LEFT JOIN online_entries e ON e.id = o.entry_id \
+    LEFT JOIN onsite_checkins ch ON ch.id = o.checkin_id \
+    JOIN campaigns c ON c.id = COALESCE(e.campaign_id, ch.campaign_id) \
     JOIN universities u ON u.id = c.university_id \
-    LEFT JOIN students s ON s.id = e.student_id";
+    LEFT JOIN students s ON s.id = COALESCE(e.student_id, ch.student_id)";
 
-/// The entry's current photo (the newest) and the outbox row it was sent as.
+/// The entry's current photo (the newest) and the outbox row it was sent as; for a fee
+/// paid at the desk, the number's photo once the student confirmed it.
 const PHOTO_JOINS: &str = "LEFT JOIN online_photos ph ON ph.id = \
         (SELECT MAX(x.id) FROM online_photos x WHERE x.entry_id = e.id) \
-    LEFT JOIN registry_outbox ob ON ob.id = ph.outbox_id";
+    LEFT JOIN registry_outbox ob ON ob.id = COALESCE(ph.outbox_id, ch.outbox_id)";
+
+/// The photo's status as the list reads it: a confirmed on-site photo counts as checked.
+const PHOTO_STATUS: &str = "CASE WHEN ch.id IS NULL THEN ph.status \
+    WHEN ch.stage = 'confirmed' THEN 'checked' END";
 
 /// The filters, shared by the page and the totals.
 const FILTERS: &str = "WHERE ($1 IS NULL OR c.university_id = $1) \
@@ -162,8 +172,10 @@ impl Db {
                  (SELECT p.provider FROM order_payments p WHERE p.order_id = o.id \
                   AND p.state = 'confirmed' ORDER BY p.id DESC LIMIT 1) AS provider, \
                  {PAID_FEN} AS paid_fen, {REFUNDED_FEN} AS refunded_fen, \
-                 ph.status AS photo_status, ph.outbox_id, \
-                 ob.status AS outbox_status, ob.verdict AS outbox_verdict \
+                 {PHOTO_STATUS} AS photo_status, \
+                 COALESCE(ph.outbox_id, ch.outbox_id) AS outbox_id, \
+                 ob.status AS outbox_status, ob.verdict AS outbox_verdict, \
+                 ch.number AS desk_number \
                  {JOINS} {PHOTO_JOINS} {FILTERS} \
                  ORDER BY o.created_at DESC, o.id DESC LIMIT $8 OFFSET $9"
             ),

@@ -15,8 +15,8 @@ mod import;
 mod lang;
 #[path = "http/manage.rs"]
 mod manage;
-#[path = "http/onsite.rs"]
-mod onsite;
+#[path = "http/onsite_desk.rs"]
+mod onsite_desk;
 #[path = "http/onsite_desk_camera.rs"]
 mod onsite_desk_camera;
 #[path = "http/onsite_desk_fee.rs"]
@@ -25,8 +25,14 @@ mod onsite_desk_fee;
 mod onsite_in_service;
 #[path = "http/onsite_offline.rs"]
 mod onsite_offline;
+#[path = "http/onsite_plan.rs"]
+mod onsite_plan;
+#[path = "http/onsite_registration.rs"]
+mod onsite_registration;
 #[path = "http/onsite_station.rs"]
 mod onsite_station;
+#[path = "http/onsite_support.rs"]
+mod onsite_support;
 #[path = "http/openapi.rs"]
 mod openapi;
 #[path = "http/orders.rs"]

@@ -39,6 +39,9 @@ struct FeePage {
     method: &'static str,
     method_label: &'static str,
     paid: bool,
+    /// The attempt was closed (the payer gave up, or the provider closed it): a new code
+    /// is needed.
+    closed: bool,
     sandbox: bool,
     pay_url: String,
     qr_svg: String,
@@ -93,6 +96,7 @@ async fn show(
         method: c.method.as_str(),
         method_label: method_label(&p.ctx, c.method),
         paid: f.fee.is_paid(),
+        closed: matches!(c.payment.state.as_str(), "failed" | "canceled"),
         sandbox: s.app.payments.sandbox,
         pay_url: link,
         qr_svg,

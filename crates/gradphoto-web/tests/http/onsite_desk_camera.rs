@@ -6,6 +6,7 @@
 
 use gradphoto_testkit::{TestApp, backends};
 
+use crate::onsite_support::today_queue;
 use crate::support::{self, PW};
 
 #[tokio::test]
@@ -15,34 +16,17 @@ async fn a_picture_of_the_code_is_checked_in_like_a_scan() {
         let d = support::seed(&t).await;
         t.drain_jobs().await;
         let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let today = gradphoto_app::online_entry::china_today().to_string();
-        let session = t
-            .app
-            .db
-            .campaign_sessions(d.c1)
-            .await
-            .expect("sessions")
-            .into_iter()
-            .find(|s| s.day == today)
-            .expect("the demo's session today");
-        let q = t
-            .app
-            .db
-            .campaign_queues(d.c1)
-            .await
-            .expect("queues")
-            .into_iter()
-            .find(|q| q.session_id == session.id)
-            .expect("a queue")
-            .id;
+        let q = today_queue(&t, &d).await;
         let (student, id) = support::must_student(&t, d.c1, 0).await;
         let code = support::registry_code(&t, &school, &student, &id).await;
         let png = gradphoto_registry::qr::png(&code, 6).expect("png");
         let url = format!("/onsite/queues/{q}/checkin-image");
 
+        // Refused before the picture is read: a picture without a code would otherwise be
+        // answered "no code found".
         let other = t.login("uni2-admin", PW).await;
         let r = other
-            .post_file(&url, "image", "code.png", png.clone())
+            .post_file(&url, "image", "blank.jpg", image_without_code())
             .await;
         assert_eq!(r.status(), 403);
 

@@ -8,13 +8,8 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
+use crate::onsite_support::{post, today_queue};
 use crate::support::{self, PW, attr, location};
-
-async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let r = c.post_form(path, fields).await;
-    let s = r.status().as_u16();
-    (s, r.text().await.unwrap_or_default())
-}
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> u16 {
     let form = Form::new()
@@ -47,26 +42,7 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
         let modes = t.app.db.get_campaign(d.c1).await.expect("c1").modes_json;
         assert!(modes.contains("\"fee_at_desk\":true"), "{modes}");
         let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let today = gradphoto_app::online_entry::china_today().to_string();
-        let session = t
-            .app
-            .db
-            .campaign_sessions(d.c1)
-            .await
-            .expect("sessions")
-            .into_iter()
-            .find(|s| s.day == today)
-            .expect("the demo's session today");
-        let q = t
-            .app
-            .db
-            .campaign_queues(d.c1)
-            .await
-            .expect("queues")
-            .into_iter()
-            .find(|q| q.session_id == session.id)
-            .expect("a queue")
-            .id;
+        let q = today_queue(&t, &d).await;
         let ph = t.login("photographer", PW).await;
 
         // A student is numbered: the desk shows the fee unpaid with both ways to pay.
@@ -162,6 +138,43 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
         assert_eq!(status, 403);
         assert!(t.app.db.desk_order(one.id).await.expect("q").is_none());
 
+        // Alipay first: the payer gives up, and the page says the code is closed and
+        // offers a new one instead of waiting for ever.
+        let r = ph.post_form(&pay, &[("method", "alipay")]).await;
+        assert_eq!(r.status(), 303);
+        let closed_page = location(&r);
+        let (_, page) = ph.get_text(&closed_page).await;
+        let sandbox = attr(&page, "sandbox-open", "href");
+        let path = &sandbox[sandbox.find("/sandbox/").expect("a sandbox path")..];
+        let (_, payer_page) = t.client().get_text(path).await;
+        assert!(
+            !payer_page.contains("id=\"sandbox-back\""),
+            "no way back to a student's page for a desk fee: {payer_page}"
+        );
+        assert_eq!(
+            t.client()
+                .post_form(path, &[("action", "cancel")])
+                .await
+                .status(),
+            303
+        );
+        let (_, page) = ph.get_text(&closed_page).await;
+        assert!(
+            page.contains("id=\"fee-closed\"")
+                && page.contains("id=\"fee-pay-wechat\"")
+                && !page.contains("http-equiv=\"refresh\""),
+            "{page}"
+        );
+        // Nobody of another university sees the fee page or asks about it.
+        assert_eq!(other.get_text(&closed_page).await.0, 403);
+        let (status, _) = post(
+            &other,
+            &format!("/onsite/checkins/{}/fee/check", one.id),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 403);
+
         // WeChat Pay at the desk: the code to scan, the same one when asked again.
         let r = ph.post_form(&pay, &[("method", "wechat")]).await;
         assert_eq!(r.status(), 303);
@@ -189,6 +202,10 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
             .await
             .expect("q")
             .expect("an order for the number");
+        assert_eq!(
+            fee_page,
+            format!("/onsite/checkins/{}/fee/{}_2", one.id, order.code)
+        );
         assert_eq!(
             (order.total_fen, order.status.as_str(), order.entry_id),
             (2000, "pending", None)
@@ -231,8 +248,11 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
         assert_eq!(location(&r), fee_page);
         let (status, body) = post(&ph, &pay, &[("method", "alipay")]).await;
         assert_eq!(status, 422, "{body}");
-        // An online order's "I have paid" does not reach a desk payment.
-        assert_eq!(t.app.db.order_payments(order.id).await.expect("q").len(), 1);
+        assert_eq!(
+            t.app.db.order_payments(order.id).await.expect("q").len(),
+            2,
+            "the closed Alipay attempt and the paid WeChat Pay one, nothing more"
+        );
 
         // A rescan at the desk says the fee is paid; the student confirms; the photo
         // goes to the registry for exactly this number's code.
@@ -294,6 +314,12 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
                 .await
                 .expect("q")
                 .is_empty()
+        );
+        // The agency's order list shows the fee with its number.
+        let (_, list) = agency.get_text("/orders").await;
+        assert!(
+            list.contains(&format!("id=\"desk-order-{}\"", order.code)),
+            "{list}"
         );
         let x = agency.get(&format!("{fees}.xlsx")).await;
         assert_eq!(x.status(), 200);

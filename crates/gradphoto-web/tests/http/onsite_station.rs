@@ -9,13 +9,8 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
+use crate::onsite_support::{post, today_queue};
 use crate::support::{self, PW};
-
-async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let r = c.post_form(path, fields).await;
-    let s = r.status().as_u16();
-    (s, r.text().await.unwrap_or_default())
-}
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> (u16, String) {
     let form = Form::new()
@@ -46,26 +41,8 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         let d = support::seed(&t).await;
         t.drain_jobs().await;
         let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let today = gradphoto_app::online_entry::china_today().to_string();
-        let session = t
-            .app
-            .db
-            .campaign_sessions(d.c1)
-            .await
-            .expect("sessions")
-            .into_iter()
-            .find(|s| s.day == today)
-            .expect("the demo's session today");
-        let queue = t
-            .app
-            .db
-            .campaign_queues(d.c1)
-            .await
-            .expect("queues")
-            .into_iter()
-            .find(|q| q.session_id == session.id)
-            .expect("a queue");
-        let q = queue.id;
+        let q = today_queue(&t, &d).await;
+        let session_id = t.app.db.onsite_queue(q).await.expect("queue").session_id;
         let ph = t.login("photographer", PW).await;
 
         // Three students checked in: numbers 1, 2, 3.
@@ -343,7 +320,7 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         };
         let all = t
             .app
-            .session_progress(&staff("uni1-admin").await, session.id)
+            .session_progress(&staff("uni1-admin").await, session_id)
             .await
             .expect("progress");
         assert_eq!(
@@ -359,7 +336,7 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         let registered = t
             .app
             .db
-            .session_registrations(session.id)
+            .session_registrations(session_id)
             .await
             .expect("q")
             .len();
@@ -371,7 +348,7 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         );
         let mine = t
             .app
-            .session_progress(&staff("uni1-sec1").await, session.id)
+            .session_progress(&staff("uni1-sec1").await, session_id)
             .await
             .expect("progress");
         assert!(
@@ -382,12 +359,12 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         assert!(mine.absent.iter().all(|x| x.department_id == d.u1_depts[0]));
         let sec = t.login("uni1-sec1", PW).await;
         let (status, body) = sec
-            .get_text(&format!("/onsite/sessions/{}/progress", session.id))
+            .get_text(&format!("/onsite/sessions/{}/progress", session_id))
             .await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("id=\"progress-total\""), "{body}");
         let x = sec
-            .get(&format!("/onsite/sessions/{}/no-shows.xlsx", session.id))
+            .get(&format!("/onsite/sessions/{}/no-shows.xlsx", session_id))
             .await;
         assert_eq!(x.status(), 200);
         assert!(x.bytes().await.expect("xlsx").starts_with(b"PK"));

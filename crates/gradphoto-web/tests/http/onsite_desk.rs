@@ -1,0 +1,307 @@
+//! The check-in desk over HTTP, on both backends: the desk numbers scanned codes 1, 2, …
+//! (a rescan keeps its number; forged, empty, unregistered and already photographed codes
+//! are refused; walk-ins only where the campaign takes them), on the desk page and
+//! through the JSON API with a bearer token.
+
+use gradphoto_testkit::{TestApp, backends};
+
+use crate::onsite_support::{change_modes, post, sessions};
+use crate::support::{self, PW};
+
+#[tokio::test]
+async fn the_desk_numbers_scanned_codes_in_order() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let session = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("the demo's session today");
+        let queues = t.app.db.campaign_queues(d.c1).await.expect("queues");
+        let queue = queues
+            .iter()
+            .find(|q| q.session_id == session.id)
+            .expect("a queue");
+        let desk = t.login("photographer", PW).await;
+        let page = format!("/onsite/queues/{}/desk", queue.id);
+        let checkin = format!("/onsite/queues/{}/checkin", queue.id);
+        let (status, body) = desk.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"code\"") && body.contains("autofocus"));
+
+        // Students registered (the demo registered the first department) and not.
+        let mut registered = Vec::new();
+        let mut unregistered = Vec::new();
+        for skip in 0..60 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                continue;
+            }
+            let reg = t.app.db.registration_of(d.c1, s.id).await.expect("q");
+            let code = support::registry_code(&t, &school, &s, &id).await;
+            match reg {
+                Some(_) if registered.len() < 2 => registered.push((s, code)),
+                None if unregistered.is_empty() => unregistered.push((s, code)),
+                _ => {}
+            }
+            if registered.len() == 2 && !unregistered.is_empty() {
+                break;
+            }
+        }
+        assert!(
+            registered.len() == 2 && unregistered.len() == 1,
+            "demo students"
+        );
+
+        // The wedge scanner types the code and presses Enter: number 1, then 2.
+        let (status, body) = post(&desk, &checkin, &[("code", &registered[0].1)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"shooting-number\">1<"), "{body}");
+        assert!(body.contains(&registered[0].0.student_no));
+        assert!(!body.contains(&registered[0].0.name), "the name is masked");
+        let (_, body) = post(&desk, &checkin, &[("code", &registered[1].1)]).await;
+        assert!(body.contains("id=\"shooting-number\">2<"), "{body}");
+        // A rescan keeps the number, even at the other queue's desk.
+        let other = queues
+            .iter()
+            .find(|q| q.session_id == session.id && q.id != queue.id)
+            .expect("two queues");
+        let (status, body) = post(
+            &desk,
+            &format!("/onsite/queues/{}/checkin", other.id),
+            &[("code", &format!("  {}\n", registered[0].1))],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("id=\"shooting-number\">1<") && body.contains("id=\"other-queue\""),
+            "{body}"
+        );
+
+        // A queue of another day's session numbers nobody today.
+        let later = queues
+            .iter()
+            .find(|q| q.session_id != session.id)
+            .expect("the later session's queue");
+        let (status, body) = post(
+            &desk,
+            &format!("/onsite/queues/{}/checkin", later.id),
+            &[("code", &registered[1].1)],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"checkin-error\""), "{body}");
+
+        // No code, a forged code: refused, no number spent.
+        let (status, body) = post(&desk, &checkin, &[("code", " ")]).await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("不出示采集码") || body.contains("No collection code"),
+            "{body}"
+        );
+        let forged = registered[1].1.replacen("GPC1.", "GPC1.B", 1);
+        assert_eq!(post(&desk, &checkin, &[("code", &forged)]).await.0, 422);
+
+        // A walk-in: numbered while the campaign takes walk-ins, refused once it does not.
+        change_modes(&t, d.c1, |f| f.walk_ins = false).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &unregistered[0].1)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"checkin-error\""), "{body}");
+        change_modes(&t, d.c1, |f| f.walk_ins = true).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &unregistered[0].1)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("id=\"shooting-number\">3<"),
+            "no number was spent on refusals: {body}"
+        );
+
+        // Numbers 1..3, one per code.
+        let rows = t.app.db.onsite_queue_checkins(queue.id).await.expect("q");
+        assert_eq!(
+            rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+
+        // Photographed already in this campaign (recorded as collected): refused.
+        let mut late = None;
+        for skip in 0..200 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if t.app
+                .db
+                .onsite_checkin_of(d.c1, "-", s.id)
+                .await
+                .expect("q")
+                .is_none()
+                && !t.app.db.is_collected(d.c1, s.id).await.expect("q")
+            {
+                late = Some((s, id));
+                break;
+            }
+        }
+        let (s, id) = late.expect("a student not yet numbered");
+        t.app
+            .db
+            .record_collection(d.c1, s.id, "online")
+            .await
+            .expect("recorded");
+        let code = support::registry_code(&t, &school, &s, &id).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("已拍摄并确认"), "{body}");
+
+        // Nobody but desk staff checks students in.
+        let sec = t.login("uni1-sec1", PW).await;
+        assert_eq!(sec.get_text(&page).await.0, 403);
+        assert_eq!(
+            post(&sec, &checkin, &[("code", &registered[0].1)]).await.0,
+            403
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_desk_api_numbers_codes_with_a_bearer_token() {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let session = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("the demo's session today");
+        let queues: Vec<_> = t
+            .app
+            .db
+            .campaign_queues(d.c1)
+            .await
+            .expect("queues")
+            .into_iter()
+            .filter(|q| q.session_id == session.id)
+            .collect();
+        assert_eq!(queues.len(), 2, "the demo's queues 105 and 106");
+        let path = |q: i64| format!("/onsite/queues/{q}/checkins");
+
+        // Two students who may be numbered (registered, or walk-ins: the demo takes them).
+        let mut codes = Vec::new();
+        for skip in 0..60 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                codes.push((
+                    s.clone(),
+                    support::registry_code(&t, &school, &s, &id).await,
+                ));
+            }
+            if codes.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(codes.len(), 2, "demo students");
+        let tok = support::token(&t, "photographer").await;
+        let scan = |q: i64, code: &str| {
+            let (t, tok, path, body) = (&t, &tok, path(q), json!({ "code": code }));
+            async move { support::api(t, tok, Method::POST, &path, Some(body)).await }
+        };
+
+        // Number 1, then 2, answered 201 with who was numbered.
+        let (s, b) = scan(queues[0].id, &codes[0].1).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let v = support::json(&b);
+        assert_eq!(v["number"], 1, "{b}");
+        assert_eq!(v["new"], true);
+        assert_eq!(v["queue_id"], queues[0].id);
+        assert_eq!(v["queue"], queues[0].name.as_str());
+        assert_eq!(v["student_no"], codes[0].0.student_no.as_str());
+        assert_eq!(
+            v["name_masked"],
+            gradphoto_domain::people::mask_name(&codes[0].0.name).as_str()
+        );
+        assert!(!b.contains(&codes[0].0.name), "the name is masked: {b}");
+        assert!(v["department"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(v["walk_in"].is_boolean());
+        let (s, b) = scan(queues[0].id, &codes[1].1).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(support::json(&b)["number"], 2, "{b}");
+
+        // A rescan, at the other queue's desk: the number it has, in its queue, 200.
+        let (s, b) = scan(queues[1].id, &format!(" {}\n", codes[0].1)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let v = support::json(&b);
+        assert_eq!(
+            (v["number"].clone(), v["new"].clone()),
+            (json!(1), json!(false))
+        );
+        assert_eq!(v["queue_id"], queues[0].id);
+
+        // Refusals in the API's error format; no number spent on them.
+        let forged = codes[1].1.replacen("GPC1.", "GPC1.B", 1);
+        let (s, b) = scan(queues[0].id, &forged).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let v = support::json(&b);
+        assert!(support::code(&b).starts_with("code."), "{b}");
+        assert!(v["error"]["zh"].is_string() && v["error"]["en"].is_string());
+        let (s, b) = scan(queues[0].id, " ").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let (s, b) = support::api(
+            &t,
+            &tok,
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "text": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(support::code(&b), "request.bad_json");
+        let rows = t
+            .app
+            .db
+            .onsite_queue_checkins(queues[0].id)
+            .await
+            .expect("q");
+        assert_eq!(
+            rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+
+        // A token that is no session: 401 in JSON. No credentials at all: refused like
+        // every state-changing request without a bearer token (the CSRF check, 403).
+        // A secretary's token: 403.
+        let (s, b) = support::api(
+            &t,
+            "not-a-session",
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "code": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+        assert!(!support::code(&b).is_empty(), "{b}");
+        let r = support::raw()
+            .post(format!("{}/api{}", t.url, path(queues[0].id)))
+            .json(&json!({ "code": codes[0].1 }))
+            .send()
+            .await
+            .expect("call");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let b = r.text().await.unwrap_or_default();
+        assert_eq!(support::code(&b), "csrf.invalid", "{b}");
+        let sec = support::token(&t, "uni1-sec1").await;
+        let (s, b) = support::api(
+            &t,
+            &sec,
+            Method::POST,
+            &path(queues[0].id),
+            Some(json!({ "code": codes[0].1 })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    }
+}
