@@ -453,6 +453,7 @@ impl App {
         );
         audit.before = serde_json::to_value(&before).ok();
         let row = self.db.update_campaign(id, &w, &audit).await?;
+        self.forget_desk_queues();
         self.enqueue(Job::RefreshEligibility { campaign_id: id })
             .await?;
         row.try_into()
@@ -483,6 +484,7 @@ impl App {
             .db
             .set_campaign_status(id, c.status.as_str(), to.as_str(), &audit)
             .await?;
+        self.forget_desk_queues();
         if to == CampaignStatus::Open {
             self.enqueue(Job::RefreshEligibility { campaign_id: id })
                 .await?;

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod config;
 pub mod demo;
 pub mod desk;
+mod desk_memo;
 pub mod error;
 pub mod jobs;
 pub mod login_codes;
@@ -85,6 +86,7 @@ pub struct App {
     pub(crate) keys_memo: Arc<registry_link::KeysMemo>,
     /// Universities and departments as the desk reads them (see [`App::school`]).
     pub(crate) school_memo: Arc<school_memo::SchoolMemo>,
+    pub(crate) desk_memo: Arc<desk_memo::DeskMemo>,
 }
 
 impl App {
@@ -132,6 +134,7 @@ impl App {
             font: Arc::new(std::sync::OnceLock::new()),
             keys_memo: Arc::default(),
             school_memo: Arc::default(),
+            desk_memo: Arc::default(),
         })
     }
 

@@ -45,6 +45,16 @@ pub struct DeskQueue {
     pub campaign: Campaign,
 }
 
+/// Who may check students in on a queue: staff of its campaign's university (or the
+/// agency).
+fn may_use_desk(by: &Staff, desk: &DeskQueue) -> Result<(), AppError> {
+    by.may(
+        Action::Create,
+        Resource::of_university(ResourceKind::Onsite, desk.campaign.university_id),
+    )?;
+    Ok(())
+}
+
 fn refused(code: &str, zh: String, en: String) -> AppError {
     AppError::Invalid(Msg::new(code, zh, en))
 }
@@ -52,6 +62,13 @@ fn refused(code: &str, zh: String, en: String) -> AppError {
 impl App {
     /// The queue a desk works on, for those who may check students in.
     pub async fn desk_queue(&self, by: &Staff, queue_id: i64) -> Result<DeskQueue, AppError> {
+        let desk = self.read_desk_queue(queue_id).await?;
+        may_use_desk(by, &desk)?;
+        Ok(desk)
+    }
+
+    /// The queue with its session and campaign, as stored now.
+    pub(crate) async fn read_desk_queue(&self, queue_id: i64) -> Result<DeskQueue, AppError> {
         let queue = self.db.onsite_queue(queue_id).await?;
         let session = self.db.onsite_session(queue.session_id).await?;
         let campaign: Campaign = self
@@ -59,10 +76,6 @@ impl App {
             .get_campaign(session.campaign_id)
             .await?
             .try_into()?;
-        by.may(
-            Action::Create,
-            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
-        )?;
         Ok(DeskQueue {
             queue,
             session,
@@ -77,11 +90,15 @@ impl App {
         queue_id: i64,
         code_text: &str,
     ) -> Result<Checkin, AppError> {
+        // Read at most a moment ago (see `desk_memo`): what the scan decides on is checked
+        // again where it is written.
+        let desk = self.remembered_desk_queue(queue_id).await?;
+        may_use_desk(by, &desk)?;
         let DeskQueue {
             queue,
             campaign,
             session,
-        } = self.desk_queue(by, queue_id).await?;
+        } = desk;
         let text = code_text.trim();
         if text.is_empty() {
             return Err(AppError::Invalid(no_code()));
@@ -102,8 +119,13 @@ impl App {
                 ),
             )));
         }
-        if let Some(station) = &queue.held_by {
-            return Err(AppError::Conflict(crate::onsite_offline::held_msg(station)));
+        // A hold seen a moment ago may have been released since: asked again.
+        if queue.held_by.is_some()
+            && let Some(station) = self.db.onsite_queue(queue.id).await?.held_by
+        {
+            return Err(AppError::Conflict(crate::onsite_offline::held_msg(
+                &station,
+            )));
         }
         if campaign.status != CampaignStatus::Open {
             return Err(AppError::Conflict(Msg::new(

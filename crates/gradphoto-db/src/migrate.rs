@@ -153,6 +153,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_desk_fees.sql"),
         postgres: include_str!("../migrations/postgres/0023_desk_fees.sql"),
     },
+    Migration {
+        version: 24,
+        name: "checkin_counters",
+        sqlite: include_str!("../migrations/sqlite/0024_checkin_counters.sql"),
+        postgres: include_str!("../migrations/postgres/0024_checkin_counters.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

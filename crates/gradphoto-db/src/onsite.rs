@@ -336,6 +336,40 @@ impl Db {
 
     async fn try_check_in(&self, c: &NewCheckin<'_>) -> Result<CheckinRow, DbError> {
         let now = now_ms();
+        if let Db::Sqlite(sqlite) = self {
+            // One statement: the next number read from the queue and the check-in written
+            // together (the trigger of migration 0024 moves the counters); SQLite's one
+            // writer makes the read and the write one step.
+            let sql = format!(
+                "INSERT INTO onsite_checkins (campaign_id, queue_id, number, turn, code_id, \
+                 code_text, student_id, stage, desk, checked_in_at, updated_at) \
+                 SELECT $1, q.id, q.last_number + 1, q.last_turn + 1, $3, $4, $5, 'waiting', \
+                 $6, $7, $7 FROM onsite_queues q WHERE q.id = $2 AND q.held_by IS NULL \
+                 RETURNING {CHECKIN_COLS}"
+            );
+            let _writer = sqlite.writer.lock().await;
+            let row: Option<CheckinRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(c.campaign_id)
+                .bind(c.queue_id)
+                .bind(c.code_id)
+                .bind(c.code_text)
+                .bind(c.student_id)
+                .bind(c.desk)
+                .bind(now)
+                .fetch_optional(&sqlite.pool)
+                .await?;
+            return match row {
+                Some(row) => Ok(row),
+                None => {
+                    let held: Option<String> =
+                        sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
+                            .bind(c.queue_id)
+                            .fetch_one(&sqlite.pool)
+                            .await?;
+                    Err(DbError::Held(held.unwrap_or_default()))
+                }
+            };
+        }
         let insert_sql = format!(
             "INSERT INTO onsite_checkins (campaign_id, queue_id, number, turn, code_id, code_text, \
              student_id, stage, desk, checked_in_at, updated_at) \
