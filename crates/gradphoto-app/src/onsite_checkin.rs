@@ -5,7 +5,7 @@
 //! the queue's next shooting number (拍摄号). Scanning the same code again answers with the
 //! number it already has, wherever it was numbered.
 
-use gradphoto_db::onsite::{CheckinRow, NewCheckin, QueueRow, SessionRow};
+use gradphoto_db::onsite::{CheckinChecks, CheckinRow, NewCheckin, QueueRow, SessionRow};
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
@@ -135,11 +135,9 @@ impl App {
             )));
         }
         let verified = self.verify_code(text).await?;
-        let student = self.student_of_code(&campaign, &verified.claims).await?;
         let code_id = verified.id.to_string();
-        let checks = self
-            .db
-            .checkin_checks(campaign.id, student.id, &code_id)
+        let (student, checks) = self
+            .student_of_code_with_checks(&campaign, &verified.claims, &code_id)
             .await?;
         if let Some(id) = checks.existing {
             let row = self.db.onsite_checkin(id).await?;
@@ -193,38 +191,37 @@ impl App {
         if claims.school_code != university.code {
             return Err(AppError::Invalid(code_of_other_school(&claims.school_code)));
         }
-        let from_code = CodeFacts {
-            school_code: claims.school_code.clone(),
-            level: claims.level,
-            graduation_year: claims.graduation_year,
-            name_masked: claims.name_masked.clone(),
-            id_masked: claims.id_masked.clone(),
-        };
-        let mut found = Vec::new();
-        for s in self
+        let candidates = self
             .db
             .find_students_by_masked_id(university.id, &claims.id_masked)
             .await?
-        {
-            if online::code_mismatch(&from_code, &roster_facts(&university, &s)?).is_none() {
-                found.push(s);
-            }
-        }
-        match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => Err(refused(
-                "checkin.not_on_roster",
-                "该采集码对应的学生不在本校名单中，请学生联系院系核对学籍".into(),
-                "The student this code names is not on the school's roster; the student should ask the department to check their record".into(),
-            )),
-            _ => Err(AppError::Conflict(Msg::new(
-                "checkin.ambiguous",
-                "名单中有多名学生与该采集码相符，请核对学生证件后由管理员处理",
-                "Several roster students match this code; check the student's ID card and ask an admin",
-            ))),
-        }
+            .into_iter()
+            .map(|s| (s, ()))
+            .collect();
+        Ok(the_one_named(&university, claims, candidates)?.0)
     }
 
+    /// The one roster student a code names, with what the desk must know of them and the
+    /// code in the campaign, read together (one round trip on every scan).
+    async fn student_of_code_with_checks(
+        &self,
+        campaign: &Campaign,
+        claims: &gradphoto_registry_crypto::code::CodeClaims,
+        code_id: &str,
+    ) -> Result<(StudentRow, CheckinChecks), AppError> {
+        let (university, _) = self.school(campaign.university_id).await?;
+        if claims.school_code != university.code {
+            return Err(AppError::Invalid(code_of_other_school(&claims.school_code)));
+        }
+        let candidates = self
+            .db
+            .code_candidates_with_checks(campaign.id, university.id, &claims.id_masked, code_id)
+            .await?;
+        the_one_named(&university, claims, candidates)
+    }
+}
+
+impl App {
     /// The answer to a scan. `desk` is the queue scanned at: a rescan numbered elsewhere
     /// reads its own queue, a number of this queue does not read it again.
     async fn checkin_view(
@@ -276,5 +273,40 @@ impl App {
     ) -> Result<Vec<CheckinRow>, AppError> {
         self.desk_queue(by, queue_id).await?;
         Ok(self.db.onsite_queue_checkins(queue_id).await?)
+    }
+}
+
+/// Of the students with the code's masked ID, the one whose roster facts the code names,
+/// with what came with them.
+fn the_one_named<T>(
+    university: &gradphoto_db::universities::UniversityRow,
+    claims: &gradphoto_registry_crypto::code::CodeClaims,
+    candidates: Vec<(StudentRow, T)>,
+) -> Result<(StudentRow, T), AppError> {
+    let from_code = CodeFacts {
+        school_code: claims.school_code.clone(),
+        level: claims.level,
+        graduation_year: claims.graduation_year,
+        name_masked: claims.name_masked.clone(),
+        id_masked: claims.id_masked.clone(),
+    };
+    let mut found = Vec::new();
+    for (s, more) in candidates {
+        if online::code_mismatch(&from_code, &roster_facts(university, &s)?).is_none() {
+            found.push((s, more));
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(refused(
+            "checkin.not_on_roster",
+            "该采集码对应的学生不在本校名单中，请学生联系院系核对学籍".into(),
+            "The student this code names is not on the school's roster; the student should ask the department to check their record".into(),
+        )),
+        _ => Err(AppError::Conflict(Msg::new(
+            "checkin.ambiguous",
+            "名单中有多名学生与该采集码相符，请核对学生证件后由管理员处理",
+            "Several roster students match this code; check the student's ID card and ask an admin",
+        ))),
     }
 }

@@ -69,6 +69,27 @@ pub struct CheckinChecks {
     pub collected: bool,
     pub code_photographed: bool,
 }
+impl_from_row!(CheckinChecks {
+    existing,
+    registered,
+    collected,
+    code_photographed
+});
+
+/// The columns of [`CheckinChecks`] for the student `s.id` and the code `$code`.
+fn checks_cols(code: &str) -> String {
+    format!(
+        "(SELECT c.id FROM onsite_checkins c WHERE c.campaign_id = $1 \
+           AND (c.code_id = {code} OR c.student_id = s.id) ORDER BY c.id LIMIT 1) AS existing, \
+         EXISTS (SELECT 1 FROM onsite_registrations r WHERE r.campaign_id = $1 \
+           AND r.student_id = s.id) AS registered, \
+         EXISTS (SELECT 1 FROM collections k WHERE k.campaign_id = $1 \
+           AND k.student_id = s.id) AS collected, \
+         EXISTS (SELECT 1 FROM registry_outbox o WHERE o.code_id = {code} \
+           AND (o.status = 'pending' OR (o.status = 'answered' AND o.verdict = 'accepted'))) \
+           AS code_photographed"
+    )
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckinRow {
@@ -432,6 +453,42 @@ impl Db {
             registered,
             collected,
             code_photographed,
+        })
+    }
+
+    /// The university's students with this masked ID (the candidates a code names), each
+    /// with what a scan of the code must know in the campaign, in one round trip.
+    pub async fn code_candidates_with_checks(
+        &self,
+        campaign_id: i64,
+        university_id: i64,
+        id_masked: &str,
+        code_id: &str,
+    ) -> Result<Vec<(crate::students::StudentRow, CheckinChecks)>, DbError> {
+        let cols = crate::students::STUDENT_COLS
+            .split(", ")
+            .map(|c| format!("s.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, {} FROM students s WHERE s.university_id = $2 AND s.id_masked = $3 \
+             ORDER BY s.id",
+            checks_cols("$4")
+        );
+        with_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(campaign_id).bind(university_id).bind(id_masked).bind(code_id)
+                .fetch_all(p).await?;
+            rows.iter()
+                .map(|r| {
+                    use sqlx::FromRow;
+                    Ok((
+                        crate::students::StudentRow::from_row(r)?,
+                        CheckinChecks::from_row(r)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(DbError::from)
         })
     }
 
