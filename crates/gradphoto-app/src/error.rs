@@ -51,6 +51,9 @@ impl From<DbError> for AppError {
         match e {
             DbError::NotFound => AppError::not_found(),
             DbError::Held(station) => AppError::Conflict(crate::onsite_offline::held_msg(&station)),
+            DbError::CampaignNotOpen => {
+                AppError::Conflict(crate::onsite_checkin::campaign_not_open())
+            }
             DbError::Conflict(c) => AppError::Conflict(Msg::new(
                 "conflict",
                 format!("与已有数据冲突（{c}）"),

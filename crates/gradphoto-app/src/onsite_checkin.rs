@@ -55,6 +55,15 @@ fn may_use_desk(by: &Staff, desk: &DeskQueue) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The desk refused because the campaign is not open.
+pub(crate) fn campaign_not_open() -> Msg {
+    Msg::new(
+        "checkin.campaign_not_open",
+        "本次采集未处于开放状态，不能签到",
+        "This campaign is not open; nobody can be checked in",
+    )
+}
+
 fn refused(code: &str, zh: String, en: String) -> AppError {
     AppError::Invalid(Msg::new(code, zh, en))
 }
@@ -128,11 +137,7 @@ impl App {
             )));
         }
         if campaign.status != CampaignStatus::Open {
-            return Err(AppError::Conflict(Msg::new(
-                "checkin.campaign_not_open",
-                "本次采集未处于开放状态，不能签到",
-                "This campaign is not open; nobody can be checked in",
-            )));
+            return Err(AppError::Conflict(campaign_not_open()));
         }
         let verified = self.verify_code(text).await?;
         let code_id = verified.id.to_string();
@@ -146,11 +151,17 @@ impl App {
                 .await;
         }
         let registered = checks.registered;
+        // A walk-in is taken on the campaign's settings as stored now (the remembered
+        // campaign may be a moment old); a registered student does not depend on them.
+        let walk_ins = registered
+            || Campaign::try_from(self.db.get_campaign(campaign.id).await?)?
+                .modes
+                .walk_ins;
         let facts = CheckinFacts {
             eligible: evaluate(&campaign.rules, &facts_of(&student)?).verdict == Verdict::Must,
             photographed: checks.collected || checks.code_photographed,
             registered,
-            walk_ins: campaign.modes.walk_ins,
+            walk_ins,
         };
         may_check_in(facts).map_err(AppError::Invalid)?;
         let (row, new) = self

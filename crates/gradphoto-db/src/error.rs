@@ -10,6 +10,9 @@ pub enum DbError {
     /// The queue is held by an offline station (named): only that station numbers on it.
     #[error("queue held by offline station {0}")]
     Held(String),
+    /// The campaign is not open (closed while a desk was scanning): nobody is numbered.
+    #[error("campaign not open")]
+    CampaignNotOpen,
     #[error("configuration: {0}")]
     Config(String),
     #[error("migration: {0}")]

@@ -1,10 +1,11 @@
 //! On-site sessions, queues and check-ins (migration 0013). The shooting number is handed
-//! out in one transaction that reads whether the code (or the student) already has one,
-//! advances the queue's counter and inserts the check-in: PostgreSQL locks the queue row
-//! for the update, SQLite serialises writers with `BEGIN IMMEDIATE`. Two desks scanning
-//! the same code at once collide on a unique key; the loser's transaction (its counter
-//! step included) rolls back and it reads the winner's number — so numbers stay 1..N with
-//! no gap and a code has exactly one.
+//! out together with the check-in, only while the queue is not held by an offline station
+//! and the campaign is open: PostgreSQL advances the queue's counter under its row lock
+//! and inserts in one transaction; SQLite (one writer) reads the next number and inserts
+//! in one statement, its trigger moving the counter (migration 0024). Two desks scanning
+//! the same code at once collide on a unique key; the loser's write (its counter step
+//! included) rolls back and it reads the winner's number — so numbers stay 1..N with no
+//! gap and a code has exactly one.
 
 use crate::rows::impl_from_row;
 use crate::{Db, DbError, now_ms, with_pool, write_tx};
@@ -356,6 +357,13 @@ impl Db {
     }
 
     async fn try_check_in(&self, c: &NewCheckin<'_>) -> Result<CheckinRow, DbError> {
+        /// Why the numbering wrote nothing: the queue's hold, or else the campaign.
+        fn not_numbered(held: Option<String>) -> DbError {
+            match held {
+                Some(station) => DbError::Held(station),
+                None => DbError::CampaignNotOpen,
+            }
+        }
         let now = now_ms();
         if let Db::Sqlite(sqlite) = self {
             // One statement: the next number read from the queue and the check-in written
@@ -366,6 +374,7 @@ impl Db {
                  code_text, student_id, stage, desk, checked_in_at, updated_at) \
                  SELECT $1, q.id, q.last_number + 1, q.last_turn + 1, $3, $4, $5, 'waiting', \
                  $6, $7, $7 FROM onsite_queues q WHERE q.id = $2 AND q.held_by IS NULL \
+                 AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = $1 AND k.status = 'open') \
                  RETURNING {CHECKIN_COLS}"
             );
             let _writer = sqlite.writer.lock().await;
@@ -387,7 +396,7 @@ impl Db {
                             .bind(c.queue_id)
                             .fetch_one(&sqlite.pool)
                             .await?;
-                    Err(DbError::Held(held.unwrap_or_default()))
+                    Err(not_numbered(held))
                 }
             };
         }
@@ -397,17 +406,19 @@ impl Db {
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $9) RETURNING {CHECKIN_COLS}"
         );
         Ok(write_tx!(self, tx => {
-            // A queue held by an offline station numbers only there.
+            // A queue held by an offline station numbers only there, and a campaign
+            // closed meanwhile numbers nobody.
             let next: Option<(i64, i64)> = sqlx::query_as(
                 "UPDATE onsite_queues SET last_number = last_number + 1, \
                  last_turn = last_turn + 1 WHERE id = $1 AND held_by IS NULL \
+                 AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = $2 AND k.status = 'open') \
                  RETURNING last_number, last_turn")
-                .bind(c.queue_id).fetch_optional(&mut *tx).await?;
+                .bind(c.queue_id).bind(c.campaign_id).fetch_optional(&mut *tx).await?;
             let Some((number, turn)) = next else {
                 let held: Option<String> =
                     sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
                         .bind(c.queue_id).fetch_one(&mut *tx).await?;
-                return Err(DbError::Held(held.unwrap_or_default()));
+                return Err(not_numbered(held));
             };
             let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.as_str()))
                 .bind(c.campaign_id).bind(c.queue_id).bind(number).bind(turn)

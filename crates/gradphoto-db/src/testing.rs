@@ -51,7 +51,8 @@ pub async fn fresh_postgres_url() -> Option<String> {
 /// A pending order of 20 yuan, for a new student of a new university (`n` keeps several
 /// apart in one database), with one payment `out_trade_no` of `provider`. Returns the
 /// order's id.
-/// A university (code `9{n}`, one department) with a campaign; (university, campaign).
+/// A university (code `9{n}`, one department) with an open campaign; (university,
+/// campaign).
 pub async fn campaign_fixture(
     db: &Db,
     n: &str,
@@ -95,6 +96,11 @@ pub async fn campaign_fixture(
         )
         .await
         .expect("campaign");
+    // Open, as a campaign is while its desks number students.
+    let c = db
+        .set_campaign_status(c.id, "draft", "open", &audit)
+        .await
+        .expect("campaign opened");
     (u, c)
 }
 

@@ -115,6 +115,16 @@ async fn orders_written_before_the_desk_fee_migration_survive_it() {
         // Foreign keys are enforced again on every connection of the pool (all of them
         // held at once, so none is the migration's), and an order is exactly one kind.
         if let Db::Sqlite(s) = &db {
+            // Migration 0024's trigger, which the desk's one-statement numbering relies on
+            // (a later rebuild of onsite_checkins must create it again).
+            let trigger: Option<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+                 AND name = 'onsite_checkins_advance_counters'",
+            )
+            .fetch_optional(&s.pool)
+            .await
+            .expect("schema");
+            assert!(trigger.is_some(), "the counters' trigger is in place");
             let mut held = Vec::new();
             for _ in 0..DbOptions::default().max_connections {
                 let mut conn = s.pool.acquire().await.expect("a connection");

@@ -305,3 +305,76 @@ async fn the_desk_api_numbers_codes_with_a_bearer_token() {
         assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
     }
 }
+
+/// What another server process changes is refused at once, though this process's desk
+/// remembers the queue, session and campaign for a moment: a queue an offline station
+/// took, then a campaign closed (both written straight to the database, as the other
+/// process would), each refused with its own reason and no number spent.
+#[tokio::test]
+async fn changes_made_elsewhere_are_refused_at_once() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let q = crate::onsite_support::today_queue(&t, &d).await;
+        let mut codes = Vec::new();
+        for skip in 0..60 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+                codes.push(support::registry_code(&t, &school, &s, &id).await);
+            }
+            if codes.len() == 2 {
+                break;
+            }
+        }
+        let desk = t.login("photographer", PW).await;
+        let checkin = format!("/onsite/queues/{q}/checkin");
+        // A scan warms the desk's memory of the queue (a code that is not one: a number
+        // given here would keep a station from taking the queue).
+        let (status, body) = post(&desk, &checkin, &[("code", "GPC1.not-a-code")]).await;
+        assert_eq!(status, 422, "{body}");
+        let before = t.app.db.onsite_queue(q).await.expect("q").last_number;
+
+        t.app
+            .db
+            .hold_queue(q, "操场笔记本", "store-1")
+            .await
+            .expect("db")
+            .expect("held");
+        let (status, body) = post(&desk, &checkin, &[("code", &codes[0])]).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("操场笔记本"), "{body}");
+        assert!(
+            t.app
+                .db
+                .release_queue(q, Some("store-1"))
+                .await
+                .expect("db"),
+            "released"
+        );
+
+        let audit = gradphoto_db::audit::NewAudit {
+            actor_name: "another process".into(),
+            action: "campaign.closed".into(),
+            target_kind: "campaign".into(),
+            ..Default::default()
+        };
+        t.app
+            .db
+            .set_campaign_status(d.c1, "open", "closed", &audit)
+            .await
+            .expect("closed");
+        let (status, body) = post(&desk, &checkin, &[("code", &codes[1])]).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            body.contains("未处于开放状态") || body.contains("not open"),
+            "{body}"
+        );
+        assert_eq!(
+            t.app.db.onsite_queue(q).await.expect("q").last_number,
+            before,
+            "no number spent"
+        );
+    }
+}
