@@ -168,11 +168,7 @@ impl Db {
         let sql = format!(
             "SELECT {} FROM sessions s JOIN staff_accounts a ON a.id = s.account_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE",
-            STAFF_COLS
-                .split(", ")
-                .map(|c| format!("a.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::rows::qualified(STAFF_COLS, "a")
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(token_hash).bind(now_ms()).fetch_optional(p).await?),

@@ -47,11 +47,7 @@ impl Db {
 
     /// The desk fee orders of a campaign's numbers.
     pub async fn campaign_desk_orders(&self, campaign_id: i64) -> Result<Vec<OrderRow>, DbError> {
-        let cols = ORDER_COLS
-            .split(", ")
-            .map(|c| format!("o.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = crate::rows::qualified(ORDER_COLS, "o");
         let sql = format!(
             "SELECT {cols} FROM orders o JOIN onsite_checkins c ON c.id = o.checkin_id \
              WHERE c.campaign_id = $1 ORDER BY o.id"

@@ -476,11 +476,7 @@ impl Db {
         id_masked: &str,
         code_id: &str,
     ) -> Result<Vec<(crate::students::StudentRow, CheckinChecks)>, DbError> {
-        let cols = crate::students::STUDENT_COLS
-            .split(", ")
-            .map(|c| format!("s.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = crate::rows::qualified(crate::students::STUDENT_COLS, "s");
         let sql = format!(
             "SELECT {cols}, {} FROM students s WHERE s.university_id = $2 AND s.id_masked = $3 \
              ORDER BY s.id",

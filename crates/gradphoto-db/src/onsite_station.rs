@@ -86,11 +86,7 @@ impl Db {
         let sql = format!(
             "SELECT {} FROM onsite_checkins c JOIN onsite_queues q ON q.current_checkin = c.id \
              WHERE q.id = $1",
-            CHECKIN_COLS
-                .split(", ")
-                .map(|c| format!("c.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::rows::qualified(CHECKIN_COLS, "c")
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

@@ -19,3 +19,12 @@ macro_rules! impl_from_row {
     };
 }
 pub(crate) use impl_from_row;
+
+/// A column list (`"id, name"`) with each column qualified by a table alias (`"s.id,
+/// s.name"`), for a query that joins the table under that alias.
+pub(crate) fn qualified(cols: &str, alias: &str) -> String {
+    cols.split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
