@@ -258,12 +258,10 @@ impl App {
             .map(|d| d.name.clone())
             .unwrap_or_default();
         // A number given just now has no fee order yet.
-        let fee = match (new, self.takes_fee_at_desk(campaign)) {
-            (_, false) => Fee::NotAtDesk,
-            (true, true) => Fee::Unpaid {
-                fen: campaign.fee_fen,
-            },
-            (false, true) => self.fee_of(campaign, &row).await?,
+        let fee = if new {
+            self.fee_from(campaign, &row, None)
+        } else {
+            self.fee_of(campaign, &row).await?
         };
         Ok(Checkin {
             fee,

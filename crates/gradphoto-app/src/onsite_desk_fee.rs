@@ -86,34 +86,50 @@ impl App {
         campaign: &Campaign,
         checkin: &CheckinRow,
     ) -> Result<Fee, AppError> {
+        let order = if self.takes_fee_at_desk(campaign) && checkin.settlement_id.is_none() {
+            self.db.desk_order(checkin.id).await?
+        } else {
+            None
+        };
+        Ok(self.fee_from(campaign, checkin, order.as_ref()))
+    }
+
+    /// What the number owes, given its fee order (`None` where the desk made none).
+    pub(crate) fn fee_from(
+        &self,
+        campaign: &Campaign,
+        checkin: &CheckinRow,
+        order: Option<&OrderRow>,
+    ) -> Fee {
         if !self.takes_fee_at_desk(campaign) {
-            return Ok(Fee::NotAtDesk);
+            return Fee::NotAtDesk;
         }
         // Collected by the department after all (a number pushed by an offline station).
         if checkin.settlement_id.is_some() {
-            return Ok(Fee::Paid {
+            return Fee::Paid {
                 fen: campaign.fee_fen,
-            });
+            };
         }
-        Ok(match self.db.desk_order(checkin.id).await? {
+        match order {
             Some(o) if o.status == "paid" => Fee::Paid { fen: o.total_fen },
             Some(o) => Fee::Unpaid { fen: o.total_fen },
             None => Fee::Unpaid {
                 fen: campaign.fee_fen,
             },
-        })
+        }
     }
 
     /// A number's fee, for desk staff.
     pub async fn desk_fee(&self, by: &Staff, checkin_id: i64) -> Result<DeskFee, AppError> {
         let checkin = self.db.onsite_checkin(checkin_id).await?;
         let desk = self.desk_queue(by, checkin.queue_id).await?;
-        let fee = self.fee_of(&desk.campaign, &checkin).await?;
+        let order = self.db.desk_order(checkin.id).await?;
+        let fee = self.fee_from(&desk.campaign, &checkin, order.as_ref());
         let student = self.db.get_student(checkin.student_id).await?;
         Ok(DeskFee {
             name_masked: gradphoto_domain::people::mask_name(&student.name),
             student_no: student.student_no,
-            order: self.db.desk_order(checkin.id).await?,
+            order,
             methods: self.payments.methods(),
             desk,
             checkin,

@@ -75,13 +75,7 @@ impl App {
             Method::Wechat => self.payments.wechat.as_ref().map(|w| w.provider.clone()),
             Method::Alipay => self.payments.alipay.as_ref().map(|a| a.provider.clone()),
         }
-        .ok_or_else(|| {
-            not_payable(
-                "pay.method_unavailable",
-                "暂不支持该支付方式",
-                "This way of paying is not offered",
-            )
-        })?;
+        .ok_or_else(super::method_unavailable)?;
         let now = gradphoto_db::now_ms();
         let attempts = self.db.order_payments(order.id).await?;
         if let Some(p) = attempts.iter().rev().find(|p| {

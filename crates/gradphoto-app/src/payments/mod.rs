@@ -72,6 +72,20 @@ impl Method {
             _ => None,
         }
     }
+
+    /// The method a form names, or the refusal a payer reads.
+    pub fn from_form(s: &str) -> Result<Method, AppError> {
+        Method::parse(s).ok_or_else(method_unavailable)
+    }
+}
+
+/// A way of paying this deployment does not offer (or no way at all).
+pub fn method_unavailable() -> AppError {
+    AppError::invalid(
+        "pay.method_unavailable",
+        "暂不支持该支付方式",
+        "This way of paying is not offered",
+    )
 }
 
 /// The configured providers.

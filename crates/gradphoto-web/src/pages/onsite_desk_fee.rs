@@ -10,14 +10,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use gradphoto_app::AppError;
 use gradphoto_app::onsite_desk_fee::DeskFee;
 use gradphoto_app::payments::Method;
 use gradphoto_app::payments::checkout::Checkout;
 use gradphoto_domain::payments::Fen;
 
 use super::forms::{field, pairs as form_pairs};
-use super::student_pay::{absolute, method_label};
+use super::student_pay::{method_label, pay_qr};
 use super::{Page, PageCtx, render};
 use crate::AppState;
 use crate::error::WebError;
@@ -54,13 +53,7 @@ async fn start(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let pairs = form_pairs(&body);
-    let method = Method::parse(field(&pairs, "method")).ok_or_else(|| {
-        p.err(AppError::invalid(
-            "pay.method_unavailable",
-            "暂不支持该支付方式",
-            "This way of paying is not offered",
-        ))
-    })?;
+    let method = Method::from_form(field(&pairs, "method")).map_err(|e| p.err(e))?;
     let c = s
         .app
         .desk_fee_pay(&p.staff, id, method)
@@ -84,12 +77,7 @@ async fn show(
         .desk_fee_payment(&p.staff, id, &no)
         .await
         .map_err(|e| p.err(e))?;
-    let link = absolute(&headers, &c.pay_url);
-    let qr_svg = if c.pay_url.is_empty() {
-        String::new()
-    } else {
-        gradphoto_registry::qr::svg(&link).map_err(|e| p.err(AppError::Internal(e.to_string())))?
-    };
+    let (link, qr_svg) = pay_qr(&headers, &c.pay_url).map_err(|e| p.err(e))?;
     Ok(render(&FeePage {
         no,
         total_yuan: Fen(c.payment.amount_fen).yuan(),

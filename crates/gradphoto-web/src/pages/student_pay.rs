@@ -64,7 +64,18 @@ pub(crate) fn method_label(ctx: &PageCtx, m: Method) -> &'static str {
 
 /// The absolute URL of a path on this server, as the browser reached it (for the sandbox
 /// payer's QR code, which another phone scans).
-pub(crate) fn absolute(headers: &HeaderMap, url: &str) -> String {
+/// What the payer scans, as an absolute link and its QR code (SVG; empty until the
+/// provider answered).
+pub(crate) fn pay_qr(headers: &HeaderMap, pay_url: &str) -> Result<(String, String), AppError> {
+    let link = absolute(headers, pay_url);
+    if pay_url.is_empty() {
+        return Ok((link, String::new()));
+    }
+    let svg = gradphoto_registry::qr::svg(&link).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((link, svg))
+}
+
+fn absolute(headers: &HeaderMap, url: &str) -> String {
     if !url.starts_with('/') {
         return url.to_string();
     }
@@ -84,16 +95,7 @@ async fn start(
     p: StudentPage,
     axum::Form(f): axum::Form<StartForm>,
 ) -> Result<Response, WebError> {
-    let method = Method::parse(&f.method).ok_or_else(|| {
-        WebError::page(
-            AppError::invalid(
-                "pay.method_unavailable",
-                "暂不支持该支付方式",
-                "This way of paying is not offered",
-            ),
-            p.ctx.lang,
-        )
-    })?;
+    let method = Method::from_form(&f.method).map_err(|e| WebError::page(e, p.ctx.lang))?;
     let c = s
         .app
         .online_pay(&p.account, method)
@@ -113,13 +115,7 @@ async fn show(
         .online_payment(&p.account, &no)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    let link = absolute(&headers, &c.pay_url);
-    let qr_svg = if c.pay_url.is_empty() {
-        String::new()
-    } else {
-        gradphoto_registry::qr::svg(&link)
-            .map_err(|e| WebError::page(AppError::Internal(e.to_string()), p.ctx.lang))?
-    };
+    let (link, qr_svg) = pay_qr(&headers, &c.pay_url).map_err(|e| WebError::page(e, p.ctx.lang))?;
     Ok(render(&PayPage {
         order_code: c.order.code.clone(),
         total_yuan: Fen(c.payment.amount_fen).yuan(),
