@@ -5,7 +5,7 @@
 
 use gradphoto_testkit::{TestApp, backends};
 
-use crate::onsite_support::{change_modes, post, sessions};
+use crate::onsite_support::{change_modes, fresh_codes, post, sessions, today_queue, today_queues};
 use crate::support::{self, PW};
 
 #[tokio::test]
@@ -171,40 +171,12 @@ async fn the_desk_api_numbers_codes_with_a_bearer_token() {
         let t = TestApp::spawn_on(backend, |_| {}).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
-        let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let today = gradphoto_app::online_entry::china_today().to_string();
-        let session = sessions(&t, &d)
-            .await
-            .into_iter()
-            .find(|s| s.day == today)
-            .expect("the demo's session today");
-        let queues: Vec<_> = t
-            .app
-            .db
-            .campaign_queues(d.c1)
-            .await
-            .expect("queues")
-            .into_iter()
-            .filter(|q| q.session_id == session.id)
-            .collect();
+        let queues = today_queues(&t, &d).await;
         assert_eq!(queues.len(), 2, "the demo's queues 105 and 106");
         let path = |q: i64| format!("/onsite/queues/{q}/checkins");
 
         // Two students who may be numbered (registered, or walk-ins: the demo takes them).
-        let mut codes = Vec::new();
-        for skip in 0..60 {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                codes.push((
-                    s.clone(),
-                    support::registry_code(&t, &school, &s, &id).await,
-                ));
-            }
-            if codes.len() == 2 {
-                break;
-            }
-        }
-        assert_eq!(codes.len(), 2, "demo students");
+        let codes = fresh_codes(&t, &d, &mut 0, 2).await;
         let tok = support::token(&t, "photographer").await;
         let scan = |q: i64, code: &str| {
             let (t, tok, path, body) = (&t, &tok, path(q), json!({ "code": code }));
@@ -316,18 +288,12 @@ async fn changes_made_elsewhere_are_refused_at_once() {
         let t = TestApp::spawn_on(backend, |_| {}).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
-        let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let q = crate::onsite_support::today_queue(&t, &d).await;
-        let mut codes = Vec::new();
-        for skip in 0..60 {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                codes.push(support::registry_code(&t, &school, &s, &id).await);
-            }
-            if codes.len() == 2 {
-                break;
-            }
-        }
+        let q = today_queue(&t, &d).await;
+        let codes: Vec<String> = fresh_codes(&t, &d, &mut 0, 2)
+            .await
+            .into_iter()
+            .map(|(_, code)| code)
+            .collect();
         let desk = t.login("photographer", PW).await;
         let checkin = format!("/onsite/queues/{q}/checkin");
         // A scan warms the desk's memory of the queue (a code that is not one: a number

@@ -8,7 +8,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::onsite_support::{post, today_queue};
+use crate::onsite_support::{fresh_codes, post, today_queue};
 use crate::support::{self, PW, attr, location};
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> u16 {
@@ -41,22 +41,11 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
         // The demo's first campaign is seed 001's: electronic payment at the desk.
         let modes = t.app.db.get_campaign(d.c1).await.expect("c1").modes_json;
         assert!(modes.contains("\"fee_at_desk\":true"), "{modes}");
-        let school = t.app.db.get_university(d.u1).await.expect("u").code;
         let q = today_queue(&t, &d).await;
         let ph = t.login("photographer", PW).await;
 
         // A student is numbered: the desk shows the fee unpaid with both ways to pay.
-        let (student, code) = {
-            let mut skip = 0;
-            loop {
-                let (s, id) = support::must_student(&t, d.c1, skip).await;
-                skip += 1;
-                if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                    let code = support::registry_code(&t, &school, &s, &id).await;
-                    break (s, code);
-                }
-            }
-        };
+        let (student, code) = fresh_codes(&t, &d, &mut 0, 1).await.remove(0);
         let checkin_url = format!("/onsite/queues/{q}/checkin");
         let (status, body) = post(&ph, &checkin_url, &[("code", &code)]).await;
         assert_eq!(status, 200, "{body}");

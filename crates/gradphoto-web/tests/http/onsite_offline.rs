@@ -15,6 +15,7 @@ use gradphoto_testkit::{TestApp, backends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::onsite_support::{fresh_codes, today_queues};
 use crate::support::{self, PW};
 
 fn engine() -> Arc<Engine> {
@@ -66,42 +67,14 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         let t = TestApp::spawn_on(backend, |_| {}).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
-        let school = t.app.db.get_university(d.u1).await.expect("u").code;
-        let today = gradphoto_app::online_entry::china_today().to_string();
-        let session = t
-            .app
-            .db
-            .campaign_sessions(d.c1)
-            .await
-            .expect("sessions")
-            .into_iter()
-            .find(|s| s.day == today)
-            .expect("the demo's session today");
-        let queues: Vec<_> = t
-            .app
-            .db
-            .campaign_queues(d.c1)
-            .await
-            .expect("queues")
-            .into_iter()
-            .filter(|q| q.session_id == session.id)
-            .collect();
+        let queues = today_queues(&t, &d).await;
         let (a, b) = (queues[0].id, queues[1].id);
         let ph = t.login("photographer", PW).await;
         let token = support::token(&t, "photographer").await;
 
         // Six students with live codes, none photographed yet.
-        let mut students = Vec::new();
         let mut skip = 0;
-        while students.len() < 6 {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            skip += 1;
-            if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                continue;
-            }
-            let code = support::registry_code(&t, &school, &s, &id).await;
-            students.push((s, code));
-        }
+        let students = fresh_codes(&t, &d, &mut skip, 6).await;
         // The last one is numbered at the other queue before the pack is made.
         let r = ph
             .post_form(
@@ -459,14 +432,7 @@ async fn an_offline_station_works_alone_and_pushes_once() {
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(support::json(&body)["released"], Value::Bool(true));
-        let (extra, id) = loop {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            skip += 1;
-            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                break (s, id);
-            }
-        };
-        let code = support::registry_code(&t, &school, &extra, &id).await;
+        let (_, code) = fresh_codes(&t, &d, &mut skip, 1).await.remove(0);
         let r = ph
             .post_form(&format!("/onsite/queues/{a}/checkin"), &[("code", &code)])
             .await;
@@ -477,14 +443,7 @@ async fn an_offline_station_works_alone_and_pushes_once() {
 
         // The station, not knowing, numbers one more student after the release: its push
         // is a conflict, and an admin gives the student the queue's next number.
-        let (late, late_id) = loop {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            skip += 1;
-            if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                break (s, id);
-            }
-        };
-        let late_code = support::registry_code(&t, &school, &late, &late_id).await;
+        let (late, late_code) = fresh_codes(&t, &d, &mut skip, 1).await.remove(0);
         let at_station = station.check_in(&late_code, "desk").await.expect("offline");
         assert_eq!(at_station.row.number, 6, "the station's own next number");
         assert_eq!(push(&t, &token, a, &station).await, [PushOutcome::Conflict]);

@@ -9,7 +9,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::onsite_support::{post, today_queue};
+use crate::onsite_support::{fresh_codes, post, today_queue};
 use crate::support::{self, PW};
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> (u16, String) {
@@ -40,29 +40,20 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
         let t = TestApp::spawn_on(backend, |_| {}).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
-        let school = t.app.db.get_university(d.u1).await.expect("u").code;
         let q = today_queue(&t, &d).await;
         let session_id = t.app.db.onsite_queue(q).await.expect("queue").session_id;
         let ph = t.login("photographer", PW).await;
 
         // Three students checked in: numbers 1, 2, 3.
-        let mut codes = Vec::new();
-        let mut skip = 0;
-        while codes.len() < 3 {
-            let (s, id) = support::must_student(&t, d.c1, skip).await;
-            skip += 1;
-            if t.app.db.is_collected(d.c1, s.id).await.expect("q") {
-                continue;
-            }
-            let code = support::registry_code(&t, &school, &s, &id).await;
+        let codes = fresh_codes(&t, &d, &mut 0, 3).await;
+        for (_, code) in &codes {
             let (status, body) = post(
                 &ph,
                 &format!("/onsite/queues/{q}/checkin"),
-                &[("code", &code)],
+                &[("code", code)],
             )
             .await;
             assert_eq!(status, 200, "{body}");
-            codes.push((s, code));
         }
 
         let station = format!("/onsite/queues/{q}/station");

@@ -80,8 +80,8 @@ pub async fn candidates(t: &TestApp, d: &Demo, dept: i64) -> Vec<i64> {
     out
 }
 
-/// The queue of the demo's session today (campaign `c1`).
-pub async fn today_queue(t: &TestApp, d: &Demo) -> i64 {
+/// The queues of the demo's session today (campaign `c1`), 105 and 106.
+pub async fn today_queues(t: &TestApp, d: &Demo) -> Vec<gradphoto_db::onsite::QueueRow> {
     let today = gradphoto_app::online_entry::china_today().to_string();
     let session = sessions(t, d)
         .await
@@ -94,7 +94,33 @@ pub async fn today_queue(t: &TestApp, d: &Demo) -> i64 {
         .await
         .expect("queues")
         .into_iter()
-        .find(|q| q.session_id == session.id)
-        .expect("a queue")
-        .id
+        .filter(|q| q.session_id == session.id)
+        .collect()
+}
+
+/// The first queue of the demo's session today.
+pub async fn today_queue(t: &TestApp, d: &Demo) -> i64 {
+    today_queues(t, d).await.first().expect("a queue").id
+}
+
+/// The next `n` students of the demo's campaign `c1` who must be photographed and are not
+/// yet, from the `*skip`-th such student on (advanced past them), each with a live
+/// collection code from the registry.
+pub async fn fresh_codes(
+    t: &TestApp,
+    d: &Demo,
+    skip: &mut usize,
+    n: usize,
+) -> Vec<(gradphoto_db::students::StudentRow, String)> {
+    let school = t.app.db.get_university(d.u1).await.expect("u").code;
+    let mut out = Vec::new();
+    while out.len() < n {
+        let (s, id) = crate::support::must_student(t, d.c1, *skip).await;
+        *skip += 1;
+        if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+            let code = crate::support::registry_code(t, &school, &s, &id).await;
+            out.push((s, code));
+        }
+    }
+    out
 }
