@@ -5,6 +5,7 @@
 //! This crate must not depend on the web or CLI crates.
 
 pub mod auth;
+pub mod campaign_input;
 pub mod campaigns;
 pub mod config;
 pub mod demo;
