@@ -44,6 +44,9 @@ pub struct CampaignInput {
     pub any_window: bool,
     /// Each student pays the on-site fee at the desk, electronically.
     pub fee_at_desk: bool,
+    /// The cities whose branches count for make-up shoots, separated by commas or
+    /// spaces; empty means any.
+    pub makeup_cities: String,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -153,6 +156,7 @@ impl CampaignInput {
             walk_ins: modes.walk_ins,
             any_window: modes.any_window,
             fee_at_desk: modes.fee_at_desk,
+            makeup_cities: modes.makeup_cities.join(", "),
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -272,6 +276,13 @@ impl CampaignInput {
             walk_ins: self.walk_ins,
             any_window: self.any_window,
             fee_at_desk: self.fee_at_desk,
+            makeup_cities: self
+                .makeup_cities
+                .split([',', '，', '、', ' '])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(

@@ -145,7 +145,24 @@ impl App {
             .student_of_code_with_checks(&campaign, &verified.claims, &code_id)
             .await?;
         if let Some(id) = checks.existing {
-            let row = self.db.onsite_checkin(id).await?;
+            let mut row = self.db.onsite_checkin(id).await?;
+            // The student's code was re-issued after they were numbered: the number stays
+            // theirs and its photo will go under the code they show now (the old one is
+            // revoked at the registry). Not once the photo was handed over.
+            if row.code_id != code_id
+                && let Some(rebound) = self.db.rebind_checkin_code(id, &code_id, text).await?
+            {
+                let mut audit = by.audit(
+                    "onsite.code_reissued",
+                    "onsite_checkin",
+                    Some(id.to_string()),
+                    Some(campaign.university_id),
+                );
+                audit.before = Some(serde_json::json!({ "code_id": row.code_id }));
+                audit.after = Some(serde_json::json!({ "code_id": rebound.code_id }));
+                self.db.append_audit(&audit).await?;
+                row = rebound;
+            }
             return self
                 .checkin_view(row, &queue, &campaign, false, student, false)
                 .await;

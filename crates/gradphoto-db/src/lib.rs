@@ -10,9 +10,11 @@ mod rows;
 
 pub mod accounts;
 pub mod audit;
+pub mod branches;
 pub mod campaigns;
 pub mod desk_fees;
 pub mod jobs;
+pub mod makeup_bookings;
 pub mod online_entries;
 pub mod online_photos;
 pub mod onsite;

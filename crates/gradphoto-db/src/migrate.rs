@@ -159,6 +159,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_checkin_counters.sql"),
         postgres: include_str!("../migrations/postgres/0024_checkin_counters.sql"),
     },
+    Migration {
+        version: 25,
+        name: "makeup",
+        sqlite: include_str!("../migrations/sqlite/0025_makeup.sql"),
+        postgres: include_str!("../migrations/postgres/0025_makeup.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

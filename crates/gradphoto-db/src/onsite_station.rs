@@ -253,8 +253,8 @@ impl Db {
         Ok(())
     }
 
-    /// An admin reopens a confirmed number for a retake: it goes back to the camera if
-    /// the camera is free, otherwise to the end of the queue.
+    /// Reopens a confirmed number for a retake: to the end of its queue, unconfirmed,
+    /// and its photo withdrawn from the outbox if it was not sent yet.
     pub async fn reopen_checkin(&self, checkin_id: i64) -> Step<CheckinRow> {
         let row_sql = format!("SELECT {CHECKIN_COLS} FROM onsite_checkins WHERE id = $1");
         let reopen_sql = format!(
@@ -271,6 +271,15 @@ impl Db {
             if c.stage != "confirmed" {
                 Err(StationRefusal::NoSuchPhoto)
             } else {
+                // The photo the student now rejects must not reach the registry: its row
+                // is withdrawn unless the sender already delivered it (then the retake
+                // replaces it there).
+                if let Some(outbox) = c.outbox_id {
+                    sqlx::query("UPDATE registry_outbox SET status = 'withdrawn', \
+                                 last_error = 'reopened for a retake', updated_at = $1 \
+                                 WHERE id = $2 AND status = 'pending'")
+                        .bind(now).bind(outbox).execute(&mut *tx).await?;
+                }
                 let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(reopen_sql.as_str()))
                     .bind(last_turn + 1).bind(now).bind(c.id).fetch_one(&mut *tx).await?;
                 sqlx::query("UPDATE onsite_queues SET last_turn = $1 WHERE id = $2")
@@ -278,6 +287,23 @@ impl Db {
                 Ok(row)
             }
         }))
+    }
+
+    /// Binds a check-in to the student's re-issued code, unless its photo was handed over
+    /// to the outbox already; `None` when nothing changed.
+    pub async fn rebind_checkin_code(
+        &self,
+        checkin_id: i64,
+        code_id: &str,
+        code_text: &str,
+    ) -> Result<Option<CheckinRow>, DbError> {
+        let sql = format!(
+            "UPDATE onsite_checkins SET code_id = $1, code_text = $2, updated_at = $3 \
+             WHERE id = $4 AND outbox_id IS NULL AND code_id <> $1 RETURNING {CHECKIN_COLS}"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(code_id).bind(code_text.trim()).bind(now_ms()).bind(checkin_id)
+            .fetch_optional(p).await?))
     }
 
     pub async fn onsite_photo(&self, id: i64) -> Result<OnsitePhotoRow, DbError> {

@@ -409,5 +409,27 @@ async fn station_steps_and_settlements_hold_under_concurrency() {
             .filter(|r| r.settlement_id == Some(ok[0].id))
             .count();
         assert_eq!(settled, 3);
+
+        // A confirmed number handed over but not yet sent, then reopened for a retake:
+        // its photo is withdrawn from the outbox (never sent), a sent one is left alone.
+        let (first, second) = (confirmed[0], confirmed[1]);
+        let mut rows = Vec::new();
+        for id in [first, second] {
+            assert!(db.claim_checkin_for_registry(id).await.expect("claim"));
+            let out = db
+                .insert_outbox("CODE", &format!("code-{id}"), "k", "blue", "onsite")
+                .await
+                .expect("outbox");
+            db.set_checkin_outbox(id, Some(out.id)).await.expect("bound");
+            rows.push(out.id);
+        }
+        assert!(db.outbox_finish(rows[1], "answered", Some("accepted"), "{}").await.expect("sent"));
+        for id in [first, second] {
+            let again = db.reopen_checkin(id).await.expect("db").expect("reopened");
+            assert_eq!((again.stage.as_str(), again.outbox_id), ("waiting", None));
+        }
+        assert_eq!(db.outbox(rows[0]).await.expect("row").status, "withdrawn");
+        assert_eq!(db.outbox(rows[1]).await.expect("row").status, "answered");
+        assert!(db.pending_outbox(10).await.expect("pending").iter().all(|o| o.id != rows[0]));
     }
 }

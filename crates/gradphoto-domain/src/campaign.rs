@@ -104,6 +104,10 @@ pub struct Modes {
     /// agency settles per department (seed 004).
     #[serde(default)]
     pub fee_at_desk: bool,
+    /// The cities whose agency branches count for make-up shoots (seed 001: 北京 only;
+    /// photos from other cities are void). Empty: any branch.
+    #[serde(default)]
+    pub makeup_cities: Vec<String>,
 }
 
 /// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),

@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod eligibility;
 pub mod i18n;
 pub mod id_document;
+pub mod makeup;
 pub mod online;
 pub mod online_photo;
 pub mod onsite;

@@ -108,7 +108,7 @@ pub fn spec() -> Value {
                     "name": {"type": "string"}, "cohort": {"type": "string"}, "target_terms": {"type": "string", "description": "e.g. \"2024-01, 2024-07\""},
                     "levels": {"type": "array", "items": {"type": "string", "enum": ["associate", "bachelor", "master", "doctor"]}},
                     "prior_void_on_or_before": {"type": "string", "format": "date"}, "exclude_single_certificate": {"type": "boolean"}, "exclude_overseas_class": {"type": "boolean"}, "international_only": {"type": "boolean"},
-                    "onsite_from": {"type": "string"}, "onsite_to": {"type": "string"}, "online_from": {"type": "string"}, "online_to": {"type": "string"}, "makeup_deadline": {"type": "string"},
+                    "onsite_from": {"type": "string"}, "onsite_to": {"type": "string"}, "online_from": {"type": "string"}, "online_to": {"type": "string"}, "makeup_deadline": {"type": "string"}, "makeup_cities": {"type": "string", "description": "Cities whose agency branches count for make-up shoots, comma-separated; empty means any"},
                     "registration_deadline": {"type": "string"}, "walk_ins": {"type": "boolean"}, "any_window": {"type": "boolean"},
                     "fee_at_desk": {"type": "boolean", "description": "Students pay the on-site fee at the desk with WeChat Pay or Alipay (otherwise class liaisons collect it)"},
                     "fee_yuan": {"type": "string", "description": "default 20"}, "contacts": {"type": "string"}}},

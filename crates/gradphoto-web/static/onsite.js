@@ -1,7 +1,9 @@
 // The on-site pages follow their queue live. Plain JavaScript, no library.
 //  - Every page with data-events: listens to the queue's server-sent events; the call
-//    display redraws its numbers, the station and the confirmation screen reload when the
-//    queue's state is no longer the one they were drawn from.
+//    display redraws its numbers. The station and the confirmation screen reload (from
+//    their own address, never re-posting a form) only when the number at the camera, its
+//    stage, photo or fee changed; a check-in at the desk only updates the next numbers, so
+//    a chosen file, the webcam and the reasons of a refusal stay on the screen.
 //  - The station's webcam: shows the camera, takes a frame and posts it as the photo of
 //    the number on the screen (the same form as an upload).
 (function () {
@@ -9,18 +11,25 @@
   var root = document.querySelector("[data-events]");
   if (root && window.EventSource) {
     var drawn = root.getAttribute("data-state");
+    var atCamera = function (s) {
+      return JSON.stringify([s.current, s.stage, s.photo, s.paid]);
+    };
     var es = new EventSource(root.getAttribute("data-events"));
     es.addEventListener("state", function (e) {
       if (e.data === drawn) return;
+      var s = JSON.parse(e.data);
       if (root.hasAttribute("data-redraw")) {
         drawn = e.data;
-        var s = JSON.parse(e.data);
         var cur = document.getElementById("display-current");
         if (cur) cur.textContent = s.current === null ? "—" : String(s.current);
         var next = document.getElementById("display-next");
         if (next) next.textContent = s.next.join("  ");
+      } else if (atCamera(s) !== atCamera(JSON.parse(drawn))) {
+        window.location.replace(root.getAttribute("data-home"));
       } else {
-        window.location.reload();
+        drawn = e.data;
+        var upcoming = document.getElementById("next-numbers");
+        if (upcoming) upcoming.textContent = s.next.join(" ");
       }
     });
   }

@@ -61,6 +61,7 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "walk_ins" => f.walk_ins = v == "true",
             "any_window" => f.any_window = v == "true",
             "fee_at_desk" => f.fee_at_desk = v == "true",
+            "makeup_cities" => f.makeup_cities = v,
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -241,12 +241,20 @@ async fn show_confirm(
     Ok((status, render(&page)).into_response())
 }
 
+/// `?done=N` thanks the student whose number was just confirmed (the screen is
+/// redirected there after the confirmation, so a reload never confirms twice).
+#[derive(serde::Deserialize)]
+struct Done {
+    done: Option<i64>,
+}
+
 async fn confirm_screen(
     State(s): State<AppState>,
     p: Page,
     Path(id): Path<i64>,
+    Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
-    show_confirm(&s, p, id, None, None).await
+    show_confirm(&s, p, id, None, q.done).await
 }
 
 async fn confirm(
@@ -258,7 +266,11 @@ async fn confirm(
     let pairs = form_pairs(&body);
     let (number, photo) = (number_of(&pairs, "number"), number_of(&pairs, "photo"));
     match s.app.station_confirm(&p.staff, id, number, photo).await {
-        Ok(row) => show_confirm(&s, p, id, None, Some(row.number)).await,
+        Ok(row) => Ok(Redirect::to(&format!(
+            "/onsite/queues/{id}/confirm?done={}",
+            row.number
+        ))
+        .into_response()),
         Err(e) if correctable(&e) => show_confirm(&s, p, id, Some(e), None).await,
         Err(e) => Err(p.err(e)),
     }

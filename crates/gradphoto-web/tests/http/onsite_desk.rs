@@ -44,8 +44,8 @@ async fn the_desk_numbers_scanned_codes_in_order() {
             let reg = t.app.db.registration_of(d.c1, s.id).await.expect("q");
             let code = support::registry_code(&t, &school, &s, &id).await;
             match reg {
-                Some(_) if registered.len() < 2 => registered.push((s, code)),
-                None if unregistered.is_empty() => unregistered.push((s, code)),
+                Some(_) if registered.len() < 2 => registered.push((s, code, id)),
+                None if unregistered.is_empty() => unregistered.push((s, code, id)),
                 _ => {}
             }
             if registered.len() == 2 && !unregistered.is_empty() {
@@ -125,6 +125,29 @@ async fn the_desk_numbers_scanned_codes_in_order() {
             rows.iter().map(|r| r.number).collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
+
+        // The registry re-issues number 2's code: the old code is refused as revoked, the
+        // new one finds number 2 and the number's photo will go under it (audited).
+        let reg = t.app.registry().expect("hosted");
+        let (s2, old_code, id2) = &registered[1];
+        let me = reg
+            .find_enrolments(&school, id2, &s2.name)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|e| e.enrolment_id == s2.student_no)
+            .expect("enrolled");
+        let new_code = reg.reissue_code(me.id).await.expect("reissued").code;
+        t.app.registry_keys(true).await.expect("the revocation list again");
+        let (status, body) = post(&desk, &checkin, &[("code", old_code)]).await;
+        assert_eq!(status, 422, "the revoked code: {body}");
+        let (status, body) = post(&desk, &checkin, &[("code", &new_code)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"shooting-number\">2<"), "{body}");
+        let two = t.app.db.onsite_checkin_of(d.c1, "-", s2.id).await.expect("q").expect("row");
+        assert_eq!((two.number, two.code_text.as_str()), (2, new_code.as_str()));
+        let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
+        assert!(audit.iter().any(|a| a.action == "onsite.code_reissued"));
 
         // Photographed already in this campaign (recorded as collected): refused.
         let mut late = None;

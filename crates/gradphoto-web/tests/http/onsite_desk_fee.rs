@@ -8,7 +8,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::onsite_support::{fresh_codes, post, today_queue};
+use crate::onsite_support::{confirm_on_screen, fresh_codes, post, today_queue};
 use crate::support::{self, PW, attr, location};
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> u16 {
@@ -252,16 +252,7 @@ async fn the_fee_is_paid_at_the_desk_before_the_student_confirms() {
         );
         let (_, body) = ph.get_text(&confirm).await;
         assert!(body.contains("id=\"confirm-photo-button\""), "{body}");
-        let (status, body) = post(
-            &ph,
-            &confirm,
-            &[
-                ("number", &one.number.to_string()),
-                ("photo", &photo.to_string()),
-            ],
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
+        let body = confirm_on_screen(&ph, q, one.number, photo).await;
         assert!(body.contains("id=\"confirm-done\""), "{body}");
         t.drain_jobs().await;
         let row = t.app.db.onsite_checkin(one.id).await.expect("q");

@@ -208,7 +208,11 @@ async fn registered_students_are_texted_the_day_before_once() {
             .await
             .expect("db")
             .expect("registered");
-        assert_eq!(t.app.send_onsite_reminders().await.expect("sent"), 1);
+        // Not at night (07:00 China time), then at 10:00.
+        let seven_am = gradphoto_domain::calendar::china_date_start_ms(today) + 7 * 3_600_000;
+        let ten_am = seven_am + 3 * 3_600_000;
+        assert_eq!(t.app.send_onsite_reminders_at(seven_am).await.expect("night"), 0);
+        assert_eq!(t.app.send_onsite_reminders_at(ten_am).await.expect("sent"), 1);
         let inbox = t.app.sms.demo_inbox().expect("the log provider");
         let text = inbox
             .iter()
@@ -220,7 +224,7 @@ async fn registered_students_are_texted_the_day_before_once() {
             text.text
         );
         assert_eq!(
-            t.app.send_onsite_reminders().await.expect("sent"),
+            t.app.send_onsite_reminders_at(ten_am).await.expect("sent"),
             0,
             "once"
         );

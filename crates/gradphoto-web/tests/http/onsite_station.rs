@@ -9,7 +9,7 @@
 use gradphoto_testkit::{Client, TestApp, backends};
 use reqwest::multipart::{Form, Part};
 
-use crate::onsite_support::{fresh_codes, post, today_queue};
+use crate::onsite_support::{confirm_on_screen, fresh_codes, post, today_queue};
 use crate::support::{self, PW};
 
 async fn post_photo(c: &Client, path: &str, number: i64, photo: Vec<u8>) -> (u16, String) {
@@ -161,9 +161,8 @@ async fn photos_bind_to_the_number_at_the_camera_and_the_student_confirms() {
                 .0,
             409
         );
-        let (status, body) = post(&ph, &confirm, &[("number", "1"), ("photo", &pid)]).await;
-        assert_eq!(status, 200, "{body}");
-        assert!(body.contains("id=\"confirm-done\""), "{body}");
+        let body = confirm_on_screen(&ph, q, 1, photo_id).await;
+        assert!(body.contains("id=\"confirm-done\">1 "), "{body}");
 
         // Confirmed: no new photo for number 1, and it reaches the registry for its code.
         assert_eq!(

@@ -50,6 +50,22 @@ pub async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, Stri
     status_and_body(c.post_form(path, fields).await).await
 }
 
+/// The student confirms `photo` for `number` on queue `q`'s confirmation screen: the
+/// screen is sent on to its own address with the thanks (so a reload never posts again);
+/// the page it lands on.
+pub async fn confirm_on_screen(c: &Client, q: i64, number: i64, photo: i64) -> String {
+    let screen = format!("/onsite/queues/{q}/confirm");
+    let r = c
+        .post_form(&screen, &[("number", &number.to_string()), ("photo", &photo.to_string())])
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "confirmed");
+    let to = crate::support::location(&r);
+    assert_eq!(to, format!("{screen}?done={number}"));
+    let (status, body) = c.get_text(&to).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
 /// The demo's students of a department whom the campaign's rules say must be
 /// photographed and who are not registered, by id.
 pub async fn candidates(t: &TestApp, d: &Demo, dept: i64) -> Vec<i64> {

@@ -1,0 +1,364 @@
+//! Make-up bookings (migration 0025). Taking a place is one transaction: the slot's row is
+//! made if missing, its count raised only while below the capacity (a conditional UPDATE:
+//! PostgreSQL re-reads the row after waiting for another writer's lock, SQLite has one
+//! writer), and the booking inserted under the one-live-booking-per-student index. Any
+//! refusal rolls the whole transaction back.
+
+use crate::rows::impl_from_row;
+use crate::{Db, DbError, now_ms, with_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRow {
+    pub id: i64,
+    pub code: String,
+    pub campaign_id: i64,
+    pub student_id: i64,
+    pub account_id: i64,
+    pub service_id: i64,
+    pub day: String,
+    pub starts: String,
+    pub ends: String,
+    pub price_fen: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+impl_from_row!(BookingRow {
+    id,
+    code,
+    campaign_id,
+    student_id,
+    account_id,
+    service_id,
+    day,
+    starts,
+    ends,
+    price_fen,
+    status,
+    created_at,
+    updated_at,
+    updated_by
+});
+
+const COLS: &str = "id, code, campaign_id, student_id, account_id, service_id, day, starts, \
+    ends, price_fen, status, created_at, updated_at, updated_by";
+
+/// A booking to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub code: String,
+    pub campaign_id: i64,
+    pub student_id: i64,
+    pub account_id: i64,
+    pub service_id: i64,
+    pub day: String,
+    pub starts: String,
+    pub ends: String,
+    pub price_fen: i64,
+}
+
+/// Why a place was not taken (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookRefusal {
+    /// Every place of the slot is taken.
+    Full,
+    /// The student holds this live booking for the campaign already.
+    AlreadyBooked(Box<BookingRow>),
+    /// The booking is no longer live (cancelled, attended, absent), so it cannot move.
+    NotLive,
+}
+
+/// The slot's count as places are taken and given back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotCount {
+    pub day: String,
+    pub starts: String,
+    pub booked: i64,
+}
+impl_from_row!(SlotCount { day, starts, booked });
+
+const ENSURE_SLOT: &str = "INSERT INTO makeup_slots (service_id, day, starts, booked) \
+    VALUES ($1, $2, $3, 0) ON CONFLICT (service_id, day, starts) DO NOTHING";
+const TAKE_PLACE: &str = "UPDATE makeup_slots SET booked = booked + 1 \
+    WHERE service_id = $1 AND day = $2 AND starts = $3 AND booked < $4";
+const GIVE_BACK: &str = "UPDATE makeup_slots SET booked = booked - 1 \
+    WHERE service_id = $1 AND day = $2 AND starts = $3 AND booked > 0";
+
+/// Takes one place of a slot in `$tx`; `false` when the slot is full.
+macro_rules! take_place {
+    ($tx:ident, $service:expr, $day:expr, $starts:expr, $capacity:expr) => {{
+        sqlx::query(ENSURE_SLOT)
+            .bind($service)
+            .bind($day)
+            .bind($starts)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(TAKE_PLACE)
+            .bind($service)
+            .bind($day)
+            .bind($starts)
+            .bind($capacity)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+            == 1
+    }};
+}
+
+macro_rules! live_of {
+    ($tx:ident, $campaign:expr, $student:expr) => {{
+        let sql = format!(
+            "SELECT {COLS} FROM makeup_bookings WHERE campaign_id = $1 AND student_id = $2 \
+             AND status IN ('booked', 'attended')"
+        );
+        let row: Option<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind($campaign)
+            .bind($student)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        row
+    }};
+}
+
+macro_rules! book_body {
+    ($tx:ident, $b:expr, $capacity:expr, $now:expr) => {{
+        if let Some(live) = live_of!($tx, $b.campaign_id, $b.student_id) {
+            Err(BookRefusal::AlreadyBooked(Box::new(live)))
+        } else if !take_place!($tx, $b.service_id, &$b.day, &$b.starts, $capacity) {
+            Err(BookRefusal::Full)
+        } else {
+            let sql = format!(
+                "INSERT INTO makeup_bookings (code, campaign_id, student_id, account_id, \
+                 service_id, day, starts, ends, price_fen, status, created_at, updated_at, \
+                 updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $10, \
+                 'student') RETURNING {COLS}"
+            );
+            let made: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&$b.code)
+                .bind($b.campaign_id)
+                .bind($b.student_id)
+                .bind($b.account_id)
+                .bind($b.service_id)
+                .bind(&$b.day)
+                .bind(&$b.starts)
+                .bind(&$b.ends)
+                .bind($b.price_fen)
+                .bind($now)
+                .fetch_one(&mut *$tx)
+                .await?;
+            Ok(made)
+        }
+    }};
+}
+
+macro_rules! move_body {
+    ($tx:ident, $lock:expr, $id:expr, $day:expr, $starts:expr, $ends:expr, $capacity:expr, $now:expr) => {{
+        let current: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe($lock))
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        if current.status != "booked" {
+            Err(BookRefusal::NotLive)
+        } else if !take_place!($tx, current.service_id, $day, $starts, $capacity) {
+            Err(BookRefusal::Full)
+        } else {
+            sqlx::query(GIVE_BACK)
+                .bind(current.service_id)
+                .bind(&current.day)
+                .bind(&current.starts)
+                .execute(&mut *$tx)
+                .await?;
+            let sql = format!(
+                "UPDATE makeup_bookings SET day = $1, starts = $2, ends = $3, updated_at = $4, \
+                 updated_by = 'student' WHERE id = $5 RETURNING {COLS}"
+            );
+            let moved: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind($day)
+                .bind($starts)
+                .bind($ends)
+                .bind($now)
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            Ok(moved)
+        }
+    }};
+}
+
+/// Runs `$body` in a write transaction that commits only if the body's result is `Ok`.
+macro_rules! tx_if_ok {
+    ($db:expr, $tx:ident, $lock:ident => $body:expr) => {
+        match $db {
+            Db::Sqlite(sqlite) => {
+                let _writer = sqlite.write_turn().await;
+                let mut $tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let $lock = BY_ID.as_str();
+                let out = $body;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+            Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let locked = format!("{} FOR UPDATE", BY_ID.as_str());
+                let $lock = locked.as_str();
+                let out = $body;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+        }
+    };
+}
+
+static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {COLS} FROM makeup_bookings WHERE id = $1"));
+
+impl Db {
+    /// Takes a place in the slot for the student, unless the slot is full or the student
+    /// holds a live booking for the campaign already. A race lost on the index (another
+    /// process booked the same student a moment earlier) is reported as that booking.
+    pub async fn book_slot(
+        &self,
+        b: &NewBooking,
+        capacity: i64,
+    ) -> Result<Result<BookingRow, BookRefusal>, DbError> {
+        let now = now_ms();
+        let out = async {
+            Ok::<_, DbError>(tx_if_ok!(self, tx, _lock => book_body!(tx, b, capacity, now)))
+        }
+        .await;
+        match out {
+            Err(DbError::Conflict(c)) if c.contains("makeup_bookings") || c.contains("UNIQUE") => {
+                match self.live_booking(b.campaign_id, b.student_id).await? {
+                    Some(live) => Ok(Err(BookRefusal::AlreadyBooked(Box::new(live)))),
+                    None => Err(DbError::Conflict(c)),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Moves a live booking to another slot of its service, taking the new place before
+    /// giving the old one back, in one transaction.
+    pub async fn move_booking(
+        &self,
+        id: i64,
+        day: &str,
+        starts: &str,
+        ends: &str,
+        capacity: i64,
+    ) -> Result<Result<BookingRow, BookRefusal>, DbError> {
+        let now = now_ms();
+        Ok(tx_if_ok!(self, tx, lock => move_body!(tx, lock, id, day, starts, ends, capacity, now)))
+    }
+
+    /// Ends a live booking as `status` (cancelled or no-show by whoever is named in `by`;
+    /// attended), giving its place back unless the student came. `None` when the booking
+    /// was not live, so nothing changed.
+    pub async fn end_booking(
+        &self,
+        id: i64,
+        status: &str,
+        by: &str,
+    ) -> Result<Option<BookingRow>, DbError> {
+        let now = now_ms();
+        let out: Result<BookingRow, BookRefusal> = tx_if_ok!(self, tx, lock => {
+            let current: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(lock))
+                .bind(id).fetch_one(&mut *tx).await?;
+            if current.status != "booked" {
+                Err(BookRefusal::NotLive)
+            } else {
+                if status != "attended" {
+                    sqlx::query(GIVE_BACK)
+                        .bind(current.service_id).bind(&current.day).bind(&current.starts)
+                        .execute(&mut *tx).await?;
+                }
+                let sql = format!(
+                    "UPDATE makeup_bookings SET status = $1, updated_at = $2, updated_by = $3 \
+                     WHERE id = $4 RETURNING {COLS}"
+                );
+                let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(status).bind(now).bind(by).bind(id).fetch_one(&mut *tx).await?;
+                Ok(row)
+            }
+        });
+        Ok(out.ok())
+    }
+
+    pub async fn booking(&self, id: i64) -> Result<BookingRow, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(BY_ID.as_str()))
+            .bind(id).fetch_one(p).await?))
+    }
+
+    pub async fn booking_by_code(&self, code: &str) -> Result<Option<BookingRow>, DbError> {
+        let sql = format!("SELECT {COLS} FROM makeup_bookings WHERE code = $1");
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(code).fetch_optional(p).await?))
+    }
+
+    /// The student's live booking for a campaign, if any.
+    pub async fn live_booking(
+        &self,
+        campaign_id: i64,
+        student_id: i64,
+    ) -> Result<Option<BookingRow>, DbError> {
+        let sql = format!(
+            "SELECT {COLS} FROM makeup_bookings WHERE campaign_id = $1 AND student_id = $2 \
+             AND status IN ('booked', 'attended')"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?))
+    }
+
+    /// An account's bookings, newest first.
+    pub async fn account_bookings(&self, account_id: i64) -> Result<Vec<BookingRow>, DbError> {
+        let sql = format!(
+            "SELECT {COLS} FROM makeup_bookings WHERE account_id = $1 ORDER BY id DESC"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(account_id).fetch_all(p).await?))
+    }
+
+    /// A branch's bookings on a day, by time: who is expected (and who came or did not).
+    pub async fn branch_day_bookings(
+        &self,
+        branch_id: i64,
+        day: &str,
+    ) -> Result<Vec<BookingRow>, DbError> {
+        let cols = crate::rows::qualified(COLS, "b");
+        let sql = format!(
+            "SELECT {cols} FROM makeup_bookings b JOIN branch_services s ON s.id = b.service_id \
+             WHERE s.branch_id = $1 AND b.day = $2 AND b.status <> 'cancelled' \
+             ORDER BY b.starts, s.id, b.id"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(branch_id).bind(day).fetch_all(p).await?))
+    }
+
+    /// How many places are taken in a service's slots from `first` to `last` (inclusive).
+    pub async fn slot_counts(
+        &self,
+        service_id: i64,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<SlotCount>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT day, starts, booked FROM makeup_slots WHERE service_id = $1 \
+             AND day >= $2 AND day <= $3 ORDER BY day, starts")
+            .bind(service_id).bind(first).bind(last).fetch_all(p).await?))
+    }
+
+    /// The live bookings of one slot, counted from the bookings themselves (a check of the
+    /// slot's count).
+    pub async fn live_in_slot(&self, service_id: i64, day: &str, starts: &str) -> Result<i64, DbError> {
+        let (n,): (i64,) = with_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM makeup_bookings WHERE service_id = $1 AND day = $2 \
+             AND starts = $3 AND status IN ('booked', 'attended')")
+            .bind(service_id).bind(day).bind(starts).fetch_one(p).await?);
+        Ok(n)
+    }
+}
