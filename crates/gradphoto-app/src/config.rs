@@ -125,6 +125,9 @@ pub struct AliyunSmsConfig {
     pub code_template: String,
     /// The approved template of the on-site reminder; empty: reminders are not sent.
     pub reminder_template: String,
+    /// The approved template of a make-up booking's confirmation; empty: not sent (the
+    /// booking page says the same).
+    pub makeup_template: String,
 }
 
 /// How students pay (`[payments]`).
@@ -293,6 +296,9 @@ code_template = ""
 # The approved template of the reminder sent the day before an on-site session, with the
 # parameters ${day}, ${time}, ${place} and ${group}; empty: no reminders are sent.
 reminder_template = ""
+# The approved template of a make-up booking's confirmation, with the parameters ${time},
+# ${place} and ${code}; empty: not sent.
+makeup_template = ""
 
 [payments]
 # How students pay their fee: "off" (online payment not offered), "sandbox" (the demo: a
@@ -399,6 +405,7 @@ impl Default for Config {
                     sign_name: String::new(),
                     code_template: String::new(),
                     reminder_template: String::new(),
+                    makeup_template: String::new(),
                 },
             },
             payments: PaymentsConfig {

@@ -106,12 +106,8 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
                 x.row.day.clone(),
                 format!("{}–{}", x.row.starts, x.row.ends),
                 x.row.campus.clone(),
-                x.row.place.clone(),
-                if x.departments.is_empty() {
-                    t("全部院系", "Every department")
-                } else {
-                    x.departments.join(sep)
-                },
+                x.place_text(zh),
+                x.departments_text(zh),
             ]
         })
         .collect();
@@ -125,12 +121,20 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
             "If you cannot come at your department's time, you may come at another time in the table.",
         ));
     }
+    if !c.modes.walk_ins {
+        schedule.push(match (c.modes.registration_deadline, zh) {
+            (Some(d), true) => format!("拟参加采集的学生请向所在院系秘书报名，报名截止日期为 {d}；未报名者现场不予拍摄。"),
+            (Some(d), false) => format!("Register with your department's secretary by {d}; students who did not register are not photographed on the day."),
+            (None, true) => "拟参加采集的学生请在采集日前向所在院系秘书报名；未报名者现场不予拍摄。".to_string(),
+            (None, false) => "Register with your department's secretary before the day; students who did not register are not photographed.".to_string(),
+        });
+    }
     schedule.push(if zh {
         format!("详细分组见公开安排：/schedule/{}", c.id)
     } else {
         format!("Groups are in the published schedule: /schedule/{}", c.id)
     });
-    let fee = vec![if zh {
+    let mut fee = vec![if zh {
         format!(
             "现场拍照采集收取照片工本费 {} 元/人，含2寸数码彩照8张、按学信网要求进行电子图像标准化处理并上传至学信网。",
             yuan(c.fee_fen)
@@ -141,10 +145,29 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
             yuan(c.fee_fen)
         )
     }];
-    let wear = vec![t(
-        "着装整洁，建议穿深色有领上衣，避免白色、浅蓝色衣服（与背景色相近）；不戴帽子、头饰，露出双耳与眉毛，尽量不戴眼镜或避免镜片反光；不化浓妆；照片不得美颜、修图。",
-        "Dress neatly, preferably a dark top with a collar; avoid white or light blue (too close to the background); no hat or head ornament, ears and eyebrows visible; glasses off if you can, or no glare; no heavy make-up; photos are never beautified or retouched.",
-    )];
+    if c.fee_fen > 0 {
+        fee.push(if c.modes.fee_at_desk {
+            t(
+                "现场交费，只接受微信或支付宝电子支付，不收现金；交费后方可确认照片。",
+                "The fee is paid at the desk by WeChat Pay or Alipay only, no cash; the photo is confirmed once paid.",
+            )
+        } else {
+            t(
+                "拍摄费用由学生自理，由各班级现场联络员收齐后按院系统一缴纳。",
+                "Students pay the fee to their class liaison, who pays it for the department.",
+            )
+        });
+    }
+    let wear = vec![
+        t(
+            "着装整洁，建议穿深色有领上衣，避免白色、浅蓝色衣服（与背景色相近）；不戴帽子、头饰，露出双耳与眉毛，尽量不戴眼镜或避免镜片反光；不化浓妆；照片不得美颜、修图。",
+            "Dress neatly, preferably a dark top with a collar; avoid white or light blue (too close to the background); no hat or head ornament, ears and eyebrows visible; glasses off if you can, or no glare; no heavy make-up; photos are never beautified or retouched.",
+        ),
+        t(
+            "务必当场核对确认拍摄效果：照片确认后不予重拍或修改。",
+            "Check your photo on the spot and confirm it: once confirmed it is not retaken or changed.",
+        ),
+    ];
     let mut makeup = vec![t(
         "因特殊原因不能参加现场采集的学生，可通过线上采集上传照片并支付，或预约到图片社补拍。",
         "Students who cannot attend may upload online and pay, or book a make-up shoot at the agency's branch.",
@@ -154,6 +177,19 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
             format!("补拍须于 {d} 前完成。")
         } else {
             format!("Make-up shoots must be done by {d}.")
+        });
+    }
+    if !c.modes.makeup_cities.is_empty() {
+        makeup.push(if zh {
+            format!(
+                "补拍须前往{}的图片社网点，在其他城市拍摄的照片无效。",
+                c.modes.makeup_cities.join("、")
+            )
+        } else {
+            format!(
+                "Make-up shoots must be taken at the agency's branches in {}; photos taken in other cities are void.",
+                c.modes.makeup_cities.join(", ")
+            )
         });
     }
     let mut verify = vec![t(

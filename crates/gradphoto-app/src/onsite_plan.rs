@@ -199,6 +199,40 @@ impl App {
     }
 
     /// A session and its campaign, after checking the reader may see the plan.
+    /// Sets what a session's row in the table cannot say (e.g. 深圳: 由深研院教务处统一安排;
+    /// 具体时间另行通知); shown beside its place wherever the session is published. Audited.
+    pub async fn set_session_note(
+        &self,
+        by: &Staff,
+        session_id: i64,
+        note: &str,
+    ) -> Result<SessionRow, AppError> {
+        let (before, campaign) = self.onsite_session_of(by, session_id).await?;
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        let note = note.trim();
+        if note.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "session.note_long",
+                "备注最多 200 字",
+                "The note is at most 200 characters",
+            ));
+        }
+        let row = self.db.set_session_note(session_id, note).await?;
+        let mut audit = by.audit(
+            "onsite.session_note",
+            "onsite_session",
+            Some(session_id.to_string()),
+            Some(campaign.university_id),
+        );
+        audit.before = Some(serde_json::json!({ "note": before.note }));
+        audit.after = Some(serde_json::json!({ "note": row.note }));
+        self.db.append_audit(&audit).await?;
+        Ok(row)
+    }
+
     pub(crate) async fn onsite_session_of(
         &self,
         by: &Staff,

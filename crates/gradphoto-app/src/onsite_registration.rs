@@ -122,6 +122,18 @@ impl App {
         session_id: i64,
         student_ids: &[i64],
     ) -> Result<Vec<RegistrationRow>, AppError> {
+        self.register_students_with_phones(by, session_id, student_ids, &Default::default())
+            .await
+    }
+
+    /// [`App::register_students`] with the mobile numbers a 报名表 gave, by student id.
+    pub async fn register_students_with_phones(
+        &self,
+        by: &Staff,
+        session_id: i64,
+        student_ids: &[i64],
+        phones: &std::collections::HashMap<i64, String>,
+    ) -> Result<Vec<RegistrationRow>, AppError> {
         let (session, campaign) = self.onsite_session_of(by, session_id).await?;
         if let Some(m) = self.registration_closed(&session, &campaign) {
             return Err(closed_error(m));
@@ -187,7 +199,15 @@ impl App {
         }
         let rows = match self
             .db
-            .register_for_session(campaign.id, session.id, &ids, &by.row.username)
+            .register_for_session_with_phones(
+                campaign.id,
+                session.id,
+                &ids,
+                &ids.iter()
+                    .map(|id| phones.get(id).cloned())
+                    .collect::<Vec<_>>(),
+                &by.row.username,
+            )
             .await?
         {
             Ok(rows) => rows,

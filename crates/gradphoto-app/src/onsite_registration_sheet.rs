@@ -46,6 +46,7 @@ impl App {
                     names.get(&s.department_id).cloned().unwrap_or_default(),
                     s.major.clone().unwrap_or_default(),
                     String::new(),
+                    String::new(),
                 ]
             })
             .collect();
@@ -81,8 +82,14 @@ impl App {
         }
         let students = self.db.all_students(campaign.university_id).await?;
         let mut ids = Vec::with_capacity(picks.len());
+        let mut phones = std::collections::HashMap::new();
         let mut errors = Vec::new();
-        for (row, no) in &picks {
+        for gradphoto_domain::onsite_sheet::Pick {
+            row,
+            student_no: no,
+            phone,
+        } in &picks
+        {
             match students.iter().find(|s| &s.student_no == no) {
                 Some(s)
                     if by
@@ -96,7 +103,10 @@ impl App {
                         )
                         .is_ok() =>
                 {
-                    ids.push(s.id)
+                    ids.push(s.id);
+                    if let Some(p) = phone {
+                        phones.insert(s.id, p.clone());
+                    }
                 }
                 Some(_) => errors.push(RowError {
                     row: *row,
@@ -121,6 +131,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::ImportRejected(errors));
         }
-        self.register_students(by, session_id, &ids).await
+        self.register_students_with_phones(by, session_id, &ids, &phones)
+            .await
     }
 }

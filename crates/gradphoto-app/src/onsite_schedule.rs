@@ -40,6 +40,37 @@ pub struct ScheduleSession {
     pub groups: Vec<GroupLine>,
 }
 
+impl ScheduleSession {
+    /// The place, with the session's note when it has one.
+    pub fn place_text(&self, zh: bool) -> String {
+        match (self.row.note.is_empty(), zh) {
+            (true, _) => self.row.place.clone(),
+            (false, true) => format!("{}（{}）", self.row.place, self.row.note),
+            (false, false) => format!("{} ({})", self.row.place, self.row.note),
+        }
+    }
+
+    /// Who the session is for, as the published table says it: its departments (or every
+    /// department), and in-service students of any department on a weekend session open to
+    /// them (seed 001: 其他学院在职同学可选择周六、日来校采集).
+    pub fn departments_text(&self, zh: bool) -> String {
+        let mut text = match (self.departments.is_empty(), zh) {
+            (true, true) => "全部院系".to_string(),
+            (true, false) => "Every department".to_string(),
+            (false, true) => self.departments.join("、"),
+            (false, false) => self.departments.join(", "),
+        };
+        if self.row.in_service_open && !self.departments.is_empty() {
+            text.push_str(if zh {
+                "；及各院系在职学生"
+            } else {
+                "; and in-service students of any department"
+            });
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub university: UniversityRow,
@@ -328,11 +359,6 @@ impl App {
 
 /// One row per group (a session without groups yet: one row without a group).
 fn schedule_rows(s: &Schedule, zh: bool) -> Vec<Vec<String>> {
-    let every = if zh {
-        "全部院系"
-    } else {
-        "Every department"
-    };
     let sep = if zh { "、" } else { ", " };
     let mut rows = Vec::new();
     for x in &s.sessions {
@@ -340,12 +366,8 @@ fn schedule_rows(s: &Schedule, zh: bool) -> Vec<Vec<String>> {
             x.row.day.clone(),
             format!("{}–{}", x.row.starts, x.row.ends),
             x.row.campus.clone(),
-            x.row.place.clone(),
-            if x.departments.is_empty() {
-                every.to_string()
-            } else {
-                x.departments.join(sep)
-            },
+            x.place_text(zh),
+            x.departments_text(zh),
         ];
         if x.groups.is_empty() {
             let mut r = base.clone();

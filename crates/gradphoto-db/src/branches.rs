@@ -15,7 +15,16 @@ pub struct BranchRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
-impl_from_row!(BranchRow { id, name, city, address, phone, active, created_at, updated_at });
+impl_from_row!(BranchRow {
+    id,
+    name,
+    city,
+    address,
+    phone,
+    active,
+    created_at,
+    updated_at
+});
 
 const BRANCH_COLS: &str = "id, name, city, address, phone, active, created_at, updated_at";
 
@@ -100,19 +109,29 @@ pub struct PublicDayRow {
     pub updated_by: String,
     pub updated_at: i64,
 }
-impl_from_row!(PublicDayRow { day, kind, name, updated_by, updated_at });
+impl_from_row!(PublicDayRow {
+    day,
+    kind,
+    name,
+    updated_by,
+    updated_at
+});
 
 impl Db {
     pub async fn branches(&self) -> Result<Vec<BranchRow>, DbError> {
         let sql = format!("SELECT {BRANCH_COLS} FROM branches ORDER BY city, name");
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .fetch_all(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_all(p).await?),
+        )
     }
 
     pub async fn branch(&self, id: i64) -> Result<BranchRow, DbError> {
         let sql = format!("SELECT {BRANCH_COLS} FROM branches WHERE id = $1");
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(id).fetch_one(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
     }
 
     /// Adds a branch; a name taken already is a conflict.
@@ -122,9 +141,11 @@ impl Db {
             "INSERT INTO branches (name, city, address, phone, active, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {BRANCH_COLS}"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(&w.name).bind(&w.city).bind(&w.address).bind(&w.phone)
-            .bind(i64::from(w.active)).bind(now).fetch_one(p).await?))
+            .bind(i64::from(w.active)).bind(now).fetch_one(p).await?),
+        )
     }
 
     pub async fn update_branch(&self, id: i64, w: &BranchWrite) -> Result<BranchRow, DbError> {
@@ -132,23 +153,33 @@ impl Db {
             "UPDATE branches SET name = $1, city = $2, address = $3, phone = $4, active = $5, \
              updated_at = $6 WHERE id = $7 RETURNING {BRANCH_COLS}"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(&w.name).bind(&w.city).bind(&w.address).bind(&w.phone)
-            .bind(i64::from(w.active)).bind(now_ms()).bind(id).fetch_one(p).await?))
+            .bind(i64::from(w.active)).bind(now_ms()).bind(id).fetch_one(p).await?),
+        )
     }
 
     /// The services of a branch, in the order they were added.
     pub async fn branch_services(&self, branch_id: i64) -> Result<Vec<ServiceRow>, DbError> {
-        let sql = format!("SELECT {SERVICE_COLS} FROM branch_services WHERE branch_id = $1 ORDER BY id");
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(branch_id).fetch_all(p).await?))
+        let sql =
+            format!("SELECT {SERVICE_COLS} FROM branch_services WHERE branch_id = $1 ORDER BY id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(branch_id).fetch_all(p).await?),
+        )
     }
 
     /// Every active service of an active branch, with its branch: what students choose from.
     pub async fn open_services(&self) -> Result<Vec<(BranchRow, ServiceRow)>, DbError> {
         let mut out = Vec::new();
         for b in self.branches().await?.into_iter().filter(|b| b.active != 0) {
-            for s in self.branch_services(b.id).await?.into_iter().filter(|s| s.active != 0) {
+            for s in self
+                .branch_services(b.id)
+                .await?
+                .into_iter()
+                .filter(|s| s.active != 0)
+            {
                 out.push((b.clone(), s));
             }
         }
@@ -157,11 +188,17 @@ impl Db {
 
     pub async fn service(&self, id: i64) -> Result<ServiceRow, DbError> {
         let sql = format!("SELECT {SERVICE_COLS} FROM branch_services WHERE id = $1");
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(id).fetch_one(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
     }
 
-    pub async fn create_service(&self, branch_id: i64, w: &ServiceWrite) -> Result<ServiceRow, DbError> {
+    pub async fn create_service(
+        &self,
+        branch_id: i64,
+        w: &ServiceWrite,
+    ) -> Result<ServiceRow, DbError> {
         let sql = format!(
             "INSERT INTO branch_services (branch_id, name_zh, name_en, place, price_fen, \
              open_days, windows, slot_minutes, slot_capacity, cutoff_minutes, days_ahead, \
@@ -169,12 +206,14 @@ impl Db {
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
              RETURNING {SERVICE_COLS}"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(branch_id).bind(&w.name_zh).bind(&w.name_en).bind(&w.place).bind(w.price_fen)
             .bind(&w.open_days).bind(&w.windows).bind(w.slot_minutes).bind(w.slot_capacity)
             .bind(w.cutoff_minutes).bind(w.days_ahead).bind(&w.payment)
             .bind(i64::from(w.choose_shots)).bind(i64::from(w.active)).bind(now_ms())
-            .fetch_one(p).await?))
+            .fetch_one(p).await?),
+        )
     }
 
     /// Changes a service. Bookings keep the price they were made at; a smaller capacity
@@ -186,12 +225,14 @@ impl Db {
              cutoff_minutes = $9, days_ahead = $10, payment = $11, choose_shots = $12, \
              active = $13, updated_at = $14 WHERE id = $15 RETURNING {SERVICE_COLS}"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(&w.name_zh).bind(&w.name_en).bind(&w.place).bind(w.price_fen)
             .bind(&w.open_days).bind(&w.windows).bind(w.slot_minutes).bind(w.slot_capacity)
             .bind(w.cutoff_minutes).bind(w.days_ahead).bind(&w.payment)
             .bind(i64::from(w.choose_shots)).bind(i64::from(w.active)).bind(now_ms()).bind(id)
-            .fetch_one(p).await?))
+            .fetch_one(p).await?),
+        )
     }
 
     /// The listed days of the public calendar, in order.

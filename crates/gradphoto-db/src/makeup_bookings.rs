@@ -76,7 +76,11 @@ pub struct SlotCount {
     pub starts: String,
     pub booked: i64,
 }
-impl_from_row!(SlotCount { day, starts, booked });
+impl_from_row!(SlotCount {
+    day,
+    starts,
+    booked
+});
 
 const ENSURE_SLOT: &str = "INSERT INTO makeup_slots (service_id, day, starts, booked) \
     VALUES ($1, $2, $3, 0) ON CONFLICT (service_id, day, starts) DO NOTHING";
@@ -290,14 +294,18 @@ impl Db {
     }
 
     pub async fn booking(&self, id: i64) -> Result<BookingRow, DbError> {
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(BY_ID.as_str()))
-            .bind(id).fetch_one(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(BY_ID.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
     }
 
     pub async fn booking_by_code(&self, code: &str) -> Result<Option<BookingRow>, DbError> {
         let sql = format!("SELECT {COLS} FROM makeup_bookings WHERE code = $1");
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(code).fetch_optional(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(code).fetch_optional(p).await?),
+        )
     }
 
     /// The student's live booking for a campaign, if any.
@@ -310,17 +318,20 @@ impl Db {
             "SELECT {COLS} FROM makeup_bookings WHERE campaign_id = $1 AND student_id = $2 \
              AND status IN ('booked', 'attended')"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(campaign_id).bind(student_id).fetch_optional(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?),
+        )
     }
 
     /// An account's bookings, newest first.
     pub async fn account_bookings(&self, account_id: i64) -> Result<Vec<BookingRow>, DbError> {
-        let sql = format!(
-            "SELECT {COLS} FROM makeup_bookings WHERE account_id = $1 ORDER BY id DESC"
-        );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(account_id).fetch_all(p).await?))
+        let sql =
+            format!("SELECT {COLS} FROM makeup_bookings WHERE account_id = $1 ORDER BY id DESC");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(account_id).fetch_all(p).await?),
+        )
     }
 
     /// A branch's bookings on a day, by time: who is expected (and who came or did not).
@@ -335,8 +346,10 @@ impl Db {
              WHERE s.branch_id = $1 AND b.day = $2 AND b.status <> 'cancelled' \
              ORDER BY b.starts, s.id, b.id"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(branch_id).bind(day).fetch_all(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(branch_id).bind(day).fetch_all(p).await?),
+        )
     }
 
     /// How many places are taken in a service's slots from `first` to `last` (inclusive).
@@ -354,7 +367,12 @@ impl Db {
 
     /// The live bookings of one slot, counted from the bookings themselves (a check of the
     /// slot's count).
-    pub async fn live_in_slot(&self, service_id: i64, day: &str, starts: &str) -> Result<i64, DbError> {
+    pub async fn live_in_slot(
+        &self,
+        service_id: i64,
+        day: &str,
+        starts: &str,
+    ) -> Result<i64, DbError> {
         let (n,): (i64,) = with_pool!(self, p => sqlx::query_as(
             "SELECT COUNT(*) FROM makeup_bookings WHERE service_id = $1 AND day = $2 \
              AND starts = $3 AND status IN ('booked', 'attended')")

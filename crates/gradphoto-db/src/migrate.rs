@@ -165,6 +165,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_makeup.sql"),
         postgres: include_str!("../migrations/postgres/0025_makeup.sql"),
     },
+    Migration {
+        version: 26,
+        name: "session_notes_and_phones",
+        sqlite: include_str!("../migrations/sqlite/0026_session_notes_and_phones.sql"),
+        postgres: include_str!("../migrations/postgres/0026_session_notes_and_phones.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

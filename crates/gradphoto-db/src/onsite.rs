@@ -23,6 +23,8 @@ pub struct SessionRow {
     pub created_at: i64,
     /// Open to in-service students of any department besides its own departments.
     pub in_service_open: bool,
+    /// What the table alone cannot say (migration 0026), shown wherever the session is.
+    pub note: String,
 }
 impl_from_row!(SessionRow {
     id,
@@ -34,7 +36,8 @@ impl_from_row!(SessionRow {
     ends,
     capacity,
     created_at,
-    in_service_open
+    in_service_open,
+    note
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,8 +160,7 @@ pub struct NewCheckin<'a> {
     pub desk: &'a str,
 }
 
-const SESSION_COLS: &str =
-    "id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open";
+const SESSION_COLS: &str = "id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open, note";
 pub(crate) const QUEUE_COLS: &str =
     "id, session_id, name, last_number, last_turn, created_at, current_checkin, held_by";
 pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
@@ -240,6 +242,16 @@ impl Db {
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
+    /// Sets a session's note (empty: none).
+    pub async fn set_session_note(&self, id: i64, note: &str) -> Result<SessionRow, DbError> {
+        let sql =
+            format!("UPDATE onsite_sessions SET note = $1 WHERE id = $2 RETURNING {SESSION_COLS}");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(note).bind(id).fetch_one(p).await?),
         )
     }
 

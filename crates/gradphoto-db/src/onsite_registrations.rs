@@ -18,6 +18,8 @@ pub struct RegistrationRow {
     /// The group (组别) in the session, once the plan is built.
     pub group_no: Option<i64>,
     pub reminded_at: Option<i64>,
+    /// The mobile number the 报名表 gave (migration 0026), for the reminder.
+    pub phone: Option<String>,
 }
 impl_from_row!(RegistrationRow {
     id,
@@ -27,11 +29,11 @@ impl_from_row!(RegistrationRow {
     registered_by,
     created_at,
     group_no,
-    reminded_at
+    reminded_at,
+    phone
 });
 
-const COLS: &str =
-    "id, campaign_id, session_id, student_id, registered_by, created_at, group_no, reminded_at";
+const COLS: &str = "id, campaign_id, session_id, student_id, registered_by, created_at, group_no, reminded_at, phone";
 
 /// Why a batch was not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +45,7 @@ pub enum RegisterRefusal {
 }
 
 macro_rules! register_body {
-    ($tx:ident, $lock:expr, $campaign:expr, $session:expr, $students:expr, $by:expr, $now:expr) => {{
+    ($tx:ident, $lock:expr, $campaign:expr, $session:expr, $students:expr, $phones:expr, $by:expr, $now:expr) => {{
         let (capacity,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe($lock))
             .bind($session)
             .fetch_one(&mut *$tx)
@@ -76,16 +78,19 @@ macro_rules! register_body {
         } else {
             let insert = format!(
                 "INSERT INTO onsite_registrations (campaign_id, session_id, student_id, \
-                 registered_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"
+                 registered_by, created_at, phone) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLS}"
             );
             let mut rows = Vec::new();
-            for s in $students {
+            for (i, s) in $students.iter().enumerate() {
+                let phone: Option<&str> =
+                    $phones.get(i).and_then(|p: &Option<String>| p.as_deref());
                 let r: RegistrationRow = sqlx::query_as(sqlx::AssertSqlSafe(insert.as_str()))
                     .bind($campaign)
                     .bind($session)
                     .bind(*s)
                     .bind($by)
                     .bind($now)
+                    .bind(phone)
                     .fetch_one(&mut *$tx)
                     .await?;
                 rows.push(r);
@@ -104,6 +109,20 @@ impl Db {
         students: &[i64],
         by: &str,
     ) -> Result<Result<Vec<RegistrationRow>, RegisterRefusal>, DbError> {
+        self.register_for_session_with_phones(campaign_id, session_id, students, &[], by)
+            .await
+    }
+
+    /// [`Db::register_for_session`] with each student's mobile number from the 报名表
+    /// (`phones[i]` for `students[i]`; missing: none).
+    pub async fn register_for_session_with_phones(
+        &self,
+        campaign_id: i64,
+        session_id: i64,
+        students: &[i64],
+        phones: &[Option<String>],
+        by: &str,
+    ) -> Result<Result<Vec<RegistrationRow>, RegisterRefusal>, DbError> {
         let now = now_ms();
         let plain = "SELECT capacity FROM onsite_sessions WHERE id = $1";
         let locked = "SELECT capacity FROM onsite_sessions WHERE id = $1 FOR UPDATE";
@@ -112,7 +131,16 @@ impl Db {
             Db::Sqlite(sqlite) => {
                 let _writer = sqlite.write_turn().await;
                 let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = register_body!(tx, plain, campaign_id, session_id, students, by, now);
+                let out = register_body!(
+                    tx,
+                    plain,
+                    campaign_id,
+                    session_id,
+                    students,
+                    phones,
+                    by,
+                    now
+                );
                 if out.is_ok() {
                     tx.commit().await?;
                 }
@@ -120,7 +148,16 @@ impl Db {
             }
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let out = register_body!(tx, locked, campaign_id, session_id, students, by, now);
+                let out = register_body!(
+                    tx,
+                    locked,
+                    campaign_id,
+                    session_id,
+                    students,
+                    phones,
+                    by,
+                    now
+                );
                 if out.is_ok() {
                     tx.commit().await?;
                 }
@@ -242,6 +279,14 @@ impl Db {
         campaign_id: i64,
         student_id: i64,
     ) -> Result<Option<String>, DbError> {
+        // The number the department gave, else the one the student signs in with.
+        let given: Option<(String,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT phone FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2 \
+             AND phone IS NOT NULL")
+            .bind(campaign_id).bind(student_id).fetch_optional(p).await?);
+        if let Some((phone,)) = given {
+            return Ok(Some(phone));
+        }
         let hit: Option<(String,)> = with_pool!(self, p => sqlx::query_as(
             "SELECT a.phone FROM online_entries e JOIN student_accounts a ON a.id = e.account_id \
              WHERE e.campaign_id = $1 AND e.student_id = $2 ORDER BY e.updated_at DESC LIMIT 1")
@@ -252,7 +297,7 @@ impl Db {
     /// Sessions on a day (`YYYY-MM-DD`), of every campaign.
     pub async fn sessions_on(&self, day: &str) -> Result<Vec<crate::onsite::SessionRow>, DbError> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open \
+            "SELECT id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open, note \
              FROM onsite_sessions WHERE day = $1 ORDER BY id")
             .bind(day).fetch_all(p).await?))
     }

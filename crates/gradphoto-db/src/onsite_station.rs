@@ -301,9 +301,11 @@ impl Db {
             "UPDATE onsite_checkins SET code_id = $1, code_text = $2, updated_at = $3 \
              WHERE id = $4 AND outbox_id IS NULL AND code_id <> $1 RETURNING {CHECKIN_COLS}"
         );
-        Ok(with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(code_id).bind(code_text.trim()).bind(now_ms()).bind(checkin_id)
-            .fetch_optional(p).await?))
+            .fetch_optional(p).await?),
+        )
     }
 
     pub async fn onsite_photo(&self, id: i64) -> Result<OnsitePhotoRow, DbError> {

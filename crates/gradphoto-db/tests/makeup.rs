@@ -33,7 +33,14 @@ fn service() -> ServiceWrite {
     }
 }
 
-fn booking(code: String, campaign: i64, student: i64, account: i64, service: i64, starts: &str) -> NewBooking {
+fn booking(
+    code: String,
+    campaign: i64,
+    student: i64,
+    account: i64,
+    service: i64,
+    starts: &str,
+) -> NewBooking {
     NewBooking {
         code,
         campaign_id: campaign,
@@ -57,7 +64,9 @@ async fn concurrent_bookings_never_pass_capacity_or_book_a_student_twice() {
     }
     for url in urls {
         let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
-        let other = Db::connect(&url, &DbOptions::default()).await.expect("second pool");
+        let other = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("second pool");
         let (u, c) = gradphoto_db::testing::campaign_fixture(&db, "8").await;
         let students = gradphoto_db::testing::students_fixture(&db, &u, STUDENTS).await;
         let account = db
@@ -74,13 +83,20 @@ async fn concurrent_bookings_never_pass_capacity_or_book_a_student_twice() {
             })
             .await
             .expect("branch");
-        let svc = db.create_service(branch.id, &service()).await.expect("service");
+        let svc = db
+            .create_service(branch.id, &service())
+            .await
+            .expect("service");
 
         // 200 attempts by 150 students (50 try twice, in the other slot), alternating
         // between the two pools.
         let tasks: Vec<_> = (0..ATTEMPTS)
             .map(|i| {
-                let db = if i % 2 == 0 { db.clone() } else { other.clone() };
+                let db = if i % 2 == 0 {
+                    db.clone()
+                } else {
+                    other.clone()
+                };
                 let b = booking(
                     format!("B{i:04}"),
                     c.id,
@@ -106,29 +122,75 @@ async fn concurrent_bookings_never_pass_capacity_or_book_a_student_twice() {
         let distinct: BTreeSet<i64> = booked.iter().map(|b| b.student_id).collect();
         assert_eq!(distinct.len(), 20, "{url}: no student twice");
         for s in SLOTS {
-            assert_eq!(db.live_in_slot(svc.id, "2027-05-20", s).await.expect("count"), CAPACITY);
+            assert_eq!(
+                db.live_in_slot(svc.id, "2027-05-20", s)
+                    .await
+                    .expect("count"),
+                CAPACITY
+            );
         }
-        let counts = db.slot_counts(svc.id, "2027-05-20", "2027-05-20").await.expect("counts");
-        assert_eq!(counts.iter().map(|c| c.booked).collect::<Vec<_>>(), [CAPACITY, CAPACITY]);
+        let counts = db
+            .slot_counts(svc.id, "2027-05-20", "2027-05-20")
+            .await
+            .expect("counts");
+        assert_eq!(
+            counts.iter().map(|c| c.booked).collect::<Vec<_>>(),
+            [CAPACITY, CAPACITY]
+        );
 
         // Cancel one: its place is free again and the student may book anew; a second
         // cancel changes nothing.
         let gone = &booked[0];
-        let ended = db.end_booking(gone.id, "cancelled", "student").await.expect("cancel");
+        let ended = db
+            .end_booking(gone.id, "cancelled", "student")
+            .await
+            .expect("cancel");
         assert_eq!(ended.map(|b| b.status), Some("cancelled".to_string()));
-        assert_eq!(db.end_booking(gone.id, "cancelled", "student").await.expect("again"), None);
-        assert_eq!(db.live_in_slot(svc.id, "2027-05-20", &gone.starts).await.expect("n"), CAPACITY - 1);
-        let again = booking("B-again".into(), c.id, gone.student_id, account.id, svc.id, &gone.starts);
-        let rebooked = db.book_slot(&again, CAPACITY).await.expect("db").expect("rebooked");
+        assert_eq!(
+            db.end_booking(gone.id, "cancelled", "student")
+                .await
+                .expect("again"),
+            None
+        );
+        assert_eq!(
+            db.live_in_slot(svc.id, "2027-05-20", &gone.starts)
+                .await
+                .expect("n"),
+            CAPACITY - 1
+        );
+        let again = booking(
+            "B-again".into(),
+            c.id,
+            gone.student_id,
+            account.id,
+            svc.id,
+            &gone.starts,
+        );
+        let rebooked = db
+            .book_slot(&again, CAPACITY)
+            .await
+            .expect("db")
+            .expect("rebooked");
         assert_eq!(rebooked.status, "booked");
-        let twice = booking("B-twice".into(), c.id, gone.student_id, account.id, svc.id, "10:00");
+        let twice = booking(
+            "B-twice".into(),
+            c.id,
+            gone.student_id,
+            account.id,
+            svc.id,
+            "10:00",
+        );
         match db.book_slot(&twice, CAPACITY).await.expect("db") {
             Err(BookRefusal::AlreadyBooked(live)) => assert_eq!(live.id, rebooked.id),
             other => panic!("a second booking must be refused: {other:?}"),
         }
 
         // Moving into a full slot is refused and changes nothing; into a free one it moves.
-        let other_slot = if rebooked.starts == SLOTS[0] { SLOTS[1] } else { SLOTS[0] };
+        let other_slot = if rebooked.starts == SLOTS[0] {
+            SLOTS[1]
+        } else {
+            SLOTS[0]
+        };
         let refused = db
             .move_booking(rebooked.id, "2027-05-20", other_slot, "", CAPACITY)
             .await
@@ -139,23 +201,56 @@ async fn concurrent_bookings_never_pass_capacity_or_book_a_student_twice() {
             .await
             .expect("db")
             .expect("moved");
-        assert_eq!((moved.day.as_str(), moved.starts.as_str()), ("2027-05-21", "13:30"));
-        assert_eq!(db.live_in_slot(svc.id, "2027-05-20", &rebooked.starts).await.expect("n"), CAPACITY - 1);
-        let counts = db.slot_counts(svc.id, "2027-05-20", "2027-05-21").await.expect("counts");
+        assert_eq!(
+            (moved.day.as_str(), moved.starts.as_str()),
+            ("2027-05-21", "13:30")
+        );
+        assert_eq!(
+            db.live_in_slot(svc.id, "2027-05-20", &rebooked.starts)
+                .await
+                .expect("n"),
+            CAPACITY - 1
+        );
+        let counts = db
+            .slot_counts(svc.id, "2027-05-20", "2027-05-21")
+            .await
+            .expect("counts");
         assert_eq!(counts.iter().map(|c| c.booked).sum::<i64>(), 20);
 
         // Attending keeps the place and ends the booking's changes; a no-show gives it back.
-        let came = db.end_booking(booked[1].id, "attended", "branch").await.expect("db").expect("came");
+        let came = db
+            .end_booking(booked[1].id, "attended", "branch")
+            .await
+            .expect("db")
+            .expect("came");
         assert_eq!(came.status, "attended");
         assert_eq!(
-            db.move_booking(came.id, "2027-05-22", "09:00", "09:30", CAPACITY).await.expect("db"),
+            db.move_booking(came.id, "2027-05-22", "09:00", "09:30", CAPACITY)
+                .await
+                .expect("db"),
             Err(BookRefusal::NotLive)
         );
-        db.end_booking(booked[2].id, "no_show", "branch").await.expect("db").expect("absent");
-        let day = db.branch_day_bookings(branch.id, "2027-05-20").await.expect("day list");
-        assert_eq!(day.len(), 19, "cancelled and moved bookings are not expected that day");
-        assert!(day.windows(2).all(|w| w[0].starts <= w[1].starts), "by time");
-        assert_eq!(db.account_bookings(account.id).await.expect("mine").len(), 21);
+        db.end_booking(booked[2].id, "no_show", "branch")
+            .await
+            .expect("db")
+            .expect("absent");
+        let day = db
+            .branch_day_bookings(branch.id, "2027-05-20")
+            .await
+            .expect("day list");
+        assert_eq!(
+            day.len(),
+            19,
+            "cancelled and moved bookings are not expected that day"
+        );
+        assert!(
+            day.windows(2).all(|w| w[0].starts <= w[1].starts),
+            "by time"
+        );
+        assert_eq!(
+            db.account_bookings(account.id).await.expect("mine").len(),
+            21
+        );
     }
 }
 
@@ -163,21 +258,53 @@ async fn concurrent_bookings_never_pass_capacity_or_book_a_student_twice() {
 async fn a_year_of_the_public_calendar_is_replaced_all_at_once() {
     for (db, _dir) in gradphoto_db::testing::fresh_databases().await {
         let official = db.public_days().await.expect("days");
-        assert!(official.iter().any(|d| d.day == "2026-10-01" && d.kind == "holiday"), "loaded by the migration");
-        assert!(official.iter().any(|d| d.day == "2026-10-10" && d.kind == "workday"));
+        assert!(
+            official
+                .iter()
+                .any(|d| d.day == "2026-10-01" && d.kind == "holiday"),
+            "loaded by the migration"
+        );
+        assert!(
+            official
+                .iter()
+                .any(|d| d.day == "2026-10-10" && d.kind == "workday")
+        );
         let days = vec![
-            ("2027-01-01".to_string(), "holiday".to_string(), "元旦".to_string()),
-            ("2027-02-06".to_string(), "workday".to_string(), "春节".to_string()),
+            (
+                "2027-01-01".to_string(),
+                "holiday".to_string(),
+                "元旦".to_string(),
+            ),
+            (
+                "2027-02-06".to_string(),
+                "workday".to_string(),
+                "春节".to_string(),
+            ),
         ];
-        db.replace_public_year(2027, &days, "admin").await.expect("2027");
-        db.replace_public_year(2027, &days[..1], "admin").await.expect("again");
+        db.replace_public_year(2027, &days, "admin")
+            .await
+            .expect("2027");
+        db.replace_public_year(2027, &days[..1], "admin")
+            .await
+            .expect("again");
         let all = db.public_days().await.expect("days");
         let y2027: Vec<_> = all.iter().filter(|d| d.day.starts_with("2027")).collect();
         assert_eq!(y2027.len(), 1);
         assert_eq!(y2027[0].updated_by, "admin");
         assert_eq!(all.len(), official.len() + 1, "2026 untouched");
-        let bad = vec![("2027-03-01".to_string(), "sometimes".to_string(), String::new())];
-        assert!(db.replace_public_year(2027, &bad, "admin").await.is_err(), "CHECK refuses it");
-        assert_eq!(db.public_days().await.expect("days").len(), all.len(), "nothing half-written");
+        let bad = vec![(
+            "2027-03-01".to_string(),
+            "sometimes".to_string(),
+            String::new(),
+        )];
+        assert!(
+            db.replace_public_year(2027, &bad, "admin").await.is_err(),
+            "CHECK refuses it"
+        );
+        assert_eq!(
+            db.public_days().await.expect("days").len(),
+            all.len(),
+            "nothing half-written"
+        );
     }
 }

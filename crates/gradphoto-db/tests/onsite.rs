@@ -420,16 +420,28 @@ async fn station_steps_and_settlements_hold_under_concurrency() {
                 .insert_outbox("CODE", &format!("code-{id}"), "k", "blue", "onsite")
                 .await
                 .expect("outbox");
-            db.set_checkin_outbox(id, Some(out.id)).await.expect("bound");
+            db.set_checkin_outbox(id, Some(out.id))
+                .await
+                .expect("bound");
             rows.push(out.id);
         }
-        assert!(db.outbox_finish(rows[1], "answered", Some("accepted"), "{}").await.expect("sent"));
+        assert!(
+            db.outbox_finish(rows[1], "answered", Some("accepted"), "{}")
+                .await
+                .expect("sent")
+        );
         for id in [first, second] {
             let again = db.reopen_checkin(id).await.expect("db").expect("reopened");
             assert_eq!((again.stage.as_str(), again.outbox_id), ("waiting", None));
         }
         assert_eq!(db.outbox(rows[0]).await.expect("row").status, "withdrawn");
         assert_eq!(db.outbox(rows[1]).await.expect("row").status, "answered");
-        assert!(db.pending_outbox(10).await.expect("pending").iter().all(|o| o.id != rows[0]));
+        assert!(
+            db.pending_outbox(10)
+                .await
+                .expect("pending")
+                .iter()
+                .all(|o| o.id != rows[0])
+        );
     }
 }

@@ -1,20 +1,45 @@
 //! The registration sheet (报名表) a department secretary downloads, fills in and imports:
 //! one row per student who may be registered, and a column to mark with 是. Reading it
 //! back is all or nothing: every problem is reported with its row, and nothing is
-//! registered until the sheet is clean.
+//! registered until the sheet is clean. An optional mobile-number column gives the number
+//! the day-before reminder is sent to.
 
 use crate::i18n::Msg;
+use crate::otp::normalize_phone;
 use crate::roster::RowError;
 
 /// The template's columns, Chinese and English (the header of the language it was made in).
-pub const HEADERS_ZH: [&str; 5] = ["学号", "姓名", "院系", "专业", "报名（填“是”）"];
-pub const HEADERS_EN: [&str; 5] = [
+pub const HEADERS_ZH: [&str; 6] = [
+    "学号",
+    "姓名",
+    "院系",
+    "专业",
+    "报名（填“是”）",
+    "手机号（用于短信提醒，可空）",
+];
+pub const HEADERS_EN: [&str; 6] = [
     "Student no.",
     "Name",
     "Department",
     "Major",
     "Register (write “yes”)",
+    "Mobile (for the reminder, optional)",
 ];
+
+/// A student marked in the sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    /// The spreadsheet's row number.
+    pub row: usize,
+    pub student_no: String,
+    /// The mobile number given, normalised (11 digits).
+    pub phone: Option<String>,
+}
+
+fn is_phone_header(c: &str) -> bool {
+    let c = c.trim().to_ascii_lowercase();
+    c.starts_with("手机") || c.starts_with("mobile") || c.starts_with("phone")
+}
 
 fn is_number_header(c: &str) -> bool {
     let c = c.trim();
@@ -44,8 +69,9 @@ fn row_error(row: usize, column: &str, zh: String, en: String) -> RowError {
     }
 }
 
-/// The student numbers marked for registration, with their spreadsheet row numbers.
-pub fn marked_students(grid: &[Vec<String>]) -> Result<Vec<(usize, String)>, Vec<RowError>> {
+/// The students marked for registration, with their spreadsheet row numbers and the mobile
+/// numbers given (a number that is not a mainland mobile number is reported).
+pub fn marked_students(grid: &[Vec<String>]) -> Result<Vec<Pick>, Vec<RowError>> {
     let header = grid
         .iter()
         .position(|r| r.iter().any(|c| is_number_header(c)) && r.iter().any(|c| is_mark_header(c)));
@@ -63,7 +89,8 @@ pub fn marked_students(grid: &[Vec<String>]) -> Result<Vec<(usize, String)>, Vec
     let cols = &grid[h];
     let no_col = cols.iter().position(|c| is_number_header(c)).unwrap_or(0);
     let mark_col = cols.iter().position(|c| is_mark_header(c)).unwrap_or(0);
-    let mut picks: Vec<(usize, String)> = Vec::new();
+    let phone_col = cols.iter().position(|c| is_phone_header(c));
+    let mut picks: Vec<Pick> = Vec::new();
     let mut errors = Vec::new();
     for (i, r) in grid.iter().enumerate().skip(h + 1) {
         let row = i + 1;
@@ -84,8 +111,27 @@ pub fn marked_students(grid: &[Vec<String>]) -> Result<Vec<(usize, String)>, Vec
                 "Marked to register but has no student number".into(),
             )),
             Some(true) => {
-                if !picks.iter().any(|(_, n)| n == no) {
-                    picks.push((row, no.to_string()));
+                let given = phone_col.map_or("", |c| cell(c));
+                let phone = match given {
+                    "" => None,
+                    p => match normalize_phone(p) {
+                        Ok(p) => Some(p),
+                        Err(m) => {
+                            errors.push(RowError {
+                                row,
+                                column: phone_col.map(|c| cols[c].clone()),
+                                msg: m,
+                            });
+                            None
+                        }
+                    },
+                };
+                if !picks.iter().any(|p| p.student_no == no) {
+                    picks.push(Pick {
+                        row,
+                        student_no: no.to_string(),
+                        phone,
+                    });
                 }
             }
         }
@@ -112,19 +158,25 @@ mod tests {
         let g = grid(&[
             &["2025届现场采集报名表"],
             &HEADERS_ZH,
-            &["2101", "张三", "数学系", "数学", "是"],
-            &["2102", "李四", "数学系", "数学", ""],
-            &["2103", "王五", "数学系", "数学", "√"],
-            &["2101", "张三", "数学系", "数学", "是"],
+            &["2101", "张三", "数学系", "数学", "是", "138 0013 8000"],
+            &["2102", "李四", "数学系", "数学", "", ""],
+            &["2103", "王五", "数学系", "数学", "√", ""],
+            &["2101", "张三", "数学系", "数学", "是", ""],
         ]);
+        let pick = |row, no: &str, phone: Option<&str>| Pick {
+            row,
+            student_no: no.into(),
+            phone: phone.map(str::to_string),
+        };
         assert_eq!(
             marked_students(&g).expect("clean"),
-            vec![(3, "2101".to_string()), (5, "2103".to_string())]
+            vec![pick(3, "2101", Some("13800138000")), pick(5, "2103", None)]
         );
-        let en = grid(&[&HEADERS_EN, &["2101", "x", "y", "z", "Yes"]]);
+        // A sheet of before the phone column still reads.
+        let en = grid(&[&HEADERS_EN[..5], &["2101", "x", "y", "z", "Yes"]]);
         assert_eq!(
             marked_students(&en).expect("clean"),
-            vec![(2, "2101".into())]
+            vec![pick(2, "2101", None)]
         );
     }
 
@@ -132,12 +184,17 @@ mod tests {
     fn every_problem_is_reported_with_its_row() {
         let g = grid(&[
             &HEADERS_ZH,
-            &["2101", "张三", "", "", "可能"],
-            &["", "李四", "", "", "是"],
-            &["2103", "王五", "", "", "是"],
+            &["2101", "张三", "", "", "可能", ""],
+            &["", "李四", "", "", "是", ""],
+            &["2103", "王五", "", "", "是", ""],
+            &["2104", "赵六", "", "", "是", "12345"],
         ]);
-        let errors = marked_students(&g).expect_err("two mistakes");
-        assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![2, 3]);
+        let errors = marked_students(&g).expect_err("three mistakes");
+        assert_eq!(
+            errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![2, 3, 5]
+        );
+        assert_eq!(errors[2].column.as_deref(), Some(HEADERS_ZH[5]));
         let none = grid(&[&["学号", "姓名"], &["2101", "张三"]]);
         assert_eq!(
             marked_students(&none).expect_err("no mark column")[0]

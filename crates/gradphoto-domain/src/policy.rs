@@ -96,10 +96,15 @@ pub enum ResourceKind {
     /// The on-site days: sessions and their queues (the university's), registrations
     /// (报名, a department's students) and the desk's check-ins.
     Onsite,
+    /// The agency's branches for make-up shoots (散拍/补拍): their services and the public
+    /// calendar. Platform-wide: branches serve every university.
+    Branch,
+    /// Students' make-up bookings as a branch works them: the day's list, absences.
+    Booking,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 10] = [
+    pub const ALL: [ResourceKind; 12] = [
         ResourceKind::University,
         ResourceKind::Student,
         ResourceKind::StudentIdNumber,
@@ -110,6 +115,8 @@ impl ResourceKind {
         ResourceKind::StatusReport,
         ResourceKind::Order,
         ResourceKind::Onsite,
+        ResourceKind::Branch,
+        ResourceKind::Booking,
     ];
 }
 
@@ -200,7 +207,7 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             | StatusReport => matches!(action, Read | Export),
             // The agency's money is between the agency, the schools and the students;
             // the on-site days are the school's and the agency's to run.
-            StaffAccount | Order | Onsite => false,
+            StaffAccount | Order | Onsite | Branch | Booking => false,
         },
         AgencyAdmin => match res.kind {
             University | Campaign | Progress => true,
@@ -214,11 +221,16 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             Order => matches!(action, Read | Export),
             // It runs the days with the school: sessions, registrations, the desk.
             Onsite => true,
+            // Its branches, their services and calendar, and who is booked.
+            Branch | Booking => true,
         },
         AgencyPhotographer => match res.kind {
             University | Campaign | Student => action == Read,
             // The desk: it reads the plan and checks students in.
             Onsite => matches!(action, Read | Create),
+            // At a branch: where it is, the day's bookings, marking who did not come.
+            Branch => action == Read,
+            Booking => matches!(action, Read | Update),
             _ => false,
         },
         UniversityAdmin => {
@@ -235,6 +247,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 Order => matches!(action, Read | Export),
                 // Its days: sessions, registrations of any department, the plan.
                 Onsite => true,
+                // The agency's branches are the agency's.
+                Branch | Booking => false,
             }
         }
         DepartmentSecretary => {
@@ -253,7 +267,7 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                     (own_uni && res.department_id.is_none() && action == Read)
                         || (own_dept && matches!(action, Read | Create | Delete | Import | Export))
                 }
-                StudentIdNumber | StaffAccount | AuditLog | Order => false,
+                StudentIdNumber | StaffAccount | AuditLog | Order | Branch | Booking => false,
             }
         }
     };

@@ -75,6 +75,11 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.worker.enabled = false;
     c.storage.kind = "memory".into();
     c.registry.host = true;
+    // Fresh keys, written into the configuration so a second server beside this one
+    // ([`TestApp::spawn_beside`]) opens the same data.
+    let key = || gradphoto_app::pii::generate_key().expect("random key");
+    c.security.pii_key = secrecy::SecretString::from(key());
+    c.registry.master_key = secrecy::SecretString::from(key());
     c
 }
 
@@ -123,6 +128,36 @@ impl TestApp {
             addr,
             url: format!("http://{addr}"),
             backend,
+            _dir: dir,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// A second server beside this one, as a second process behind a load balancer: the
+    /// same database, data directory (so the same keys) and configuration, but its own
+    /// connection pools, memos and port.
+    pub async fn spawn_beside(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = (*self.app.config).clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.listen = addr.to_string();
+        let app = App::start(config).await.expect("second app starts");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = app.clone();
+        tokio::spawn(async move {
+            let _ = gradphoto_web::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp {
+            app,
+            addr,
+            url: format!("http://{addr}"),
+            backend: self.backend,
             _dir: dir,
             shutdown: Some(tx),
         }
@@ -207,6 +242,7 @@ impl Drop for TestApp {
 
 /// An HTTP client that keeps cookies and sends the CSRF token with forms, as a page of
 /// the app would. Redirects are not followed, so tests can see them.
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
@@ -214,12 +250,32 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same browser (cookies and all) talking to another server, as a load balancer
+    /// would send it there.
+    pub fn at(&self, base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub fn new(base: &str) -> Client {
+        Client::built(base, None)
+    }
+
+    /// A browser connecting from another loopback address (127.0.0.`n`), as another
+    /// person on another network would: limits per address apply to it alone.
+    pub fn from_loopback(base: &str, n: u8) -> Client {
+        Client::built(base, Some(std::net::Ipv4Addr::new(127, 0, 0, n).into()))
+    }
+
+    fn built(base: &str, local: Option<std::net::IpAddr>) -> Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
             .build()
             .expect("client");
         Client {

@@ -13,6 +13,8 @@ mod dashboard;
 mod import;
 #[path = "http/lang.rs"]
 mod lang;
+#[path = "http/makeup.rs"]
+mod makeup;
 #[path = "http/manage.rs"]
 mod manage;
 #[path = "http/onsite_desk.rs"]

@@ -64,6 +64,7 @@ pub struct AliyunSms {
     sign_name: String,
     code_template: String,
     reminder_template: String,
+    makeup_template: String,
 }
 
 impl std::fmt::Debug for AliyunSms {
@@ -125,6 +126,7 @@ impl AliyunSms {
             sign_name: c.sign_name.clone(),
             code_template: c.code_template.clone(),
             reminder_template: c.reminder_template.clone(),
+            makeup_template: c.makeup_template.clone(),
         })
     }
 
@@ -132,6 +134,7 @@ impl AliyunSms {
         match message {
             SmsMessage::Code { .. } => &self.code_template,
             SmsMessage::OnsiteReminder { .. } => &self.reminder_template,
+            SmsMessage::MakeupBooked { .. } => &self.makeup_template,
         }
     }
 

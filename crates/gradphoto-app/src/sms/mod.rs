@@ -30,6 +30,12 @@ pub enum SmsMessage {
         place: String,
         group: String,
     },
+    /// A make-up appointment was booked: when, where, and the booking's code.
+    MakeupBooked {
+        time: String,
+        place: String,
+        code: String,
+    },
 }
 
 impl SmsMessage {
@@ -48,6 +54,9 @@ impl SmsMessage {
             } => format!(
                 "【毕业生图像采集】您已报名现场图像采集：{day} {time}，{place}{group}。请携带采集码和身份证件按时到场，不出示采集码者不予拍摄。On-site photo: {day} {time}, {place}. Bring your collection code and ID card."
             ),
+            SmsMessage::MakeupBooked { time, place, code } => format!(
+                "【毕业生图像采集】您已预约补拍：{time}，{place}，预约号 {code}。请携带采集码和身份证件按时到场。Make-up shoot booked: {time}, {place}, booking {code}. Bring your collection code and ID card."
+            ),
         }
     }
 
@@ -61,6 +70,9 @@ impl SmsMessage {
                 place,
                 group,
             } => serde_json::json!({ "day": day, "time": time, "place": place, "group": group }),
+            SmsMessage::MakeupBooked { time, place, code } => {
+                serde_json::json!({ "time": time, "place": place, "code": code })
+            }
         }
     }
 }

@@ -125,7 +125,10 @@ pub fn may_change(now_ms: i64, slot: &Slot, cutoff_minutes: u32) -> Result<(), M
     if now_ms > slot_start_ms(slot) - i64::from(cutoff_minutes) * 60_000 {
         return Err(Msg::new(
             "makeup.cutoff",
-            format!("预约开始前 {} 以内不能再取消或改期", duration_zh(cutoff_minutes)),
+            format!(
+                "预约开始前 {} 以内不能再取消或改期",
+                duration_zh(cutoff_minutes)
+            ),
             format!(
                 "A booking cannot be cancelled or moved within {} of its start",
                 duration_en(cutoff_minutes)
@@ -207,17 +210,37 @@ mod tests {
     fn booking_respects_the_branch_city_the_deadline_and_the_clock() {
         let beijing = ["北京".to_string()];
         let deadline = NaiveDate::from_ymd_opt(2026, 10, 31);
-        let terms = Terms { deadline, cities: &beijing };
+        let terms = Terms {
+            deadline,
+            cities: &beijing,
+        };
         let s = slot("2026-10-20", "09:00");
         assert!(may_book(OCT_20_0900 - 1, &s, "北京", &terms).is_ok());
-        assert_eq!(may_book(OCT_20_0900, &s, "北京", &terms).expect_err("begun").code, "makeup.slot_past");
+        assert_eq!(
+            may_book(OCT_20_0900, &s, "北京", &terms)
+                .expect_err("begun")
+                .code,
+            "makeup.slot_past"
+        );
         let void = may_book(0, &s, "上海", &terms).expect_err("void branch");
         assert_eq!(void.code, "makeup.branch_void");
-        assert!(void.zh.contains("北京") && void.en.contains("上海"), "{void:?}");
+        assert!(
+            void.zh.contains("北京") && void.en.contains("上海"),
+            "{void:?}"
+        );
         let late = slot("2026-11-02", "09:00");
-        assert_eq!(may_book(0, &late, "北京", &terms).expect_err("late").code, "makeup.deadline");
-        assert!(may_book(0, &slot("2026-10-31", "16:00"), "北京", &terms).is_ok(), "the last day counts");
-        let open = Terms { deadline: None, cities: &[] };
+        assert_eq!(
+            may_book(0, &late, "北京", &terms).expect_err("late").code,
+            "makeup.deadline"
+        );
+        assert!(
+            may_book(0, &slot("2026-10-31", "16:00"), "北京", &terms).is_ok(),
+            "the last day counts"
+        );
+        let open = Terms {
+            deadline: None,
+            cities: &[],
+        };
         assert!(may_book(0, &late, "上海", &open).is_ok());
     }
 

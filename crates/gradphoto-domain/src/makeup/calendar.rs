@@ -142,7 +142,11 @@ pub fn parse_days(text: &str) -> Result<Vec<PublicDay>, Msg> {
 /// The days as [`parse_days`] reads them, for editing.
 pub fn format_days(days: &[PublicDay]) -> String {
     days.iter()
-        .map(|d| format!("{} {} {}", d.day, d.kind.as_str(), d.name).trim_end().to_string())
+        .map(|d| {
+            format!("{} {} {}", d.day, d.kind.as_str(), d.name)
+                .trim_end()
+                .to_string()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -170,8 +174,14 @@ mod tests {
         assert!(cal.is_working_day(d("2026-09-30")), "a Wednesday");
         assert!(!cal.is_working_day(d("2026-09-19")), "a Saturday");
         assert!(!cal.is_working_day(d("2026-10-01")), "a Thursday holiday");
-        assert!(cal.is_working_day(d("2026-09-20")), "an adjusted working Sunday");
-        assert!(cal.is_working_day(d("2026-10-10")), "an adjusted working Saturday");
+        assert!(
+            cal.is_working_day(d("2026-09-20")),
+            "an adjusted working Sunday"
+        );
+        assert!(
+            cal.is_working_day(d("2026-10-10")),
+            "an adjusted working Saturday"
+        );
         assert!(cal.is_holiday(d("2026-10-02")));
         assert!(!cal.is_holiday(d("2026-10-10")));
         assert!(cal.knows_year(2026));

@@ -82,13 +82,17 @@ pub fn parse_windows(text: &str, slot_minutes: u32) -> Result<Vec<Window>, Msg> 
         ));
     }
     let mut out: Vec<Window> = Vec::new();
-    for part in text.split([',', '，', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-        let (a, b) = part
-            .split_once(['-', '–', '~', '～'])
-            .ok_or_else(|| hours_error(
+    for part in text
+        .split([',', '，', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (a, b) = part.split_once(['-', '–', '~', '～']).ok_or_else(|| {
+            hours_error(
                 format!("“{part}”应写作 09:00-11:30"),
                 format!("“{part}” must read like 09:00-11:30"),
-            ))?;
+            )
+        })?;
         let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
         let (Some(starts), Some(ends)) = (time(a), time(b)) else {
             return Err(hours_error(
@@ -111,7 +115,10 @@ pub fn parse_windows(text: &str, slot_minutes: u32) -> Result<Vec<Window>, Msg> 
         out.push(Window { starts, ends });
     }
     if out.is_empty() {
-        return Err(hours_error("至少需要一个营业时间段", "At least one opening window is needed"));
+        return Err(hours_error(
+            "至少需要一个营业时间段",
+            "At least one opening window is needed",
+        ));
     }
     Ok(out)
 }
@@ -206,10 +213,16 @@ mod tests {
     #[test]
     fn a_working_day_has_the_slots_of_both_windows() {
         let slots = ordinary().slots_on(&Calendar::default(), d("2026-09-16"));
-        let starts: Vec<String> = slots.iter().map(|s| s.starts.format("%H:%M").to_string()).collect();
+        let starts: Vec<String> = slots
+            .iter()
+            .map(|s| s.starts.format("%H:%M").to_string())
+            .collect();
         assert_eq!(
             starts,
-            ["09:00", "09:30", "10:00", "10:30", "11:00", "13:30", "14:00", "14:30", "15:00", "15:30", "16:00"]
+            [
+                "09:00", "09:30", "10:00", "10:30", "11:00", "13:30", "14:00", "14:30", "15:00",
+                "15:30", "16:00"
+            ]
         );
         assert_eq!(slots[4].ends, t("11:30"));
     }
@@ -233,9 +246,18 @@ mod tests {
         // 28–30 Sep, 8–10 Oct: six working days of eleven slots in two weeks.
         assert_eq!(hours.slots(&cal, d("2026-09-28"), 14).len(), 11 * 6);
 
-        let weekends = Hours { open_days: OpenDays::AllButHolidays, ..ordinary() };
-        assert!(!weekends.slots_on(&cal, d("2026-09-19")).is_empty(), "open on Saturday");
-        assert!(weekends.slots_on(&cal, d("2026-10-03")).is_empty(), "not on a holiday");
+        let weekends = Hours {
+            open_days: OpenDays::AllButHolidays,
+            ..ordinary()
+        };
+        assert!(
+            !weekends.slots_on(&cal, d("2026-09-19")).is_empty(),
+            "open on Saturday"
+        );
+        assert!(
+            weekends.slots_on(&cal, d("2026-10-03")).is_empty(),
+            "not on a holiday"
+        );
     }
 
     #[test]
@@ -250,12 +272,21 @@ mod tests {
         assert_eq!(slots.len(), 2);
         assert_eq!(slots[1].ends, t("10:30"));
         assert!(hours.gives(&Calendar::default(), &slots[1]));
-        let off_grid = Slot { starts: t("09:10"), ..slots[0] };
+        let off_grid = Slot {
+            starts: t("09:10"),
+            ..slots[0]
+        };
         assert!(!hours.gives(&Calendar::default(), &off_grid));
 
         assert!(parse_windows("9-11", 30).is_err());
-        assert!(parse_windows("13:00-15:00, 09:00-11:00", 30).is_err(), "out of order");
-        assert!(parse_windows("09:00-09:20", 30).is_err(), "shorter than a slot");
+        assert!(
+            parse_windows("13:00-15:00, 09:00-11:00", 30).is_err(),
+            "out of order"
+        );
+        assert!(
+            parse_windows("09:00-09:20", 30).is_err(),
+            "shorter than a slot"
+        );
         assert!(parse_windows("", 30).is_err());
         assert!(parse_windows("09:00-10:00", 0).is_err());
         assert_eq!(

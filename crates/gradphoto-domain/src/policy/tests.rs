@@ -104,12 +104,18 @@ const GRANTS: &[Grant] = &[
     g(R::AgencyAdmin, K::Order, "RE", ANY),
     // It runs the on-site days with the schools.
     g(R::AgencyAdmin, K::Onsite, "RCUDIE", ANY),
+    // Its branches for make-up shoots, their services and the public calendar.
+    g(R::AgencyAdmin, K::Branch, "RCUDIE", ANY),
+    g(R::AgencyAdmin, K::Booking, "RCUDIE", ANY),
     // A photographer only needs to find the student in front of the camera.
     g(R::AgencyPhotographer, K::University, "R", ANY),
     g(R::AgencyPhotographer, K::Campaign, "R", ANY),
     g(R::AgencyPhotographer, K::Student, "R", ANY),
     // At the desk it reads the plan and checks students in.
     g(R::AgencyPhotographer, K::Onsite, "RC", ANY),
+    // At a branch it reads where it is and the day's bookings, and marks who did not come.
+    g(R::AgencyPhotographer, K::Branch, "R", ANY),
+    g(R::AgencyPhotographer, K::Booking, "RU", ANY),
     // A university office: its own university only.
     g(R::UniversityAdmin, K::University, "RU", OWN_UNI),
     g(R::UniversityAdmin, K::Student, "RCUDIE", OWN_UNI),
@@ -227,7 +233,7 @@ fn full_matrix_matches_the_grant_table() {
             }
         }
     }
-    assert_eq!(checked, 5 * 10 * 6 * 6);
+    assert_eq!(checked, 5 * ResourceKind::ALL.len() * 6 * 6);
     assert!(
         mismatches.is_empty(),
         "policy differs from the table:\n{}",

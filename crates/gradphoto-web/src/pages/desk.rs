@@ -66,7 +66,9 @@ fn status_label(ctx: &PageCtx, r: &OutboxRow) -> String {
         ("answered", Some("accepted")) => ctx.tr("学信网已接收", "Accepted by the registry").into(),
         ("answered", _) => ctx.tr("学信网未通过", "Rejected by the registry").into(),
         ("refused", _) => ctx.tr("学信网拒收", "Refused by the registry").into(),
-        ("withdrawn", _) => ctx.tr("已撤回（重新拍摄）", "Withdrawn (reopened for a retake)").into(),
+        ("withdrawn", _) => ctx
+            .tr("已撤回（重新拍摄）", "Withdrawn (reopened for a retake)")
+            .into(),
         (s, _) => s.into(),
     }
 }

@@ -3,6 +3,7 @@
 //! languages side by side with `ctx.tr("中文", "English")`.
 
 mod auth;
+mod branches;
 mod campaigns;
 mod desk;
 pub(crate) mod forms;
@@ -20,6 +21,7 @@ mod review;
 mod staff;
 mod student;
 mod student_centre;
+mod student_makeup;
 mod student_pay;
 mod student_steps;
 mod universities;
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(home::routes())
         .merge(universities::routes())
+        .merge(branches::routes())
         .merge(campaigns::routes())
         .merge(desk::routes())
         .merge(review::routes())
@@ -64,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(student_steps::routes())
         .merge(student_pay::routes())
         .merge(student_centre::routes())
+        .merge(student_makeup::routes())
 }
 
 /// A multipart form that cannot be read (cut off, malformed): the same answer on every page

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/onsite", get(plan).post(create_session))
         .route("/onsite/sessions/{id}", get(session))
         .route("/onsite/sessions/{id}/register", post(register))
+        .route("/onsite/sessions/{id}/note", post(note))
         .route("/onsite/sessions/{id}/unregister", post(unregister))
         .route("/onsite/sessions/{id}/template.xlsx", get(template))
         .route("/onsite/sessions/{id}/import", post(import))
@@ -277,6 +278,24 @@ async fn session(
         )
     });
     show_session(&s, p, id, parse_dept(q.department.as_deref()), notice, None).await
+}
+
+/// The session's note (university or agency admins).
+async fn note(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    match s
+        .app
+        .set_session_note(&p.staff, id, field(&pairs, "note"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response()),
+        Err(e) => Err(p.err(e)),
+    }
 }
 
 async fn register(

@@ -266,11 +266,10 @@ async fn confirm(
     let pairs = form_pairs(&body);
     let (number, photo) = (number_of(&pairs, "number"), number_of(&pairs, "photo"));
     match s.app.station_confirm(&p.staff, id, number, photo).await {
-        Ok(row) => Ok(Redirect::to(&format!(
-            "/onsite/queues/{id}/confirm?done={}",
-            row.number
-        ))
-        .into_response()),
+        Ok(row) => Ok(
+            Redirect::to(&format!("/onsite/queues/{id}/confirm?done={}", row.number))
+                .into_response(),
+        ),
         Err(e) if correctable(&e) => show_confirm(&s, p, id, Some(e), None).await,
         Err(e) => Err(p.err(e)),
     }

@@ -138,13 +138,22 @@ async fn the_desk_numbers_scanned_codes_in_order() {
             .find(|e| e.enrolment_id == s2.student_no)
             .expect("enrolled");
         let new_code = reg.reissue_code(me.id).await.expect("reissued").code;
-        t.app.registry_keys(true).await.expect("the revocation list again");
+        t.app
+            .registry_keys(true)
+            .await
+            .expect("the revocation list again");
         let (status, body) = post(&desk, &checkin, &[("code", old_code)]).await;
         assert_eq!(status, 422, "the revoked code: {body}");
         let (status, body) = post(&desk, &checkin, &[("code", &new_code)]).await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("id=\"shooting-number\">2<"), "{body}");
-        let two = t.app.db.onsite_checkin_of(d.c1, "-", s2.id).await.expect("q").expect("row");
+        let two = t
+            .app
+            .db
+            .onsite_checkin_of(d.c1, "-", s2.id)
+            .await
+            .expect("q")
+            .expect("row");
         assert_eq!((two.number, two.code_text.as_str()), (2, new_code.as_str()));
         let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
         assert!(audit.iter().any(|a| a.action == "onsite.code_reissued"));

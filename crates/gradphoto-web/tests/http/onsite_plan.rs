@@ -87,6 +87,18 @@ async fn the_plan_is_grouped_adjusted_and_published() {
         let publish = format!("/campaigns/{}/onsite/publish", d.c1);
         assert_eq!(post(&sec, &publish, &[("group_size", "2")]).await.0, 403);
 
+        // A note for what the table cannot say: the secretary may not write it, the
+        // admin does; it is published beside the place.
+        let note = format!("/onsite/sessions/{}/note", session.id);
+        assert_eq!(post(&sec, &note, &[("note", "x")]).await.0, 403);
+        assert_eq!(
+            admin
+                .post_form(&note, &[("note", "深圳同学由深研院教务处统一安排")])
+                .await
+                .status(),
+            303
+        );
+
         // Published: the public page (no names), XLSX and PDF.
         assert_eq!(
             admin
@@ -100,6 +112,13 @@ async fn the_plan_is_grouped_adjusted_and_published() {
         assert!(
             body.contains(&session.place) && body.contains("组别"),
             "{body}"
+        );
+        assert!(
+            body.contains(&format!(
+                "{}（深圳同学由深研院教务处统一安排）",
+                session.place
+            )),
+            "the note beside the place: {body}"
         );
         let someone = t.app.db.get_student(regs[1].student_id).await.expect("s");
         assert!(!body.contains(&someone.name), "no names on the public page");
@@ -211,8 +230,17 @@ async fn registered_students_are_texted_the_day_before_once() {
         // Not at night (07:00 China time), then at 10:00.
         let seven_am = gradphoto_domain::calendar::china_date_start_ms(today) + 7 * 3_600_000;
         let ten_am = seven_am + 3 * 3_600_000;
-        assert_eq!(t.app.send_onsite_reminders_at(seven_am).await.expect("night"), 0);
-        assert_eq!(t.app.send_onsite_reminders_at(ten_am).await.expect("sent"), 1);
+        assert_eq!(
+            t.app
+                .send_onsite_reminders_at(seven_am)
+                .await
+                .expect("night"),
+            0
+        );
+        assert_eq!(
+            t.app.send_onsite_reminders_at(ten_am).await.expect("sent"),
+            1
+        );
         let inbox = t.app.sms.demo_inbox().expect("the log provider");
         let text = inbox
             .iter()

@@ -220,12 +220,12 @@ async fn the_registration_sheet_is_downloaded_filled_in_and_imported_whole() {
         );
 
         // Two marked, one with a typo: refused row by row, nobody registered.
-        // Trailing blank cells are not read back: pad each row to the five columns.
+        // Trailing blank cells are not read back: pad each row to the six columns.
         let mut rows: Vec<Vec<String>> = grid[1..]
             .iter()
             .map(|r| {
                 let mut r = r.clone();
-                r.resize(5, String::new());
+                r.resize(6, String::new());
                 r
             })
             .collect();
@@ -267,12 +267,41 @@ async fn the_registration_sheet_is_downloaded_filled_in_and_imported_whole() {
         let regs = t.app.db.session_registrations(later.id).await.expect("q");
         assert!(regs.is_empty());
 
-        // Corrected: both registered at once.
+        // A mobile number that is not one is named too.
         rows[2][4] = String::new();
+        rows[0][5] = "1380013".into();
+        let (status, body) = upload(sheet(&rows)).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            t.app
+                .db
+                .session_registrations(later.id)
+                .await
+                .expect("q")
+                .is_empty()
+        );
+
+        // Corrected: both registered at once, the first with the mobile number the
+        // reminder will go to.
+        rows[0][5] = "138 0013 8777".into();
         let (status, body) = upload(sheet(&rows)).await;
         assert_eq!(status, 303, "{body}");
         let regs = t.app.db.session_registrations(later.id).await.expect("q");
         assert_eq!(regs.len(), 2);
+        let first = regs
+            .iter()
+            .find(|r| r.phone.is_some())
+            .expect("the number given");
+        assert_eq!(first.phone.as_deref(), Some("13800138777"));
+        assert_eq!(
+            t.app
+                .db
+                .phone_of_student(d.c1, first.student_id)
+                .await
+                .expect("q")
+                .as_deref(),
+            Some("13800138777")
+        );
         // A student of another department in the sheet: refused whole.
         let theirs = candidates(&t, &d, d.u1_depts[1]).await;
         let other = t.app.db.get_student(theirs[0]).await.expect("s");

@@ -56,7 +56,13 @@ pub async fn post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, Stri
 pub async fn confirm_on_screen(c: &Client, q: i64, number: i64, photo: i64) -> String {
     let screen = format!("/onsite/queues/{q}/confirm");
     let r = c
-        .post_form(&screen, &[("number", &number.to_string()), ("photo", &photo.to_string())])
+        .post_form(
+            &screen,
+            &[
+                ("number", &number.to_string()),
+                ("photo", &photo.to_string()),
+            ],
+        )
         .await;
     assert_eq!(r.status().as_u16(), 303, "confirmed");
     let to = crate::support::location(&r);

@@ -199,7 +199,12 @@ pub fn cookie_value(set: &[String], name: &str) -> Option<String> {
 /// A student logged in online with `phone` (the demo inbox must be on): code sent, read
 /// from the inbox, both consents given.
 pub async fn student(t: &TestApp, phone: &str) -> Client {
-    let c = t.client();
+    student_with(t, phone, t.client()).await
+}
+
+/// [`student`] in the browser `c` (e.g. one on another loopback address, so that many
+/// students' code requests are not one address's).
+pub async fn student_with(t: &TestApp, phone: &str, c: Client) -> Client {
     let r = c
         .post_form("/student/login", &[("action", "send"), ("phone", phone)])
         .await;
@@ -298,13 +303,25 @@ pub async fn verified_student_at(
     phone: &str,
     skip: usize,
 ) -> (Client, gradphoto_db::students::StudentRow) {
+    verified_student_in(t, university, campaign, phone, skip, t.client()).await
+}
+
+/// [`verified_student_at`] in the browser `c`.
+pub async fn verified_student_in(
+    t: &TestApp,
+    university: i64,
+    campaign: i64,
+    phone: &str,
+    skip: usize,
+    c: Client,
+) -> (Client, gradphoto_db::students::StudentRow) {
     let u = t
         .app
         .db
         .get_university(university)
         .await
         .expect("university");
-    let c = student(t, phone).await;
+    let c = student_with(t, phone, c).await;
     let r = c
         .post_form("/student/school", &[("school", &u.name_zh)])
         .await;

@@ -1,0 +1,483 @@
+//! Make-up appointments over HTTP (issue 8), on both backends: the agency sets up branches,
+//! services and the public calendar; a verified student books a slot, is refused a second
+//! booking, a void branch and a slot past the deadline, moves and cancels before the
+//! cutoff; the branch's day list shows who is expected; and 200 concurrent bookings for 20
+//! places from two servers on one database take exactly 20, never two for one student.
+
+use std::collections::BTreeSet;
+
+use chrono::{Days, NaiveDate};
+use gradphoto_testkit::{Client, TestApp, backends};
+
+use crate::onsite_support::{change_modes, post, status_and_body};
+use crate::support::{self, PW};
+
+fn today() -> NaiveDate {
+    gradphoto_app::online_entry::china_today()
+}
+
+/// Opens make-up shoots in the demo's first campaign: until 60 days from now, Beijing
+/// branches only (seed 001).
+async fn open_makeup(t: &TestApp, campaign: i64) {
+    change_modes(t, campaign, |f| {
+        f.makeup_deadline = (today() + Days::new(60)).to_string();
+        f.makeup_cities = "北京".into();
+    })
+    .await;
+}
+
+/// A branch in `city` with one service of `capacity` places per 30-minute slot, open
+/// every day but public holidays; its id and the service's.
+async fn branch(t: &TestApp, admin: &Client, name: &str, city: &str, capacity: &str) -> (i64, i64) {
+    let r = admin
+        .post_form(
+            "/branches",
+            &[
+                ("name", name),
+                ("city", city),
+                ("address", "体育场路497号"),
+                ("phone", "010-0000"),
+                ("active", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "branch added");
+    let id: i64 = support::location(&r)
+        .trim_start_matches("/branches/")
+        .parse()
+        .expect("branch id");
+    let r = admin
+        .post_form(
+            &format!("/branches/{id}/services"),
+            &[
+                ("name_zh", "普通"),
+                ("name_en", "Ordinary"),
+                ("place", "497-3"),
+                ("price_yuan", "50"),
+                ("open_days", "all_but_holidays"),
+                ("windows", "09:00-11:30, 13:30-16:30"),
+                ("slot_minutes", "30"),
+                ("slot_capacity", capacity),
+                ("cutoff_minutes", "120"),
+                ("days_ahead", "30"),
+                ("active", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "service added");
+    let service = t.app.db.branch_services(id).await.expect("services")[0].id;
+    (id, service)
+}
+
+/// The free slots of `service` offered to the student with `phone`, from the day after
+/// tomorrow (clear of the cutoff), as the page's buttons send them.
+async fn free_slots(t: &TestApp, phone: &str, service: i64) -> Vec<String> {
+    let account = t
+        .app
+        .db
+        .student_account_by_phone(phone)
+        .await
+        .expect("q")
+        .expect("account");
+    let offer = t.app.makeup_offer(&account).await.expect("offer");
+    let after = today() + Days::new(2);
+    offer
+        .services
+        .iter()
+        .find(|s| s.service.id == service)
+        .expect("the service is offered")
+        .days
+        .iter()
+        .filter(|(d, _)| *d >= after)
+        .flat_map(|(d, slots)| {
+            slots
+                .iter()
+                .filter(|x| x.free > 0)
+                .map(move |x| format!("{d} {}", x.slot.starts.format("%H:%M")))
+        })
+        .collect()
+}
+
+/// The next `skip` (from `*from`) of a student who must be photographed and is not yet.
+async fn uncollected(t: &TestApp, d: &support::Demo, from: &mut usize) -> usize {
+    loop {
+        let skip = *from;
+        *from += 1;
+        let (s, _) = support::must_student(t, d.c1, skip).await;
+        if !t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+            return skip;
+        }
+    }
+}
+
+async fn book(c: &Client, service: i64, slot: &str) -> (u16, String) {
+    post(
+        c,
+        "/student/makeup/book",
+        &[("service_id", &service.to_string()), ("slot", slot)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_student_books_moves_and_cancels_a_make_up_slot() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let admin = t.login("agency", PW).await;
+        let (beijing, ordinary) = branch(&t, &admin, "北京前门门市部", "北京", "2").await;
+        let (_, shanghai) = branch(&t, &admin, "上海南京路门市部", "上海", "2").await;
+
+        // Not offered while the campaign has no make-up deadline.
+        let phone = "13800138301";
+        let mut skip = 0;
+        let at = uncollected(&t, &d, &mut skip).await;
+        let (c, me) = support::verified_student(&t, &d, phone, at).await;
+        change_modes(&t, d.c1, |f| f.makeup_deadline = String::new()).await;
+        let (status, body) = c.get_text("/student/makeup").await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("没有开放补拍"), "{body}");
+        open_makeup(&t, d.c1).await;
+        let (status, body) = c.get_text("/student/makeup").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(&format!("id=\"service-{ordinary}\"")),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("id=\"service-{shanghai}-void\"")),
+            "{body}"
+        );
+        assert!(body.contains("北京"), "the campaign's rule is shown");
+
+        // A Shanghai branch is void for this campaign; a slot past the deadline is refused.
+        let slots = free_slots(&t, phone, ordinary).await;
+        assert!(slots.len() > 3, "slots offered: {slots:?}");
+        let (status, body) = book(&c, shanghai, &slots[0]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("id=\"makeup-error\"") && body.contains("无效"),
+            "{body}"
+        );
+        let late = format!("{} 09:00", today() + Days::new(61));
+        let (status, _) = book(&c, ordinary, &late).await;
+        assert_eq!(status, 422, "past the make-up deadline");
+        let (status, _) = book(&c, ordinary, &format!("{} 12:00", today() + Days::new(3))).await;
+        assert_eq!(status, 422, "not a slot of the service");
+
+        // Booked: the page shows the time, place, code and rule; a text is sent.
+        let r = c
+            .post_form(
+                "/student/makeup/book",
+                &[("service_id", &ordinary.to_string()), ("slot", &slots[0])],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let code = support::location(&r)
+            .rsplit_once("booked-")
+            .map(|(_, c)| c.to_string())
+            .expect("the booking's code");
+        let (_, body) = c.get_text("/student/makeup").await;
+        assert!(
+            body.contains(&format!("id=\"booking-code\">{code}<")),
+            "{body}"
+        );
+        assert!(body.contains("id=\"booking-bring\"") && body.contains("id=\"booking-rule\""));
+        let (day, starts) = slots[0].split_once(' ').expect("slot");
+        assert!(body.contains(&format!("{day} {starts}–")), "{body}");
+        let inbox = t.app.sms.demo_inbox().expect("log provider");
+        assert!(
+            inbox
+                .iter()
+                .any(|m| m.phone == phone && m.text.contains(&code) && m.text.contains(day)),
+            "the booking is texted"
+        );
+
+        // A second booking for the same campaign is refused; a full slot too.
+        let (status, body) = book(&c, ordinary, &slots[1]).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            body.contains("已预约") || body.contains("booked for"),
+            "{body}"
+        );
+        let at = uncollected(&t, &d, &mut skip).await;
+        let (other, _) = support::verified_student(&t, &d, "13800138302", at).await;
+        let at = uncollected(&t, &d, &mut skip).await;
+        let (third, _) = support::verified_student(&t, &d, "13800138303", at).await;
+        assert_eq!(
+            book(&other, ordinary, &slots[0]).await.0,
+            303,
+            "the second place"
+        );
+        let (status, body) = book(&third, ordinary, &slots[0]).await;
+        assert_eq!(status, 409, "full: {body}");
+        assert!(
+            body.contains("约满") || body.contains("fully booked"),
+            "{body}"
+        );
+
+        // The branch's day list shows both; nobody can be marked absent before the start.
+        let ph = t.login("photographer", PW).await;
+        let (status, body) = ph
+            .get_text(&format!("/branches/{beijing}/day?day={day}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(&format!("id=\"booking-{code}\"")) && body.contains(&me.student_no),
+            "{body}"
+        );
+        assert!(!body.contains(&me.name), "the name is masked");
+        let booking = t
+            .app
+            .db
+            .booking_by_code(&code)
+            .await
+            .expect("q")
+            .expect("row");
+        let (status, _) = post(
+            &ph,
+            &format!("/branches/bookings/{}/no-show", booking.id),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 422, "the slot has not begun");
+
+        // Moved to another slot (the old place frees: the third student gets it), then
+        // cancelled; then booked anew.
+        let r = c
+            .post_form(
+                &format!("/student/makeup/{code}/move"),
+                &[("slot", &slots[2])],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let moved = t
+            .app
+            .db
+            .booking_by_code(&code)
+            .await
+            .expect("q")
+            .expect("row");
+        assert_eq!(format!("{} {}", moved.day, moved.starts), slots[2]);
+        assert_eq!(
+            book(&third, ordinary, &slots[0]).await.0,
+            303,
+            "the freed place"
+        );
+        assert_eq!(
+            c.post_form(&format!("/student/makeup/{code}/cancel"), &[])
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(
+            t.app
+                .db
+                .booking_by_code(&code)
+                .await
+                .expect("q")
+                .expect("row")
+                .status,
+            "cancelled"
+        );
+        let (status, _) = post(&c, &format!("/student/makeup/{code}/cancel"), &[]).await;
+        assert_eq!(status, 409, "cancelled once");
+        assert_eq!(book(&c, ordinary, &slots[3]).await.0, 303, "booked anew");
+        assert_eq!(
+            t.app
+                .db
+                .live_in_slot(ordinary, day, starts)
+                .await
+                .expect("n"),
+            2
+        );
+
+        // Another student's booking is not this one's to touch.
+        let (status, _) = post(&other, &format!("/student/makeup/{code}/cancel"), &[]).await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test]
+async fn the_agency_keeps_branches_and_the_public_calendar() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        support::seed(&t).await;
+        let admin = t.login("agency", PW).await;
+
+        // The official days of 2026 are loaded; 2027 is entered from its notice.
+        let (status, body) = admin.get_text("/branches/calendar?year=2026").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("2026-10-01 holiday 国庆节") && body.contains("2026-10-10 workday"),
+            "{body}"
+        );
+        let r = admin
+            .post_form(
+                "/branches/calendar",
+                &[
+                    ("year", "2027"),
+                    ("days", "2027-01-01 休 元旦\n2027-02-07 班 春节\n"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, body) = admin.get_text("/branches/calendar?year=2027").await;
+        assert!(body.contains("2027-02-07 workday 春节"), "{body}");
+
+        // A bad line or a day of another year is refused with its reason; nothing changes.
+        let (status, body) = post(
+            &admin,
+            "/branches/calendar",
+            &[("year", "2027"), ("days", "2027-05-01 休\n2027-05-0x 休")],
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("第 2 行") && body.contains("id=\"calendar-error\""),
+            "{body}"
+        );
+        let (status, _) = post(
+            &admin,
+            "/branches/calendar",
+            &[("year", "2027"), ("days", "2028-01-01 休")],
+        )
+        .await;
+        assert_eq!(status, 422);
+        let days = t.app.db.public_days().await.expect("days");
+        assert_eq!(
+            days.iter().filter(|d| d.day.starts_with("2027")).count(),
+            2,
+            "unchanged"
+        );
+        assert!(
+            t.app
+                .db
+                .list_audit(None, 50)
+                .await
+                .expect("audit")
+                .iter()
+                .any(|a| a.action == "calendar.replace_year"),
+            "audited"
+        );
+
+        // Bad service hours are refused on the form; a name taken is a conflict.
+        let (id, _) = branch(&t, &admin, "北京前门门市部", "北京", "6").await;
+        let (status, body) = post(
+            &admin,
+            &format!("/branches/{id}/services"),
+            &[
+                ("name_zh", "精修"),
+                ("place", "497-2"),
+                ("price_yuan", "100"),
+                ("open_days", "working_days"),
+                ("windows", "17:00-09:00"),
+                ("slot_minutes", "30"),
+                ("slot_capacity", "2"),
+                ("cutoff_minutes", "120"),
+                ("days_ahead", "14"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"branch-error\""), "{body}");
+        let (status, _) = post(
+            &admin,
+            "/branches",
+            &[
+                ("name", "北京前门门市部"),
+                ("city", "北京"),
+                ("address", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409);
+
+        // Only the agency: a photographer reads the day but not the calendar's editor;
+        // a university admin sees none of it.
+        let ph = t.login("photographer", PW).await;
+        assert_eq!(ph.get_text(&format!("/branches/{id}/day")).await.0, 200);
+        assert_eq!(
+            post(&ph, "/branches/calendar", &[("year", "2027"), ("days", "")])
+                .await
+                .0,
+            403
+        );
+        let uni = t.login("uni1-admin", PW).await;
+        assert_eq!(uni.get_text("/branches").await.0, 403);
+    }
+}
+
+/// 100 students each try two slots at once, half through each of two servers on one
+/// database: 200 bookings for 20 places.
+#[tokio::test]
+async fn two_servers_never_overbook_or_book_a_student_twice() {
+    const STUDENTS: usize = 100;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let beside = t.spawn_beside().await;
+        let admin = t.login("agency", PW).await;
+        let (_, service) = branch(&t, &admin, "北京前门门市部", "北京", "10").await;
+        open_makeup(&t, d.c1).await;
+        let mut students = Vec::new();
+        let mut skip = 0;
+        for i in 0..STUDENTS {
+            let phone = format!("1390000{i:04}");
+            // Ten students per loopback address: under the per-address limit of codes.
+            let browser = Client::from_loopback(&t.url, 2 + u8::try_from(i / 10).expect("small"));
+            let at = uncollected(&t, &d, &mut skip).await;
+            let (c, me) = support::verified_student_in(&t, d.u1, d.c1, &phone, at, browser).await;
+            // The same browser, sent to the second server.
+            let there = c.at(&beside.url);
+            students.push((c, there, me, phone));
+        }
+        let slots = free_slots(&t, &students[0].3, service).await;
+        let (a, b) = (slots[0].clone(), slots[1].clone());
+        let tasks: Vec<_> = students
+            .iter()
+            .flat_map(|(c, there, _, _)| [(c.clone(), a.clone()), (there.clone(), b.clone())])
+            .map(|(c, slot)| tokio::spawn(async move { book(&c, service, &slot).await.0 }))
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.expect("task"));
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 303).count(),
+            20,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 303 || *s == 409),
+            "{statuses:?}"
+        );
+        let mut live = BTreeSet::new();
+        for (_, _, me, _) in &students {
+            if let Some(b) = t.app.db.live_booking(d.c1, me.id).await.expect("q") {
+                assert!(live.insert(me.id), "one booking per student");
+                assert_eq!(b.service_id, service);
+            }
+        }
+        assert_eq!(live.len(), 20);
+        for slot in [&a, &b] {
+            let (day, starts) = slot.split_once(' ').expect("slot");
+            assert_eq!(
+                t.app
+                    .db
+                    .live_in_slot(service, day, starts)
+                    .await
+                    .expect("n"),
+                10,
+                "{slot}"
+            );
+        }
+        let (status, body) = status_and_body(students[0].1.get("/student/makeup").await).await;
+        assert_eq!(
+            status, 200,
+            "the second server serves the same student: {body}"
+        );
+    }
+}
