@@ -47,6 +47,8 @@ pub struct CampaignInput {
     /// The cities whose branches count for make-up shoots, separated by commas or
     /// spaces; empty means any.
     pub makeup_cities: String,
+    /// Department staff may download their students' electronic photos as a zip.
+    pub department_downloads: bool,
     /// Fee in yuan, e.g. "20" or "20.00".
     pub fee_yuan: String,
     pub contacts: String,
@@ -157,6 +159,7 @@ impl CampaignInput {
             any_window: modes.any_window,
             fee_at_desk: modes.fee_at_desk,
             makeup_cities: modes.makeup_cities.join(", "),
+            department_downloads: modes.department_downloads,
             fee_yuan: format!("{}.{:02}", fee_fen / 100, fee_fen % 100),
             contacts: contacts.to_string(),
         }
@@ -283,6 +286,7 @@ impl CampaignInput {
                 .filter(|c| !c.is_empty())
                 .map(str::to_string)
                 .collect(),
+            department_downloads: self.department_downloads,
         };
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod desk;
 mod desk_memo;
+pub mod electronic_photo;
 pub mod error;
 pub mod jobs;
 pub mod login_codes;

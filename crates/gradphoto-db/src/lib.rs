@@ -13,6 +13,7 @@ pub mod audit;
 pub mod branches;
 pub mod campaigns;
 pub mod desk_fees;
+pub mod electronic_photos;
 pub mod jobs;
 pub mod makeup_bookings;
 pub mod online_entries;

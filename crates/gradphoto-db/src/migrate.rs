@@ -171,6 +171,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_session_notes_and_phones.sql"),
         postgres: include_str!("../migrations/postgres/0026_session_notes_and_phones.sql"),
     },
+    Migration {
+        version: 27,
+        name: "photo_downloads",
+        sqlite: include_str!("../migrations/sqlite/0027_photo_downloads.sql"),
+        postgres: include_str!("../migrations/postgres/0027_photo_downloads.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

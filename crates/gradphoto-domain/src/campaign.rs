@@ -108,6 +108,10 @@ pub struct Modes {
     /// photos from other cities are void). Empty: any branch.
     #[serde(default)]
     pub makeup_cities: Vec<String>,
+    /// Whether department staff may download a zip of their students' electronic photos
+    /// (the student always may, from the personal centre).
+    #[serde(default)]
+    pub department_downloads: bool,
 }
 
 /// When students confirm their record and photo at the registry (e.g. 25 May – 5 Jun),

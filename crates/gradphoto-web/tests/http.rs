@@ -9,6 +9,8 @@ mod auth;
 mod csrf;
 #[path = "http/dashboard.rs"]
 mod dashboard;
+#[path = "http/electronic_photo.rs"]
+mod electronic_photo;
 #[path = "http/import.rs"]
 mod import;
 #[path = "http/lang.rs"]

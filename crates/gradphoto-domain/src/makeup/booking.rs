@@ -169,7 +169,7 @@ pub fn refund_rule(cutoff_minutes: u32) -> Msg {
 }
 
 fn duration_zh(minutes: u32) -> String {
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         format!("{} 小时", minutes / 60)
     } else {
         format!("{minutes} 分钟")
@@ -179,7 +179,7 @@ fn duration_zh(minutes: u32) -> String {
 fn duration_en(minutes: u32) -> String {
     match minutes {
         60 => "1 hour".into(),
-        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m if m.is_multiple_of(60) => format!("{} hours", m / 60),
         m => format!("{m} minutes"),
     }
 }

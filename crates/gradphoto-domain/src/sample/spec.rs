@@ -252,6 +252,7 @@ fn campaign_a() -> SampleCampaign {
             fee_at_desk: true,
             any_window: false,
             makeup_cities: vec!["北京".into()],
+            department_downloads: false,
         },
         fee_fen: 2000,
         contacts: "研究生院培养办公室，电话 010-6275 0000，邮箱 yjsy@example.edu.cn；地点：新太阳学生活动中心105、106".into(),
@@ -385,6 +386,8 @@ fn campaign_b() -> SampleCampaign {
             fee_at_desk: false,
             any_window: false,
             makeup_cities: Vec::new(),
+            // Seed 004: the departments hand the prints on; they may take the files too.
+            department_downloads: true,
         },
         fee_fen: 2000,
         contacts: "研究生院学位科，邮箱 xueweike@example.edu.cn；缴费：泉州校区杨思椿科学馆402室，厦门校区行政研发大楼611室".into(),

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/edit", get(edit_form).post(update))
         .route("/campaigns/{id}/students", get(students))
         .route("/campaigns/{id}/progress.xlsx", get(export))
+        .route("/campaigns/{id}/photos.zip", get(photos_zip))
 }
 
 /// Reads the submitted campaign form; `levels` repeats, one value per ticked box.
@@ -62,6 +63,7 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "any_window" => f.any_window = v == "true",
             "fee_at_desk" => f.fee_at_desk = v == "true",
             "makeup_cities" => f.makeup_cities = v,
+            "department_downloads" => f.department_downloads = v == "true",
             "fee_yuan" => f.fee_yuan = v,
             "contacts" => f.contacts = v,
             _ => {}
@@ -476,4 +478,31 @@ mod tests {
             "4 of a 10-student maximum is 40% of 330"
         );
     }
+}
+
+/// A department's electronic photos, named by student number (a secretary: their own).
+async fn photos_zip(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DeptQuery>,
+) -> Result<Response, WebError> {
+    let department = page
+        .staff
+        .actor
+        .department_id
+        .or_else(|| dept_param(&q))
+        .ok_or_else(|| {
+            page.err(AppError::invalid(
+                "photo.department_required",
+                "请选择院系",
+                "Choose a department",
+            ))
+        })?;
+    let (name, zip, _) = state
+        .app
+        .department_photos_zip(&page.staff, id, department)
+        .await
+        .map_err(|e| page.err(e))?;
+    Ok(super::forms::download("application/zip", &name, zip))
 }

@@ -77,3 +77,20 @@ pub fn pdf(filename: &str, bytes: Vec<u8>) -> Response {
     )
         .into_response()
 }
+
+/// A file to save (a photo, a zip), never shown inline; `filename` is ASCII.
+pub fn download(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/orders/{code}", get(order))
         .route("/student/account", get(account))
         .route("/student/account/phone", post(phone))
+        .route("/student/account/photo.jpg", get(electronic_photo))
         .route("/student/orders/{code}/contact", post(contact))
 }
 
@@ -210,6 +211,8 @@ struct AccountPage {
     level: String,
     /// The current order: (code, contact phone masked), to modify its details.
     order: Option<(String, String)>,
+    /// The electronic photo: `ready`, `tomorrow` or `not_yet` (学历信息-电子照片).
+    photo: &'static str,
     old_phone: String,
     new_phone: String,
     /// A code was sent to the new number: the form asks for it.
@@ -267,6 +270,16 @@ async fn account_page(
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?
         .map(|o| (o.code, mask_phone(&o.contact_phone)));
+    let photo = match s
+        .app
+        .my_electronic_photo(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?
+    {
+        gradphoto_app::electronic_photo::ElectronicPhoto::Ready(_) => "ready",
+        gradphoto_app::electronic_photo::ElectronicPhoto::Tomorrow => "tomorrow",
+        gradphoto_app::electronic_photo::ElectronicPhoto::NotYet => "not_yet",
+    };
     let (status, notice, error) = match outcome {
         Ok(n) => (StatusCode::OK, n, None),
         Err(e) => (
@@ -282,6 +295,7 @@ async fn account_page(
         student: state.student,
         level,
         order,
+        photo,
         old_phone: f.old_phone,
         new_phone: f.new_phone,
         code_sent,
@@ -352,4 +366,14 @@ async fn phone(
         Err(e) if shown(&e) => account_page(&s, p, f, true, Err(e)).await,
         Err(e) => Err(WebError::page(e, p.ctx.lang)),
     }
+}
+
+/// The student's electronic photo (480×640), as a download named by student number.
+async fn electronic_photo(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
+    let (name, bytes) = s
+        .app
+        .download_my_electronic_photo(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    Ok(super::forms::download("image/jpeg", &name, bytes))
 }

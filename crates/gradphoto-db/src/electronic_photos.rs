@@ -1,0 +1,123 @@
+//! The electronic photo (migration 0027): a student's standard image as the registry
+//! accepted it — the outbox row's photo, found through the codes the student was
+//! photographed under in a campaign (on site or online) — and the log of its downloads.
+
+use crate::rows::impl_from_row;
+use crate::{Db, DbError, now_ms, with_pool};
+
+/// A student's photo accepted by the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedPhoto {
+    pub student_id: i64,
+    pub student_no: String,
+    pub department_id: i64,
+    pub photo_key: String,
+    /// When the registry's acceptance was recorded.
+    pub accepted_at: i64,
+    pub outbox_id: i64,
+}
+impl_from_row!(AcceptedPhoto {
+    student_id,
+    student_no,
+    department_id,
+    photo_key,
+    accepted_at,
+    outbox_id
+});
+
+/// One logged download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub student_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub who_kind: String,
+    pub who: String,
+    pub files: i64,
+    pub created_at: i64,
+}
+impl_from_row!(DownloadRow {
+    id,
+    campaign_id,
+    student_id,
+    department_id,
+    who_kind,
+    who,
+    files,
+    created_at
+});
+
+/// A download to log: a student's own, or a department's zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDownload<'a> {
+    pub campaign_id: i64,
+    pub student_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub who_kind: &'a str,
+    pub who: &'a str,
+    pub files: i64,
+}
+
+const ACCEPTED: &str = "SELECT s.id AS student_id, s.student_no, s.department_id, \
+    o.photo_key, o.updated_at AS accepted_at, o.id AS outbox_id \
+    FROM registry_outbox o \
+    JOIN (SELECT student_id, code_id FROM onsite_checkins WHERE campaign_id = $1 \
+          UNION SELECT student_id, code_id FROM online_entries WHERE campaign_id = $1 \
+          AND code_id IS NOT NULL AND student_id IS NOT NULL) k ON k.code_id = o.code_id \
+    JOIN students s ON s.id = k.student_id \
+    WHERE o.status = 'answered' AND o.verdict = 'accepted'";
+
+/// The newest accepted photo of each student, in student-number order.
+fn newest_per_student(mut rows: Vec<AcceptedPhoto>) -> Vec<AcceptedPhoto> {
+    rows.sort_by(|a, b| {
+        a.student_no
+            .cmp(&b.student_no)
+            .then(b.outbox_id.cmp(&a.outbox_id))
+    });
+    rows.dedup_by(|later, first| later.student_id == first.student_id);
+    rows
+}
+
+impl Db {
+    /// The student's newest photo accepted by the registry in the campaign, if any.
+    pub async fn accepted_photo_of(
+        &self,
+        campaign_id: i64,
+        student_id: i64,
+    ) -> Result<Option<AcceptedPhoto>, DbError> {
+        let sql = format!("{ACCEPTED} AND s.id = $2");
+        let rows: Vec<AcceptedPhoto> = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(student_id).fetch_all(p).await?);
+        Ok(newest_per_student(rows).into_iter().next())
+    }
+
+    /// The newest accepted photo of each student of a department in the campaign.
+    pub async fn accepted_photos_of_department(
+        &self,
+        campaign_id: i64,
+        department_id: i64,
+    ) -> Result<Vec<AcceptedPhoto>, DbError> {
+        let sql = format!("{ACCEPTED} AND s.department_id = $2");
+        let rows: Vec<AcceptedPhoto> = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).bind(department_id).fetch_all(p).await?);
+        Ok(newest_per_student(rows))
+    }
+
+    pub async fn log_photo_download(&self, d: &NewDownload<'_>) -> Result<(), DbError> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO photo_downloads (campaign_id, student_id, department_id, who_kind, who, \
+             files, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(d.campaign_id).bind(d.student_id).bind(d.department_id).bind(d.who_kind)
+            .bind(d.who).bind(d.files).bind(now_ms()).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A campaign's logged downloads, newest first.
+    pub async fn photo_downloads(&self, campaign_id: i64) -> Result<Vec<DownloadRow>, DbError> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT id, campaign_id, student_id, department_id, who_kind, who, files, created_at \
+             FROM photo_downloads WHERE campaign_id = $1 ORDER BY id DESC")
+            .bind(campaign_id).fetch_all(p).await?))
+    }
+}
