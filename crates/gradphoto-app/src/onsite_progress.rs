@@ -1,7 +1,10 @@
 //! The live progress of an on-site session, per department: registered, checked in,
 //! photographed, confirmed, and — once the session is over — the no-shows, whom the
 //! department secretary sends to a make-up shoot. Walk-ins (numbered in the session's
-//! queues without registering for it) are counted apart.
+//! queues without registering for it) are counted apart. Once the session is over, the
+//! make-up list also holds those checked in whose photo was never confirmed, and — where
+//! the campaign takes walk-ins, so nobody registers — the students of the session's
+//! departments who must be photographed and were seen nowhere.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,8 +16,10 @@ use gradphoto_domain::onsite_plan::session_over;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 use gradphoto_sheets::{Sheet, write_xlsx};
 
+use gradphoto_domain::eligibility::{Verdict, evaluate};
+
 use crate::auth::Staff;
-use crate::campaigns::Campaign;
+use crate::campaigns::{Campaign, facts_of};
 use crate::{App, AppError};
 
 /// The counts of one department (or the total).
@@ -47,6 +52,23 @@ pub struct SessionProgress {
     /// Registered students (in the reader's scope) who did not check in, by department
     /// and student number.
     pub absent: Vec<StudentRow>,
+    /// Once over: checked in at this session, photo never confirmed.
+    pub unconfirmed: Vec<StudentRow>,
+    /// Once over, in a walk-in campaign: students of the session's departments who must be
+    /// photographed, registered nowhere, numbered nowhere and not collected.
+    pub not_seen: Vec<StudentRow>,
+}
+
+impl SessionProgress {
+    /// Everyone the department should send to a make-up shoot, with why (a stable code).
+    pub fn make_up(&self) -> Vec<(&'static str, &StudentRow)> {
+        self.absent
+            .iter()
+            .map(|s| ("absent", s))
+            .chain(self.unconfirmed.iter().map(|s| ("unconfirmed", s)))
+            .chain(self.not_seen.iter().map(|s| ("not_seen", s)))
+            .collect()
+    }
 }
 
 fn count(c: &mut Counts, checkin: Option<&CheckinRow>) {
@@ -136,15 +158,52 @@ impl App {
             total.absent += c.absent;
             total.walk_ins += c.walk_ins;
         }
-        absent.sort_by(|a, b| {
+        let order = |a: &StudentRow, b: &StudentRow| {
             (a.department_id, &a.student_no).cmp(&(b.department_id, &b.student_no))
-        });
+        };
+        absent.sort_by(order);
+        let over = session_over(
+            &session.day,
+            &session.ends,
+            &china_minute(gradphoto_db::now_ms()),
+        );
+        let (mut unconfirmed, mut not_seen) = (Vec::new(), Vec::new());
+        if over {
+            for k in checkins.iter().filter(|k| queues.contains(&k.queue_id)) {
+                if k.stage != "confirmed"
+                    && let Some(s) = students.get(&k.student_id).filter(|s| visible(s))
+                {
+                    unconfirmed.push(s.clone());
+                }
+            }
+            let departments = self.session_departments(&session).await?;
+            if campaign.modes.walk_ins && !departments.is_empty() {
+                let anywhere: HashSet<i64> = self
+                    .db
+                    .campaign_registrations(campaign.id)
+                    .await?
+                    .iter()
+                    .map(|r| r.student_id)
+                    .chain(checkins.iter().map(|k| k.student_id))
+                    .collect();
+                for s in students.values() {
+                    if departments.contains(&s.department_id)
+                        && visible(s)
+                        && !anywhere.contains(&s.id)
+                        && evaluate(&campaign.rules, &facts_of(s)?).verdict == Verdict::Must
+                        && !self.db.is_collected(campaign.id, s.id).await?
+                    {
+                        not_seen.push(s.clone());
+                    }
+                }
+            }
+        }
+        unconfirmed.sort_by(order);
+        not_seen.sort_by(order);
         Ok(SessionProgress {
-            over: session_over(
-                &session.day,
-                &session.ends,
-                &china_minute(gradphoto_db::now_ms()),
-            ),
+            over,
+            unconfirmed,
+            not_seen,
             session,
             campaign,
             departments,
@@ -171,16 +230,22 @@ impl App {
             .iter()
             .map(|d| (d.department_id, d.department.clone()))
             .collect();
+        let why = |code: &str| match code {
+            "absent" => t("已报名未到场", "Registered, did not come"),
+            "unconfirmed" => t("已签到，照片未确认", "Checked in, photo not confirmed"),
+            _ => t("未报名且未到场", "Not registered, not seen"),
+        };
         let rows = p
-            .absent
-            .iter()
-            .map(|s| {
+            .make_up()
+            .into_iter()
+            .map(|(code, s)| {
                 vec![
                     names.get(&s.department_id).cloned().unwrap_or_default(),
                     s.student_no.clone(),
                     s.name.clone(),
                     s.major.clone().unwrap_or_default(),
                     format!("{} {}–{}", p.session.day, p.session.starts, p.session.ends),
+                    why(code),
                 ]
             })
             .collect();
@@ -192,6 +257,7 @@ impl App {
                 t("姓名", "Name"),
                 t("专业", "Major"),
                 t("场次", "Session"),
+                t("原因", "Why"),
             ],
             rows,
         }])

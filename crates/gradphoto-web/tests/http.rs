@@ -27,6 +27,8 @@ mod onsite_desk_camera;
 mod onsite_desk_fee;
 #[path = "http/onsite_in_service.rs"]
 mod onsite_in_service;
+#[path = "http/onsite_make_up_list.rs"]
+mod onsite_make_up_list;
 #[path = "http/onsite_offline.rs"]
 mod onsite_offline;
 #[path = "http/onsite_plan.rs"]

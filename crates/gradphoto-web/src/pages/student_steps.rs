@@ -65,6 +65,8 @@ struct HomePage {
     progress_steps: Vec<(&'static str, &'static str, &'static str)>,
     /// The on-site session the department registered the student for.
     onsite: Option<(gradphoto_db::onsite::SessionRow, Option<i64>)>,
+    /// The campaign whose on-site schedule and notice are published.
+    schedule: Option<i64>,
 }
 
 /// The steps after the photo, as the student follows them.
@@ -242,6 +244,17 @@ async fn show(
         .student_onsite_session(&state)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    // The published schedule and notice, once there are.
+    let schedule = match &onsite {
+        Some((session, _)) => s
+            .app
+            .db
+            .publication(session.campaign_id)
+            .await
+            .map_err(|e| WebError::page(e.into(), p.ctx.lang))?
+            .map(|_| session.campaign_id),
+        None => None,
+    };
     let fee_yuan = state
         .campaign
         .as_ref()
@@ -254,6 +267,7 @@ async fn show(
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
     let mut r = render(&HomePage {
         onsite,
+        schedule,
         phone_masked: mask_phone(&p.account.phone),
         step: state.step,
         state,

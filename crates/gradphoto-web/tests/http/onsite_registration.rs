@@ -182,6 +182,12 @@ async fn secretaries_register_their_students_for_a_session() {
             409
         );
         assert_eq!(regs(small.id).await, 1);
+        // The university's admin may still register a late student before the day,
+        // recorded as after the deadline.
+        let admin = t.login("uni1-admin", PW).await;
+        let (status, body) = post(&admin, &register, &[("student", &c3)]).await;
+        assert_eq!(status, 303, "{body}");
+        assert_eq!(regs(small.id).await, 2);
         // And the audit log holds who registered whom.
         let audit = t.app.db.list_audit(Some(d.u1), 50).await.expect("audit");
         assert!(
@@ -189,6 +195,13 @@ async fn secretaries_register_their_students_for_a_session() {
                 .iter()
                 .any(|a| a.action == "onsite.register" && a.actor_name == "uni1-sec1")
         );
+        assert!(audit.iter().any(|a| {
+            a.action == "onsite.register"
+                && a.actor_name == "uni1-admin"
+                && a.after_json
+                    .as_deref()
+                    .is_some_and(|x| x.contains("\"after_deadline\":true"))
+        }));
     }
 }
 
