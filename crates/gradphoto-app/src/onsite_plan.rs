@@ -233,6 +233,80 @@ impl App {
         Ok(row)
     }
 
+    /// Deletes a session made by mistake: only while nobody is registered for it or
+    /// numbered in it. Audited.
+    pub async fn delete_onsite_session(&self, by: &Staff, session_id: i64) -> Result<(), AppError> {
+        let (row, campaign) = self.onsite_session_of(by, session_id).await?;
+        by.may(
+            Action::Delete,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        if !self.db.delete_empty_onsite_session(session_id).await? {
+            return Err(AppError::Conflict(gradphoto_domain::i18n::Msg::new(
+                "session.in_use",
+                "该场次已有学生报名或签到，不能删除",
+                "Students are registered for or numbered in this session; it cannot be deleted",
+            )));
+        }
+        let mut audit = by.audit(
+            "onsite.session_delete",
+            "onsite_session",
+            Some(session_id.to_string()),
+            Some(campaign.university_id),
+        );
+        audit.before = Some(serde_json::json!({
+            "campus": row.campus, "place": row.place, "day": row.day, "starts": row.starts,
+            "ends": row.ends, "capacity": row.capacity,
+        }));
+        self.db.append_audit(&audit).await?;
+        Ok(())
+    }
+
+    /// Adds a queue (another camera) to a session, e.g. when a second room opens. Audited.
+    pub async fn add_onsite_queue(
+        &self,
+        by: &Staff,
+        session_id: i64,
+        name: &str,
+    ) -> Result<gradphoto_db::onsite::QueueRow, AppError> {
+        let (_, campaign) = self.onsite_session_of(by, session_id).await?;
+        by.may(
+            Action::Create,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(AppError::invalid(
+                "session.queue_name",
+                "请填写队列名称（如房间号），最多 40 字",
+                "Name the queue (e.g. the room), at most 40 characters",
+            ));
+        }
+        let queue = self
+            .db
+            .create_onsite_queue(session_id, name)
+            .await
+            .map_err(|e| match e {
+                gradphoto_db::DbError::Conflict(_) => {
+                    AppError::Conflict(gradphoto_domain::i18n::Msg::new(
+                        "session.queue_taken",
+                        "该场次已有同名队列",
+                        "The session has a queue of that name already",
+                    ))
+                }
+                other => other.into(),
+            })?;
+        let mut audit = by.audit(
+            "onsite.queue_add",
+            "onsite_session",
+            Some(session_id.to_string()),
+            Some(campaign.university_id),
+        );
+        audit.after = Some(serde_json::json!({ "queue": queue.name }));
+        self.db.append_audit(&audit).await?;
+        Ok(queue)
+    }
+
     pub(crate) async fn onsite_session_of(
         &self,
         by: &Staff,

@@ -233,6 +233,28 @@ impl Db {
         }))
     }
 
+    /// Deletes a session that nobody is registered for or numbered in, with its queues and
+    /// departments; `false` (nothing deleted) otherwise.
+    pub async fn delete_empty_onsite_session(&self, id: i64) -> Result<bool, DbError> {
+        Ok(write_tx!(self, tx => {
+            let (used,): (i64,) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM onsite_registrations WHERE session_id = $1) + \
+                 (SELECT COUNT(*) FROM onsite_checkins c JOIN onsite_queues q ON q.id = c.queue_id \
+                  WHERE q.session_id = $1)")
+                .bind(id).fetch_one(&mut *tx).await?;
+            if used > 0 {
+                false
+            } else {
+                sqlx::query("DELETE FROM onsite_session_departments WHERE session_id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM onsite_queues WHERE session_id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM onsite_sessions WHERE id = $1")
+                    .bind(id).execute(&mut *tx).await?.rows_affected() == 1
+            }
+        }))
+    }
+
     /// A campaign's sessions by day and time.
     pub async fn campaign_sessions(&self, campaign_id: i64) -> Result<Vec<SessionRow>, DbError> {
         let sql = format!(

@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/sessions/{id}", get(session))
         .route("/onsite/sessions/{id}/register", post(register))
         .route("/onsite/sessions/{id}/note", post(note))
+        .route("/onsite/sessions/{id}/queues", post(add_queue))
+        .route("/onsite/sessions/{id}/delete", post(delete_session))
         .route("/onsite/sessions/{id}/unregister", post(unregister))
         .route("/onsite/sessions/{id}/template.xlsx", get(template))
         .route("/onsite/sessions/{id}/import", post(import))
@@ -278,6 +280,43 @@ async fn session(
         )
     });
     show_session(&s, p, id, parse_dept(q.department.as_deref()), notice, None).await
+}
+
+/// Another queue (camera) for the session.
+async fn add_queue(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    match s
+        .app
+        .add_onsite_queue(&p.staff, id, field(&pairs, "name"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response()),
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+/// Deletes a session nobody is registered for or numbered in.
+async fn delete_session(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let campaign = s
+        .app
+        .db
+        .onsite_session(id)
+        .await
+        .map_err(|e| p.err(e.into()))?
+        .campaign_id;
+    match s.app.delete_onsite_session(&p.staff, id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{campaign}/onsite")).into_response()),
+        Err(e) => Err(p.err(e)),
+    }
 }
 
 /// The session's note (university or agency admins).

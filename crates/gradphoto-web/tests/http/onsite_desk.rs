@@ -185,6 +185,51 @@ async fn the_desk_numbers_scanned_codes_in_order() {
         assert_eq!(status, 422, "{body}");
         assert!(body.contains("已拍摄并确认"), "{body}");
 
+        // A student the campaign's rules do not call for (another graduation term, a
+        // single-certificate student…): refused with the rule's reason, no number spent.
+        use gradphoto_domain::eligibility::{Verdict, evaluate};
+        let c: gradphoto_app::campaigns::Campaign = t
+            .app
+            .db
+            .get_campaign(d.c1)
+            .await
+            .expect("campaign")
+            .try_into()
+            .expect("valid");
+        let not_called = t
+            .app
+            .db
+            .all_students(d.u1)
+            .await
+            .expect("students")
+            .into_iter()
+            .find(|s| {
+                let facts = gradphoto_app::campaigns::facts_of(s).expect("facts");
+                evaluate(&c.rules, &facts).verdict != Verdict::Must
+            })
+            .expect("the demo roster has students the campaign does not call for");
+        let id = t.app.pii.decrypt(&not_called.id_enc).expect("id");
+        let code = support::registry_code(&t, &school, &not_called, &id).await;
+        let before = t
+            .app
+            .db
+            .onsite_queue_checkins(queue.id)
+            .await
+            .expect("q")
+            .len();
+        let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"checkin-error\""), "{body}");
+        assert_eq!(
+            t.app
+                .db
+                .onsite_queue_checkins(queue.id)
+                .await
+                .expect("q")
+                .len(),
+            before
+        );
+
         // Nobody but desk staff checks students in.
         let sec = t.login("uni1-sec1", PW).await;
         assert_eq!(sec.get_text(&page).await.0, 403);

@@ -258,3 +258,87 @@ async fn registered_students_are_texted_the_day_before_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn sessions_take_more_queues_and_empty_ones_are_deleted() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let day = (gradphoto_app::online_entry::china_today() + chrono::Days::new(2)).to_string();
+        let session = t
+            .app
+            .create_onsite_session(
+                &staff(&t, "uni1-admin").await,
+                d.c1,
+                &gradphoto_domain::onsite_plan::SessionForm {
+                    campus: "泉州校区",
+                    place: "新太阳学生活动中心",
+                    day: &day,
+                    starts: "09:30",
+                    ends: "12:00",
+                    capacity: "40",
+                    queues: "105",
+                    in_service_open: false,
+                },
+                &[],
+            )
+            .await
+            .expect("session");
+        let queues = |t: &TestApp, id: i64| {
+            let db = t.app.db.clone();
+            async move {
+                let mut names: Vec<String> = db
+                    .campaign_queues(d.c1)
+                    .await
+                    .expect("queues")
+                    .into_iter()
+                    .filter(|q| q.session_id == id)
+                    .map(|q| q.name)
+                    .collect();
+                names.sort();
+                names
+            }
+        };
+        let admin = t.login("uni1-admin", PW).await;
+        let sec = t.login("uni1-sec1", PW).await;
+        let add = format!("/onsite/sessions/{}/queues", session.id);
+        assert_eq!(post(&sec, &add, &[("name", "106")]).await.0, 403);
+        assert_eq!(
+            admin.post_form(&add, &[("name", "106")]).await.status(),
+            303
+        );
+        assert_eq!(
+            post(&admin, &add, &[("name", "106")]).await.0,
+            409,
+            "the name is taken"
+        );
+        assert_eq!(post(&admin, &add, &[("name", " ")]).await.0, 422);
+        assert_eq!(
+            queues(&t, session.id).await,
+            vec!["105".to_string(), "106".to_string()]
+        );
+
+        // Empty: deleted (audited); the demo's session of today has registrations: kept.
+        let delete = format!("/onsite/sessions/{}/delete", session.id);
+        assert_eq!(post(&sec, &delete, &[]).await.0, 403);
+        assert_eq!(admin.post_form(&delete, &[]).await.status(), 303);
+        assert!(t.app.db.onsite_session(session.id).await.is_err(), "gone");
+        assert!(queues(&t, session.id).await.is_empty());
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let busy = sessions(&t, &d)
+            .await
+            .into_iter()
+            .find(|s| s.day == today)
+            .expect("today's session");
+        assert_eq!(
+            post(&admin, &format!("/onsite/sessions/{}/delete", busy.id), &[])
+                .await
+                .0,
+            409
+        );
+        let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
+        assert!(audit.iter().any(|a| a.action == "onsite.session_delete"));
+        assert!(audit.iter().any(|a| a.action == "onsite.queue_add"));
+    }
+}
