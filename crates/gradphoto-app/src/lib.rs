@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod login_codes;
 pub mod makeup_booking;
 pub mod makeup_branches;
+pub mod makeup_checkin;
 pub mod makeup_day;
 pub mod online_entry;
 pub mod online_handover;

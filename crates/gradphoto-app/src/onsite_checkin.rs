@@ -37,6 +37,15 @@ pub struct Checkin {
     pub fee: Fee,
 }
 
+/// How a scan ended: a new number or a rescan, a walk-in, and the booked service's price
+/// where the number is a make-up at a branch.
+#[derive(Debug, Clone, Copy)]
+struct How {
+    new: bool,
+    walk_in: bool,
+    booked_fen: Option<i64>,
+}
+
 /// A queue with its session and campaign: where a desk works.
 #[derive(Debug, Clone)]
 pub struct DeskQueue {
@@ -144,6 +153,15 @@ impl App {
         let (student, checks) = self
             .student_of_code_with_checks(&campaign, &verified.claims, &code_id)
             .await?;
+        // At a branch the booking stands for the registration: only a student booked here
+        // for this day is numbered.
+        let booking = match session.branch_id {
+            Some(branch) => Some(
+                self.booking_here(&campaign, student.id, branch, &session.day)
+                    .await?,
+            ),
+            None => None,
+        };
         if let Some(id) = checks.existing {
             let mut row = self.db.onsite_checkin(id).await?;
             // The student's code was re-issued after they were numbered: the number stays
@@ -164,10 +182,20 @@ impl App {
                 row = rebound;
             }
             return self
-                .checkin_view(row, &queue, &campaign, false, student, false)
+                .checkin_view(
+                    row,
+                    &queue,
+                    &campaign,
+                    student,
+                    How {
+                        new: false,
+                        walk_in: false,
+                        booked_fen: booking.map(|b| b.price_fen),
+                    },
+                )
                 .await;
         }
-        let registered = checks.registered;
+        let registered = checks.registered || booking.is_some();
         // A walk-in is taken on the campaign's settings as stored now (the remembered
         // campaign may be a moment old); a registered student does not depend on them.
         let walk_ins = registered
@@ -192,7 +220,17 @@ impl App {
                 desk: &by.row.username,
             })
             .await?;
-        self.checkin_view(row, &queue, &campaign, new, student, new && !registered)
+        if let (Some(b), true) = (&booking, new) {
+            self.db
+                .attend_booking(b.id, row.id, &by.row.username)
+                .await?;
+        }
+        let how = How {
+            new,
+            walk_in: new && !checks.registered && booking.is_none(),
+            booked_fen: booking.map(|b| b.price_fen),
+        };
+        self.checkin_view(row, &queue, &campaign, student, how)
             .await
     }
 
@@ -257,10 +295,14 @@ impl App {
         row: CheckinRow,
         desk: &QueueRow,
         campaign: &Campaign,
-        new: bool,
         student: StudentRow,
-        walk_in: bool,
+        how: How,
     ) -> Result<Checkin, AppError> {
+        let How {
+            new,
+            walk_in,
+            booked_fen,
+        } = how;
         let queue = if row.queue_id == desk.id {
             desk.clone()
         } else {
@@ -276,7 +318,7 @@ impl App {
             .unwrap_or_default();
         // A number given just now has no fee order yet.
         let fee = if new {
-            self.fee_from(campaign, &row, None)
+            crate::onsite_desk_fee::fee_from(self.price_at_desk(campaign, booked_fen), &row, None)
         } else {
             self.fee_of(campaign, &row).await?
         };

@@ -80,43 +80,39 @@ impl App {
         campaign.modes.fee_at_desk && campaign.fee_fen > 0 && !self.payments.methods().is_empty()
     }
 
+    /// What a number pays at the desk, if it pays there: a make-up at a branch pays its
+    /// booked service's price (where payments are taken); an on-site number the
+    /// campaign's fee where the campaign takes it at the desk.
+    pub(crate) fn price_at_desk(&self, campaign: &Campaign, booked: Option<i64>) -> Option<i64> {
+        match booked {
+            Some(fen) => (fen > 0 && !self.payments.methods().is_empty()).then_some(fen),
+            None => self.takes_fee_at_desk(campaign).then_some(campaign.fee_fen),
+        }
+    }
+
+    /// [`App::price_at_desk`] of a stored number (its booking looked up).
+    pub(crate) async fn desk_price(
+        &self,
+        campaign: &Campaign,
+        checkin: &CheckinRow,
+    ) -> Result<Option<i64>, AppError> {
+        let booked = self.db.booking_of_checkin(checkin.id).await?;
+        Ok(self.price_at_desk(campaign, booked.map(|b| b.price_fen)))
+    }
+
     /// What the number `checkin` owes at the desk of `campaign`.
     pub(crate) async fn fee_of(
         &self,
         campaign: &Campaign,
         checkin: &CheckinRow,
     ) -> Result<Fee, AppError> {
-        let order = if self.takes_fee_at_desk(campaign) && checkin.settlement_id.is_none() {
+        let price = self.desk_price(campaign, checkin).await?;
+        let order = if price.is_some() && checkin.settlement_id.is_none() {
             self.db.desk_order(checkin.id).await?
         } else {
             None
         };
-        Ok(self.fee_from(campaign, checkin, order.as_ref()))
-    }
-
-    /// What the number owes, given its fee order (`None` where the desk made none).
-    pub(crate) fn fee_from(
-        &self,
-        campaign: &Campaign,
-        checkin: &CheckinRow,
-        order: Option<&OrderRow>,
-    ) -> Fee {
-        if !self.takes_fee_at_desk(campaign) {
-            return Fee::NotAtDesk;
-        }
-        // Collected by the department after all (a number pushed by an offline station).
-        if checkin.settlement_id.is_some() {
-            return Fee::Paid {
-                fen: campaign.fee_fen,
-            };
-        }
-        match order {
-            Some(o) if o.status == "paid" => Fee::Paid { fen: o.total_fen },
-            Some(o) => Fee::Unpaid { fen: o.total_fen },
-            None => Fee::Unpaid {
-                fen: campaign.fee_fen,
-            },
-        }
+        Ok(fee_from(price, checkin, order.as_ref()))
     }
 
     /// A number's fee, for desk staff.
@@ -124,7 +120,8 @@ impl App {
         let checkin = self.db.onsite_checkin(checkin_id).await?;
         let desk = self.desk_queue(by, checkin.queue_id).await?;
         let order = self.db.desk_order(checkin.id).await?;
-        let fee = self.fee_from(&desk.campaign, &checkin, order.as_ref());
+        let price = self.desk_price(&desk.campaign, &checkin).await?;
+        let fee = fee_from(price, &checkin, order.as_ref());
         let student = self.db.get_student(checkin.student_id).await?;
         Ok(DeskFee {
             name_masked: gradphoto_domain::people::mask_name(&student.name),
@@ -146,7 +143,7 @@ impl App {
         method: Method,
     ) -> Result<Checkout, AppError> {
         let f = self.desk_fee(by, checkin_id).await?;
-        match f.fee {
+        let fen = match f.fee {
             Fee::NotAtDesk => {
                 return Err(AppError::invalid(
                     "fee.not_at_desk",
@@ -161,8 +158,8 @@ impl App {
                     "This number's fee is already paid",
                 ));
             }
-            Fee::Unpaid { .. } => {}
-        }
+            Fee::Unpaid { fen } => fen,
+        };
         if f.checkin.settlement_id.is_some() {
             return Err(AppError::invalid(
                 "fee.settled",
@@ -179,13 +176,15 @@ impl App {
                     crate::online_entry::china_today().format("%Y%m%d"),
                     f.checkin.id
                 );
-                self.db
-                    .create_desk_order(&code, f.checkin.id, f.desk.campaign.fee_fen)
-                    .await?
+                self.db.create_desk_order(&code, f.checkin.id, fen).await?
             }
         };
-        self.pay_order(order, method, "毕业生图像现场采集费 On-site photo fee")
-            .await
+        let what = if self.db.booking_of_checkin(f.checkin.id).await?.is_some() {
+            "毕业生图像补拍费 Make-up photo fee"
+        } else {
+            "毕业生图像现场采集费 On-site photo fee"
+        };
+        self.pay_order(order, method, what).await
     }
 
     /// The payment of a number's fee with the trade number `out_trade_no`, to show its
@@ -232,5 +231,22 @@ impl App {
             changed |= self.query_payment(&p).await?;
         }
         Ok(changed)
+    }
+}
+
+/// What a number owes, given its price at the desk (`None`: it pays elsewhere) and its fee
+/// order (`None` where the desk made none).
+pub(crate) fn fee_from(price: Option<i64>, checkin: &CheckinRow, order: Option<&OrderRow>) -> Fee {
+    let Some(fen) = price else {
+        return Fee::NotAtDesk;
+    };
+    // Collected by the department after all (a number pushed by an offline station).
+    if checkin.settlement_id.is_some() {
+        return Fee::Paid { fen };
+    }
+    match order {
+        Some(o) if o.status == "paid" => Fee::Paid { fen: o.total_fen },
+        Some(o) => Fee::Unpaid { fen: o.total_fen },
+        None => Fee::Unpaid { fen },
     }
 }

@@ -87,7 +87,17 @@ impl App {
             }
         }
         let mut per: HashMap<i64, DepartmentFees> = HashMap::new();
+        // Make-ups at a branch pay their service there, not through the department.
+        let makeups: std::collections::HashSet<i64> = self
+            .db
+            .makeup_checkins(campaign.id)
+            .await?
+            .into_iter()
+            .collect();
         for c in self.db.campaign_checkins(campaign.id).await? {
+            if makeups.contains(&c.id) {
+                continue;
+            }
             // A reopened number that was settled stays on the department's list; one paid
             // at the desk and not confirmed is listed apart.
             let listed = c.stage == "confirmed" || c.settlement_id.is_some();

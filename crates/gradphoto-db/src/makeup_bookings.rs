@@ -308,6 +308,39 @@ impl Db {
         )
     }
 
+    /// Records that a booked student came and was numbered as `checkin_id`; `false` when
+    /// the booking was no longer waiting (attended already, cancelled, absent).
+    pub async fn attend_booking(
+        &self,
+        id: i64,
+        checkin_id: i64,
+        by: &str,
+    ) -> Result<bool, DbError> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE makeup_bookings SET status = 'attended', checkin_id = $1, updated_at = $2, \
+             updated_by = $3 WHERE id = $4 AND status = 'booked'")
+            .bind(checkin_id).bind(now_ms()).bind(by).bind(id).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The numbers of a campaign checked in for a make-up booking (paid for as the
+    /// booked service, never through the departments' settlement).
+    pub async fn makeup_checkins(&self, campaign_id: i64) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT checkin_id FROM makeup_bookings WHERE campaign_id = $1 AND checkin_id IS NOT NULL")
+            .bind(campaign_id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(c,)| c).collect())
+    }
+
+    /// The booking a number was checked in for (a make-up at a branch), if any.
+    pub async fn booking_of_checkin(&self, checkin_id: i64) -> Result<Option<BookingRow>, DbError> {
+        let sql = format!("SELECT {COLS} FROM makeup_bookings WHERE checkin_id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(checkin_id).fetch_optional(p).await?),
+        )
+    }
+
     /// The student's live booking for a campaign, if any.
     pub async fn live_booking(
         &self,

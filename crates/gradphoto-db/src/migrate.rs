@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_photo_downloads.sql"),
         postgres: include_str!("../migrations/postgres/0027_photo_downloads.sql"),
     },
+    Migration {
+        version: 28,
+        name: "branch_sessions",
+        sqlite: include_str!("../migrations/sqlite/0028_branch_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0028_branch_sessions.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

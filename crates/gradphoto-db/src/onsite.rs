@@ -25,6 +25,8 @@ pub struct SessionRow {
     pub in_service_open: bool,
     /// What the table alone cannot say (migration 0026), shown wherever the session is.
     pub note: String,
+    /// A branch's make-up day for the campaign (migration 0028), not an on-site day.
+    pub branch_id: Option<i64>,
 }
 impl_from_row!(SessionRow {
     id,
@@ -37,7 +39,8 @@ impl_from_row!(SessionRow {
     capacity,
     created_at,
     in_service_open,
-    note
+    note,
+    branch_id
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +163,8 @@ pub struct NewCheckin<'a> {
     pub desk: &'a str,
 }
 
-const SESSION_COLS: &str = "id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open, note";
+const SESSION_COLS: &str = "id, campaign_id, campus, place, day, starts, ends, capacity, \
+    created_at, in_service_open, note, branch_id";
 pub(crate) const QUEUE_COLS: &str =
     "id, session_id, name, last_number, last_turn, created_at, current_checkin, held_by";
 pub(crate) const CHECKIN_COLS: &str = "id, campaign_id, queue_id, number, turn, code_id, \
@@ -233,6 +237,44 @@ impl Db {
         }))
     }
 
+    /// The branch's make-up session of a campaign on a day with a queue per service name,
+    /// made if missing (two desks at once get the same one).
+    pub async fn ensure_branch_session(
+        &self,
+        s: &NewSession<'_>,
+        branch_id: i64,
+        queues: &[String],
+    ) -> Result<(SessionRow, Vec<QueueRow>), DbError> {
+        let now = now_ms();
+        let insert = "INSERT INTO onsite_sessions (campaign_id, campus, place, day, starts, ends, \
+             capacity, created_at, in_service_open, branch_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (campaign_id, branch_id, day) WHERE branch_id IS NOT NULL DO NOTHING";
+        let read = format!(
+            "SELECT {SESSION_COLS} FROM onsite_sessions WHERE campaign_id = $1 AND branch_id = $2 \
+             AND day = $3"
+        );
+        let session: SessionRow = write_tx!(self, tx => {
+            sqlx::query(insert)
+                .bind(s.campaign_id).bind(s.campus).bind(s.place).bind(s.day).bind(s.starts)
+                .bind(s.ends).bind(s.capacity).bind(now).bind(false).bind(branch_id)
+                .execute(&mut *tx).await?;
+            let row: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe(read.as_str()))
+                .bind(s.campaign_id).bind(branch_id).bind(s.day).fetch_one(&mut *tx).await?;
+            for q in queues {
+                sqlx::query("INSERT INTO onsite_queues (session_id, name, created_at) \
+                             VALUES ($1, $2, $3) ON CONFLICT (session_id, name) DO NOTHING")
+                    .bind(row.id).bind(q).bind(now).execute(&mut *tx).await?;
+            }
+            row
+        });
+        let sql =
+            format!("SELECT {QUEUE_COLS} FROM onsite_queues WHERE session_id = $1 ORDER BY id");
+        let made = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(session.id).fetch_all(p).await?);
+        Ok((session, made))
+    }
+
     /// Deletes a session that nobody is registered for or numbered in, with its queues and
     /// departments; `false` (nothing deleted) otherwise.
     pub async fn delete_empty_onsite_session(&self, id: i64) -> Result<bool, DbError> {
@@ -255,11 +297,11 @@ impl Db {
         }))
     }
 
-    /// A campaign's sessions by day and time.
+    /// A campaign's on-site sessions (not the branches' make-up days) by day and time.
     pub async fn campaign_sessions(&self, campaign_id: i64) -> Result<Vec<SessionRow>, DbError> {
         let sql = format!(
             "SELECT {SESSION_COLS} FROM onsite_sessions WHERE campaign_id = $1 \
-             ORDER BY day, starts, campus, place, id"
+             AND branch_id IS NULL ORDER BY day, starts, campus, place, id"
         );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

@@ -62,6 +62,7 @@ impl Db {
              WHERE c.campaign_id = $1 AND s.department_id = $2 AND c.stage = 'confirmed' \
              AND c.settlement_id IS NULL \
              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.checkin_id = c.id AND o.status = 'paid') \
+             AND NOT EXISTS (SELECT 1 FROM makeup_bookings b WHERE b.checkin_id = c.id) \
              ORDER BY c.id";
         let select = match self {
             Db::Sqlite(_) => base.to_string(),

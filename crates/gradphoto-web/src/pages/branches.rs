@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use gradphoto_app::AppError;
 use gradphoto_app::makeup_branches::{BranchInput, BranchView, ServiceInput};
+use gradphoto_app::makeup_checkin::BranchCheckin;
 use gradphoto_app::makeup_day::BranchDay;
 use gradphoto_domain::calendar::china_date;
 use gradphoto_domain::makeup::booking::BookingStatus;
@@ -30,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/branches/services/{id}", post(update_service))
         .route("/branches/{id}/day", get(day))
         .route("/branches/bookings/{id}/no-show", post(no_show))
+        .route("/branches/{id}/desk", get(desk))
+        .route("/branches/{id}/checkin", post(check_in))
 }
 
 /// A refusal the admin can correct is shown on the page it came from.
@@ -429,4 +432,68 @@ async fn no_show(
         .map_err(|e| p.err(e.into()))?
         .branch_id;
     Ok(Redirect::to(&format!("/branches/{branch}/day?day={}", row.day)).into_response())
+}
+
+// ---- the branch's desk -----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "branch_desk.html")]
+struct DeskPage {
+    ctx: PageCtx,
+    d: BranchDay,
+    done: Option<BranchCheckin>,
+    error: Option<String>,
+    methods: Vec<gradphoto_app::payments::Method>,
+}
+
+async fn show_desk(
+    s: &AppState,
+    p: Page,
+    id: i64,
+    done: Option<BranchCheckin>,
+    e: Option<AppError>,
+) -> Result<Response, WebError> {
+    let today = china_date(gradphoto_db::now_ms());
+    let d = s
+        .app
+        .branch_day(&p.staff, id, today)
+        .await
+        .map_err(|e| p.err(e))?;
+    let (status, error) = shown(&p.ctx, e);
+    let page = DeskPage {
+        d,
+        done,
+        error,
+        methods: s.app.payments.methods(),
+        ctx: p.ctx,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn desk(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    show_desk(&s, p, id, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ScanForm {
+    code: String,
+}
+
+/// A scanned code at the branch: the booked student's number, or why not.
+async fn check_in(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ScanForm>,
+) -> Result<Response, WebError> {
+    match s.app.branch_check_in(&p.staff, id, &f.code).await {
+        Ok(done) => show_desk(&s, p, id, Some(done), None).await,
+        Err(e) if correctable(&e) => show_desk(&s, p, id, None, Some(e)).await,
+        Err(e) => Err(p.err(e)),
+    }
 }

@@ -481,3 +481,157 @@ async fn two_servers_never_overbook_or_book_a_student_twice() {
         );
     }
 }
+
+/// At the branch: the booked student's code is numbered in the booked service's queue of
+/// the campaign's make-up session for today, the booking marked attended and the fee the
+/// service's price; a student without a booking here today is refused, at the branch's desk
+/// and at the queue's own desk alike; the make-up is never settled through the department.
+#[tokio::test]
+async fn a_booked_student_is_numbered_at_the_branch() {
+    use gradphoto_db::makeup_bookings::NewBooking;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |c| c.payments.mode = "sandbox".into()).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        open_makeup(&t, d.c1).await;
+        let admin = t.login("agency", PW).await;
+        let (beijing, ordinary) = branch(&t, &admin, "北京前门门市部", "北京", "6").await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let mut skip = 0;
+        let mut students = Vec::new();
+        for phone in ["13800138501", "13800138502"] {
+            let at = uncollected(&t, &d, &mut skip).await;
+            let (_, me) = support::verified_student(&t, &d, phone, at).await;
+            let id = t.app.pii.decrypt(&me.id_enc).expect("id");
+            let code = support::registry_code(&t, &school, &me, &id).await;
+            students.push((me, code, phone));
+        }
+        // The first booked this morning (written here: booking is tested above).
+        let (me, code, phone) = &students[0];
+        let account = t
+            .app
+            .db
+            .student_account_by_phone(phone)
+            .await
+            .expect("q")
+            .expect("a");
+        let today = today().to_string();
+        let booked = t
+            .app
+            .db
+            .book_slot(
+                &NewBooking {
+                    code: "MBTEST01".into(),
+                    campaign_id: d.c1,
+                    student_id: me.id,
+                    account_id: account.id,
+                    service_id: ordinary,
+                    day: today.clone(),
+                    starts: "09:00".into(),
+                    ends: "09:30".into(),
+                    price_fen: 5000,
+                },
+                6,
+            )
+            .await
+            .expect("db")
+            .expect("booked");
+
+        let ph = t.login("photographer", PW).await;
+        let (status, body) = ph.get_text(&format!("/branches/{beijing}/desk")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("autofocus") && body.contains(&me.student_no),
+            "{body}"
+        );
+        let checkin = format!("/branches/{beijing}/checkin");
+        let (status, body) = post(&ph, &checkin, &[("code", code)]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("id=\"shooting-number\">1<"), "{body}");
+        assert!(body.contains("id=\"booking-code\">MBTEST01<"), "{body}");
+        assert!(
+            body.contains("¥50.00"),
+            "the service's price, not the campaign's fee: {body}"
+        );
+        let row = t.app.db.booking(booked.id).await.expect("row");
+        assert_eq!(row.status, "attended");
+        let number = t
+            .app
+            .db
+            .onsite_checkin_of(d.c1, "-", me.id)
+            .await
+            .expect("q")
+            .expect("numbered");
+        assert_eq!(
+            t.app
+                .db
+                .booking_of_checkin(number.id)
+                .await
+                .expect("q")
+                .map(|b| b.id),
+            Some(booked.id)
+        );
+        let queue = t.app.db.onsite_queue(number.queue_id).await.expect("queue");
+        assert_eq!(queue.name, "普通");
+        let session = t
+            .app
+            .db
+            .onsite_session(queue.session_id)
+            .await
+            .expect("session");
+        assert_eq!(
+            (session.branch_id, session.day.as_str()),
+            (Some(beijing), today.as_str())
+        );
+        assert!(
+            !t.app
+                .db
+                .campaign_sessions(d.c1)
+                .await
+                .expect("q")
+                .iter()
+                .any(|s| s.id == session.id),
+            "a branch's day is not an on-site session of the campaign's schedule"
+        );
+        // A rescan gives the same number; the station of the queue works as on site.
+        let (_, body) = post(&ph, &checkin, &[("code", code)]).await;
+        assert!(
+            body.contains("id=\"shooting-number\">1<") && body.contains("id=\"checkin-again\""),
+            "{body}"
+        );
+        assert_eq!(
+            ph.get_text(&format!("/onsite/queues/{}/station", queue.id))
+                .await
+                .0,
+            200
+        );
+
+        // Without a booking here today: refused at the branch's desk and at the queue's.
+        let (other, other_code, _) = &students[1];
+        let (status, body) = post(&ph, &checkin, &[("code", other_code)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("没有在本网点的补拍预约") || body.contains("no make-up booking"),
+            "{body}"
+        );
+        let (status, _) = post(
+            &ph,
+            &format!("/onsite/queues/{}/checkin", queue.id),
+            &[("code", other_code)],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(
+            t.app
+                .db
+                .onsite_checkin_of(d.c1, "-", other.id)
+                .await
+                .expect("q")
+                .is_none()
+        );
+
+        // Department staff cannot work a branch's desk.
+        let sec = t.login("uni1-sec1", PW).await;
+        assert_eq!(post(&sec, &checkin, &[("code", code)]).await.0, 403);
+    }
+}
