@@ -62,6 +62,9 @@ pub struct AtCamera {
     pub reasons: Vec<StoredReason>,
     /// What the number owes at the desk: the confirmation waits while it is unpaid.
     pub fee: Fee,
+    /// Every shot of the number, where the photographer chooses among them (the fine
+    /// service at a branch); empty otherwise.
+    pub shots: Vec<OnsitePhotoRow>,
 }
 
 /// A queue's state for the station, the call display and the confirmation screen.
@@ -73,6 +76,8 @@ pub struct StationView {
     pub next: Vec<i64>,
     pub waiting: usize,
     pub confirmed: usize,
+    /// The queue is a branch's fine service: several shots are kept to choose from.
+    pub choose_shots: bool,
 }
 
 /// What became of a photo at the station.
@@ -107,12 +112,16 @@ impl App {
                 })
             })
             .collect();
+        let choose_shots = self.queue_chooses_shots(&desk).await?;
         let current = match desk
             .queue
             .current_checkin
             .and_then(|id| rows.iter().find(|r| r.id == id))
         {
-            Some(c) => Some(self.at_camera(&desk.campaign, c.clone()).await?),
+            Some(c) => Some(
+                self.at_camera(&desk.campaign, c.clone(), choose_shots)
+                    .await?,
+            ),
             None => None,
         };
         Ok(StationView {
@@ -124,14 +133,58 @@ impl App {
                 .count(),
             desk,
             current,
+            choose_shots,
         })
+    }
+
+    /// Whether the queue is a branch service that lets the photographer choose among
+    /// several shots.
+    async fn queue_chooses_shots(&self, desk: &DeskQueue) -> Result<bool, AppError> {
+        let Some(branch) = desk.session.branch_id else {
+            return Ok(false);
+        };
+        Ok(self
+            .db
+            .branch_services(branch)
+            .await?
+            .iter()
+            .any(|s| s.name_zh == desk.queue.name && s.choose_shots != 0))
+    }
+
+    /// The photographer chooses which of the number's shots the student is shown (the
+    /// fine service); not once confirmed.
+    pub async fn station_choose(
+        &self,
+        by: &Staff,
+        queue_id: i64,
+        number: i64,
+        photo_id: i64,
+    ) -> Result<CheckinRow, AppError> {
+        let desk = self.desk_queue(by, queue_id).await?;
+        if !self.queue_chooses_shots(&desk).await? {
+            return Err(AppError::invalid(
+                "station.no_choice",
+                "该队列不提供多张挑选",
+                "This queue does not offer a choice of shots",
+            ));
+        }
+        self.db
+            .choose_station_photo(queue_id, number, photo_id)
+            .await?
+            .map_err(refusal)
     }
 
     async fn at_camera(
         &self,
         campaign: &crate::campaigns::Campaign,
         checkin: CheckinRow,
+        choose_shots: bool,
     ) -> Result<AtCamera, AppError> {
+        let shots = if choose_shots {
+            self.db.checkin_photos(checkin.id).await?
+        } else {
+            Vec::new()
+        };
         let fee = self.fee_of(campaign, &checkin).await?;
         let student = self.db.get_student(checkin.student_id).await?;
         let photo = match checkin.photo_id {
@@ -148,6 +201,7 @@ impl App {
             photo,
             checkin,
             fee,
+            shots,
         })
     }
 

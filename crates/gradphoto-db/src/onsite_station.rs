@@ -232,6 +232,53 @@ impl Db {
         }))
     }
 
+    /// Every photo taken of a check-in, oldest first (the fine service's shots to choose from).
+    pub async fn checkin_photos(&self, checkin_id: i64) -> Result<Vec<OnsitePhotoRow>, DbError> {
+        let sql =
+            format!("SELECT {PHOTO_COLS} FROM onsite_photos WHERE checkin_id = $1 ORDER BY id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(checkin_id).fetch_all(p).await?),
+        )
+    }
+
+    /// Makes `photo_id`, one of the shots of `number` at the camera, its photo (the fine
+    /// service: the photographer chooses among several shots). Not once confirmed.
+    pub async fn choose_station_photo(
+        &self,
+        queue_id: i64,
+        number: i64,
+        photo_id: i64,
+    ) -> Step<CheckinRow> {
+        let lock = lock_sql(self);
+        let choose_sql = format!(
+            "UPDATE onsite_checkins SET stage = 'photographed', photo_id = $1, updated_at = $2 \
+             WHERE id = $3 RETURNING {CHECKIN_COLS}"
+        );
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            let (current, _): (Option<i64>, i64) = sqlx::query_as(lock)
+                .bind(queue_id).fetch_one(&mut *tx).await?;
+            let at_camera = current_row!(tx, current);
+            match at_camera {
+                Some(c) if c.number == number && c.stage == "confirmed" => Err(StationRefusal::Confirmed),
+                Some(c) if c.number == number => {
+                    let owner: Option<(i64,)> = sqlx::query_as(
+                        "SELECT checkin_id FROM onsite_photos WHERE id = $1")
+                        .bind(photo_id).fetch_optional(&mut *tx).await?;
+                    if owner != Some((c.id,)) {
+                        Err(StationRefusal::NoSuchPhoto)
+                    } else {
+                        let row: CheckinRow = sqlx::query_as(sqlx::AssertSqlSafe(choose_sql.as_str()))
+                            .bind(photo_id).bind(now).bind(c.id).fetch_one(&mut *tx).await?;
+                        Ok(row)
+                    }
+                }
+                other => Err(StationRefusal::NotCurrent(other.map(|c| c.number))),
+            }
+        }))
+    }
+
     /// Takes a confirmed check-in for its hand-over: `true` for exactly one caller.
     pub async fn claim_checkin_for_registry(&self, checkin_id: i64) -> Result<bool, DbError> {
         let n = with_pool!(self, p => sqlx::query(

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/queues/{id}/station/call", post(call_next))
         .route("/onsite/queues/{id}/station/skip", post(skip))
         .route("/onsite/queues/{id}/station/photo", post(photo))
+        .route("/onsite/queues/{id}/station/choose", post(choose))
         .route("/onsite/queues/{id}/photos/{file}", get(image))
         .route(
             "/onsite/queues/{id}/confirm",
@@ -182,6 +183,22 @@ async fn photo(
             );
             show_station(&s, p, id, Some(e), reasons).await
         }
+        Err(e) if correctable(&e) => show_station(&s, p, id, Some(e), Vec::new()).await,
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+/// The photographer chooses which shot the student is shown (the fine service).
+async fn choose(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    let (number, photo) = (number_of(&pairs, "number"), number_of(&pairs, "photo"));
+    match s.app.station_choose(&p.staff, id, number, photo).await {
+        Ok(_) => Ok(back_to_station(id)),
         Err(e) if correctable(&e) => show_station(&s, p, id, Some(e), Vec::new()).await,
         Err(e) => Err(p.err(e)),
     }

@@ -635,3 +635,153 @@ async fn a_booked_student_is_numbered_at_the_branch() {
         assert_eq!(post(&sec, &checkin, &[("code", code)]).await.0, 403);
     }
 }
+
+/// The fine service at a branch: every shot of the number is kept and the photographer
+/// chooses the one the student is shown and confirms; a queue of another service offers
+/// no choice.
+#[tokio::test]
+async fn the_fine_service_chooses_among_several_shots() {
+    use gradphoto_db::makeup_bookings::NewBooking;
+    use gradphoto_db::onsite_station::NewOnsitePhoto;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        open_makeup(&t, d.c1).await;
+        let admin = t.login("agency", PW).await;
+        let (beijing, _) = branch(&t, &admin, "北京前门门市部", "北京", "6").await;
+        let r = admin
+            .post_form(
+                &format!("/branches/{beijing}/services"),
+                &[
+                    ("name_zh", "精修"),
+                    ("name_en", "Fine"),
+                    ("place", "497-2"),
+                    ("price_yuan", "100"),
+                    ("open_days", "working_days"),
+                    ("windows", "09:00-17:00"),
+                    ("slot_minutes", "60"),
+                    ("slot_capacity", "2"),
+                    ("cutoff_minutes", "120"),
+                    ("days_ahead", "30"),
+                    ("choose_shots", "true"),
+                    ("active", "true"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let fine = t.app.db.branch_services(beijing).await.expect("services")[1].clone();
+        assert_eq!((fine.name_zh.as_str(), fine.choose_shots), ("精修", 1));
+
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let mut skip = 0;
+        let at = uncollected(&t, &d, &mut skip).await;
+        let phone = "13800138601";
+        let (_, me) = support::verified_student(&t, &d, phone, at).await;
+        let id = t.app.pii.decrypt(&me.id_enc).expect("id");
+        let code = support::registry_code(&t, &school, &me, &id).await;
+        let account = t
+            .app
+            .db
+            .student_account_by_phone(phone)
+            .await
+            .expect("q")
+            .expect("a");
+        t.app
+            .db
+            .book_slot(
+                &NewBooking {
+                    code: "MBFINE01".into(),
+                    campaign_id: d.c1,
+                    student_id: me.id,
+                    account_id: account.id,
+                    service_id: fine.id,
+                    day: today().to_string(),
+                    starts: "09:00".into(),
+                    ends: "10:00".into(),
+                    price_fen: 10000,
+                },
+                2,
+            )
+            .await
+            .expect("db")
+            .expect("booked");
+        let ph = t.login("photographer", PW).await;
+        let (status, body) = post(
+            &ph,
+            &format!("/branches/{beijing}/checkin"),
+            &[("code", &code)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let number = t
+            .app
+            .db
+            .onsite_checkin_of(d.c1, "-", me.id)
+            .await
+            .expect("q")
+            .expect("numbered");
+        let q = number.queue_id;
+        assert_eq!(t.app.db.onsite_queue(q).await.expect("queue").name, "精修");
+        assert_eq!(
+            ph.post_form(&format!("/onsite/queues/{q}/station/call"), &[])
+                .await
+                .status(),
+            303
+        );
+        // Three shots (written here: the photo engine is tested on its own).
+        let mut shots = Vec::new();
+        for n in 0..3 {
+            let key = format!("test/shot{n}.jpg");
+            let (_, photo) = t
+                .app
+                .db
+                .bind_station_photo(
+                    q,
+                    number.number,
+                    &NewOnsitePhoto {
+                        verdict: "accept",
+                        reasons_json: "[]",
+                        original_key: &key,
+                        standard_key: &key,
+                        background: "blue",
+                        source: "upload",
+                        taken_by: "photographer",
+                    },
+                )
+                .await
+                .expect("db")
+                .expect("bound");
+            shots.push(photo.id);
+        }
+        let (_, body) = ph.get_text(&format!("/onsite/queues/{q}/station")).await;
+        assert!(body.contains("id=\"shots\""), "{body}");
+        assert!(
+            body.contains(&format!("id=\"choose-{}\"", shots[0])),
+            "{body}"
+        );
+        let choose = format!("/onsite/queues/{q}/station/choose");
+        let n = number.number.to_string();
+        let r = ph
+            .post_form(&choose, &[("number", &n), ("photo", &shots[0].to_string())])
+            .await;
+        assert_eq!(r.status(), 303);
+        let row = t.app.db.onsite_checkin(number.id).await.expect("row");
+        assert_eq!(row.photo_id, Some(shots[0]));
+        let (_, body) = ph.get_text(&format!("/onsite/queues/{q}/confirm")).await;
+        assert!(
+            body.contains(&format!("name=\"photo\" value=\"{}\"", shots[0])),
+            "the chosen one: {body}"
+        );
+        // Another number's photo, or another number: refused.
+        let (status, _) = post(&ph, &choose, &[("number", &n), ("photo", "999999")]).await;
+        assert_eq!(status, 409);
+        let (status, _) = post(
+            &ph,
+            &choose,
+            &[("number", "99"), ("photo", &shots[1].to_string())],
+        )
+        .await;
+        assert_eq!(status, 409);
+    }
+}
