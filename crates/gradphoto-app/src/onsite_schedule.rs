@@ -29,6 +29,9 @@ pub struct GroupLine {
     /// The student numbers it runs from and to.
     pub first_no: String,
     pub last_no: String,
+    /// The queue (room, camera) the group goes to where the session has several: the
+    /// groups in order take the queues in turn (seed 001: 105、106). Empty with one queue.
+    pub queue: String,
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +247,7 @@ impl App {
         let students = self.students_by_id(university.id).await?;
         let assigned = self.db.campaign_session_departments(campaign.id).await?;
         let registrations = self.db.campaign_registrations(campaign.id).await?;
+        let queues = self.db.campaign_queues(campaign.id).await?;
         let mut sessions = Vec::new();
         for row in self.db.campaign_sessions(campaign.id).await? {
             let mine: Vec<_> = registrations
@@ -259,9 +263,15 @@ impl App {
                     by_group.entry(g).or_default().push(s);
                 }
             }
+            let rooms: Vec<&str> = queues
+                .iter()
+                .filter(|q| q.session_id == row.id)
+                .map(|q| q.name.as_str())
+                .collect();
             let groups = by_group
                 .into_iter()
-                .map(|(no, mut list)| {
+                .enumerate()
+                .map(|(i, (no, mut list))| {
                     list.sort_by(|a, b| (&a.major, &a.student_no).cmp(&(&b.major, &b.student_no)));
                     let mut majors: Vec<String> = Vec::new();
                     for s in &list {
@@ -282,6 +292,11 @@ impl App {
                             .map(|s| s.student_no.clone())
                             .unwrap_or_default(),
                         majors,
+                        queue: if rooms.len() > 1 {
+                            rooms[i % rooms.len()].to_string()
+                        } else {
+                            String::new()
+                        },
                     }
                 })
                 .collect();
@@ -382,7 +397,13 @@ fn schedule_rows(s: &Schedule, zh: bool) -> Vec<Vec<String>> {
         for g in &x.groups {
             let mut r = base.clone();
             r.extend([
-                g.no.to_string(),
+                if g.queue.is_empty() {
+                    g.no.to_string()
+                } else if zh {
+                    format!("{}（{}）", g.no, g.queue)
+                } else {
+                    format!("{} ({})", g.no, g.queue)
+                },
                 g.students.to_string(),
                 g.majors.join(sep),
                 format!("{}–{}", g.first_no, g.last_no),

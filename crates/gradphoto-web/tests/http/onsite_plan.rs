@@ -120,6 +120,23 @@ async fn the_plan_is_grouped_adjusted_and_published() {
             )),
             "the note beside the place: {body}"
         );
+        // The session has two queues (rooms): the groups take them in turn.
+        let rooms: Vec<String> = t
+            .app
+            .db
+            .campaign_queues(d.c1)
+            .await
+            .expect("queues")
+            .into_iter()
+            .filter(|q| q.session_id == session.id)
+            .map(|q| q.name)
+            .collect();
+        assert_eq!(rooms.len(), 2, "the demo's 105 and 106");
+        assert!(
+            body.contains(&format!("id=\"group-{}-1\">1（{}）", session.id, rooms[0]))
+                && body.contains(&format!("id=\"group-{}-2\">2（{}）", session.id, rooms[1])),
+            "{body}"
+        );
         let someone = t.app.db.get_student(regs[1].student_id).await.expect("s");
         assert!(!body.contains(&someone.name), "no names on the public page");
         anon.get(&format!("/lang/en?next={public}")).await;
