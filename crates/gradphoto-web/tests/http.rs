@@ -39,6 +39,8 @@ mod onsite_registration;
 mod onsite_station;
 #[path = "http/onsite_support.rs"]
 mod onsite_support;
+#[path = "http/onsite_two_servers.rs"]
+mod onsite_two_servers;
 #[path = "http/openapi.rs"]
 mod openapi;
 #[path = "http/orders.rs"]
