@@ -211,9 +211,76 @@ impl App {
             }
             self.seed_demo_sessions(&agency, c.id, s).await?;
         }
+        self.seed_demo_branches(&agency).await?;
         self.run_ready_jobs().await?;
         self.seed_demo_registry().await?;
         Ok(logins)
+    }
+
+    /// The demo's branches for make-up shoots: the ordinary (50 yuan, 497-3,
+    /// weekdays 9:00–11:30 and 13:30–16:30) and fine (100 yuan, 497-2, weekdays 9:00–17:00,
+    /// several shots to choose from) services at a branch outside Beijing, and an ordinary
+    /// service in Beijing — the only city seed 001's campaign accepts.
+    async fn seed_demo_branches(&self, agency: &crate::auth::Staff) -> Result<(), AppError> {
+        use crate::makeup_branches::{BranchInput, ServiceInput};
+        let service =
+            |name_zh: &str, name_en: &str, place: &str, yuan: &str, windows: &str| ServiceInput {
+                name_zh: name_zh.into(),
+                name_en: name_en.into(),
+                place: place.into(),
+                price_yuan: yuan.into(),
+                windows: windows.into(),
+                slot_minutes: "30".into(),
+                slot_capacity: "6".into(),
+                choose_shots: name_zh == "精修",
+                ..ServiceInput::default()
+            };
+        for (name, city, address, services) in [
+            (
+                "中国图片社体育场路门市部",
+                "杭州",
+                "体育场路497号",
+                vec![
+                    service(
+                        "普通",
+                        "Ordinary",
+                        "497-3",
+                        "50",
+                        "09:00-11:30, 13:30-16:30",
+                    ),
+                    service("精修", "Fine", "497-2", "100", "09:00-17:00"),
+                ],
+            ),
+            (
+                "中国图片社北京前门门市部",
+                "北京",
+                "前门大街1号",
+                vec![service(
+                    "普通",
+                    "Ordinary",
+                    "一层",
+                    "50",
+                    "09:00-11:30, 13:30-16:30",
+                )],
+            ),
+        ] {
+            let branch = self
+                .create_branch(
+                    agency,
+                    &BranchInput {
+                        name: name.into(),
+                        city: city.into(),
+                        address: address.into(),
+                        phone: "010-6500 0000".into(),
+                        active: true,
+                    },
+                )
+                .await?;
+            for s in &services {
+                self.create_service(agency, branch.id, s).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The demo's on-site days: a session today with two queues, where half the first

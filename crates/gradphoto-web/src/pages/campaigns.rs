@@ -454,32 +454,6 @@ async fn update(
     saved_or_form(page, result, format!("/campaigns/{id}/edit"), true, f)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chart_escapes_names_and_scales_bars() {
-        let r = |name: &str, students, collected, missing, exempt| DepartmentProgress {
-            department_id: 1,
-            department: name.into(),
-            students,
-            eligible: collected + missing,
-            collected,
-            missing,
-            exempt,
-            not_yet: 0,
-        };
-        let svg = chart(&[r("<b>&", 10, 4, 4, 2), r("物理学院", 5, 5, 0, 0)], true);
-        assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"));
-        assert!(svg.contains("4/8") && svg.contains("5/5"));
-        assert!(
-            svg.contains("width=\"132.0\""),
-            "4 of a 10-student maximum is 40% of 330"
-        );
-    }
-}
-
 /// A department's electronic photos, named by student number (a secretary: their own).
 async fn photos_zip(
     State(state): State<AppState>,
@@ -505,4 +479,30 @@ async fn photos_zip(
         .await
         .map_err(|e| page.err(e))?;
     Ok(super::forms::download("application/zip", &name, zip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_escapes_names_and_scales_bars() {
+        let r = |name: &str, students, collected, missing, exempt| DepartmentProgress {
+            department_id: 1,
+            department: name.into(),
+            students,
+            eligible: collected + missing,
+            collected,
+            missing,
+            exempt,
+            not_yet: 0,
+        };
+        let svg = chart(&[r("<b>&", 10, 4, 4, 2), r("物理学院", 5, 5, 0, 0)], true);
+        assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"));
+        assert!(svg.contains("4/8") && svg.contains("5/5"));
+        assert!(
+            svg.contains("width=\"132.0\""),
+            "4 of a 10-student maximum is 40% of 330"
+        );
+    }
 }

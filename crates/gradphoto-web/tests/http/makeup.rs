@@ -150,6 +150,14 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
             "{body}"
         );
         assert!(body.contains("北京"), "the campaign's rule is shown");
+        // The demo's branches too: Hangzhou's services are void for seed 001's campaign,
+        // Beijing's are offered.
+        for b in t.app.db.branches().await.expect("branches") {
+            for s in t.app.db.branch_services(b.id).await.expect("services") {
+                let void = body.contains(&format!("id=\"service-{}-void\"", s.id));
+                assert_eq!(void, b.city != "北京", "{} {}", b.name, s.name_zh);
+            }
+        }
 
         // A Shanghai branch is void for this campaign; a slot past the deadline is refused.
         let slots = free_slots(&t, phone, ordinary).await;
