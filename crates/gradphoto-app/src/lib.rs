@@ -39,6 +39,7 @@ pub mod onsite_station;
 pub mod order_filter;
 pub mod order_list;
 pub mod order_sheet;
+pub mod order_shipping;
 pub mod payments;
 pub mod pii;
 pub mod progress;

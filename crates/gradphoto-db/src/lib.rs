@@ -30,6 +30,7 @@ pub mod payments;
 pub mod progress;
 pub mod refunds;
 pub mod registry;
+pub mod shipments;
 pub mod status_reports;
 pub mod student_accounts;
 pub mod students;

@@ -183,6 +183,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_branch_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0028_branch_sessions.sql"),
     },
+    Migration {
+        version: 29,
+        name: "order_shipments",
+        sqlite: include_str!("../migrations/sqlite/0029_order_shipments.sql"),
+        postgres: include_str!("../migrations/postgres/0029_order_shipments.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -43,6 +43,8 @@ mod onsite_support;
 mod onsite_two_servers;
 #[path = "http/openapi.rs"]
 mod openapi;
+#[path = "http/order_shipping.rs"]
+mod order_shipping;
 #[path = "http/orders.rs"]
 mod orders;
 #[path = "http/pay_live.rs"]

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(list))
         .route("/orders.xlsx", get(export))
         .route("/orders/{code}/refund", post(refund))
+        .route("/orders/{code}/ship", post(ship))
 }
 
 #[derive(Template)]
@@ -45,9 +46,15 @@ struct OrdersPage {
     error: Option<String>,
     /// The agency's administrator may refund paid orders from the list.
     may_refund: bool,
+    /// The parcels of the listed orders that have an address, by order id.
+    shipments: std::collections::HashMap<i64, gradphoto_db::shipments::ShipmentRow>,
 }
 
 impl OrdersPage {
+    fn shipment(&self, id: &i64) -> Option<&gradphoto_db::shipments::ShipmentRow> {
+        self.shipments.get(id)
+    }
+
     fn field<'a>(&self, v: &'a Option<String>) -> &'a str {
         v.as_deref().unwrap_or("")
     }
@@ -151,8 +158,15 @@ async fn list(
         .unwrap_or(StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
     let may_refund = p.staff.actor.role == gradphoto_domain::policy::Role::AgencyAdmin;
+    let mut shipments = std::collections::HashMap::new();
+    for o in &page.items {
+        if let Some(x) = s.app.db.shipment(o.id).await.map_err(|e| p.err(e.into()))? {
+            shipments.insert(o.id, x);
+        }
+    }
     let mut r = render(&OrdersPage {
         may_refund,
+        shipments,
         ctx: p.ctx,
         query,
         choices: page.choices,
@@ -197,6 +211,31 @@ async fn refund(
 ) -> Result<Response, WebError> {
     s.app
         .refund_order(&p.staff, &code, &f.reason)
+        .await
+        .map_err(|e| p.err(e))?;
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &code)
+        .finish();
+    Ok(Redirect::to(&format!("/orders?{q}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ShipForm {
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    tracking_no: String,
+}
+
+/// The agency records the parcel of an order's prints.
+async fn ship(
+    State(s): State<AppState>,
+    p: Page,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<ShipForm>,
+) -> Result<Response, WebError> {
+    s.app
+        .ship_order(&p.staff, &code, &f.carrier, &f.tracking_no)
         .await
         .map_err(|e| p.err(e))?;
     let q: String = form_urlencoded::Serializer::new(String::new())

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/account/phone", post(phone))
         .route("/student/account/photo.jpg", get(electronic_photo))
         .route("/student/orders/{code}/contact", post(contact))
+        .route("/student/orders/{code}/shipping", post(shipping))
 }
 
 /// An order as a row or a page.
@@ -134,6 +135,68 @@ struct OrderPage {
     o: OrderView,
     error: Option<String>,
     saved: bool,
+    /// The parcel of the prints, once an address was given.
+    shipment: Option<gradphoto_db::shipments::ShipmentRow>,
+    /// The address form: as typed when refused, else as stored.
+    ship: gradphoto_app::order_shipping::ShippingInput,
+}
+
+impl OrderPage {
+    /// Whether the prints were shipped (the address is then fixed).
+    fn shipped(&self) -> bool {
+        self.shipment
+            .as_ref()
+            .is_some_and(|x| x.tracking_no.is_some())
+    }
+}
+
+/// An order's page, with an error (and what was typed) when a change was refused.
+async fn order_page(
+    s: &AppState,
+    p: StudentPage,
+    code: &str,
+    saved: bool,
+    refused: Option<(
+        AppError,
+        Option<gradphoto_app::order_shipping::ShippingInput>,
+    )>,
+) -> Result<Response, WebError> {
+    let m = s
+        .app
+        .my_order_by_code(&p.account, code)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let shipment = s
+        .app
+        .my_shipment(&p.account, code)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let (status, error, typed) = match refused {
+        Some((e, typed)) => (
+            status_of(&e),
+            Some(p.ctx.msg(&e.message()).to_string()),
+            typed,
+        ),
+        None => (StatusCode::OK, None, None),
+    };
+    let ship = typed.unwrap_or_else(|| match &shipment {
+        Some(x) => gradphoto_app::order_shipping::ShippingInput {
+            recipient: x.recipient.clone(),
+            phone: x.phone.clone(),
+            address: x.address.clone(),
+        },
+        None => Default::default(),
+    });
+    let mut r = render(&OrderPage {
+        o: view(&p.ctx, &m),
+        error,
+        saved,
+        shipment,
+        ship,
+        ctx: p.ctx,
+    });
+    *r.status_mut() = status;
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -148,17 +211,7 @@ async fn order(
     Path(code): Path<String>,
     axum::extract::Query(q): axum::extract::Query<OrderQuery>,
 ) -> Result<Response, WebError> {
-    let m = s
-        .app
-        .my_order_by_code(&p.account, &code)
-        .await
-        .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    Ok(render(&OrderPage {
-        o: view(&p.ctx, &m),
-        error: None,
-        saved: q.saved.is_some(),
-        ctx: p.ctx,
-    }))
+    order_page(&s, p, &code, q.saved.is_some(), None).await
 }
 
 #[derive(Deserialize)]
@@ -180,20 +233,22 @@ async fn contact(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/student/orders/{code}?saved=1")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let m = s
-                .app
-                .my_order_by_code(&p.account, &code)
-                .await
-                .map_err(|e| WebError::page(e, p.ctx.lang))?;
-            let mut r = render(&OrderPage {
-                o: view(&p.ctx, &m),
-                error: Some(p.ctx.msg(&e.message()).to_string()),
-                saved: false,
-                ctx: p.ctx,
-            });
-            *r.status_mut() = status_of(&e);
-            Ok(r)
+        Err(e @ AppError::Invalid(_)) => order_page(&s, p, &code, false, Some((e, None))).await,
+        Err(e) => Err(WebError::page(e, p.ctx.lang)),
+    }
+}
+
+/// The address the prints are mailed to, until the agency ships.
+async fn shipping(
+    State(s): State<AppState>,
+    p: StudentPage,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<gradphoto_app::order_shipping::ShippingInput>,
+) -> Result<Response, WebError> {
+    match s.app.set_order_shipping(&p.account, &code, &f).await {
+        Ok(_) => Ok(Redirect::to(&format!("/student/orders/{code}?saved=1")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            order_page(&s, p, &code, false, Some((e, Some(f)))).await
         }
         Err(e) => Err(WebError::page(e, p.ctx.lang)),
     }
