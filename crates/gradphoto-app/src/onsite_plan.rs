@@ -233,6 +233,80 @@ impl App {
         Ok(row)
     }
 
+    /// Changes a session's place, day, times or capacity (the day within the campaign's
+    /// on-site days; the capacity not below its registrations; the day not once anyone was
+    /// numbered). Registered students are reminded again of a new day or time. Audited.
+    pub async fn update_onsite_session(
+        &self,
+        by: &Staff,
+        session_id: i64,
+        form: &SessionForm<'_>,
+    ) -> Result<SessionRow, AppError> {
+        let (before, campaign) = self.onsite_session_of(by, session_id).await?;
+        by.may(
+            Action::Update,
+            Resource::of_university(ResourceKind::Onsite, campaign.university_id),
+        )?;
+        let spec = session_spec(form, campaign.modes.onsite).map_err(AppError::Invalid)?;
+        let (day, starts, ends) = (
+            spec.day.to_string(),
+            spec.starts.format("%H:%M").to_string(),
+            spec.ends.format("%H:%M").to_string(),
+        );
+        let row = self
+            .db
+            .update_onsite_session(
+                session_id,
+                &NewSession {
+                    campaign_id: campaign.id,
+                    campus: &spec.campus,
+                    place: &spec.place,
+                    day: &day,
+                    starts: &starts,
+                    ends: &ends,
+                    capacity: spec.capacity,
+                    in_service_open: before.in_service_open,
+                },
+            )
+            .await?
+            .map_err(|r| {
+                AppError::Conflict(match r {
+                    gradphoto_db::onsite::SessionChangeRefusal::Registered(n) => {
+                        gradphoto_domain::i18n::Msg::new(
+                            "session.capacity_below",
+                            format!("已有 {n} 人报名，名额不能少于 {n}"),
+                            format!(
+                                "{n} students are registered: the capacity cannot be below {n}"
+                            ),
+                        )
+                    }
+                    gradphoto_db::onsite::SessionChangeRefusal::Numbered => {
+                        gradphoto_domain::i18n::Msg::new(
+                            "session.day_numbered",
+                            "该场次已有学生取号，日期不能再改",
+                            "Students were numbered in this session: its day cannot change",
+                        )
+                    }
+                })
+            })?;
+        let mut audit = by.audit(
+            "onsite.session_update",
+            "onsite_session",
+            Some(session_id.to_string()),
+            Some(campaign.university_id),
+        );
+        let json = |r: &SessionRow| {
+            serde_json::json!({
+                "campus": r.campus, "place": r.place, "day": r.day, "starts": r.starts,
+                "ends": r.ends, "capacity": r.capacity,
+            })
+        };
+        audit.before = Some(json(&before));
+        audit.after = Some(json(&row));
+        self.db.append_audit(&audit).await?;
+        Ok(row)
+    }
+
     /// Deletes a session made by mistake: only while nobody is registered for it or
     /// numbered in it. Audited.
     pub async fn delete_onsite_session(&self, by: &Staff, session_id: i64) -> Result<(), AppError> {

@@ -152,6 +152,63 @@ pub struct NewSession<'a> {
     pub in_service_open: bool,
 }
 
+/// Why a session change was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChangeRefusal {
+    /// This many students are registered: the capacity cannot go below.
+    Registered(i64),
+    /// Students were numbered on its day: the day cannot change.
+    Numbered,
+}
+
+macro_rules! session_change {
+    ($tx:ident, $read:expr, $update:expr, $id:expr, $s:expr) => {{
+        let before: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe($read))
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let (registered,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM onsite_registrations WHERE session_id = $1")
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let (numbered,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM onsite_checkins c JOIN onsite_queues q ON q.id = c.queue_id \
+             WHERE q.session_id = $1",
+        )
+        .bind($id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if $s.capacity < registered {
+            Err(SessionChangeRefusal::Registered(registered))
+        } else if numbered > 0 && $s.day != before.day {
+            Err(SessionChangeRefusal::Numbered)
+        } else {
+            let row: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe($update))
+                .bind($s.campus)
+                .bind($s.place)
+                .bind($s.day)
+                .bind($s.starts)
+                .bind($s.ends)
+                .bind($s.capacity)
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            if (row.day.as_str(), row.starts.as_str())
+                != (before.day.as_str(), before.starts.as_str())
+            {
+                sqlx::query(
+                    "UPDATE onsite_registrations SET reminded_at = NULL WHERE session_id = $1",
+                )
+                .bind($id)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok(row)
+        }
+    }};
+}
+
 /// A scanned, verified code to number.
 #[derive(Debug, Clone)]
 pub struct NewCheckin<'a> {
@@ -273,6 +330,42 @@ impl Db {
         let made = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(session.id).fetch_all(p).await?);
         Ok((session, made))
+    }
+
+    /// Changes a session's place, day, times or capacity, in one transaction that refuses
+    /// (writing nothing) a capacity below its registrations or a new day once anyone was
+    /// numbered in it. Its registrations are reminded again if the day or times changed.
+    pub async fn update_onsite_session(
+        &self,
+        id: i64,
+        s: &NewSession<'_>,
+    ) -> Result<Result<SessionRow, SessionChangeRefusal>, DbError> {
+        let read = format!("SELECT {SESSION_COLS} FROM onsite_sessions WHERE id = $1");
+        let update = format!(
+            "UPDATE onsite_sessions SET campus = $1, place = $2, day = $3, starts = $4, ends = $5, \
+             capacity = $6 WHERE id = $7 RETURNING {SESSION_COLS}"
+        );
+        let out: Result<SessionRow, SessionChangeRefusal> = match self {
+            Db::Sqlite(sqlite) => {
+                let _writer = sqlite.write_turn().await;
+                let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = session_change!(tx, read.as_str(), update.as_str(), id, s);
+                if out.is_ok() {
+                    tx.commit().await?;
+                }
+                out
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let locked = format!("{read} FOR UPDATE");
+                let out = session_change!(tx, locked.as_str(), update.as_str(), id, s);
+                if out.is_ok() {
+                    tx.commit().await?;
+                }
+                out
+            }
+        };
+        Ok(out)
     }
 
     /// Deletes a session that nobody is registered for or numbered in, with its queues and

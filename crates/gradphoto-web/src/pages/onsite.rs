@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/onsite/sessions/{id}/note", post(note))
         .route("/onsite/sessions/{id}/queues", post(add_queue))
         .route("/onsite/sessions/{id}/delete", post(delete_session))
+        .route("/onsite/sessions/{id}/edit", post(edit_session))
         .route("/onsite/sessions/{id}/unregister", post(unregister))
         .route("/onsite/sessions/{id}/template.xlsx", get(template))
         .route("/onsite/sessions/{id}/import", post(import))
@@ -296,6 +297,31 @@ async fn add_queue(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response()),
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+/// Changes a session's place, day, times or capacity.
+async fn edit_session(
+    State(s): State<AppState>,
+    p: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body);
+    let f = SessionForm {
+        campus: field(&pairs, "campus"),
+        place: field(&pairs, "place"),
+        day: field(&pairs, "day"),
+        starts: field(&pairs, "starts"),
+        ends: field(&pairs, "ends"),
+        capacity: field(&pairs, "capacity"),
+        queues: "",
+        in_service_open: false,
+    };
+    match s.app.update_onsite_session(&p.staff, id, &f).await {
+        Ok(_) => Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response()),
+        Err(e) if correctable(&e) => show_session(&s, p, id, None, None, Some(e)).await,
         Err(e) => Err(p.err(e)),
     }
 }

@@ -119,6 +119,42 @@ async fn the_desk_numbers_scanned_codes_in_order() {
             "no number was spent on refusals: {body}"
         );
 
+        // Numbered on its day: the session's day can no longer change (its times can).
+        let admin = crate::onsite_support::staff(&t, "uni1-admin").await;
+        let form = |day: &'static str| gradphoto_domain::onsite_plan::SessionForm {
+            campus: "泉州校区",
+            place: "新太阳学生活动中心",
+            day,
+            starts: "08:00",
+            ends: "18:00",
+            capacity: "500",
+            queues: "",
+            in_service_open: false,
+        };
+        let tomorrow: &'static str = Box::leak(
+            (gradphoto_app::online_entry::china_today() + chrono::Days::new(1))
+                .to_string()
+                .into_boxed_str(),
+        );
+        let same_day: &'static str = Box::leak(today.clone().into_boxed_str());
+        match t
+            .app
+            .update_onsite_session(&admin, session.id, &form(tomorrow))
+            .await
+        {
+            Err(gradphoto_app::AppError::Conflict(m)) => assert_eq!(m.code, "session.day_numbered"),
+            other => panic!("the day of a numbered session changed: {other:?}"),
+        }
+        let kept = t
+            .app
+            .update_onsite_session(&admin, session.id, &form(same_day))
+            .await
+            .expect("the times change");
+        assert_eq!(
+            (kept.day.as_str(), kept.starts.as_str()),
+            (same_day, "08:00")
+        );
+
         // Numbers 1..3, one per code.
         let rows = t.app.db.onsite_queue_checkins(queue.id).await.expect("q");
         assert_eq!(

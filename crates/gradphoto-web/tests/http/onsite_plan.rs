@@ -336,6 +336,39 @@ async fn sessions_take_more_queues_and_empty_ones_are_deleted() {
             vec!["105".to_string(), "106".to_string()]
         );
 
+        // Changed: another room and time, fewer places; a day outside the campaign's on-site
+        // days is refused with the reason.
+        let edit = format!("/onsite/sessions/{}/edit", session.id);
+        let fields = |day: &str, capacity: &str| {
+            vec![
+                ("campus", "泉州校区".to_string()),
+                ("place", "新太阳学生活动中心106".to_string()),
+                ("day", day.to_string()),
+                ("starts", "13:00".to_string()),
+                ("ends", "17:30".to_string()),
+                ("capacity", capacity.to_string()),
+            ]
+        };
+        let send = |c: &gradphoto_testkit::Client, f: Vec<(&'static str, String)>| {
+            let (c, edit) = (c.clone(), edit.clone());
+            async move {
+                let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post(&c, &edit, &pairs).await.0
+            }
+        };
+        assert_eq!(send(&sec, fields(&day, "20")).await, 403);
+        assert_eq!(send(&admin, fields(&day, "20")).await, 303);
+        let changed = t.app.db.onsite_session(session.id).await.expect("row");
+        assert_eq!(
+            (
+                changed.place.as_str(),
+                changed.starts.as_str(),
+                changed.capacity
+            ),
+            ("新太阳学生活动中心106", "13:00", 20)
+        );
+        assert_eq!(send(&admin, fields("2001-01-01", "20")).await, 422);
+
         // Empty: deleted (audited); the demo's session of today has registrations: kept.
         let delete = format!("/onsite/sessions/{}/delete", session.id);
         assert_eq!(post(&sec, &delete, &[]).await.0, 403);
@@ -354,6 +387,31 @@ async fn sessions_take_more_queues_and_empty_ones_are_deleted() {
                 .0,
             409
         );
+        // Its capacity cannot go below its registrations.
+        let regs = t
+            .app
+            .db
+            .session_registrations(busy.id)
+            .await
+            .expect("regs")
+            .len();
+        let below = (regs - 1).to_string();
+        let busy_edit = format!("/onsite/sessions/{}/edit", busy.id);
+        let (status, body) = post(
+            &admin,
+            &busy_edit,
+            &[
+                ("campus", &busy.campus),
+                ("place", &busy.place),
+                ("day", &busy.day),
+                ("starts", &busy.starts),
+                ("ends", &busy.ends),
+                ("capacity", &below),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("id=\"registration-error\""), "{body}");
         let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
         assert!(audit.iter().any(|a| a.action == "onsite.session_delete"));
         assert!(audit.iter().any(|a| a.action == "onsite.queue_add"));
