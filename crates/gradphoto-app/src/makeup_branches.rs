@@ -256,6 +256,27 @@ impl App {
         Ok((Calendar::new(&days), days))
     }
 
+    /// The years the active services take bookings in (from today to the furthest
+    /// horizon) that the public calendar does not list: their holidays would be taken as
+    /// working days, so the agency is told to enter them.
+    pub async fn calendar_gaps(&self) -> Result<Vec<i32>, AppError> {
+        use chrono::Datelike;
+        let (calendar, _) = self.public_calendar().await?;
+        let today = gradphoto_domain::calendar::china_date(gradphoto_db::now_ms());
+        let furthest = self
+            .db
+            .open_services()
+            .await?
+            .iter()
+            .map(|(_, s)| s.days_ahead)
+            .max()
+            .unwrap_or(0);
+        let last = today + chrono::Days::new(u64::try_from(furthest).unwrap_or(0));
+        Ok((today.year()..=last.year())
+            .filter(|y| !calendar.knows_year(*y))
+            .collect())
+    }
+
     pub async fn branch_views(&self, by: &Staff) -> Result<Vec<BranchView>, AppError> {
         by.may(Action::Read, branches())?;
         let mut out = Vec::new();

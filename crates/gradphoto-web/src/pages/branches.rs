@@ -54,6 +54,8 @@ fn shown(ctx: &PageCtx, e: Option<AppError>) -> (axum::http::StatusCode, Option<
 struct ListPage {
     ctx: PageCtx,
     branches: Vec<BranchView>,
+    /// Years bookings reach that the public calendar does not list.
+    gaps: Vec<i32>,
     today: String,
     f: BranchInput,
     error: Option<String>,
@@ -66,9 +68,11 @@ async fn show_list(
     e: Option<AppError>,
 ) -> Result<Response, WebError> {
     let branches = s.app.branch_views(&p.staff).await.map_err(|e| p.err(e))?;
+    let gaps = s.app.calendar_gaps().await.map_err(|e| p.err(e))?;
     let (status, error) = shown(&p.ctx, e);
     let page = ListPage {
         branches,
+        gaps,
         today: china_date(gradphoto_db::now_ms()).to_string(),
         f,
         error,

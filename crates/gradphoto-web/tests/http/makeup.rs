@@ -314,6 +314,47 @@ async fn the_agency_keeps_branches_and_the_public_calendar() {
         support::seed(&t).await;
         let admin = t.login("agency", PW).await;
 
+        // A service booked 180 days ahead reaches years the calendar may not list yet: each
+        // such year is flagged on the branches page until it is entered.
+        let (far, _) = branch(&t, &admin, "远期网点", "北京", "6").await;
+        let svc = t.app.db.branch_services(far).await.expect("services")[0].id;
+        let mut input = gradphoto_app::makeup_branches::ServiceInput::of(
+            &t.app.db.service(svc).await.expect("s"),
+        );
+        input.days_ahead = "180".into();
+        t.app
+            .update_service(
+                &crate::onsite_support::staff(&t, "agency").await,
+                svc,
+                &input,
+            )
+            .await
+            .expect("updated");
+        let (_, body) = admin.get_text("/branches").await;
+        let listed: Vec<String> = t
+            .app
+            .db
+            .public_days()
+            .await
+            .expect("days")
+            .iter()
+            .map(|d| d.day[..4].to_string())
+            .collect();
+        let from = today()
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .expect("year");
+        let to = (today() + Days::new(180))
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .expect("year");
+        for y in from..=to {
+            let flagged = body.contains(&format!("id=\"calendar-gap-{y}\""));
+            assert_eq!(flagged, !listed.contains(&y.to_string()), "{y}: {body}");
+        }
+
         // The official days of 2026 are loaded; 2027 is entered from its notice.
         let (status, body) = admin.get_text("/branches/calendar?year=2026").await;
         assert_eq!(status, 200, "{body}");
