@@ -246,6 +246,15 @@ async fn an_offline_site_works_with_the_server_down_and_pushes_once_it_is_back()
     assert_eq!(status, 409, "confirmed once: {body}");
     let (_, body) = get("/display").await;
     assert!(body.contains("id=\"display-next\">2"), "{body}");
+    // The desk reads codes with the camera too (the browser's detector, offline).
+    let (_, body) = get("/").await;
+    assert!(
+        body.contains("id=\"scan-start\"") && body.contains("/static/scan.js"),
+        "{body}"
+    );
+    let (status, js) = get("/static/scan.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("BarcodeDetector"));
 
     // The shooting sheet prints at the site, with the confirmation beside number 1.
     let r = http

@@ -113,15 +113,6 @@ pub struct Place {
     pub stage: Stage,
 }
 
-/// The number to call next: the waiting one with the lowest turn.
-pub fn next_to_call(places: &[Place]) -> Option<i64> {
-    places
-        .iter()
-        .filter(|p| p.stage == Stage::Waiting)
-        .min_by_key(|p| p.turn)
-        .map(|p| p.number)
-}
-
 /// The next ones after the current, in order, for the call display.
 pub fn waiting_in_order(places: &[Place], n: usize) -> Vec<i64> {
     let mut w: Vec<&Place> = places
@@ -187,23 +178,6 @@ impl CameraRefusal {
     }
 }
 
-/// Sending a called number to the end (the student is not there, or the photographer
-/// skips it): only a called or waiting number moves, and it keeps its number.
-pub fn send_to_end(place: Place, last_turn: i64) -> Result<Place, Msg> {
-    match place.stage {
-        Stage::Waiting | Stage::Called => Ok(Place {
-            number: place.number,
-            turn: last_turn + 1,
-            stage: Stage::Waiting,
-        }),
-        Stage::Photographed | Stage::Confirmed => Err(Msg::new(
-            "queue.already_photographed",
-            "该号已拍摄，不能排至最后",
-            "This number was photographed already and cannot go to the end",
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,20 +238,18 @@ mod tests {
     }
 
     #[test]
-    fn a_latecomer_keeps_the_number_and_goes_to_the_end() {
-        let mut q = vec![
+    fn the_call_display_lists_the_waiting_by_turn() {
+        // Number 2 did not come when called: it kept its number and got turn 5, after 4.
+        let q = vec![
             place(1, 1, Stage::Confirmed),
-            place(2, 2, Stage::Called),
+            place(2, 5, Stage::Waiting),
             place(3, 3, Stage::Waiting),
             place(4, 4, Stage::Waiting),
+            place(5, 6, Stage::Called),
         ];
-        assert_eq!(next_to_call(&q), Some(3));
-        // Number 2 is not there: to the end, after 4.
-        q[1] = send_to_end(q[1], 4).expect("moves");
-        assert_eq!(q[1].number, 2);
         assert_eq!(waiting_in_order(&q, 10), vec![3, 4, 2]);
-        assert!(send_to_end(q[0], 5).is_err(), "a photographed number stays");
-        assert_eq!(next_to_call(&[place(1, 1, Stage::Confirmed)]), None);
+        assert_eq!(waiting_in_order(&q, 2), vec![3, 4]);
+        assert!(waiting_in_order(&[place(1, 1, Stage::Confirmed)], 5).is_empty());
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub fn router(station: Station, key: String, font: Option<Arc<Font>>) -> Router 
         .route("/sheet.pdf", get(desk::sheet))
         .route("/lang/{lang}", get(set_lang))
         .route("/static/app.css", get(crate::pages::stylesheet))
+        // The camera at the desk: the browser's barcode detector reads the code offline.
+        .route("/static/scan.js", get(crate::pages::scan_js))
         .layer(axum::middleware::from_fn(same_origin))
         .layer(axum::middleware::from_fn_with_state(
             Arc::<str>::from(key),

@@ -24,6 +24,7 @@ mod student_centre;
 mod student_makeup;
 mod student_pay;
 mod student_steps;
+pub(crate) use student_steps::scan_js;
 mod universities;
 
 use askama::Template;

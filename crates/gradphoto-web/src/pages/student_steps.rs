@@ -503,7 +503,8 @@ async fn photo_image(State(s): State<AppState>, p: StudentPage) -> Result<Respon
 }
 
 /// Live scanning where the browser has a barcode detector; plain JavaScript, no library.
-async fn scan_js() -> Response {
+/// The camera scanner of the student's code step and of the desks (also the offline site's).
+pub(crate) async fn scan_js() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
