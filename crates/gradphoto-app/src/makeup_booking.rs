@@ -362,8 +362,8 @@ impl App {
         day: &str,
         starts: &str,
     ) -> Result<BookingView, AppError> {
-        let (campaign, _) = self.makeup_student(account).await?;
         let b = self.my_booking(account, code).await?;
+        let campaign = Campaign::try_from(self.db.get_campaign(b.campaign_id).await?)?;
         let service = self.db.service(b.service_id).await?;
         let now = gradphoto_db::now_ms();
         Self::changeable(&b, &service, now)?;

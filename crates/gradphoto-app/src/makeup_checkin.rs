@@ -33,22 +33,46 @@ fn no_booking() -> AppError {
 }
 
 impl App {
-    /// The student's live booking at `branch_id` on `day` for the campaign, or the refusal.
+    /// The student's live booking at `branch_id` on `day` for the campaign, for the
+    /// service the queue `queue_name` serves (a number owes its booked service's price), at
+    /// a branch the campaign still accepts; or the refusal.
     pub(crate) async fn booking_here(
         &self,
         campaign: &Campaign,
         student_id: i64,
         branch_id: i64,
         day: &str,
+        queue_name: &str,
     ) -> Result<BookingRow, AppError> {
-        match self.db.live_booking(campaign.id, student_id).await? {
-            Some(b)
-                if b.day == day && self.db.service(b.service_id).await?.branch_id == branch_id =>
-            {
-                Ok(b)
-            }
-            _ => Err(no_booking()),
+        let Some(b) = self.db.live_booking(campaign.id, student_id).await? else {
+            return Err(no_booking());
+        };
+        let service = self.db.service(b.service_id).await?;
+        if b.day != day || service.branch_id != branch_id {
+            return Err(no_booking());
         }
+        if service.name_zh != queue_name {
+            return Err(AppError::Invalid(Msg::new(
+                "makeup.other_service",
+                format!("该学生预约的是“{}”，请在该服务的队列签到", service.name_zh),
+                format!(
+                    "This student booked “{}”: check them in at that service's queue",
+                    service.name_en
+                ),
+            )));
+        }
+        let branch = self.db.branch(branch_id).await?;
+        if !gradphoto_domain::makeup::booking::branch_counts(
+            &campaign.modes.makeup_cities,
+            &branch.city,
+        ) {
+            return Err(AppError::Invalid(Msg::new(
+                "makeup.branch_void",
+                "本次采集不认可本网点拍摄的照片",
+                "This campaign does not accept photos taken at this branch",
+            )));
+        }
+        Ok(b)
     }
 
     /// Checks a scanned code in at a branch: the student booked here today is numbered in

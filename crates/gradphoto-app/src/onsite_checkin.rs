@@ -157,13 +157,23 @@ impl App {
         // for this day is numbered.
         let booking = match session.branch_id {
             Some(branch) => Some(
-                self.booking_here(&campaign, student.id, branch, &session.day)
+                self.booking_here(&campaign, student.id, branch, &session.day, &queue.name)
                     .await?,
             ),
             None => None,
         };
         if let Some(id) = checks.existing {
             let mut row = self.db.onsite_checkin(id).await?;
+            // A number given here whose booking was not marked (the server stopped between
+            // the two writes) is linked on the rescan.
+            if let Some(b) = &booking
+                && b.status == "booked"
+                && row.queue_id == queue.id
+            {
+                self.db
+                    .attend_booking(b.id, row.id, &by.row.username)
+                    .await?;
+            }
             // The student's code was re-issued after they were numbered: the number stays
             // theirs and its photo will go under the code they show now (the old one is
             // revoked at the registry). Not once the photo was handed over.

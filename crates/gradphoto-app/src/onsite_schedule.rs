@@ -263,11 +263,12 @@ impl App {
                     by_group.entry(g).or_default().push(s);
                 }
             }
-            let rooms: Vec<&str> = queues
-                .iter()
-                .filter(|q| q.session_id == row.id)
-                .map(|q| q.name.as_str())
-                .collect();
+            // In the order the queues were made, so a queue added later does not move
+            // the groups already published.
+            let mut mine: Vec<&gradphoto_db::onsite::QueueRow> =
+                queues.iter().filter(|q| q.session_id == row.id).collect();
+            mine.sort_by_key(|q| q.id);
+            let rooms: Vec<&str> = mine.iter().map(|q| q.name.as_str()).collect();
             let groups = by_group
                 .into_iter()
                 .enumerate()

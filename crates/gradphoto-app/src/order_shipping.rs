@@ -137,6 +137,13 @@ impl App {
         let order = self.db.order_by_code(code.trim()).await?.ok_or_else(|| {
             AppError::NotFound(Msg::new("order.not_found", "未找到该订单", "No such order"))
         })?;
+        if order.status != "paid" {
+            return Err(AppError::invalid(
+                "shipping.not_paid",
+                "订单未支付，不能寄出",
+                "The order is not paid; nothing is shipped",
+            ));
+        }
         if !self
             .db
             .ship(order.id, &carrier, &tracking_no, &by.row.username)

@@ -194,9 +194,17 @@ macro_rules! session_change {
                 .bind($id)
                 .fetch_one(&mut *$tx)
                 .await?;
-            if (row.day.as_str(), row.starts.as_str())
-                != (before.day.as_str(), before.starts.as_str())
-            {
+            // The reminder says the day, times and place: any change is reminded again.
+            let shown = |r: &SessionRow| {
+                (
+                    r.day.clone(),
+                    r.starts.clone(),
+                    r.ends.clone(),
+                    r.campus.clone(),
+                    r.place.clone(),
+                )
+            };
+            if shown(&row) != shown(&before) {
                 sqlx::query(
                     "UPDATE onsite_registrations SET reminded_at = NULL WHERE session_id = $1",
                 )
@@ -368,13 +376,17 @@ impl Db {
         Ok(out)
     }
 
-    /// Deletes a session that nobody is registered for or numbered in, with its queues and
-    /// departments; `false` (nothing deleted) otherwise.
+    /// Deletes a session that nobody is registered for or numbered in and no offline
+    /// station holds or pushed conflicts to, with its queues and departments; `false`
+    /// (nothing deleted) otherwise.
     pub async fn delete_empty_onsite_session(&self, id: i64) -> Result<bool, DbError> {
         Ok(write_tx!(self, tx => {
             let (used,): (i64,) = sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM onsite_registrations WHERE session_id = $1) + \
                  (SELECT COUNT(*) FROM onsite_checkins c JOIN onsite_queues q ON q.id = c.queue_id \
+                  WHERE q.session_id = $1) + \
+                 (SELECT COUNT(*) FROM onsite_queues WHERE session_id = $1 AND held_by IS NOT NULL) + \
+                 (SELECT COUNT(*) FROM onsite_conflicts f JOIN onsite_queues q ON q.id = f.queue_id \
                   WHERE q.session_id = $1)")
                 .bind(id).fetch_one(&mut *tx).await?;
             if used > 0 {

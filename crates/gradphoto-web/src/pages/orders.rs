@@ -158,8 +158,9 @@ async fn list(
         .unwrap_or(StatusCode::OK);
     let error = error.map(|e| p.ctx.msg(&e.message()).to_string());
     let may_refund = p.staff.actor.role == gradphoto_domain::policy::Role::AgencyAdmin;
+    // Addresses are the agency's to ship to; nobody else sees them on the list.
     let mut shipments = std::collections::HashMap::new();
-    for o in &page.items {
+    for o in page.items.iter().filter(|_| may_refund) {
         if let Some(x) = s.app.db.shipment(o.id).await.map_err(|e| p.err(e.into()))? {
             shipments.insert(o.id, x);
         }

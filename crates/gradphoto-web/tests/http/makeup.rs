@@ -822,6 +822,48 @@ async fn the_fine_service_chooses_among_several_shots() {
             body.contains(&format!("name=\"photo\" value=\"{}\"", shots[0])),
             "the chosen one: {body}"
         );
+        // A student booked for the ordinary service is not numbered at the fine service's
+        // desk (it would charge the wrong price).
+        let at = uncollected(&t, &d, &mut skip).await;
+        let (_, other) = support::verified_student(&t, &d, "13800138602", at).await;
+        let other_id = t.app.pii.decrypt(&other.id_enc).expect("id");
+        let other_code = support::registry_code(&t, &school, &other, &other_id).await;
+        let other_account = t
+            .app
+            .db
+            .student_account_by_phone("13800138602")
+            .await
+            .expect("q")
+            .expect("a");
+        let ordinary = t.app.db.branch_services(beijing).await.expect("services")[0].clone();
+        t.app
+            .db
+            .book_slot(
+                &NewBooking {
+                    code: "MBORD01".into(),
+                    campaign_id: d.c1,
+                    student_id: other.id,
+                    account_id: other_account.id,
+                    service_id: ordinary.id,
+                    day: today().to_string(),
+                    starts: "09:00".into(),
+                    ends: "09:30".into(),
+                    price_fen: 5000,
+                },
+                6,
+            )
+            .await
+            .expect("db")
+            .expect("booked");
+        let (status, body) = post(
+            &ph,
+            &format!("/onsite/queues/{q}/checkin"),
+            &[("code", &other_code)],
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("普通"), "{body}");
+
         // Another number's photo, or another number: refused.
         let (status, _) = post(&ph, &choose, &[("number", &n), ("photo", "999999")]).await;
         assert_eq!(status, 409);

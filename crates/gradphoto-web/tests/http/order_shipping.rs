@@ -10,7 +10,7 @@ use crate::support::{self, PW};
 #[tokio::test]
 async fn the_student_gives_an_address_and_the_agency_ships() {
     for backend in backends() {
-        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let t = TestApp::spawn_on(backend, |c| c.payments.mode = "sandbox".into()).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
         let phone = "13800138701";
@@ -99,6 +99,24 @@ async fn the_student_gives_an_address_and_the_agency_ships() {
             .await
             .0,
             422
+        );
+        // Not before it is paid (the sandbox payer pays it).
+        let ok = [("carrier", "顺丰"), ("tracking_no", "SF1234567890")];
+        assert_eq!(post(&agency, &ship, &ok).await.0, 422);
+        let (_, pay) = support::pay_with(&c, "wechat").await;
+        let sandbox = support::attr(&pay, "sandbox-open", "href");
+        let path = &sandbox[sandbox.find("/sandbox/").expect("path")..];
+        assert_eq!(
+            t.client()
+                .post_form(path, &[("action", "pay")])
+                .await
+                .status(),
+            303
+        );
+        let (_, list) = uni.get_text(&format!("/orders?q={code}")).await;
+        assert!(
+            !list.contains(address),
+            "only the agency sees the address: {list}"
         );
         let r = agency
             .post_form(
