@@ -164,6 +164,29 @@ impl App {
         };
         if let Some(id) = checks.existing {
             let mut row = self.db.onsite_checkin(id).await?;
+            // Numbered on another day and never confirmed, now booked here for a make-up:
+            // the number moves to this queue (the next one here) and starts again.
+            let mut new = false;
+            if let Some(b) = &booking
+                && row.queue_id != queue.id
+                && row.stage != "confirmed"
+                && let Some(moved) = self.db.move_checkin_to_queue(row.id, queue.id).await?
+            {
+                let mut audit = by.audit(
+                    "onsite.moved_to_branch",
+                    "onsite_checkin",
+                    Some(row.id.to_string()),
+                    Some(campaign.university_id),
+                );
+                audit.before =
+                    Some(serde_json::json!({ "queue_id": row.queue_id, "number": row.number }));
+                audit.after = Some(
+                    serde_json::json!({ "queue_id": moved.queue_id, "number": moved.number, "booking": b.code }),
+                );
+                self.db.append_audit(&audit).await?;
+                row = moved;
+                new = true;
+            }
             // A number given here whose booking was not marked (the server stopped between
             // the two writes) is linked on the rescan.
             if let Some(b) = &booking
@@ -198,7 +221,7 @@ impl App {
                     &campaign,
                     student,
                     How {
-                        new: false,
+                        new,
                         walk_in: false,
                         booked_fen: booking.map(|b| b.price_fen),
                     },

@@ -336,6 +336,45 @@ impl Db {
         }))
     }
 
+    /// Moves an unconfirmed number to another queue with that queue's next number and turn
+    /// (a student numbered on an on-site day who left before confirming, now at a branch
+    /// for a make-up): it starts again there, waiting, with no photo. `None` when it was
+    /// confirmed or handed over meanwhile, or is in that queue already.
+    pub async fn move_checkin_to_queue(
+        &self,
+        checkin_id: i64,
+        queue_id: i64,
+    ) -> Result<Option<CheckinRow>, DbError> {
+        let lock = match self {
+            Db::Sqlite(_) => "SELECT last_number, last_turn FROM onsite_queues WHERE id = $1",
+            Db::Postgres(_) => {
+                "SELECT last_number, last_turn FROM onsite_queues WHERE id = $1 FOR UPDATE"
+            }
+        };
+        let move_sql = format!(
+            "UPDATE onsite_checkins SET queue_id = $1, number = $2, turn = $3, stage = 'waiting', \
+             photo_id = NULL, updated_at = $4 WHERE id = $5 AND queue_id <> $1 \
+             AND stage <> 'confirmed' AND outbox_id IS NULL RETURNING {CHECKIN_COLS}"
+        );
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            let (last_number, last_turn): (i64, i64) = sqlx::query_as(lock)
+                .bind(queue_id).fetch_one(&mut *tx).await?;
+            // It leaves the camera of its old queue, if it was there.
+            sqlx::query("UPDATE onsite_queues SET current_checkin = NULL WHERE current_checkin = $1")
+                .bind(checkin_id).execute(&mut *tx).await?;
+            let moved: Option<CheckinRow> = sqlx::query_as(sqlx::AssertSqlSafe(move_sql.as_str()))
+                .bind(queue_id).bind(last_number + 1).bind(last_turn + 1).bind(now).bind(checkin_id)
+                .fetch_optional(&mut *tx).await?;
+            if moved.is_some() {
+                sqlx::query("UPDATE onsite_queues SET last_number = $1, last_turn = $2 WHERE id = $3")
+                    .bind(last_number + 1).bind(last_turn + 1).bind(queue_id)
+                    .execute(&mut *tx).await?;
+            }
+            moved
+        }))
+    }
+
     /// Binds a check-in to the student's re-issued code, unless its photo was handed over
     /// to the outbox already; `None` when nothing changed.
     pub async fn rebind_checkin_code(

@@ -876,3 +876,121 @@ async fn the_fine_service_chooses_among_several_shots() {
         assert_eq!(status, 409);
     }
 }
+
+/// A student numbered on the on-site day who left before confirming, and then booked a
+/// make-up at a branch: the branch's desk moves the number to its queue (the next number
+/// there), marks the booking attended, and the student is photographed there.
+#[tokio::test]
+async fn an_unconfirmed_onsite_number_moves_to_the_branch() {
+    use gradphoto_db::makeup_bookings::NewBooking;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        open_makeup(&t, d.c1).await;
+        let admin = t.login("agency", PW).await;
+        let (beijing, ordinary) = branch(&t, &admin, "北京前门门市部", "北京", "6").await;
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let mut skip = 0;
+        let at = uncollected(&t, &d, &mut skip).await;
+        let phone = "13800138801";
+        let (_, me) = support::verified_student(&t, &d, phone, at).await;
+        let id = t.app.pii.decrypt(&me.id_enc).expect("id");
+        let code = support::registry_code(&t, &school, &me, &id).await;
+        // Numbered at today's on-site queue, never photographed.
+        let onsite = crate::onsite_support::today_queue(&t, &d).await;
+        let ph = t.login("photographer", PW).await;
+        let (status, body) = post(
+            &ph,
+            &format!("/onsite/queues/{onsite}/checkin"),
+            &[("code", &code)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let first = t
+            .app
+            .db
+            .onsite_checkin_of(d.c1, "-", me.id)
+            .await
+            .expect("q")
+            .expect("numbered");
+        assert_eq!(first.queue_id, onsite);
+        // Booked at the branch and scanned there: moved, numbered 1 in the branch's queue.
+        let account = t
+            .app
+            .db
+            .student_account_by_phone(phone)
+            .await
+            .expect("q")
+            .expect("a");
+        let booked = t
+            .app
+            .db
+            .book_slot(
+                &NewBooking {
+                    code: "MBMOVE01".into(),
+                    campaign_id: d.c1,
+                    student_id: me.id,
+                    account_id: account.id,
+                    service_id: ordinary,
+                    day: today().to_string(),
+                    starts: "09:00".into(),
+                    ends: "09:30".into(),
+                    price_fen: 5000,
+                },
+                6,
+            )
+            .await
+            .expect("db")
+            .expect("booked");
+        let (status, body) = post(
+            &ph,
+            &format!("/branches/{beijing}/checkin"),
+            &[("code", &code)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("id=\"shooting-number\">1<") && !body.contains("id=\"checkin-again\""),
+            "{body}"
+        );
+        let moved = t.app.db.onsite_checkin(first.id).await.expect("row");
+        assert_ne!(moved.queue_id, onsite);
+        assert_eq!((moved.number, moved.stage.as_str()), (1, "waiting"));
+        assert_eq!(
+            t.app
+                .db
+                .onsite_queue(moved.queue_id)
+                .await
+                .expect("q")
+                .last_number,
+            1
+        );
+        assert_eq!(
+            t.app.db.booking(booked.id).await.expect("b").status,
+            "attended"
+        );
+        assert_eq!(
+            t.app
+                .db
+                .booking_of_checkin(first.id)
+                .await
+                .expect("q")
+                .map(|b| b.id),
+            Some(booked.id)
+        );
+        let audit = t.app.db.list_audit(Some(d.u1), 20).await.expect("audit");
+        assert!(audit.iter().any(|a| a.action == "onsite.moved_to_branch"));
+        // A rescan answers the same number there.
+        let (_, body) = post(
+            &ph,
+            &format!("/branches/{beijing}/checkin"),
+            &[("code", &code)],
+        )
+        .await;
+        assert!(
+            body.contains("id=\"shooting-number\">1<") && body.contains("id=\"checkin-again\""),
+            "{body}"
+        );
+    }
+}
