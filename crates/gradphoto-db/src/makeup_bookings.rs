@@ -156,12 +156,33 @@ macro_rules! book_body {
     }};
 }
 
+/// Both slots of a move, in one order (on PostgreSQL locked in it, `FOR UPDATE` added), so
+/// two students moving into each other's slots at once wait instead of deadlocking.
+const SLOTS_IN_ORDER: &str = "SELECT booked FROM makeup_slots WHERE service_id = $1 \
+    AND ((day = $2 AND starts = $3) OR (day = $4 AND starts = $5)) ORDER BY day, starts";
+
 macro_rules! move_body {
-    ($tx:ident, $lock:expr, $id:expr, $day:expr, $starts:expr, $ends:expr, $capacity:expr, $now:expr) => {{
+    ($tx:ident, $lock:expr, $slots:expr, $id:expr, $day:expr, $starts:expr, $ends:expr, $capacity:expr, $now:expr) => {{
         let current: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe($lock))
             .bind($id)
             .fetch_one(&mut *$tx)
             .await?;
+        if current.status == "booked" {
+            sqlx::query(ENSURE_SLOT)
+                .bind(current.service_id)
+                .bind($day)
+                .bind($starts)
+                .execute(&mut *$tx)
+                .await?;
+            let _locked: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe($slots))
+                .bind(current.service_id)
+                .bind(&current.day)
+                .bind(&current.starts)
+                .bind($day)
+                .bind($starts)
+                .fetch_all(&mut *$tx)
+                .await?;
+        }
         if current.status != "booked" {
             Err(BookRefusal::NotLive)
         } else if !take_place!($tx, current.service_id, $day, $starts, $capacity) {
@@ -257,7 +278,14 @@ impl Db {
         capacity: i64,
     ) -> Result<Result<BookingRow, BookRefusal>, DbError> {
         let now = now_ms();
-        Ok(tx_if_ok!(self, tx, lock => move_body!(tx, lock, id, day, starts, ends, capacity, now)))
+        let slots = match self {
+            Db::Sqlite(_) => SLOTS_IN_ORDER.to_string(),
+            Db::Postgres(_) => format!("{SLOTS_IN_ORDER} FOR UPDATE"),
+        };
+        let slots = slots.as_str();
+        Ok(
+            tx_if_ok!(self, tx, lock => move_body!(tx, lock, slots, id, day, starts, ends, capacity, now)),
+        )
     }
 
     /// Ends a live booking as `status` (cancelled or no-show by whoever is named in `by`;
