@@ -353,7 +353,9 @@ impl App {
         let fee = if new {
             crate::onsite_desk_fee::fee_from(self.price_at_desk(campaign, booked_fen), &row, None)
         } else {
-            self.fee_of(campaign, &row).await?
+            // Rescanned at the desk of its own queue, it is a make-up exactly when booked.
+            let at_branch = booked_fen.is_some() || row.queue_id != desk.id;
+            self.fee_of(campaign, &row, at_branch).await?
         };
         Ok(Checkin {
             fee,

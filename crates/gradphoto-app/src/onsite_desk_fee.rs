@@ -90,23 +90,32 @@ impl App {
         }
     }
 
-    /// [`App::price_at_desk`] of a stored number (its booking looked up).
+    /// [`App::price_at_desk`] of a stored number. Its booking is looked up only where it
+    /// may have one (`at_branch`: it is in a branch's make-up session, or the caller does
+    /// not know): on-site numbers, the desk's and the station's hot path, ask nothing more.
     pub(crate) async fn desk_price(
         &self,
         campaign: &Campaign,
         checkin: &CheckinRow,
+        at_branch: bool,
     ) -> Result<Option<i64>, AppError> {
-        let booked = self.db.booking_of_checkin(checkin.id).await?;
+        let booked = if at_branch {
+            self.db.booking_of_checkin(checkin.id).await?
+        } else {
+            None
+        };
         Ok(self.price_at_desk(campaign, booked.map(|b| b.price_fen)))
     }
 
-    /// What the number `checkin` owes at the desk of `campaign`.
+    /// What the number `checkin` owes at the desk of `campaign` (`at_branch`: see
+    /// [`App::desk_price`]).
     pub(crate) async fn fee_of(
         &self,
         campaign: &Campaign,
         checkin: &CheckinRow,
+        at_branch: bool,
     ) -> Result<Fee, AppError> {
-        let price = self.desk_price(campaign, checkin).await?;
+        let price = self.desk_price(campaign, checkin, at_branch).await?;
         let order = if price.is_some() && checkin.settlement_id.is_none() {
             self.db.desk_order(checkin.id).await?
         } else {
@@ -120,7 +129,9 @@ impl App {
         let checkin = self.db.onsite_checkin(checkin_id).await?;
         let desk = self.desk_queue(by, checkin.queue_id).await?;
         let order = self.db.desk_order(checkin.id).await?;
-        let price = self.desk_price(&desk.campaign, &checkin).await?;
+        let price = self
+            .desk_price(&desk.campaign, &checkin, desk.session.branch_id.is_some())
+            .await?;
         let fee = fee_from(price, &checkin, order.as_ref());
         let student = self.db.get_student(checkin.student_id).await?;
         Ok(DeskFee {

@@ -118,10 +118,7 @@ impl App {
             .current_checkin
             .and_then(|id| rows.iter().find(|r| r.id == id))
         {
-            Some(c) => Some(
-                self.at_camera(&desk.campaign, c.clone(), choose_shots)
-                    .await?,
-            ),
+            Some(c) => Some(self.at_camera(&desk, c.clone(), choose_shots).await?),
             None => None,
         };
         Ok(StationView {
@@ -176,7 +173,7 @@ impl App {
 
     async fn at_camera(
         &self,
-        campaign: &crate::campaigns::Campaign,
+        desk: &DeskQueue,
         checkin: CheckinRow,
         choose_shots: bool,
     ) -> Result<AtCamera, AppError> {
@@ -185,7 +182,9 @@ impl App {
         } else {
             Vec::new()
         };
-        let fee = self.fee_of(campaign, &checkin).await?;
+        let fee = self
+            .fee_of(&desk.campaign, &checkin, desk.session.branch_id.is_some())
+            .await?;
         let student = self.db.get_student(checkin.student_id).await?;
         let photo = match checkin.photo_id {
             Some(id) => Some(self.db.onsite_photo(id).await?),
@@ -319,7 +318,9 @@ impl App {
         // The fee is owed by the number at the camera; any other number is refused below.
         if let Some(current) = self.db.station_current(queue_id).await?
             && current.number == number
-            && let Fee::Unpaid { fen } = self.fee_of(&desk.campaign, &current).await?
+            && let Fee::Unpaid { fen } = self
+                .fee_of(&desk.campaign, &current, desk.session.branch_id.is_some())
+                .await?
         {
             return Err(AppError::Conflict(unpaid_msg(fen)));
         }
