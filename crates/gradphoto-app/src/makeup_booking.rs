@@ -73,6 +73,15 @@ fn not_verified() -> AppError {
     ))
 }
 
+/// The booking was cancelled, attended or marked absent: nothing about it changes now.
+pub(crate) fn not_live() -> AppError {
+    AppError::Conflict(Msg::new(
+        "makeup.not_live",
+        "该预约已取消或已结束，不能更改",
+        "This booking is cancelled or over; it cannot be changed",
+    ))
+}
+
 fn full() -> AppError {
     AppError::Conflict(Msg::new(
         "makeup.full",
@@ -319,11 +328,7 @@ impl App {
 
     fn changeable(b: &BookingRow, service: &ServiceRow, now: i64) -> Result<(), AppError> {
         if b.status != "booked" {
-            return Err(AppError::Conflict(Msg::new(
-                "makeup.not_live",
-                "该预约已取消或已结束，不能更改",
-                "This booking is cancelled or over; it cannot be changed",
-            )));
+            return Err(not_live());
         }
         may_change(
             now,
@@ -345,13 +350,7 @@ impl App {
         self.db
             .end_booking(b.id, BookingStatus::Cancelled.as_str(), "student")
             .await?
-            .ok_or_else(|| {
-                AppError::Conflict(Msg::new(
-                    "makeup.not_live",
-                    "该预约已取消或已结束，不能更改",
-                    "This booking is cancelled or over; it cannot be changed",
-                ))
-            })
+            .ok_or_else(not_live)
     }
 
     /// Moves the student's booking to another slot of the same service, before the cutoff.
@@ -383,11 +382,7 @@ impl App {
         match moved {
             Ok(row) => self.booking_view(row, now).await,
             Err(BookRefusal::Full) => Err(full()),
-            Err(_) => Err(AppError::Conflict(Msg::new(
-                "makeup.not_live",
-                "该预约已取消或已结束，不能更改",
-                "This booking is cancelled or over; it cannot be changed",
-            ))),
+            Err(_) => Err(not_live()),
         }
     }
 

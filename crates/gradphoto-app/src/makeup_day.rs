@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use gradphoto_db::branches::{BranchRow, ServiceRow};
 use gradphoto_db::makeup_bookings::BookingRow;
-use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::makeup::booking::{BookingStatus, may_mark_no_show};
 use gradphoto_domain::people::mask_name;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
@@ -90,13 +89,7 @@ impl App {
             .db
             .end_booking(b.id, BookingStatus::NoShow.as_str(), &by.row.username)
             .await?
-            .ok_or_else(|| {
-                AppError::Conflict(Msg::new(
-                    "makeup.not_live",
-                    "该预约已取消或已结束，不能更改",
-                    "This booking is cancelled or over; it cannot be changed",
-                ))
-            })?;
+            .ok_or_else(crate::makeup_booking::not_live)?;
         let mut audit = by.audit(
             "makeup.no_show",
             "makeup_booking",

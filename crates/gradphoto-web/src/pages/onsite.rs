@@ -142,6 +142,20 @@ async fn plan(
     show_plan(&s, p, id, None, Vec::new()).await
 }
 
+/// A session as its form sends it (the same fields to add one and to change one).
+fn session_form(pairs: &[(String, String)]) -> SessionForm<'_> {
+    SessionForm {
+        campus: field(pairs, "campus"),
+        place: field(pairs, "place"),
+        day: field(pairs, "day"),
+        starts: field(pairs, "starts"),
+        ends: field(pairs, "ends"),
+        capacity: field(pairs, "capacity"),
+        queues: field(pairs, "queues"),
+        in_service_open: field(pairs, "in_service_open") == "1",
+    }
+}
+
 async fn create_session(
     State(s): State<AppState>,
     p: Page,
@@ -149,16 +163,7 @@ async fn create_session(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let pairs = form_pairs(&body);
-    let f = SessionForm {
-        campus: field(&pairs, "campus"),
-        place: field(&pairs, "place"),
-        day: field(&pairs, "day"),
-        starts: field(&pairs, "starts"),
-        ends: field(&pairs, "ends"),
-        capacity: field(&pairs, "capacity"),
-        queues: field(&pairs, "queues"),
-        in_service_open: field(&pairs, "in_service_open") == "1",
-    };
+    let f = session_form(&pairs);
     let departments: Vec<i64> = pairs
         .iter()
         .filter(|(k, _)| k == "departments")
@@ -309,16 +314,8 @@ async fn edit_session(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let pairs = form_pairs(&body);
-    let f = SessionForm {
-        campus: field(&pairs, "campus"),
-        place: field(&pairs, "place"),
-        day: field(&pairs, "day"),
-        starts: field(&pairs, "starts"),
-        ends: field(&pairs, "ends"),
-        capacity: field(&pairs, "capacity"),
-        queues: "",
-        in_service_open: false,
-    };
+    // Queues and the in-service box are not part of a change.
+    let f = session_form(&pairs);
     match s.app.update_onsite_session(&p.staff, id, &f).await {
         Ok(_) => Ok(Redirect::to(&format!("/onsite/sessions/{id}")).into_response()),
         Err(e) if correctable(&e) => show_session(&s, p, id, None, None, Some(e)).await,
