@@ -140,6 +140,9 @@ pub struct PaymentsConfig {
     pub notify_base_url: String,
     /// Minutes an issued payment waits for its notification before the provider is asked.
     pub query_after_minutes: i64,
+    /// Minutes a make-up booking of a service paid online holds its place unpaid before
+    /// it is released.
+    pub booking_hold_minutes: i64,
     pub wechat: WechatPayConfig,
     pub alipay: AlipayConfig,
 }
@@ -310,6 +313,9 @@ mode = "off"
 notify_base_url = ""
 # Minutes an issued payment waits for its notification before gradphoto asks the provider.
 query_after_minutes = 5
+# Minutes a make-up booking of a service paid online holds its place while unpaid; then the
+# place is released (money that arrives later is refunded).
+booking_hold_minutes = 30
 
 [payments.wechat]
 # WeChat Pay API v3, Native (QR) payments.
@@ -412,6 +418,7 @@ impl Default for Config {
                 mode: "off".into(),
                 notify_base_url: String::new(),
                 query_after_minutes: 5,
+                booking_hold_minutes: 30,
                 wechat: WechatPayConfig {
                     enabled: false,
                     endpoint: "https://api.mch.weixin.qq.com".into(),

@@ -36,6 +36,9 @@ pub enum Job {
     HandOverOnsite { checkin_id: i64 },
     /// Text the students registered for tomorrow's on-site sessions.
     OnsiteReminders,
+    /// Release make-up places held unpaid too long, and end past days' bookings that
+    /// produced no photo.
+    SweepBookings,
 }
 
 impl Job {
@@ -51,6 +54,7 @@ impl Job {
             Job::QueryPayments => "query_payments",
             Job::HandOverOnsite { .. } => "hand_over_onsite",
             Job::OnsiteReminders => "onsite_reminders",
+            Job::SweepBookings => "sweep_bookings",
         }
     }
 
@@ -85,6 +89,7 @@ impl Job {
             Job::QueryPayments => Some("query_payments".into()),
             Job::HandOverOnsite { checkin_id } => Some(format!("hand_over_onsite:{checkin_id}")),
             Job::OnsiteReminders => Some("onsite_reminders".into()),
+            Job::SweepBookings => Some("sweep_bookings".into()),
         }
     }
 }
@@ -154,6 +159,10 @@ impl App {
                 let n = self.send_onsite_reminders().await?;
                 tracing::info!(sent = n, "on-site reminders");
             }
+            Job::SweepBookings => {
+                let (released, lapsed) = self.sweep_makeup_bookings().await?;
+                tracing::info!(released, lapsed, "make-up bookings swept");
+            }
             Job::QueryPayments => {
                 let n = self.query_waiting_payments().await?;
                 tracing::debug!(changed = n, "waiting payments queried");
@@ -194,7 +203,15 @@ impl App {
         let poll = Duration::from_millis(self.config.worker.poll_interval_ms.max(50));
         let mut last_purge = 0i64;
         let mut last_query = 0i64;
+        let mut last_sweep = 0i64;
         loop {
+            // Every five minutes: unpaid bookings are released within minutes of their hold.
+            if now_ms() - last_sweep > 300_000 {
+                last_sweep = now_ms();
+                if let Err(e) = self.enqueue(Job::SweepBookings).await {
+                    tracing::warn!(error = %e, "could not queue the bookings' sweep");
+                }
+            }
             if self.payments.wechat.is_some() || self.payments.alipay.is_some() {
                 let every = self.config.payments.query_after_minutes.max(1) * 60_000;
                 if now_ms() - last_query > every {

@@ -5,7 +5,8 @@
 
 use chrono::{Days, NaiveDate, NaiveTime};
 use gradphoto_db::branches::{BranchRow, ServiceRow};
-use gradphoto_db::makeup_bookings::{BookRefusal, BookingRow, NewBooking};
+use gradphoto_db::makeup_bookings::{BookRefusal, BookingOrder, BookingRow, NewBooking};
+use gradphoto_db::payments::OrderRow;
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::calendar::china_date;
 use gradphoto_domain::campaign::CampaignStatus;
@@ -35,6 +36,8 @@ pub struct ServiceOffer {
     pub service: ServiceRow,
     /// Whether photos from this branch count for the campaign (seed 001: Beijing only).
     pub counts: bool,
+    /// Paid online when booking (otherwise at the branch).
+    pub pays_online: bool,
     pub days: Vec<(NaiveDate, Vec<SlotOffer>)>,
 }
 
@@ -47,6 +50,18 @@ pub struct BookingView {
     pub service: ServiceRow,
     /// Whether it may still be cancelled or moved.
     pub changeable: bool,
+    /// The fee's order where the service is paid online when booking.
+    pub order: Option<OrderRow>,
+    /// Until when (ms) an unpaid booking holds its place.
+    pub pay_until: Option<i64>,
+}
+
+impl BookingView {
+    /// Waiting for the student's payment (the place is held until `pay_until`).
+    pub fn awaits_payment(&self) -> bool {
+        self.status == BookingStatus::Booked
+            && self.order.as_ref().is_some_and(|o| o.status == "pending")
+    }
 }
 
 /// What the booking page shows.
@@ -129,12 +144,19 @@ impl App {
             .ok_or_else(|| AppError::Internal(format!("booking {} status", booking.id)))?;
         let slot = slot_of(&booking)?;
         let cutoff = u32::try_from(service.cutoff_minutes).unwrap_or(0);
+        let order = self.db.booking_order(booking.id).await?;
+        let pay_until = order
+            .as_ref()
+            .filter(|o| o.status == "pending")
+            .map(|_| booking.created_at + self.config.payments.booking_hold_minutes * 60_000);
         Ok(BookingView {
             changeable: status == BookingStatus::Booked && may_change(now, &slot, cutoff).is_ok(),
             status,
             booking,
             branch,
             service,
+            order,
+            pay_until,
         })
     }
 
@@ -184,6 +206,7 @@ impl App {
                 }
             }
             services.push(ServiceOffer {
+                pays_online: self.pays_online(&service),
                 counts: branch_counts(&campaign.modes.makeup_cities, &branch.city),
                 branch,
                 service,
@@ -281,6 +304,18 @@ impl App {
             starts: slot.starts.format("%H:%M").to_string(),
             ends: slot.ends.format("%H:%M").to_string(),
             price_fen: service.price_fen,
+            order: if self.pays_online(&service) {
+                Some(BookingOrder {
+                    code: format!(
+                        "GB{}{}",
+                        crate::online_entry::china_today().format("%Y%m%d"),
+                        crate::pii::random_hex::<4>()?.to_uppercase()
+                    ),
+                    contact_phone: account.phone.clone(),
+                })
+            } else {
+                None
+            },
         };
         let row = match self.db.book_slot(&new, service.slot_capacity).await? {
             Ok(row) => row,
@@ -302,16 +337,100 @@ impl App {
                 return Err(AppError::Internal("new booking not live".into()));
             }
         };
-        let message = SmsMessage::MakeupBooked {
-            time: format!("{} {}", row.day, row.starts),
-            place: format!("{} {}", branch.address, service.place),
-            code: row.code.clone(),
-        };
-        if let Err(e) = self.sms.send(&account.phone, &message).await {
-            // The booking stands; the page shows everything the text would.
-            tracing::warn!(booking = row.id, error = %e, "booking text not sent");
+        // A booking paid online is texted once paid (an unpaid one may yet be released).
+        if new.order.is_none() {
+            self.text_booking(&row, &branch, &service, &account.phone)
+                .await;
         }
         self.booking_view(row, now).await
+    }
+
+    /// Whether bookings of `service` are paid online when made: the service says so, it
+    /// costs something, and this deployment takes payments (otherwise the fee is paid at
+    /// the branch's desk).
+    pub fn pays_online(&self, service: &ServiceRow) -> bool {
+        service.payment == "online" && service.price_fen > 0 && !self.payments.methods().is_empty()
+    }
+
+    /// Texts the student their booking's time, place and code.
+    async fn text_booking(
+        &self,
+        b: &BookingRow,
+        branch: &BranchRow,
+        service: &ServiceRow,
+        phone: &str,
+    ) {
+        let message = SmsMessage::MakeupBooked {
+            time: format!("{} {}", b.day, b.starts),
+            place: format!("{} {}", branch.address, service.place),
+            code: b.code.clone(),
+        };
+        if let Err(e) = self.sms.send(phone, &message).await {
+            // The booking stands; the page shows everything the text would.
+            tracing::warn!(booking = b.id, error = %e, "booking text not sent");
+        }
+    }
+
+    /// Starts (or shows again) the payment of the student's booking `code` with `method`.
+    pub async fn makeup_pay(
+        &self,
+        account: &StudentAccount,
+        code: &str,
+        method: crate::payments::Method,
+    ) -> Result<crate::payments::checkout::Checkout, AppError> {
+        let b = self.my_booking(account, code).await?;
+        if b.status != "booked" {
+            return Err(not_live());
+        }
+        let order = self
+            .db
+            .booking_order(b.id)
+            .await?
+            .filter(|o| o.status != "canceled")
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "makeup.pay_at_branch",
+                    "该预约的费用到店支付",
+                    "This booking's fee is paid at the branch",
+                )
+            })?;
+        self.pay_order(order, method, "毕业生图像补拍预约 Make-up photo booking")
+            .await
+    }
+
+    /// What happens once money for a booking's order is confirmed: a booking still held is
+    /// texted to the student; one released meanwhile (unpaid too long, or cancelled) gets
+    /// its money back at once.
+    pub(crate) async fn booking_money_arrived(&self, order: &OrderRow) -> Result<(), AppError> {
+        let Some(booking_id) = order.booking_id else {
+            return Ok(());
+        };
+        let b = self.db.booking(booking_id).await?;
+        match order.status.as_str() {
+            "paid" if b.status == "booked" => {
+                let service = self.db.service(b.service_id).await?;
+                let branch = self.db.branch(service.branch_id).await?;
+                self.text_booking(&b, &branch, &service, &order.contact_phone)
+                    .await;
+            }
+            "canceled" => {
+                let audit = gradphoto_db::audit::NewAudit {
+                    actor_name: "system".into(),
+                    action: "order.refund".into(),
+                    target_kind: "order".into(),
+                    target_id: Some(order.code.clone()),
+                    ..Default::default()
+                };
+                self.refund_confirmed(
+                    order,
+                    "预约已释放，款项原路退回 Booking released; money returned",
+                    &audit,
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The student's booking `code`, if it is theirs.
@@ -347,10 +466,75 @@ impl App {
         let b = self.my_booking(account, code).await?;
         let service = self.db.service(b.service_id).await?;
         Self::changeable(&b, &service, gradphoto_db::now_ms())?;
-        self.db
+        let ended = self
+            .db
             .end_booking(b.id, BookingStatus::Cancelled.as_str(), "student")
             .await?
-            .ok_or_else(not_live)
+            .ok_or_else(not_live)?;
+        // Before the cutoff the money goes back in full (the rule shown before paying).
+        if let Some(order) = self.db.booking_order(b.id).await? {
+            let audit = gradphoto_db::audit::NewAudit {
+                actor_name: format!("student:{}", account.id),
+                action: "order.refund".into(),
+                target_kind: "order".into(),
+                target_id: Some(order.code.clone()),
+                ..Default::default()
+            };
+            self.refund_confirmed(
+                &order,
+                "学生取消补拍预约 Booking cancelled by the student",
+                &audit,
+            )
+            .await?;
+        }
+        Ok(ended)
+    }
+
+    /// The bookings' sweep (a job): places held for a payment that did not come are
+    /// released (after asking the providers once more), and bookings of past days that
+    /// ended without a photo stop being live, so the student may book again — a booking
+    /// nobody came for as a no-show, one whose number was never confirmed likewise (the
+    /// day list says which). Returns (released, lapsed).
+    pub async fn sweep_makeup_bookings(&self) -> Result<(usize, usize), AppError> {
+        let now = gradphoto_db::now_ms();
+        let hold = self.config.payments.booking_hold_minutes.max(1) * 60_000;
+        let mut released = 0;
+        for b in self.db.unpaid_bookings(now - hold).await? {
+            if let Some(order) = self.db.booking_order(b.id).await? {
+                for p in self.db.order_payments(order.id).await? {
+                    if let Err(e) = self.query_payment(&p).await {
+                        tracing::warn!(payment = p.id, error = %e, "payment query failed");
+                    }
+                }
+                if self.db.get_order(order.id).await?.status == "paid" {
+                    continue;
+                }
+            }
+            if self
+                .db
+                .end_booking(b.id, BookingStatus::Cancelled.as_str(), "unpaid")
+                .await?
+                .is_some()
+            {
+                released += 1;
+            }
+        }
+        let today = china_date(now).to_string();
+        let mut lapsed = 0;
+        for b in self.db.lapsed_bookings(&today).await? {
+            let ended = if b.status == BookingStatus::Booked.as_str() {
+                self.db
+                    .end_booking(b.id, BookingStatus::NoShow.as_str(), "lapsed")
+                    .await?
+                    .is_some()
+            } else {
+                self.db
+                    .end_unconfirmed_attendance(b.id, "unconfirmed")
+                    .await?
+            };
+            lapsed += usize::from(ended);
+        }
+        Ok((released, lapsed))
     }
 
     /// Moves the student's booking to another slot of the same service, before the cutoff.

@@ -157,15 +157,14 @@ impl ServiceInput {
         )?;
         let windows = parse_windows(&self.windows, u32::try_from(slot_minutes).unwrap_or(30))
             .map_err(AppError::Invalid)?;
-        // Paying online when booking comes with the payments of bookings; until then a
-        // service's fee is paid at the branch's desk.
         let payment = match self.payment.trim() {
             "" | "at_branch" => "at_branch".to_string(),
+            "online" => "online".to_string(),
             _ => {
                 return Err(AppError::invalid(
                     "service.payment",
-                    "目前补拍费用只能到店支付",
-                    "For now the make-up fee is paid at the branch",
+                    "请选择付款方式：预约时网上支付或到店支付",
+                    "Choose how the fee is paid: online when booking, or at the branch",
                 ));
             }
         };
@@ -333,6 +332,21 @@ impl App {
         Ok(row)
     }
 
+    /// A service's form checked, including that paying online when booking is something
+    /// this deployment can take.
+    fn service_write(&self, input: &ServiceInput) -> Result<ServiceWrite, AppError> {
+        let write = input.validate()?;
+        if write.payment == "online" && (write.price_fen == 0 || self.payments.methods().is_empty())
+        {
+            return Err(AppError::invalid(
+                "service.payment_online",
+                "网上支付需要本系统已开通微信支付或支付宝，且价格大于零；否则请选择到店支付",
+                "Paying online needs WeChat Pay or Alipay set up here and a price above zero; otherwise choose paying at the branch",
+            ));
+        }
+        Ok(write)
+    }
+
     pub async fn create_service(
         &self,
         by: &Staff,
@@ -341,9 +355,10 @@ impl App {
     ) -> Result<ServiceRow, AppError> {
         by.may(Action::Create, branches())?;
         self.db.branch(branch_id).await?;
+        let write = self.service_write(input)?;
         let row = self
             .db
-            .create_service(branch_id, &input.validate()?)
+            .create_service(branch_id, &write)
             .await
             .map_err(or_taken)?;
         let mut audit = by.audit(
@@ -365,9 +380,10 @@ impl App {
     ) -> Result<ServiceRow, AppError> {
         by.may(Action::Update, branches())?;
         let before = self.db.service(service_id).await?;
+        let write = self.service_write(input)?;
         let row = self
             .db
-            .update_service(service_id, &input.validate()?)
+            .update_service(service_id, &write)
             .await
             .map_err(or_taken)?;
         let mut audit = by.audit(

@@ -349,8 +349,8 @@ impl App {
             .find(|d| d.id == student.department_id)
             .map(|d| d.name.clone())
             .unwrap_or_default();
-        // A number given just now has no fee order yet.
-        let fee = if new {
+        // A number given just now has no fee order yet, unless its booking was paid online.
+        let fee = if new && booked_fen.is_none() {
             crate::onsite_desk_fee::fee_from(self.price_at_desk(campaign, booked_fen), &row, None)
         } else {
             // Rescanned at the desk of its own queue, it is a make-up exactly when booked.

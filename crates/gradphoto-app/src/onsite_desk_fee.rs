@@ -90,37 +90,43 @@ impl App {
         }
     }
 
-    /// [`App::price_at_desk`] of a stored number. Its booking is looked up only where it
-    /// may have one (`at_branch`: it is in a branch's make-up session, or the caller does
-    /// not know): on-site numbers, the desk's and the station's hot path, ask nothing more.
-    pub(crate) async fn desk_price(
+    /// A stored number's price at the desk and its fee order. Its booking is looked up
+    /// only where it may have one (`at_branch`: it is in a branch's make-up session, or the
+    /// caller does not know): on-site numbers, the desk's and the station's hot path, ask
+    /// nothing more. A booking paid online when it was made brings its own order.
+    async fn price_and_order(
         &self,
         campaign: &Campaign,
         checkin: &CheckinRow,
         at_branch: bool,
-    ) -> Result<Option<i64>, AppError> {
+    ) -> Result<(Option<i64>, Option<OrderRow>), AppError> {
         let booked = if at_branch {
             self.db.booking_of_checkin(checkin.id).await?
         } else {
             None
         };
-        Ok(self.price_at_desk(campaign, booked.map(|b| b.price_fen)))
+        let price = self.price_at_desk(campaign, booked.as_ref().map(|b| b.price_fen));
+        if price.is_none() || checkin.settlement_id.is_some() {
+            return Ok((price, None));
+        }
+        if let Some(b) = &booked
+            && let Some(o) = self.db.booking_order(b.id).await?
+            && o.status != "canceled"
+        {
+            return Ok((price, Some(o)));
+        }
+        Ok((price, self.db.desk_order(checkin.id).await?))
     }
 
     /// What the number `checkin` owes at the desk of `campaign` (`at_branch`: see
-    /// [`App::desk_price`]).
+    /// [`App::price_and_order`]).
     pub(crate) async fn fee_of(
         &self,
         campaign: &Campaign,
         checkin: &CheckinRow,
         at_branch: bool,
     ) -> Result<Fee, AppError> {
-        let price = self.desk_price(campaign, checkin, at_branch).await?;
-        let order = if price.is_some() && checkin.settlement_id.is_none() {
-            self.db.desk_order(checkin.id).await?
-        } else {
-            None
-        };
+        let (price, order) = self.price_and_order(campaign, checkin, at_branch).await?;
         Ok(fee_from(price, checkin, order.as_ref()))
     }
 
@@ -128,9 +134,8 @@ impl App {
     pub async fn desk_fee(&self, by: &Staff, checkin_id: i64) -> Result<DeskFee, AppError> {
         let checkin = self.db.onsite_checkin(checkin_id).await?;
         let desk = self.desk_queue(by, checkin.queue_id).await?;
-        let order = self.db.desk_order(checkin.id).await?;
-        let price = self
-            .desk_price(&desk.campaign, &checkin, desk.session.branch_id.is_some())
+        let (price, order) = self
+            .price_and_order(&desk.campaign, &checkin, desk.session.branch_id.is_some())
             .await?;
         let fee = fee_from(price, &checkin, order.as_ref());
         let student = self.db.get_student(checkin.student_id).await?;

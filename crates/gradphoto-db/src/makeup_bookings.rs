@@ -56,6 +56,15 @@ pub struct NewBooking {
     pub starts: String,
     pub ends: String,
     pub price_fen: i64,
+    /// The fee's order, made with the booking when the service is paid online.
+    pub order: Option<BookingOrder>,
+}
+
+/// The order a booking paid online is made with (pending until the student pays).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingOrder {
+    pub code: String,
+    pub contact_phone: String,
 }
 
 /// Why a place was not taken (nothing was written).
@@ -151,6 +160,30 @@ macro_rules! book_body {
                 .bind($now)
                 .fetch_one(&mut *$tx)
                 .await?;
+            if let Some(o) = &$b.order {
+                let (order_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO orders (code, account_id, booking_id, total_fen, status, \
+                     contact_phone, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $6) RETURNING id",
+                )
+                .bind(&o.code)
+                .bind($b.account_id)
+                .bind(made.id)
+                .bind($b.price_fen)
+                .bind(&o.contact_phone)
+                .bind($now)
+                .fetch_one(&mut *$tx)
+                .await?;
+                crate::payments::ledger!(
+                    &mut *$tx,
+                    order_id,
+                    "order.created",
+                    None::<i64>,
+                    None::<i64>,
+                    $b.price_fen,
+                    format!("booking {}", made.code)
+                );
+            }
             Ok(made)
         }
     }};
@@ -315,6 +348,18 @@ impl Db {
                 );
                 let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(status).bind(now).bind(by).bind(id).fetch_one(&mut *tx).await?;
+                // A cancelled booking's fee order is closed with it (any money paid is
+                // refunded by the caller); a no-show's fee is kept.
+                if status == "cancelled" {
+                    let closed: Option<(i64, i64)> = sqlx::query_as(
+                        "UPDATE orders SET status = 'canceled', updated_at = $2 \
+                         WHERE booking_id = $1 AND status <> 'canceled' RETURNING id, total_fen")
+                        .bind(id).bind(now).fetch_optional(&mut *tx).await?;
+                    if let Some((order_id, fen)) = closed {
+                        crate::payments::ledger!(&mut *tx, order_id, "order.canceled",
+                            None::<i64>, None::<i64>, fen, format!("booking {} {by}", row.code));
+                    }
+                }
                 Ok(row)
             }
         });
@@ -367,6 +412,64 @@ impl Db {
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(checkin_id).fetch_optional(p).await?),
         )
+    }
+
+    /// A booking's fee order (a service paid online), if any.
+    pub async fn booking_order(
+        &self,
+        booking_id: i64,
+    ) -> Result<Option<crate::payments::OrderRow>, DbError> {
+        let sql = format!(
+            "SELECT {} FROM orders WHERE booking_id = $1",
+            crate::payments::ORDER_COLS
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(booking_id).fetch_optional(p).await?),
+        )
+    }
+
+    /// Bookings still waiting, made before `made_before`, whose fee order is unpaid: the
+    /// places held for a payment that did not come.
+    pub async fn unpaid_bookings(&self, made_before: i64) -> Result<Vec<BookingRow>, DbError> {
+        let cols = crate::rows::qualified(COLS, "b");
+        let sql = format!(
+            "SELECT {cols} FROM makeup_bookings b JOIN orders o ON o.booking_id = b.id \
+             WHERE b.status = 'booked' AND o.status = 'pending' AND b.created_at < $1 \
+             ORDER BY b.id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(made_before).fetch_all(p).await?),
+        )
+    }
+
+    /// Live bookings of days before `day` that are over without a photo: still waiting
+    /// (nobody came), or attended with a number whose photo was never confirmed.
+    pub async fn lapsed_bookings(&self, day: &str) -> Result<Vec<BookingRow>, DbError> {
+        let cols = crate::rows::qualified(COLS, "b");
+        let sql = format!(
+            "SELECT {cols} FROM makeup_bookings b \
+             LEFT JOIN onsite_checkins c ON c.id = b.checkin_id \
+             WHERE b.day < $1 AND (b.status = 'booked' \
+                OR (b.status = 'attended' AND (c.id IS NULL OR c.stage <> 'confirmed'))) \
+             ORDER BY b.id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(day).fetch_all(p).await?),
+        )
+    }
+
+    /// Ends an attended booking whose number was never confirmed as a no-show (by `by`),
+    /// so the student may book again; `false` when it was not in that state.
+    pub async fn end_unconfirmed_attendance(&self, id: i64, by: &str) -> Result<bool, DbError> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE makeup_bookings SET status = 'no_show', updated_at = $1, updated_by = $2 \
+             WHERE id = $3 AND status = 'attended' AND NOT EXISTS (SELECT 1 FROM \
+             onsite_checkins c WHERE c.id = makeup_bookings.checkin_id AND c.stage = 'confirmed')")
+            .bind(now_ms()).bind(by).bind(id).execute(p).await?.rows_affected());
+        Ok(n == 1)
     }
 
     /// The student's live booking for a campaign, if any.

@@ -189,6 +189,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_order_shipments.sql"),
         postgres: include_str!("../migrations/postgres/0029_order_shipments.sql"),
     },
+    Migration {
+        version: 30,
+        name: "booking_orders",
+        sqlite: include_str!("../migrations/sqlite/0030_booking_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0030_booking_orders.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

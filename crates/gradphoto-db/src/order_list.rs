@@ -106,14 +106,16 @@ const PAID_FEN: &str = "CAST(COALESCE((SELECT SUM(p.amount_fen) FROM order_payme
 const REFUNDED_FEN: &str = "CAST(COALESCE((SELECT SUM(r.amount_fen) FROM order_refunds r \
     WHERE r.order_id = o.id AND r.state = 'done'), 0) AS BIGINT)";
 
-/// The order with its online entry or on-site number (one of the two), campaign, school
-/// and student (an online order has its student once the identity step bound one).
+/// The order with its online entry, on-site number or make-up booking (and the number the
+/// booked student was given at the branch), campaign, school and student (an online order
+/// has its student once the identity step bound one).
 const JOINS: &str = "FROM orders o \
     LEFT JOIN online_entries e ON e.id = o.entry_id \
-    LEFT JOIN onsite_checkins ch ON ch.id = o.checkin_id \
-    JOIN campaigns c ON c.id = COALESCE(e.campaign_id, ch.campaign_id) \
+    LEFT JOIN makeup_bookings mb ON mb.id = o.booking_id \
+    LEFT JOIN onsite_checkins ch ON ch.id = COALESCE(o.checkin_id, mb.checkin_id) \
+    JOIN campaigns c ON c.id = COALESCE(e.campaign_id, ch.campaign_id, mb.campaign_id) \
     JOIN universities u ON u.id = c.university_id \
-    LEFT JOIN students s ON s.id = COALESCE(e.student_id, ch.student_id)";
+    LEFT JOIN students s ON s.id = COALESCE(e.student_id, ch.student_id, mb.student_id)";
 
 /// The entry's current photo (the newest) and the outbox row it was sent as; for a fee
 /// paid at the desk, the number's photo once the student confirmed it.

@@ -11,11 +11,14 @@ use crate::{Db, DbError, now_ms, write_tx};
 pub struct OrderRow {
     pub id: i64,
     pub code: String,
-    /// The online student's account and entry; both absent on a desk fee.
+    /// The student's account (absent on a desk fee) and online entry (only on an online
+    /// student's order).
     pub account_id: Option<i64>,
     pub entry_id: Option<i64>,
     /// The on-site number whose fee was paid at the desk (migration 0023).
     pub checkin_id: Option<i64>,
+    /// The make-up booking paid online when it was made (migration 0030).
+    pub booking_id: Option<i64>,
     pub total_fen: i64,
     pub status: String,
     pub contact_phone: String,
@@ -29,6 +32,7 @@ impl_from_row!(OrderRow {
     account_id,
     entry_id,
     checkin_id,
+    booking_id,
     total_fen,
     status,
     contact_phone,
@@ -105,8 +109,8 @@ pub struct PaymentApplied {
     pub changed: bool,
 }
 
-pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, checkin_id, total_fen, status, contact_phone, \
-    created_at, updated_at, paid_at";
+pub(crate) const ORDER_COLS: &str = "id, code, account_id, entry_id, checkin_id, booking_id, \
+    total_fen, status, contact_phone, created_at, updated_at, paid_at";
 const PAYMENT_COLS: &str = "id, order_id, provider, out_trade_no, amount_fen, state, \
     provider_txn, created_at, updated_at, confirmed_at, pay_url";
 

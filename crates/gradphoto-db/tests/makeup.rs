@@ -51,6 +51,7 @@ fn booking(
         starts: starts.into(),
         ends: String::new(),
         price_fen: 5000,
+        order: None,
     }
 }
 

@@ -17,6 +17,14 @@ mod import;
 mod lang;
 #[path = "http/makeup.rs"]
 mod makeup;
+#[path = "http/makeup_branch.rs"]
+mod makeup_branch;
+#[path = "http/makeup_calendar.rs"]
+mod makeup_calendar;
+#[path = "http/makeup_payment.rs"]
+mod makeup_payment;
+#[path = "http/makeup_support.rs"]
+mod makeup_support;
 #[path = "http/manage.rs"]
 mod manage;
 #[path = "http/onsite_desk.rs"]

@@ -217,6 +217,20 @@ impl App {
         Ok(changed)
     }
 
+    /// The student's "I have paid" on one of their payments (an online order's or a
+    /// booking's): asks the providers about its order's waiting attempts.
+    pub async fn check_my_payment(
+        &self,
+        account: &StudentAccount,
+        out_trade_no: &str,
+    ) -> Result<OrderRow, AppError> {
+        let c = self.online_payment(account, out_trade_no).await?;
+        for p in self.db.order_payments(c.order.id).await? {
+            self.query_payment(&p).await?;
+        }
+        Ok(self.db.get_order(c.order.id).await?)
+    }
+
     /// The `query_payments` job: every attempt that waited longer than
     /// `payments.query_after_minutes` for its notification is asked about. One provider
     /// being down does not stop the others.

@@ -368,6 +368,9 @@ impl App {
         ) {
             self.queue_hand_over(entry_id).await?;
         }
+        if applied.changed && matches!(event, PaymentEvent::Confirmed { .. }) {
+            self.booking_money_arrived(&applied.order).await?;
+        }
         Ok(applied.changed)
     }
 }

@@ -46,6 +46,27 @@ impl App {
         let order = self.db.order_by_code(code.trim()).await?.ok_or_else(|| {
             AppError::NotFound(Msg::new("order.not_found", "未找到该订单", "No such order"))
         })?;
+        let audit = by.audit("order.refund", "order", Some(order.code.clone()), None);
+        let out = self.refund_confirmed(&order, reason, &audit).await?;
+        if out.is_empty() {
+            return Err(AppError::invalid(
+                "refund.nothing_paid",
+                "该订单没有已确认的付款",
+                "The order has no confirmed payment",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Refunds every confirmed payment of `order` in full, each audited as `audit` says
+    /// (who asked: the agency, or the student's own cancellation); empty when nothing was
+    /// paid.
+    pub(crate) async fn refund_confirmed(
+        &self,
+        order: &gradphoto_db::payments::OrderRow,
+        reason: &str,
+        audit: &gradphoto_db::audit::NewAudit,
+    ) -> Result<Vec<RefundRow>, AppError> {
         let confirmed: Vec<_> = self
             .db
             .order_payments(order.id)
@@ -53,13 +74,6 @@ impl App {
             .into_iter()
             .filter(|p| p.state == "confirmed")
             .collect();
-        if confirmed.is_empty() {
-            return Err(AppError::invalid(
-                "refund.nothing_paid",
-                "该订单没有已确认的付款",
-                "The order has no confirmed payment",
-            ));
-        }
         let mut out = Vec::new();
         for p in confirmed {
             let no = format!("R{}", p.out_trade_no);
@@ -84,7 +98,7 @@ impl App {
             } else {
                 refund
             };
-            let mut audit = by.audit("order.refund", "order", Some(order.code.clone()), None);
+            let mut audit = audit.clone();
             audit.after = Some(serde_json::json!({
                 "refund": no, "amount_fen": p.amount_fen, "state": refund.state, "reason": reason,
             }));

@@ -220,6 +220,7 @@ struct ServiceForm {
     slot_capacity: String,
     cutoff_minutes: String,
     days_ahead: String,
+    payment: String,
     choose_shots: Option<String>,
     active: Option<String>,
 }
@@ -237,7 +238,7 @@ impl ServiceForm {
             slot_capacity: self.slot_capacity,
             cutoff_minutes: self.cutoff_minutes,
             days_ahead: self.days_ahead,
-            payment: "at_branch".into(),
+            payment: self.payment,
             choose_shots: self.choose_shots.is_some(),
             active: self.active.is_some(),
         }

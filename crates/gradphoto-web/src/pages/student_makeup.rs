@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/makeup/book", post(book))
         .route("/student/makeup/{code}/cancel", post(cancel))
         .route("/student/makeup/{code}/move", post(move_to))
+        .route("/student/makeup/{code}/pay", post(pay))
 }
 
 /// A booking as the student reads it.
@@ -40,6 +41,13 @@ pub(crate) struct BookingLine {
     pub changeable: bool,
     pub service_id: i64,
     pub refund_rule: String,
+    /// Paid online when booking: waiting for the payment until `pay_until` (China time).
+    pub awaits_payment: bool,
+    pub pay_until: String,
+    /// Paid online when booking, and paid.
+    pub paid_online: bool,
+    /// The fee's order was closed with the booking (refunded where it was paid).
+    pub order_closed: bool,
 }
 
 pub(crate) fn booking_line(ctx: &PageCtx, v: &BookingView) -> BookingLine {
@@ -59,6 +67,13 @@ pub(crate) fn booking_line(ctx: &PageCtx, v: &BookingView) -> BookingLine {
         changeable: v.changeable,
         service_id: v.service.id,
         refund_rule: ctx.msg(&service_refund_rule(&v.service)).to_string(),
+        awaits_payment: v.awaits_payment(),
+        pay_until: v
+            .pay_until
+            .map(gradphoto_domain::calendar::china_minute)
+            .unwrap_or_default(),
+        paid_online: v.order.as_ref().is_some_and(|o| o.status == "paid"),
+        order_closed: v.order.as_ref().is_some_and(|o| o.status == "canceled"),
     }
 }
 
@@ -84,6 +99,7 @@ struct ServiceLine {
     service: String,
     price_yuan: String,
     counts: bool,
+    pays_online: bool,
     choose_shots: bool,
     refund_rule: String,
     days: Vec<DayLine>,
@@ -98,6 +114,8 @@ struct OfferPage {
     cities: String,
     live: Option<BookingLine>,
     services: Vec<ServiceLine>,
+    /// The ways of paying offered (value, label).
+    methods: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     done: Option<String>,
 }
@@ -110,7 +128,13 @@ fn weekday(ctx: &PageCtx, d: chrono::NaiveDate) -> String {
     ctx.tr(zh[i], en[i]).to_string()
 }
 
-fn page(ctx: PageCtx, o: &MakeupOffer, error: Option<String>, done: Option<String>) -> OfferPage {
+fn page(
+    s: &AppState,
+    ctx: PageCtx,
+    o: &MakeupOffer,
+    error: Option<String>,
+    done: Option<String>,
+) -> OfferPage {
     let services = o
         .services
         .iter()
@@ -122,6 +146,7 @@ fn page(ctx: PageCtx, o: &MakeupOffer, error: Option<String>, done: Option<Strin
             service: ctx.tr(&s.service.name_zh, &s.service.name_en).to_string(),
             price_yuan: Fen(s.service.price_fen).yuan(),
             counts: s.counts,
+            pays_online: s.pays_online,
             choose_shots: s.service.choose_shots != 0,
             refund_rule: ctx.msg(&service_refund_rule(&s.service)).to_string(),
             days: s
@@ -154,6 +179,13 @@ fn page(ctx: PageCtx, o: &MakeupOffer, error: Option<String>, done: Option<Strin
         cities: o.campaign.modes.makeup_cities.join("、"),
         live: o.live.as_ref().map(|v| booking_line(&ctx, v)),
         services,
+        methods: s
+            .app
+            .payments
+            .methods()
+            .into_iter()
+            .map(|m| (m.as_str(), super::student_pay::method_label(&ctx, m)))
+            .collect(),
         error,
         done,
         ctx,
@@ -175,7 +207,7 @@ async fn offer(
         .makeup_offer(&p.account)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    Ok(render(&page(p.ctx, &o, None, q.done)))
+    Ok(render(&page(&s, p.ctx, &o, None, q.done)))
 }
 
 /// A refusal the student can act on is shown on the booking page with its status.
@@ -189,7 +221,7 @@ async fn refused(s: &AppState, p: StudentPage, e: AppError) -> Result<Response, 
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
     let msg = p.ctx.msg(&e.message()).to_string();
-    let mut r = render(&page(p.ctx, &o, Some(msg), None));
+    let mut r = render(&page(s, p.ctx, &o, Some(msg), None));
     *r.status_mut() = status_of(&e);
     Ok(r)
 }
@@ -219,6 +251,30 @@ async fn book(
             Redirect::to(&format!("/student/makeup?done=booked-{}", v.booking.code))
                 .into_response(),
         ),
+        Err(e) => refused(&s, p, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    #[serde(default)]
+    method: String,
+}
+
+async fn pay(
+    State(s): State<AppState>,
+    p: StudentPage,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<PayForm>,
+) -> Result<Response, WebError> {
+    let method = match gradphoto_app::payments::Method::from_form(&f.method) {
+        Ok(m) => m,
+        Err(e) => return refused(&s, p, e).await,
+    };
+    match s.app.makeup_pay(&p.account, &code, method).await {
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/student/pay/{}", c.payment.out_trade_no)).into_response())
+        }
         Err(e) => refused(&s, p, e).await,
     }
 }

@@ -47,6 +47,19 @@ struct PayPage {
     /// The link itself (the sandbox page on this server; a provider URL otherwise).
     pay_url: String,
     qr_svg: String,
+    /// The payment's number, for "I have paid".
+    no: String,
+    /// Where the student goes back to: their page, or their make-up booking.
+    back: &'static str,
+}
+
+/// The student's page an order belongs to.
+fn back_of(order: &gradphoto_db::payments::OrderRow) -> &'static str {
+    if order.booking_id.is_some() {
+        "/student/makeup"
+    } else {
+        "/student"
+    }
 }
 
 #[derive(Deserialize)]
@@ -125,16 +138,38 @@ async fn show(
         sandbox: s.app.payments.sandbox,
         pay_url: link,
         qr_svg,
+        back: back_of(&c.order),
+        no: c.payment.out_trade_no,
         ctx: p.ctx,
     }))
 }
 
-async fn check(State(s): State<AppState>, p: StudentPage) -> Result<Response, WebError> {
-    s.app
-        .online_check_payment(&p.account)
-        .await
-        .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    Ok(Redirect::to("/student").into_response())
+#[derive(Deserialize)]
+struct CheckForm {
+    #[serde(default)]
+    no: String,
+}
+
+async fn check(
+    State(s): State<AppState>,
+    p: StudentPage,
+    axum::Form(f): axum::Form<CheckForm>,
+) -> Result<Response, WebError> {
+    let back = if f.no.is_empty() {
+        s.app
+            .online_check_payment(&p.account)
+            .await
+            .map_err(|e| WebError::page(e, p.ctx.lang))?;
+        "/student"
+    } else {
+        let order = s
+            .app
+            .check_my_payment(&p.account, &f.no)
+            .await
+            .map_err(|e| WebError::page(e, p.ctx.lang))?;
+        back_of(&order)
+    };
+    Ok(Redirect::to(back).into_response())
 }
 
 #[derive(Template)]
@@ -145,8 +180,8 @@ struct SandboxPage {
     total_yuan: String,
     provider: String,
     state: String,
-    /// An online student's order (not a fee at the on-site desk): a way back to their page.
-    online: bool,
+    /// A student's order (not a fee at the on-site desk): the way back to their page.
+    back: Option<&'static str>,
 }
 
 async fn sandbox_page(
@@ -159,16 +194,14 @@ async fn sandbox_page(
         .sandbox_payment(&no)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    let online = s
+    let order = s
         .app
         .db
         .get_order(payment.order_id)
         .await
-        .map_err(|e| WebError::page(e.into(), p.ctx.lang))?
-        .entry_id
-        .is_some();
+        .map_err(|e| WebError::page(e.into(), p.ctx.lang))?;
     Ok(render(&SandboxPage {
-        online,
+        back: order.account_id.is_some().then(|| back_of(&order)),
         no: payment.out_trade_no,
         total_yuan: Fen(payment.amount_fen).yuan(),
         provider: payment.provider,

@@ -12,20 +12,12 @@ use crate::support::{self, PW};
 /// Moves the registry's acceptance of outbox row `id` back by a day, as if it were
 /// yesterday's.
 async fn accepted_yesterday(db: &Db, id: i64) {
-    let sql = "UPDATE registry_outbox SET updated_at = updated_at - 86400000 WHERE id = $1";
-    let n = match db {
-        Db::Sqlite(s) => sqlx::query(sql)
-            .bind(id)
-            .execute(&s.pool)
-            .await
-            .map(|r| r.rows_affected()),
-        Db::Postgres(p) => sqlx::query(sql)
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-    }
-    .expect("update");
+    let n = support::exec_with_id(
+        db,
+        "UPDATE registry_outbox SET updated_at = updated_at - 86400000 WHERE id = $1",
+        id,
+    )
+    .await;
     assert_eq!(n, 1);
 }
 

@@ -39,20 +39,12 @@ async fn candidates(t: &TestApp, campaign: i64, university: i64, dept: i64) -> V
 
 /// Marks a student in-service, as a roster with 学习方式 = 非全日制 does.
 async fn set_in_service(db: &Db, student: i64) {
-    let sql = "UPDATE students SET in_service = TRUE WHERE id = $1";
-    let n = match db {
-        Db::Sqlite(s) => sqlx::query(sql)
-            .bind(student)
-            .execute(&s.pool)
-            .await
-            .map(|r| r.rows_affected()),
-        Db::Postgres(p) => sqlx::query(sql)
-            .bind(student)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-    }
-    .expect("update");
+    let n = support::exec_with_id(
+        db,
+        "UPDATE students SET in_service = TRUE WHERE id = $1",
+        student,
+    )
+    .await;
     assert_eq!(n, 1);
 }
 

@@ -424,3 +424,22 @@ pub fn attr(page: &str, id: &str, attr: &str) -> String {
     let a = tag.find(&format!("{attr}=\"")).expect("attribute") + attr.len() + 2;
     tag[a..].split('"').next().unwrap_or_default().to_string()
 }
+
+/// Runs one statement with one id bound on either backend (the tests' way to put a row
+/// where the product never would, e.g. an acceptance dated yesterday); the rows changed.
+pub async fn exec_with_id(db: &gradphoto_db::Db, sql: &str, id: i64) -> u64 {
+    use gradphoto_db::Db;
+    match db {
+        Db::Sqlite(s) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .execute(&s.pool)
+            .await
+            .map(|r| r.rows_affected()),
+        Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+    }
+    .expect("statement")
+}
