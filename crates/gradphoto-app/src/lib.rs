@@ -42,6 +42,7 @@ pub mod order_sheet;
 pub mod order_shipping;
 pub mod payments;
 pub mod pii;
+pub mod prints;
 pub mod progress;
 pub mod registry_link;
 pub mod roster;

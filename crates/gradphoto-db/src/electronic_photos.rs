@@ -92,6 +92,21 @@ impl Db {
         Ok(newest_per_student(rows).into_iter().next())
     }
 
+    /// The newest accepted photo of each student of the campaign who holds no prints yet
+    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002).
+    pub async fn accepted_unprinted(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<AcceptedPhoto>, DbError> {
+        let sql = format!(
+            "{ACCEPTED} AND NOT EXISTS (SELECT 1 FROM print_items pi \
+             WHERE pi.student_id = s.id AND pi.lost_at IS NULL)"
+        );
+        let rows: Vec<AcceptedPhoto> = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?);
+        Ok(newest_per_student(rows))
+    }
+
     /// The newest accepted photo of each student of a department in the campaign.
     pub async fn accepted_photos_of_department(
         &self,

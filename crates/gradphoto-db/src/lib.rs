@@ -27,6 +27,7 @@ pub mod order_list;
 pub mod otp;
 pub mod outbox;
 pub mod payments;
+pub mod prints;
 pub mod progress;
 pub mod refunds;
 pub mod registry;

@@ -195,6 +195,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_booking_orders.sql"),
         postgres: include_str!("../migrations/postgres/0030_booking_orders.sql"),
     },
+    Migration {
+        version: 31,
+        name: "prints",
+        sqlite: include_str!("../migrations/sqlite/0031_prints.sql"),
+        postgres: include_str!("../migrations/postgres/0031_prints.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -20,6 +20,7 @@ pub mod otp;
 pub mod payments;
 pub mod people;
 pub mod policy;
+pub mod prints;
 pub mod roster;
 pub mod sample;
 pub mod term;

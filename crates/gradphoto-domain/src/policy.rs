@@ -101,10 +101,14 @@ pub enum ResourceKind {
     Branch,
     /// Students' make-up bookings as a branch works them: the day's list, absences.
     Booking,
+    /// The print batches (洗印版照片) and their chain of custody: the agency prints and
+    /// hands them to the graduate school, which hands them on to the departments, which
+    /// give them to the students.
+    Prints,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 12] = [
+    pub const ALL: [ResourceKind; 13] = [
         ResourceKind::University,
         ResourceKind::Student,
         ResourceKind::StudentIdNumber,
@@ -117,6 +121,7 @@ impl ResourceKind {
         ResourceKind::Onsite,
         ResourceKind::Branch,
         ResourceKind::Booking,
+        ResourceKind::Prints,
     ];
 }
 
@@ -207,7 +212,7 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             | StatusReport => matches!(action, Read | Export),
             // The agency's money is between the agency, the schools and the students;
             // the on-site days are the school's and the agency's to run.
-            StaffAccount | Order | Onsite | Branch | Booking => false,
+            StaffAccount | Order | Onsite | Branch | Booking | Prints => false,
         },
         AgencyAdmin => match res.kind {
             University | Campaign | Progress => true,
@@ -223,6 +228,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
             Onsite => true,
             // Its branches, their services and calendar, and who is booked.
             Branch | Booking => true,
+            // It prints the batches, hands them to the schools and orders reprints.
+            Prints => true,
         },
         AgencyPhotographer => match res.kind {
             University | Campaign | Student => action == Read,
@@ -249,6 +256,9 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                 Onsite => true,
                 // The agency's branches are the agency's.
                 Branch | Booking => false,
+                // The graduate school receives its prints, hands them on to the
+                // departments and reports what is missing; the agency prints.
+                Prints => matches!(action, Read | Update | Export),
             }
         }
         DepartmentSecretary => {
@@ -267,6 +277,8 @@ pub fn authorize(actor: &Actor, action: Action, res: &Resource) -> Result<(), De
                     (own_uni && res.department_id.is_none() && action == Read)
                         || (own_dept && matches!(action, Read | Create | Delete | Import | Export))
                 }
+                // Its own department's prints: received from the school, given to students.
+                Prints => own_dept && matches!(action, Read | Update),
                 StudentIdNumber | StaffAccount | AuditLog | Order | Branch | Booking => false,
             }
         }

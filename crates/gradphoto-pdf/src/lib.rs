@@ -38,7 +38,7 @@ mod wrap;
 mod writer;
 
 pub use font::{DEFAULT_FONT_PATH, Font};
-pub use model::{Align, Block, Column, Document, Orientation, Overflow, Style, Table};
+pub use model::{Align, Block, Column, Document, Orientation, Overflow, PicturePage, Style, Table};
 
 /// Why a font was refused or a document could not be rendered.
 #[derive(Debug, thiserror::Error)]

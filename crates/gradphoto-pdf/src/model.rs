@@ -42,6 +42,21 @@ pub struct Document {
     pub blocks: Vec<Block>,
     /// Font sizes and margins; the defaults suit A4 reports.
     pub style: Style,
+    /// Pages that are one picture each, at their own size, after the laid-out pages (a
+    /// print batch's sheets after its cover and packing list).
+    pub pictures: Vec<PicturePage>,
+}
+
+/// A page holding one baseline RGB JPEG that fills it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PicturePage {
+    /// Page size in points.
+    pub width_pt: f32,
+    pub height_pt: f32,
+    /// The JPEG as it is embedded (DCTDecode: not decoded or re-encoded).
+    pub jpeg: Vec<u8>,
+    pub width_px: u32,
+    pub height_px: u32,
 }
 
 impl Document {
@@ -52,6 +67,7 @@ impl Document {
             orientation: Orientation::Portrait,
             blocks: Vec::new(),
             style: Style::default(),
+            pictures: Vec::new(),
         }
     }
 
@@ -78,6 +94,12 @@ impl Document {
     /// Appends vertical space, in points.
     pub fn space(&mut self, points: f32) -> &mut Self {
         self.blocks.push(Block::Space(points));
+        self
+    }
+
+    /// Appends a picture page after the laid-out pages.
+    pub fn picture(&mut self, page: PicturePage) -> &mut Self {
+        self.pictures.push(page);
         self
     }
 

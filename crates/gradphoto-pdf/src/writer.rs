@@ -23,6 +23,8 @@ use crate::model::Document;
 
 /// The one font's resource name in every page.
 const FONT_NAME: Name<'static> = Name(b"F0");
+/// The picture's resource name on a picture page.
+const PICTURE_NAME: Name<'static> = Name(b"Im0");
 /// Fake bold: the glyph outlines are also stroked, this share of the font size wide.
 const BOLD_STROKE: f32 = 0.03;
 /// Table rule width, points.
@@ -60,6 +62,12 @@ pub(crate) fn write(doc: &Document, font: &Font) -> Result<Vec<u8>, PdfError> {
     let font_file_id = next();
     let cmap_id = next();
     let page_ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (next(), next())).collect();
+    // Picture pages: the page, its content and its image.
+    let picture_ids: Vec<(Ref, Ref, Ref)> = doc
+        .pictures
+        .iter()
+        .map(|_| (next(), next(), next()))
+        .collect();
 
     let mut pdf = Pdf::new();
     pdf.set_version(1, 7);
@@ -70,8 +78,13 @@ pub(crate) fn write(doc: &Document, font: &Font) -> Result<Vec<u8>, PdfError> {
         .title(TextStr(&doc.title))
         .producer(TextStr("gradphoto"));
     pdf.pages(tree_id)
-        .kids(page_ids.iter().map(|(page, _)| *page))
-        .count(i32::try_from(pages.len()).unwrap_or(i32::MAX));
+        .kids(
+            page_ids
+                .iter()
+                .map(|(page, _)| *page)
+                .chain(picture_ids.iter().map(|(page, _, _)| *page)),
+        )
+        .count(i32::try_from(pages.len() + picture_ids.len()).unwrap_or(i32::MAX));
     for ((page_id, content_id), bytes) in page_ids.iter().zip(&contents) {
         let mut page = pdf.page(*page_id);
         page.parent(tree_id)
@@ -81,6 +94,30 @@ pub(crate) fn write(doc: &Document, font: &Font) -> Result<Vec<u8>, PdfError> {
         page.finish();
         let packed = deflate(bytes);
         pdf.stream(*content_id, &packed).filter(Filter::FlateDecode);
+    }
+
+    for (picture, (page_id, content_id, image_id)) in doc.pictures.iter().zip(&picture_ids) {
+        let (w, h) = (picture.width_pt, picture.height_pt);
+        let mut page = pdf.page(*page_id);
+        page.parent(tree_id)
+            .media_box(Rect::new(0.0, 0.0, w, h))
+            .contents(*content_id);
+        page.resources().x_objects().pair(PICTURE_NAME, *image_id);
+        page.finish();
+        let mut c = Content::new();
+        c.save_state();
+        c.transform([w, 0.0, 0.0, h, 0.0, 0.0]);
+        c.x_object(PICTURE_NAME);
+        c.restore_state();
+        pdf.stream(*content_id, &c.finish());
+        let mut image = pdf.image_xobject(*image_id, &picture.jpeg);
+        image.filter(Filter::DctDecode);
+        image
+            .width(i32::try_from(picture.width_px).unwrap_or(i32::MAX))
+            .height(i32::try_from(picture.height_px).unwrap_or(i32::MAX))
+            .bits_per_component(8);
+        image.color_space().device_rgb();
+        image.finish();
     }
 
     let base_font = format!(

@@ -59,6 +59,8 @@ mod orders;
 mod pay_live;
 #[path = "http/policy.rs"]
 mod policy;
+#[path = "http/prints.rs"]
+mod prints;
 #[path = "http/sms_aliyun.rs"]
 mod sms_aliyun;
 #[path = "http/student.rs"]

@@ -107,6 +107,8 @@ const GRANTS: &[Grant] = &[
     // Its branches for make-up shoots, their services and the public calendar.
     g(R::AgencyAdmin, K::Branch, "RCUDIE", ANY),
     g(R::AgencyAdmin, K::Booking, "RCUDIE", ANY),
+    // It prints the batches, hands them over and orders reprints.
+    g(R::AgencyAdmin, K::Prints, "RCUDIE", ANY),
     // A photographer only needs to find the student in front of the camera.
     g(R::AgencyPhotographer, K::University, "R", ANY),
     g(R::AgencyPhotographer, K::Campaign, "R", ANY),
@@ -126,6 +128,8 @@ const GRANTS: &[Grant] = &[
     g(R::UniversityAdmin, K::StatusReport, "RU", OWN_UNI),
     g(R::UniversityAdmin, K::Order, "RE", OWN_UNI),
     g(R::UniversityAdmin, K::Onsite, "RCUDIE", OWN_UNI),
+    // The graduate school receives and hands on its prints.
+    g(R::UniversityAdmin, K::Prints, "RUE", OWN_UNI),
     // A secretary: reads the university record and campaigns, reads its own department.
     g(
         R::DepartmentSecretary,
@@ -168,6 +172,13 @@ const GRANTS: &[Grant] = &[
     g(
         R::DepartmentSecretary,
         K::StatusReport,
+        "RU",
+        &[Scope::OwnDepartment],
+    ),
+    // Its department's prints: received from the school, given to the students.
+    g(
+        R::DepartmentSecretary,
+        K::Prints,
         "RU",
         &[Scope::OwnDepartment],
     ),

@@ -288,3 +288,47 @@ fn missing_characters_are_reported() {
     // A private-use character no font draws.
     assert_eq!(font.missing_chars("张\u{E000}三\u{E000}"), ['\u{E000}']);
 }
+
+/// A tiny valid baseline JPEG (8×8, grey), written by hand so the test needs no encoder.
+fn tiny_jpeg() -> Vec<u8> {
+    // The picture is embedded as it is (DCTDecode): its bytes only have to arrive whole.
+    let mut j = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1,
+    ];
+    j.extend_from_slice(&[0, 1, 0, 0]);
+    j.extend_from_slice(&[0xFF, 0xD9]);
+    j
+}
+
+#[test]
+fn picture_pages_follow_the_text_at_their_own_size() {
+    use gradphoto_pdf::PicturePage;
+    let Some((font, _)) = load_font() else { return };
+    let mut doc = notice();
+    let jpeg = tiny_jpeg();
+    for _ in 0..2 {
+        doc.picture(PicturePage {
+            width_pt: 430.866,
+            height_pt: 289.134,
+            jpeg: jpeg.clone(),
+            width_px: 1795,
+            height_px: 1205,
+        });
+    }
+    let pdf = render(&doc, &font).expect("renders");
+    let parsed = Parsed::new(&pdf).expect("xref offsets point at their objects");
+    let pages = parsed.objects_with("/Type /Page\n");
+    assert_eq!(pages.len(), 3, "the notice's page, then two pictures");
+    let sizes: Vec<bool> = pages
+        .iter()
+        .map(|p| parsed.dict(*p).contains("430.866 289.134"))
+        .collect();
+    assert_eq!(sizes, [false, true, true]);
+    let images = parsed.objects_with("/Subtype /Image");
+    assert_eq!(images.len(), 2);
+    for i in images {
+        let d = parsed.dict(i);
+        assert!(d.contains("/DCTDecode") && d.contains("/Width 1795"), "{d}");
+        assert_eq!(parsed.stream(i), jpeg, "embedded as it is");
+    }
+}

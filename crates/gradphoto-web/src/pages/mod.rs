@@ -16,6 +16,7 @@ mod onsite_progress;
 mod onsite_schedule;
 mod onsite_station;
 mod orders;
+mod prints;
 mod reports;
 mod review;
 mod staff;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .merge(onsite_schedule::routes())
         .merge(onsite_station::routes())
         .merge(orders::routes())
+        .merge(prints::routes())
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(student::routes())

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/student/account", get(account))
         .route("/student/account/phone", post(phone))
         .route("/student/account/photo.jpg", get(electronic_photo))
+        .route("/student/prints/{id}/received", post(prints_received))
         .route("/student/orders/{code}/contact", post(contact))
         .route("/student/orders/{code}/shipping", post(shipping))
 }
@@ -268,6 +269,9 @@ struct AccountPage {
     order: Option<(String, String)>,
     /// The electronic photo: `ready`, `tomorrow` or `not_yet` (学历信息-电子照片).
     photo: &'static str,
+    /// The student's print sheets: (item id, batch code, state: `received`, `lost` or
+    /// `on_way`, received at).
+    prints: Vec<(i64, String, &'static str, String)>,
     old_phone: String,
     new_phone: String,
     /// A code was sent to the new number: the form asks for it.
@@ -335,6 +339,28 @@ async fn account_page(
         gradphoto_app::electronic_photo::ElectronicPhoto::Tomorrow => "tomorrow",
         gradphoto_app::electronic_photo::ElectronicPhoto::NotYet => "not_yet",
     };
+    let prints = s
+        .app
+        .my_prints(&p.account)
+        .await
+        .map_err(|e| WebError::page(e, p.ctx.lang))?
+        .into_iter()
+        .map(|i| {
+            let state = if i.received_at.is_some() {
+                "received"
+            } else if i.lost_at.is_some() {
+                "lost"
+            } else {
+                "on_way"
+            };
+            (
+                i.id,
+                i.batch_code,
+                state,
+                i.received_at.map(when).unwrap_or_default(),
+            )
+        })
+        .collect();
     let (status, notice, error) = match outcome {
         Ok(n) => (StatusCode::OK, n, None),
         Err(e) => (
@@ -351,6 +377,7 @@ async fn account_page(
         level,
         order,
         photo,
+        prints,
         old_phone: f.old_phone,
         new_phone: f.new_phone,
         code_sent,
@@ -431,4 +458,19 @@ async fn electronic_photo(State(s): State<AppState>, p: StudentPage) -> Result<R
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
     Ok(super::forms::download("image/jpeg", &name, bytes))
+}
+
+/// The student confirms they have their prints (洗印版照片).
+async fn prints_received(
+    State(s): State<AppState>,
+    p: StudentPage,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    match s.app.confirm_my_prints(&p.account, id).await {
+        Ok(()) => Ok(Redirect::to("/student/account#prints").into_response()),
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
+            account_page(&s, p, PhoneForm::default(), false, Err(e)).await
+        }
+        Err(e) => Err(WebError::page(e, p.ctx.lang)),
+    }
 }

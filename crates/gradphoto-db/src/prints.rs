@@ -1,0 +1,396 @@
+//! Print batches and their chain of custody (migration 0031). A batch and its items are
+//! written in one transaction; the one-live-item-per-student index refuses a student who
+//! has prints already, so two batches made at once never print anyone twice. Every
+//! hand-over, receipt and loss runs in one transaction that holds the batch (PostgreSQL
+//! `FOR UPDATE`; SQLite's single writer), reads the batch's counts, asks the caller's rule
+//! and only then writes — so counts cannot go negative, and a form sent twice (same token)
+//! is recorded once.
+
+use crate::rows::impl_from_row;
+use crate::{Db, DbError, now_ms, with_pool, write_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintBatchRow {
+    pub id: i64,
+    pub code: String,
+    pub campaign_id: i64,
+    pub department_id: i64,
+    pub reprint_of: Option<i64>,
+    pub reason: String,
+    pub sheets: i64,
+    pub lost_at: Option<i64>,
+    pub lost_reason: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+}
+impl_from_row!(PrintBatchRow {
+    id,
+    code,
+    campaign_id,
+    department_id,
+    reprint_of,
+    reason,
+    sheets,
+    lost_at,
+    lost_reason,
+    created_at,
+    created_by
+});
+
+const BATCH_COLS: &str = "id, code, campaign_id, department_id, reprint_of, reason, sheets, \
+    lost_at, lost_reason, created_at, created_by";
+
+/// A batch's counts as its hand-overs, receipts and losses add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchCounts {
+    pub batch_id: i64,
+    pub sheets: i64,
+    pub lost: i64,
+    pub to_school: i64,
+    pub to_department: i64,
+    pub received: i64,
+}
+impl_from_row!(BatchCounts {
+    batch_id,
+    sheets,
+    lost,
+    to_school,
+    to_department,
+    received
+});
+
+const COUNTS: &str = "SELECT b.id AS batch_id, CAST(b.sheets AS BIGINT) AS sheets, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_at IS NOT NULL) AS BIGINT) AS lost, \
+    CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'school'), 0) AS BIGINT) AS to_school, \
+    CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'department'), 0) AS BIGINT) AS to_department, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.received_at IS NOT NULL) AS BIGINT) AS received \
+    FROM print_batches b";
+
+/// One student's sheet in a batch, with the student as the lists show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintItemRow {
+    pub id: i64,
+    pub batch_id: i64,
+    pub student_id: i64,
+    pub outbox_id: i64,
+    pub position: i64,
+    pub received_at: Option<i64>,
+    pub received_by: Option<String>,
+    pub lost_at: Option<i64>,
+    pub lost_reason: Option<String>,
+    pub student_no: String,
+    pub name: String,
+    pub department_id: i64,
+    pub photo_key: String,
+    pub batch_code: String,
+}
+impl_from_row!(PrintItemRow {
+    id,
+    batch_id,
+    student_id,
+    outbox_id,
+    position,
+    received_at,
+    received_by,
+    lost_at,
+    lost_reason,
+    student_no,
+    name,
+    department_id,
+    photo_key,
+    batch_code
+});
+
+const ITEMS: &str = "SELECT i.id, i.batch_id, i.student_id, i.outbox_id, \
+    CAST(i.position AS BIGINT) AS position, i.received_at, i.received_by, i.lost_at, \
+    i.lost_reason, s.student_no, s.name, s.department_id, o.photo_key, b.code AS batch_code \
+    FROM print_items i JOIN students s ON s.id = i.student_id \
+    JOIN registry_outbox o ON o.id = i.outbox_id \
+    JOIN print_batches b ON b.id = i.batch_id";
+
+/// One recorded hand-over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoverRow {
+    pub id: i64,
+    pub batch_id: i64,
+    pub stage: String,
+    pub sheets: i64,
+    pub given_by: String,
+    pub received_by: String,
+    pub at: i64,
+    pub recorded_by: String,
+}
+impl_from_row!(HandoverRow {
+    id,
+    batch_id,
+    stage,
+    sheets,
+    given_by,
+    received_by,
+    at,
+    recorded_by
+});
+
+const HANDOVER_COLS: &str = "id, batch_id, stage, CAST(sheets AS BIGINT) AS sheets, given_by, \
+    received_by, at, recorded_by";
+
+/// A batch to print: its students (student id, accepted outbox photo) in print order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBatch {
+    pub code: String,
+    pub campaign_id: i64,
+    pub department_id: i64,
+    pub reprint_of: Option<i64>,
+    pub reason: String,
+    pub created_by: String,
+    pub items: Vec<(i64, i64)>,
+}
+
+/// A hand-over to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHandover<'a> {
+    pub batch_id: i64,
+    pub stage: &'a str,
+    pub sheets: i64,
+    pub given_by: &'a str,
+    pub received_by: &'a str,
+    pub recorded_by: &'a str,
+    pub token: &'a str,
+}
+
+impl Db {
+    fn lock_batch_sql(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "SELECT id FROM print_batches WHERE id = $1",
+            Db::Postgres(_) => "SELECT id FROM print_batches WHERE id = $1 FOR UPDATE",
+        }
+    }
+
+    /// Writes a batch and its items. A student who got a live print item meanwhile makes
+    /// the whole batch fail with [`DbError::Conflict`]; nothing is written.
+    pub async fn create_print_batch(&self, b: &NewBatch) -> Result<PrintBatchRow, DbError> {
+        let now = now_ms();
+        let sheets = i64::try_from(b.items.len()).unwrap_or(i64::MAX);
+        let sql = format!(
+            "INSERT INTO print_batches (code, campaign_id, department_id, reprint_of, reason, \
+             sheets, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING {BATCH_COLS}"
+        );
+        Ok(write_tx!(self, tx => {
+            let row: PrintBatchRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&b.code).bind(b.campaign_id).bind(b.department_id).bind(b.reprint_of)
+                .bind(&b.reason).bind(sheets).bind(now).bind(&b.created_by)
+                .fetch_one(&mut *tx).await?;
+            for (n, (student, outbox)) in b.items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO print_items (batch_id, student_id, outbox_id, position) \
+                     VALUES ($1, $2, $3, $4)")
+                    .bind(row.id).bind(student).bind(outbox)
+                    .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
+                    .execute(&mut *tx).await?;
+            }
+            row
+        }))
+    }
+
+    pub async fn print_batch(&self, id: i64) -> Result<PrintBatchRow, DbError> {
+        let sql = format!("SELECT {BATCH_COLS} FROM print_batches WHERE id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
+    }
+
+    /// A campaign's batches, by department and age.
+    pub async fn campaign_print_batches(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<PrintBatchRow>, DbError> {
+        let sql = format!(
+            "SELECT {BATCH_COLS} FROM print_batches WHERE campaign_id = $1 \
+             ORDER BY department_id, id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
+    /// The counts of every batch of a campaign.
+    pub async fn campaign_print_counts(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<BatchCounts>, DbError> {
+        let sql = format!("{COUNTS} WHERE b.campaign_id = $1 ORDER BY b.id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(campaign_id).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn print_counts(&self, batch_id: i64) -> Result<BatchCounts, DbError> {
+        let sql = format!("{COUNTS} WHERE b.id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(batch_id).fetch_one(p).await?),
+        )
+    }
+
+    /// A batch's sheets in print order.
+    pub async fn print_items(&self, batch_id: i64) -> Result<Vec<PrintItemRow>, DbError> {
+        let sql = format!("{ITEMS} WHERE i.batch_id = $1 ORDER BY i.position");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(batch_id).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn print_item(&self, id: i64) -> Result<PrintItemRow, DbError> {
+        let sql = format!("{ITEMS} WHERE i.id = $1");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id).fetch_one(p).await?),
+        )
+    }
+
+    /// A student's sheets in every batch, newest first.
+    pub async fn student_print_items(&self, student_id: i64) -> Result<Vec<PrintItemRow>, DbError> {
+        let sql = format!("{ITEMS} WHERE i.student_id = $1 ORDER BY i.id DESC");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(student_id).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn print_handovers(&self, batch_id: i64) -> Result<Vec<HandoverRow>, DbError> {
+        let sql =
+            format!("SELECT {HANDOVER_COLS} FROM print_handovers WHERE batch_id = $1 ORDER BY id");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(batch_id).fetch_all(p).await?),
+        )
+    }
+
+    /// Records a hand-over if `check` allows it on the batch's counts; the same token
+    /// again returns the hand-over it recorded (`Ok(Ok((row, false)))`), nothing added.
+    pub async fn record_print_handover<E>(
+        &self,
+        h: &NewHandover<'_>,
+        check: impl FnOnce(&BatchCounts) -> Result<(), E>,
+    ) -> Result<Result<(HandoverRow, bool), E>, DbError> {
+        let lock = self.lock_batch_sql();
+        let counts = format!("{COUNTS} WHERE b.id = $1");
+        let by_token = format!("SELECT {HANDOVER_COLS} FROM print_handovers WHERE token = $1");
+        let insert = format!(
+            "INSERT INTO print_handovers (batch_id, stage, sheets, given_by, received_by, at, \
+             recorded_by, token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING {HANDOVER_COLS}"
+        );
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            sqlx::query(lock).bind(h.batch_id).fetch_one(&mut *tx).await?;
+            let seen: Option<HandoverRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_token.as_str()))
+                .bind(h.token).fetch_optional(&mut *tx).await?;
+            match seen {
+                Some(row) => Ok((row, false)),
+                None => {
+                    let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                        .bind(h.batch_id).fetch_one(&mut *tx).await?;
+                    match check(&c) {
+                        Err(e) => Err(e),
+                        Ok(()) => {
+                            let row: HandoverRow = sqlx::query_as(sqlx::AssertSqlSafe(insert.as_str()))
+                                .bind(h.batch_id).bind(h.stage).bind(h.sheets).bind(h.given_by)
+                                .bind(h.received_by).bind(now).bind(h.recorded_by).bind(h.token)
+                                .fetch_one(&mut *tx).await?;
+                            Ok((row, true))
+                        }
+                    }
+                }
+            }
+        }))
+    }
+
+    /// Records that the student of item `id` has their sheet (`by`: "student" or the
+    /// staff member), if `check` allows it on the batch's counts; `Ok(Ok(false))` when it
+    /// was recorded before, `DbError::Conflict` when the sheet is lost.
+    pub async fn receive_print_item<E>(
+        &self,
+        id: i64,
+        by: &str,
+        check: impl FnOnce(&BatchCounts) -> Result<(), E>,
+    ) -> Result<Result<bool, E>, DbError> {
+        let item = self.print_item(id).await?;
+        let lock = self.lock_batch_sql();
+        let counts = format!("{COUNTS} WHERE b.id = $1");
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            sqlx::query(lock).bind(item.batch_id).fetch_one(&mut *tx).await?;
+            let (received, lost): (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT received_at, lost_at FROM print_items WHERE id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
+            if received.is_some() {
+                Ok(false)
+            } else if lost.is_some() {
+                return Err(DbError::Conflict("print item lost".into()));
+            } else {
+                let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                    .bind(item.batch_id).fetch_one(&mut *tx).await?;
+                match check(&c) {
+                    Err(e) => Err(e),
+                    Ok(()) => {
+                        sqlx::query(
+                            "UPDATE print_items SET received_at = $1, received_by = $2 WHERE id = $3")
+                            .bind(now).bind(by).bind(id).execute(&mut *tx).await?;
+                        Ok(true)
+                    }
+                }
+            }
+        }))
+    }
+
+    /// Reports sheets of a batch lost: the items named (or, with `None`, every sheet not
+    /// yet with its student, and the batch itself), if `check` allows that many. Returns
+    /// the items now lost.
+    pub async fn lose_print_items<E>(
+        &self,
+        batch_id: i64,
+        items: Option<&[i64]>,
+        reason: &str,
+        check: impl FnOnce(&BatchCounts, i64) -> Result<(), E>,
+    ) -> Result<Result<Vec<i64>, E>, DbError> {
+        let lock = self.lock_batch_sql();
+        let counts = format!("{COUNTS} WHERE b.id = $1");
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            sqlx::query(lock).bind(batch_id).fetch_one(&mut *tx).await?;
+            let open: Vec<(i64,)> = sqlx::query_as(
+                "SELECT id FROM print_items WHERE batch_id = $1 AND received_at IS NULL \
+                 AND lost_at IS NULL ORDER BY position")
+                .bind(batch_id).fetch_all(&mut *tx).await?;
+            let chosen: Vec<i64> = open
+                .into_iter()
+                .map(|(id,)| id)
+                .filter(|id| items.is_none_or(|only| only.contains(id)))
+                .collect();
+            let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                .bind(batch_id).fetch_one(&mut *tx).await?;
+            match check(&c, i64::try_from(chosen.len()).unwrap_or(i64::MAX)) {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    for id in &chosen {
+                        sqlx::query(
+                            "UPDATE print_items SET lost_at = $1, lost_reason = $2 WHERE id = $3")
+                            .bind(now).bind(reason).bind(id).execute(&mut *tx).await?;
+                    }
+                    if items.is_none() {
+                        sqlx::query(
+                            "UPDATE print_batches SET lost_at = $1, lost_reason = $2 WHERE id = $3")
+                            .bind(now).bind(reason).bind(batch_id).execute(&mut *tx).await?;
+                    }
+                    Ok(chosen)
+                }
+            }
+        }))
+    }
+}

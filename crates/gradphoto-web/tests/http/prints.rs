@@ -1,0 +1,378 @@
+//! The prints and their chain of custody (issue 8), on both backends: the agency makes one
+//! batch per department in student-number order and its PDF (cover, packing list, one
+//! 6-inch page per student); hand-overs agency → graduate school → department are counted
+//! and never exceed what the giver holds, and a form sent twice is recorded once; the
+//! graduate school sees what it holds per department; a secretary gives a student their
+//! sheet and a student confirms on their phone; a lost sheet is reprinted from the same
+//! record; nobody is printed twice.
+
+use gradphoto_photo::decode::Rgb;
+use gradphoto_testkit::{Client, TestApp, backends};
+
+use crate::onsite_support::post;
+use crate::support::{self, PW, attr};
+
+/// A standard image (480×640, light blue) as the registry would have accepted it.
+fn standard_jpeg() -> Vec<u8> {
+    let (w, h) = (480u32, 640u32);
+    let mut data = Vec::with_capacity((w * h * 3) as usize);
+    for _ in 0..w * h {
+        data.extend_from_slice(&[100, 197, 255]);
+    }
+    gradphoto_photo::encode::encode(
+        &Rgb {
+            width: w,
+            height: h,
+            data,
+        },
+        90,
+        300,
+    )
+    .expect("encodes")
+}
+
+/// A verified student of `department` whose photo the registry accepted: their client,
+/// roster id and student number.
+async fn accepted_student(
+    t: &TestApp,
+    d: &support::Demo,
+    department: i64,
+    phone: &str,
+    skip: &mut usize,
+) -> (Client, i64, String) {
+    loop {
+        let at = *skip;
+        *skip += 1;
+        let (s, _) = support::must_student(t, d.c1, at).await;
+        if s.department_id != department || t.app.db.is_collected(d.c1, s.id).await.expect("q") {
+            continue;
+        }
+        let (c, me) = support::verified_student(t, d, phone, at).await;
+        let account = t
+            .app
+            .db
+            .student_account_by_phone(phone)
+            .await
+            .expect("q")
+            .expect("a");
+        let entry = t
+            .app
+            .db
+            .current_online_entry(account.id)
+            .await
+            .expect("q")
+            .expect("entry");
+        let key = format!("outbox/test/{phone}.jpg");
+        t.app
+            .blobs
+            .put(&key, standard_jpeg().into())
+            .await
+            .expect("stored");
+        let row = t
+            .app
+            .db
+            .insert_outbox(
+                "CODE",
+                entry.code_id.as_deref().expect("bound"),
+                &key,
+                "blue",
+                "test",
+            )
+            .await
+            .expect("outbox");
+        assert!(
+            t.app
+                .db
+                .outbox_finish(row.id, "answered", Some("accepted"), "{}")
+                .await
+                .expect("answered")
+        );
+        return (c, me.id, me.student_no);
+    }
+}
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    hay.windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+async fn handover(c: &Client, batch: i64, stage: &str, sheets: &str, token: &str) -> (u16, String) {
+    post(
+        c,
+        &format!("/prints/batches/{batch}/handover"),
+        &[
+            ("stage", stage),
+            ("sheets", sheets),
+            ("given_by", "王老师"),
+            ("received_by", "李老师"),
+            ("token", token),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn prints_travel_from_the_lab_to_the_students() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let (dept, other_dept) = (d.u1_depts[0], d.u1_depts[1]);
+        let mut skip = 0;
+        let mut students = Vec::new();
+        for phone in ["13800138701", "13800138702", "13800138703"] {
+            students.push(accepted_student(&t, &d, dept, phone, &mut skip).await);
+        }
+        let mut skip2 = 0;
+        accepted_student(&t, &d, other_dept, "13800138704", &mut skip2).await;
+
+        // The agency prints: one batch per department, in student-number order.
+        let agency = t.login("agency", PW).await;
+        let page = format!("/campaigns/{}/prints", d.c1);
+        let (status, body) = agency.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            attr(&body, &format!("prints-dept-{dept}"), "data-unprinted"),
+            "3"
+        );
+        let r = agency.post_form(&page, &[]).await;
+        assert_eq!(r.status(), 303);
+        let batches = t.app.db.campaign_print_batches(d.c1).await.expect("q");
+        let batch = batches
+            .iter()
+            .find(|b| b.department_id == dept)
+            .expect("the department's batch")
+            .clone();
+        assert!(batches.iter().any(|b| b.department_id == other_dept));
+        let items = t.app.db.print_items(batch.id).await.expect("items");
+        let ours: Vec<&str> = items
+            .iter()
+            .filter(|i| students.iter().any(|s| s.1 == i.student_id))
+            .map(|i| i.student_no.as_str())
+            .collect();
+        assert_eq!(ours.len(), 3);
+        let numbers: Vec<&str> = items.iter().map(|i| i.student_no.as_str()).collect();
+        let mut sorted = numbers.clone();
+        sorted.sort_unstable();
+        assert_eq!(numbers, sorted, "student-number order");
+        let sheets = items.len();
+        // Nobody is printed twice.
+        let before = batches.len();
+        let r = agency.post_form(&page, &[]).await;
+        assert_eq!(support::location(&r), format!("{page}?made=0"));
+        assert_eq!(
+            t.app
+                .db
+                .campaign_print_batches(d.c1)
+                .await
+                .expect("q")
+                .len(),
+            before
+        );
+
+        // The PDF for the lab: the cover and packing list, then one page per sheet.
+        let r = agency
+            .get(&format!("/prints/batches/{}/pdf", batch.id))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.expect("pdf").to_vec();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert_eq!(count(&pdf, "/Subtype /Image"), sheets, "one sheet each");
+        assert!(
+            count(&pdf, "/Type /Page\n") > sheets,
+            "the cover before them"
+        );
+
+        // Agency → graduate school: never more than the agency holds; once per form.
+        let n = sheets.to_string();
+        let too_many = (sheets + 1).to_string();
+        let (status, body) = handover(&agency, batch.id, "school", &too_many, "T1").await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("超过"), "{body}");
+        assert_eq!(handover(&agency, batch.id, "school", &n, "T1").await.0, 303);
+        assert_eq!(
+            handover(&agency, batch.id, "school", &n, "T1").await.0,
+            303,
+            "the same form again"
+        );
+        assert_eq!(
+            t.app.db.print_handovers(batch.id).await.expect("q").len(),
+            1
+        );
+
+        // The graduate school sees what it holds for the department, and hands on two
+        // sheets; the other department's secretary sees nothing of this batch.
+        let school = t.login("uni1-admin", PW).await;
+        let (_, body) = school.get_text(&page).await;
+        assert_eq!(
+            attr(&body, &format!("prints-dept-{dept}"), "data-school"),
+            n
+        );
+        assert_eq!(
+            handover(&school, batch.id, "department", "2", "T2").await.0,
+            303
+        );
+        let sec2 = t.login("uni1-sec2", PW).await;
+        assert_eq!(
+            sec2.get(&format!("/prints/batches/{}", batch.id))
+                .await
+                .status(),
+            403
+        );
+
+        // The department gives one student their sheet; another confirms on their phone;
+        // the department holds nothing more, so the third cannot confirm yet.
+        let sec = t.login("uni1-sec1", PW).await;
+        let item = |student: i64| {
+            items
+                .iter()
+                .find(|i| i.student_id == student)
+                .expect("item")
+                .id
+        };
+        let r = sec
+            .post_form(&format!("/prints/items/{}/given", item(students[0].1)), &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let mine = item(students[1].1);
+        let (_, body) = students[1].0.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{mine}"), "data-state"),
+            "on_way"
+        );
+        let r = students[1]
+            .0
+            .post_form(&format!("/student/prints/{mine}/received"), &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, body) = students[1].0.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{mine}"), "data-state"),
+            "received"
+        );
+        let third = item(students[2].1);
+        let (status, body) = post(
+            &students[2].0,
+            &format!("/student/prints/{third}/received"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("院系尚未登记收到"), "{body}");
+
+        // The third student's sheet is lost at the school; the agency reprints it.
+        let (status, _) = post(
+            &school,
+            &format!("/prints/batches/{}/lost", batch.id),
+            &[("item", &third.to_string()), ("reason", "研究生院遗失")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let h = t.app.db.print_counts(batch.id).await.expect("q");
+        assert_eq!((h.lost, h.received), (1, 2));
+        let (status, body) = post(
+            &agency,
+            &format!("/prints/batches/{}/reprint", batch.id),
+            &[("reason", "研究生院遗失，补印")],
+        )
+        .await;
+        assert_eq!(status, 303, "{body}");
+        let reprint = t
+            .app
+            .db
+            .campaign_print_batches(d.c1)
+            .await
+            .expect("q")
+            .into_iter()
+            .find(|b| b.reprint_of == Some(batch.id))
+            .expect("the reprint");
+        let again = t.app.db.print_items(reprint.id).await.expect("items");
+        assert_eq!(
+            again.iter().map(|i| i.student_id).collect::<Vec<_>>(),
+            vec![students[2].1]
+        );
+        let (status, _) = post(
+            &agency,
+            &format!("/prints/batches/{}/reprint", batch.id),
+            &[("reason", "again")],
+        )
+        .await;
+        assert_eq!(status, 422, "the lost sheet is reprinted once");
+        let audit = t.app.db.list_audit(Some(d.u1), 50).await.expect("audit");
+        for action in [
+            "prints.batch_create",
+            "prints.handover",
+            "prints.given",
+            "prints.lost",
+            "prints.reprint",
+        ] {
+            assert!(audit.iter().any(|a| a.action == action), "{action}");
+        }
+    }
+}
+
+/// Twenty hand-overs of one sheet each, sent at once from two servers on one database,
+/// for a batch whose agency holds fewer: exactly as many as it holds are recorded, and the
+/// same token sent twice at once counts once.
+#[tokio::test]
+async fn concurrent_hand_overs_never_exceed_what_is_held() {
+    use gradphoto_app::prints::HandoverInput;
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let beside = t.spawn_beside().await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let mut skip = 0;
+        for phone in ["13800138711", "13800138712", "13800138713"] {
+            accepted_student(&t, &d, d.u1_depts[0], phone, &mut skip).await;
+        }
+        let agency = crate::onsite_support::staff(&t, "agency").await;
+        let made = t
+            .app
+            .create_print_batches(&agency, d.c1)
+            .await
+            .expect("batches");
+        let batch = made
+            .iter()
+            .find(|b| b.department_id == d.u1_depts[0])
+            .expect("batch")
+            .clone();
+        let input = |token: String| HandoverInput {
+            stage: "school".into(),
+            sheets: "1".into(),
+            given_by: "王".into(),
+            received_by: "李".into(),
+            token,
+        };
+        let tries = (0..20).map(|n| {
+            let app = if n % 2 == 0 { &t.app } else { &beside.app };
+            // Two of the twenty share a token: one form sent twice.
+            let token = if n == 19 {
+                "T0".to_string()
+            } else {
+                format!("T{n}")
+            };
+            let (agency, input) = (agency.clone(), input(token));
+            async move { app.record_print_handover(&agency, batch.id, &input).await }
+        });
+        let results = futures::future::join_all(tries).await;
+        let recorded = t.app.db.print_handovers(batch.id).await.expect("q");
+        assert_eq!(
+            recorded.len() as i64,
+            batch.sheets.min(19),
+            "as many as the agency held"
+        );
+        // Every answer that was not a refusal is a recorded hand-over, or the one form
+        // sent twice answered with its record.
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        assert!(
+            ok == recorded.len() || ok == recorded.len() + 1,
+            "{ok} answers for {} records",
+            recorded.len()
+        );
+        let c = t.app.db.print_counts(batch.id).await.expect("q");
+        assert_eq!(c.to_school, c.sheets);
+    }
+}
