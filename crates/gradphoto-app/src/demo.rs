@@ -58,6 +58,10 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     // registrations after its own day).
     modes.registration_deadline = Some(today + chrono::Days::new(DEMO_LATER_SESSION_DAYS - 1));
     modes.walk_ins = true;
+    // Make-up shoots at the branches by appointment for three months.
+    if modes.makeup_deadline.is_none() {
+        modes.makeup_deadline = Some(today + chrono::Days::new(90));
+    }
     CampaignInput::from_parts(&c.name, &c.cohort, &c.rules, &modes, c.fee_fen, &c.contacts)
 }
 
@@ -277,7 +281,12 @@ impl App {
                 )
                 .await?;
             for s in &services {
-                self.create_service(agency, branch.id, s).await?;
+                let mut s = s.clone();
+                // In Beijing the fee is paid online when booking, where payments are taken.
+                if city == "北京" && !self.payments.methods().is_empty() {
+                    s.payment = "online".into();
+                }
+                self.create_service(agency, branch.id, &s).await?;
             }
         }
         Ok(())
