@@ -9,6 +9,7 @@ use gradphoto_db::jobs::{JobRow, NewJob};
 use gradphoto_db::now_ms;
 use serde::{Deserialize, Serialize};
 
+use crate::makeup_booking::{CLOSED_REFUND_REASON, system_refund};
 use crate::{App, AppError};
 
 /// The jobs gradphoto knows. Serialized as the job's payload.
@@ -39,6 +40,9 @@ pub enum Job {
     /// Release make-up places held unpaid too long, and end past days' bookings that
     /// produced no photo.
     SweepBookings,
+    /// Refund what was paid for a closed booking order (a refund the provider could not
+    /// take at once).
+    RefundClosedOrder { order_id: i64 },
 }
 
 impl Job {
@@ -55,6 +59,7 @@ impl Job {
             Job::HandOverOnsite { .. } => "hand_over_onsite",
             Job::OnsiteReminders => "onsite_reminders",
             Job::SweepBookings => "sweep_bookings",
+            Job::RefundClosedOrder { .. } => "refund_closed_order",
         }
     }
 
@@ -62,9 +67,10 @@ impl Job {
     /// capped at 10 minutes; 40 attempts ≈ 6 h), and the sweep picks it up after that.
     fn max_attempts(&self) -> i64 {
         match self {
-            Job::DeliverPhoto { .. } | Job::HandOverOnline { .. } | Job::HandOverOnsite { .. } => {
-                40
-            }
+            Job::DeliverPhoto { .. }
+            | Job::HandOverOnline { .. }
+            | Job::HandOverOnsite { .. }
+            | Job::RefundClosedOrder { .. } => 40,
             _ => 5,
         }
     }
@@ -90,6 +96,7 @@ impl Job {
             Job::HandOverOnsite { checkin_id } => Some(format!("hand_over_onsite:{checkin_id}")),
             Job::OnsiteReminders => Some("onsite_reminders".into()),
             Job::SweepBookings => Some("sweep_bookings".into()),
+            Job::RefundClosedOrder { order_id } => Some(format!("refund_closed_order:{order_id}")),
         }
     }
 }
@@ -162,6 +169,13 @@ impl App {
             Job::SweepBookings => {
                 let (released, lapsed) = self.sweep_makeup_bookings().await?;
                 tracing::info!(released, lapsed, "make-up bookings swept");
+            }
+            Job::RefundClosedOrder { order_id } => {
+                let order = self.db.get_order(order_id).await?;
+                if order.status == "canceled" {
+                    self.refund_confirmed(&order, CLOSED_REFUND_REASON, &system_refund(&order))
+                        .await?;
+                }
             }
             Job::QueryPayments => {
                 let n = self.query_waiting_payments().await?;

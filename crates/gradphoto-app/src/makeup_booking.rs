@@ -398,37 +398,51 @@ impl App {
             .await
     }
 
-    /// What happens once money for a booking's order is confirmed: a booking still held is
-    /// texted to the student; one released meanwhile (unpaid too long, or cancelled) gets
-    /// its money back at once.
-    pub(crate) async fn booking_money_arrived(&self, order: &OrderRow) -> Result<(), AppError> {
+    /// What happens once money for a booking's order is confirmed (`changed`: this
+    /// notification confirmed it; a provider's resend does not): a booking still held is
+    /// texted to the student once; one released meanwhile (unpaid too long, or cancelled)
+    /// gets its money back — again at every resend until the refund went through.
+    pub(crate) async fn booking_money_arrived(
+        &self,
+        order: &OrderRow,
+        changed: bool,
+    ) -> Result<(), AppError> {
         let Some(booking_id) = order.booking_id else {
             return Ok(());
         };
-        let b = self.db.booking(booking_id).await?;
         match order.status.as_str() {
-            "paid" if b.status == "booked" => {
-                let service = self.db.service(b.service_id).await?;
-                let branch = self.db.branch(service.branch_id).await?;
-                self.text_booking(&b, &branch, &service, &order.contact_phone)
-                    .await;
+            "paid" if changed => {
+                let b = self.db.booking(booking_id).await?;
+                if b.status == "booked" {
+                    let service = self.db.service(b.service_id).await?;
+                    let branch = self.db.branch(service.branch_id).await?;
+                    self.text_booking(&b, &branch, &service, &order.contact_phone)
+                        .await;
+                }
             }
-            "canceled" => {
-                let audit = gradphoto_db::audit::NewAudit {
-                    actor_name: "system".into(),
-                    action: "order.refund".into(),
-                    target_kind: "order".into(),
-                    target_id: Some(order.code.clone()),
-                    ..Default::default()
-                };
-                self.refund_confirmed(
-                    order,
-                    "预约已释放，款项原路退回 Booking released; money returned",
-                    &audit,
-                )
-                .await?;
-            }
+            "canceled" => self.refund_closed_order(order, "system").await?,
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Refunds what was paid for a closed booking order, audited as `actor`; when the
+    /// provider cannot take it now, a job tries again (the refund's number makes every
+    /// try the same refund).
+    pub(crate) async fn refund_closed_order(
+        &self,
+        order: &OrderRow,
+        actor: &str,
+    ) -> Result<(), AppError> {
+        let mut audit = system_refund(order);
+        audit.actor_name = actor.to_string();
+        if let Err(e) = self
+            .refund_confirmed(order, CLOSED_REFUND_REASON, &audit)
+            .await
+        {
+            tracing::warn!(order = order.id, error = %e, "refund not taken; a job retries it");
+            self.enqueue(crate::jobs::Job::RefundClosedOrder { order_id: order.id })
+                .await?;
         }
         Ok(())
     }
@@ -473,19 +487,8 @@ impl App {
             .ok_or_else(not_live)?;
         // Before the cutoff the money goes back in full (the rule shown before paying).
         if let Some(order) = self.db.booking_order(b.id).await? {
-            let audit = gradphoto_db::audit::NewAudit {
-                actor_name: format!("student:{}", account.id),
-                action: "order.refund".into(),
-                target_kind: "order".into(),
-                target_id: Some(order.code.clone()),
-                ..Default::default()
-            };
-            self.refund_confirmed(
-                &order,
-                "学生取消补拍预约 Booking cancelled by the student",
-                &audit,
-            )
-            .await?;
+            self.refund_closed_order(&order, &format!("student:{}", account.id))
+                .await?;
         }
         Ok(ended)
     }
@@ -510,13 +513,13 @@ impl App {
                     continue;
                 }
             }
-            if self
-                .db
-                .end_booking(b.id, BookingStatus::Cancelled.as_str(), "unpaid")
-                .await?
-                .is_some()
-            {
+            if self.db.release_unpaid_booking(b.id).await?.is_some() {
                 released += 1;
+                // Nothing was paid, unless a payment is confirmed after this: then its
+                // notification refunds it.
+                if let Some(order) = self.db.booking_order(b.id).await? {
+                    self.refund_closed_order(&order, "system").await?;
+                }
             }
         }
         let today = china_date(now).to_string();
@@ -528,9 +531,15 @@ impl App {
                     .await?
                     .is_some()
             } else {
-                self.db
+                let ended = self
+                    .db
                     .end_unconfirmed_attendance(b.id, "unconfirmed")
-                    .await?
+                    .await?;
+                // No photo came of it: what was paid goes back.
+                if ended && let Some(order) = self.db.booking_order(b.id).await? {
+                    self.refund_closed_order(&order, "system").await?;
+                }
+                ended
             };
             lapsed += usize::from(ended);
         }
@@ -597,4 +606,19 @@ pub fn slot_of(b: &BookingRow) -> Result<Slot, AppError> {
 /// The refund rule of a service, shown before paying.
 pub fn service_refund_rule(service: &ServiceRow) -> Msg {
     refund_rule(u32::try_from(service.cutoff_minutes).unwrap_or(0))
+}
+
+/// Why a closed booking order's money goes back (the refund's reason, both languages).
+pub(crate) const CLOSED_REFUND_REASON: &str =
+    "补拍预约已取消或未完成，款项原路退回 Booking cancelled or not completed; money returned";
+
+/// The audit entry of a refund the system makes.
+pub(crate) fn system_refund(order: &OrderRow) -> gradphoto_db::audit::NewAudit {
+    gradphoto_db::audit::NewAudit {
+        actor_name: "system".into(),
+        action: "order.refund".into(),
+        target_kind: "order".into(),
+        target_id: Some(order.code.clone()),
+        ..Default::default()
+    }
 }

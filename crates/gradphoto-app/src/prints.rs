@@ -15,8 +15,8 @@ use gradphoto_db::prints::{
 };
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::policy::{Action, Resource, ResourceKind};
-use gradphoto_domain::prints::{Holdings, Stage};
+use gradphoto_domain::policy::{Action, Resource, ResourceKind, Role};
+use gradphoto_domain::prints::{Holder, Holdings, Stage};
 use gradphoto_pdf::{Column, Document, PicturePage, Table};
 use gradphoto_photo::PrintSpec;
 
@@ -78,11 +78,25 @@ pub struct HandoverInput {
 fn holdings(c: &BatchCounts) -> Holdings {
     Holdings {
         printed: c.sheets,
-        lost: c.lost,
         to_school: c.to_school,
         to_department: c.to_department,
         received: c.received,
+        lost_at_agency: c.lost_at_agency,
+        lost_at_school: c.lost_at_school,
+        lost_at_department: c.lost_at_department,
     }
+}
+
+/// Each hand-over is recorded by the side that receives it, so it is counted once: the
+/// graduate school records what it received from the agency; a department's secretary
+/// what it received from the school (the school records it for a department that has no
+/// secretary in gradphoto).
+fn receiver_only() -> AppError {
+    AppError::Forbidden(Msg::new(
+        "prints.receiver_records",
+        "交接由接收方登记：研究生院登记从图片社接收，院系登记从研究生院接收",
+        "The receiving side records a hand-over: the graduate school what it received from the agency, the department what it received from the school",
+    ))
 }
 
 fn prints_of(campaign: &Campaign, department_id: Option<i64>) -> Resource {
@@ -156,7 +170,7 @@ impl App {
             d.at_school += h.at_school();
             d.at_department += h.at_department();
             d.received += h.received;
-            d.lost += h.lost;
+            d.lost += h.lost();
             batches.push(BatchView {
                 department: names.get(&b.department_id).cloned().unwrap_or_default(),
                 batch: b,
@@ -275,6 +289,8 @@ impl App {
     /// page of the paper's size, in the packing list's order.
     pub async fn print_batch_pdf(&self, by: &Staff, batch_id: i64) -> Result<Vec<u8>, AppError> {
         let d = self.print_batch_detail(by, batch_id).await?;
+        // The lab's file, for the agency and the school (it holds every sheet's photo).
+        by.may(Action::Export, prints_of(&d.campaign, None))?;
         let school = self.school(d.campaign.university_id).await?.0;
         let mut photos = Vec::with_capacity(d.items.len());
         for item in &d.items {
@@ -379,12 +395,26 @@ impl App {
                 "Choose which hand-over this is",
             )
         })?;
-        let (view, campaign) = self.batch_for(by, batch_id, Action::Read).await?;
-        let target = match stage {
-            Stage::ToSchool => prints_of(&campaign, None),
-            Stage::ToDepartment => prints_of(&campaign, Some(view.batch.department_id)),
+        let (view, campaign) = self.batch_for(by, batch_id, Action::Update).await?;
+        let department = view.batch.department_id;
+        let receives = match (stage, by.actor.role) {
+            (Stage::ToSchool, Role::UniversityAdmin) => true,
+            (Stage::ToDepartment, Role::DepartmentSecretary) => true,
+            (Stage::ToDepartment, Role::UniversityAdmin) => !self
+                .db
+                .list_staff(Some(campaign.university_id))
+                .await?
+                .iter()
+                .any(|s| {
+                    s.role == Role::DepartmentSecretary.as_str()
+                        && s.department_id == Some(department)
+                        && !s.disabled
+                }),
+            _ => false,
         };
-        by.may(Action::Update, target)?;
+        if !receives {
+            return Err(receiver_only());
+        }
         if view.batch.lost_at.is_some() {
             return Err(batch_lost());
         }
@@ -510,13 +540,16 @@ impl App {
         Ok(())
     }
 
-    /// Reports sheets lost: one student's (`item`), or the whole batch's sheets not yet
-    /// with their students. They can then be reprinted.
+    /// Reports sheets lost: one student's (`item`) where it was lost (`holder`: a
+    /// secretary reports for the department, the school for itself or a department, the
+    /// agency anywhere), or — by the agency or the school only — the whole batch's sheets
+    /// not yet with their students, each where it was. They can then be reprinted.
     pub async fn report_prints_lost(
         &self,
         by: &Staff,
         batch_id: i64,
         item: Option<i64>,
+        holder: &str,
         reason: &str,
     ) -> Result<usize, AppError> {
         let (view, campaign) = self.batch_for(by, batch_id, Action::Update).await?;
@@ -526,17 +559,85 @@ impl App {
             "请填写遗失情况",
             "Say what was lost and how",
         )?;
-        let only = item.map(|i| [i]);
-        let lost = self
-            .db
-            .lose_print_items(
-                batch_id,
-                only.as_ref().map(|a| a.as_slice()),
-                &reason,
-                |c, n| holdings(c).may_lose(n),
-            )
-            .await?
-            .map_err(AppError::Invalid)?;
+        let role = by.actor.role;
+        let lost = match item {
+            Some(item) => {
+                let holder = match (holder.trim(), role) {
+                    ("", Role::DepartmentSecretary) => Holder::Department,
+                    ("", Role::UniversityAdmin) => Holder::School,
+                    ("", _) => Holder::Agency,
+                    (h, _) => Holder::parse(h).ok_or_else(|| {
+                        AppError::invalid(
+                            "prints.holder",
+                            "请选择遗失地点",
+                            "Say where it was lost",
+                        )
+                    })?,
+                };
+                let may = match role {
+                    Role::AgencyAdmin => true,
+                    Role::UniversityAdmin => holder != Holder::Agency,
+                    _ => holder == Holder::Department,
+                };
+                if !may {
+                    return Err(AppError::Forbidden(Msg::new(
+                        "prints.lost_elsewhere",
+                        "只能登记在本单位遗失的照片",
+                        "Report only sheets lost where you hold them",
+                    )));
+                }
+                self.db
+                    .lose_print_items(batch_id, &reason, false, |c, open| {
+                        if !open.contains(&item) {
+                            return Err(Msg::new(
+                                "prints.not_open",
+                                "该照片已领取或已登记遗失",
+                                "These prints were received or reported lost already",
+                            ));
+                        }
+                        holdings(c).may_lose(holder, 1)?;
+                        Ok(vec![(item, holder.as_str())])
+                    })
+                    .await?
+            }
+            None => {
+                if !matches!(role, Role::AgencyAdmin | Role::UniversityAdmin) {
+                    return Err(AppError::Forbidden(Msg::new(
+                        "prints.batch_lost_by",
+                        "整批遗失由图片社或研究生院登记",
+                        "The agency or the graduate school reports a whole batch lost",
+                    )));
+                }
+                self.db
+                    .lose_print_items(batch_id, &reason, true, |c, open| {
+                        if open.is_empty() {
+                            return Err(Msg::new(
+                                "prints.lose_count",
+                                "没有可登记为遗失的照片",
+                                "There are no sheets that could be reported lost",
+                            ));
+                        }
+                        // Each open sheet is where the counts say: the department's
+                        // first, then the school's, then the agency's.
+                        let h = holdings(c);
+                        let mut at = [
+                            (Holder::Department, h.at_department()),
+                            (Holder::School, h.at_school()),
+                            (Holder::Agency, h.at_agency()),
+                        ]
+                        .into_iter()
+                        .flat_map(|(x, n)| {
+                            std::iter::repeat_n(x.as_str(), usize::try_from(n).unwrap_or(0))
+                        });
+                        Ok(open
+                            .iter()
+                            .map(|id| (*id, at.next().unwrap_or(Holder::Agency.as_str())))
+                            .collect())
+                    })
+                    .await?
+            }
+        }
+        .map_err(AppError::Invalid)?;
         let mut audit = by.audit(
             "prints.lost",
             "print_batch",

@@ -66,11 +66,14 @@ impl App {
         })
     }
 
-    /// The student's orders, newest first.
+    /// The student's online orders, newest first (a make-up booking's fee is shown with
+    /// the booking).
     pub async fn my_orders(&self, account: &StudentAccount) -> Result<Vec<MyOrder>, AppError> {
         let mut out = Vec::new();
         for o in self.db.orders_of_account(account.id).await? {
-            out.push(self.my_order(o).await?);
+            if o.entry_id.is_some() {
+                out.push(self.my_order(o).await?);
+            }
         }
         Ok(out)
     }
@@ -82,7 +85,9 @@ impl App {
         code: &str,
     ) -> Result<MyOrder, AppError> {
         match self.db.order_by_code(code.trim()).await? {
-            Some(o) if o.account_id == Some(account.id) => self.my_order(o).await,
+            Some(o) if o.account_id == Some(account.id) && o.entry_id.is_some() => {
+                self.my_order(o).await
+            }
             _ => Err(AppError::NotFound(Msg::new(
                 "order.not_found",
                 "未找到该订单",

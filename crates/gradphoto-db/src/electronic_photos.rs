@@ -93,14 +93,20 @@ impl Db {
     }
 
     /// The newest accepted photo of each student of the campaign who holds no prints yet
-    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002).
+    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002) and
+    /// whose prints are not mailed to them (an online order with a shipping address gets
+    /// its prints by post, seed 004).
     pub async fn accepted_unprinted(
         &self,
         campaign_id: i64,
     ) -> Result<Vec<AcceptedPhoto>, DbError> {
         let sql = format!(
             "{ACCEPTED} AND NOT EXISTS (SELECT 1 FROM print_items pi \
-             WHERE pi.student_id = s.id AND pi.lost_at IS NULL)"
+             WHERE pi.student_id = s.id AND pi.lost_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM online_entries me \
+             JOIN orders mo ON mo.entry_id = me.id \
+             JOIN order_shipments ms ON ms.order_id = mo.id \
+             WHERE me.student_id = s.id AND me.campaign_id = $1 AND mo.status <> 'canceled')"
         );
         let rows: Vec<AcceptedPhoto> = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).fetch_all(p).await?);

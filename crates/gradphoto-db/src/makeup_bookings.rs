@@ -5,7 +5,7 @@
 //! refusal rolls the whole transaction back.
 
 use crate::rows::impl_from_row;
-use crate::{Db, DbError, now_ms, with_pool};
+use crate::{Db, DbError, now_ms, with_pool, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingRow {
@@ -330,11 +330,41 @@ impl Db {
         status: &str,
         by: &str,
     ) -> Result<Option<BookingRow>, DbError> {
+        self.end_booking_if(id, status, by, false).await
+    }
+
+    /// Releases a booking held for a payment that did not come, as cancelled by
+    /// "unpaid": `None` when it is no longer waiting or its order was paid meanwhile.
+    pub async fn release_unpaid_booking(&self, id: i64) -> Result<Option<BookingRow>, DbError> {
+        self.end_booking_if(id, "cancelled", "unpaid", true).await
+    }
+
+    async fn end_booking_if(
+        &self,
+        id: i64,
+        status: &str,
+        by: &str,
+        unpaid_only: bool,
+    ) -> Result<Option<BookingRow>, DbError> {
+        let order_lock = match self {
+            Db::Sqlite(_) => "SELECT status FROM orders WHERE booking_id = $1",
+            Db::Postgres(_) => "SELECT status FROM orders WHERE booking_id = $1 FOR UPDATE",
+        };
         let now = now_ms();
         let out: Result<BookingRow, BookRefusal> = tx_if_ok!(self, tx, lock => {
             let current: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(lock))
                 .bind(id).fetch_one(&mut *tx).await?;
-            if current.status != "booked" {
+            // Released for want of payment only while its order is still unpaid: the order
+            // is locked (PostgreSQL; SQLite has one writer) as a payment's confirmation
+            // locks it, so a payment and a release never both succeed.
+            let paid_meanwhile = if unpaid_only {
+                let status: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(order_lock))
+                    .bind(id).fetch_optional(&mut *tx).await?;
+                status.is_some_and(|(s,)| s != "pending")
+            } else {
+                false
+            };
+            if current.status != "booked" || paid_meanwhile {
                 Err(BookRefusal::NotLive)
             } else {
                 if status != "attended" {
@@ -405,9 +435,13 @@ impl Db {
         Ok(rows.into_iter().map(|(c,)| c).collect())
     }
 
-    /// The booking a number was checked in for (a make-up at a branch), if any.
+    /// The booking a number was checked in for (a make-up at a branch), if any: the
+    /// newest, when a student whose photo was never confirmed came back on a new booking
+    /// (the number is the student's for the campaign, so both bookings name it).
     pub async fn booking_of_checkin(&self, checkin_id: i64) -> Result<Option<BookingRow>, DbError> {
-        let sql = format!("SELECT {COLS} FROM makeup_bookings WHERE checkin_id = $1");
+        let sql = format!(
+            "SELECT {COLS} FROM makeup_bookings WHERE checkin_id = $1 ORDER BY id DESC LIMIT 1"
+        );
         Ok(
             with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(checkin_id).fetch_optional(p).await?),
@@ -462,14 +496,28 @@ impl Db {
     }
 
     /// Ends an attended booking whose number was never confirmed as a no-show (by `by`),
-    /// so the student may book again; `false` when it was not in that state.
+    /// so the student may book again, and closes its fee order (the caller refunds what
+    /// was paid: no photo came of it); `false` when it was not in that state.
     pub async fn end_unconfirmed_attendance(&self, id: i64, by: &str) -> Result<bool, DbError> {
-        let n = with_pool!(self, p => sqlx::query(
-            "UPDATE makeup_bookings SET status = 'no_show', updated_at = $1, updated_by = $2 \
-             WHERE id = $3 AND status = 'attended' AND NOT EXISTS (SELECT 1 FROM \
-             onsite_checkins c WHERE c.id = makeup_bookings.checkin_id AND c.stage = 'confirmed')")
-            .bind(now_ms()).bind(by).bind(id).execute(p).await?.rows_affected());
-        Ok(n == 1)
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            let n = sqlx::query(
+                "UPDATE makeup_bookings SET status = 'no_show', updated_at = $1, updated_by = $2 \
+                 WHERE id = $3 AND status = 'attended' AND NOT EXISTS (SELECT 1 FROM \
+                 onsite_checkins c WHERE c.id = makeup_bookings.checkin_id AND c.stage = 'confirmed')")
+                .bind(now).bind(by).bind(id).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                let closed: Option<(i64, i64)> = sqlx::query_as(
+                    "UPDATE orders SET status = 'canceled', updated_at = $2 \
+                     WHERE booking_id = $1 AND status <> 'canceled' RETURNING id, total_fen")
+                    .bind(id).bind(now).fetch_optional(&mut *tx).await?;
+                if let Some((order_id, fen)) = closed {
+                    crate::payments::ledger!(&mut *tx, order_id, "order.canceled",
+                        None::<i64>, None::<i64>, fen, format!("booking {id} {by}"));
+                }
+            }
+            n == 1
+        }))
     }
 
     /// The student's live booking for a campaign, if any.

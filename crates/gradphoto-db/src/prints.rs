@@ -45,22 +45,28 @@ const BATCH_COLS: &str = "id, code, campaign_id, department_id, reprint_of, reas
 pub struct BatchCounts {
     pub batch_id: i64,
     pub sheets: i64,
-    pub lost: i64,
     pub to_school: i64,
     pub to_department: i64,
     pub received: i64,
+    pub lost_at_agency: i64,
+    pub lost_at_school: i64,
+    pub lost_at_department: i64,
 }
 impl_from_row!(BatchCounts {
     batch_id,
     sheets,
-    lost,
     to_school,
     to_department,
-    received
+    received,
+    lost_at_agency,
+    lost_at_school,
+    lost_at_department
 });
 
 const COUNTS: &str = "SELECT b.id AS batch_id, CAST(b.sheets AS BIGINT) AS sheets, \
-    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_at IS NOT NULL) AS BIGINT) AS lost, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'agency') AS BIGINT) AS lost_at_agency, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'school') AS BIGINT) AS lost_at_school, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'department') AS BIGINT) AS lost_at_department, \
     CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'school'), 0) AS BIGINT) AS to_school, \
     CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'department'), 0) AS BIGINT) AS to_department, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.received_at IS NOT NULL) AS BIGINT) AS received \
@@ -349,15 +355,16 @@ impl Db {
         }))
     }
 
-    /// Reports sheets of a batch lost: the items named (or, with `None`, every sheet not
-    /// yet with its student, and the batch itself), if `check` allows that many. Returns
-    /// the items now lost.
+    /// Reports sheets of a batch lost: `plan` is given the batch's counts and its open
+    /// sheets (neither received nor lost, in print order) and names the sheets lost and
+    /// where (`agency`, `school`, `department`), or refuses. With `whole`, the batch
+    /// itself is marked lost too. Returns the sheets now lost.
     pub async fn lose_print_items<E>(
         &self,
         batch_id: i64,
-        items: Option<&[i64]>,
         reason: &str,
-        check: impl FnOnce(&BatchCounts, i64) -> Result<(), E>,
+        whole: bool,
+        plan: impl FnOnce(&BatchCounts, &[i64]) -> Result<Vec<(i64, &'static str)>, E>,
     ) -> Result<Result<Vec<i64>, E>, DbError> {
         let lock = self.lock_batch_sql();
         let counts = format!("{COUNTS} WHERE b.id = $1");
@@ -368,27 +375,25 @@ impl Db {
                 "SELECT id FROM print_items WHERE batch_id = $1 AND received_at IS NULL \
                  AND lost_at IS NULL ORDER BY position")
                 .bind(batch_id).fetch_all(&mut *tx).await?;
-            let chosen: Vec<i64> = open
-                .into_iter()
-                .map(|(id,)| id)
-                .filter(|id| items.is_none_or(|only| only.contains(id)))
-                .collect();
+            let open: Vec<i64> = open.into_iter().map(|(id,)| id).collect();
             let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
                 .bind(batch_id).fetch_one(&mut *tx).await?;
-            match check(&c, i64::try_from(chosen.len()).unwrap_or(i64::MAX)) {
+            match plan(&c, &open) {
                 Err(e) => Err(e),
-                Ok(()) => {
-                    for id in &chosen {
+                Ok(lost) => {
+                    for (id, holder) in &lost {
                         sqlx::query(
-                            "UPDATE print_items SET lost_at = $1, lost_reason = $2 WHERE id = $3")
-                            .bind(now).bind(reason).bind(id).execute(&mut *tx).await?;
+                            "UPDATE print_items SET lost_at = $1, lost_reason = $2, lost_holder = $3 \
+                             WHERE id = $4 AND batch_id = $5 AND received_at IS NULL AND lost_at IS NULL")
+                            .bind(now).bind(reason).bind(holder).bind(id).bind(batch_id)
+                            .execute(&mut *tx).await?;
                     }
-                    if items.is_none() {
+                    if whole {
                         sqlx::query(
                             "UPDATE print_batches SET lost_at = $1, lost_reason = $2 WHERE id = $3")
                             .bind(now).bind(reason).bind(batch_id).execute(&mut *tx).await?;
                     }
-                    Ok(chosen)
+                    Ok(lost.into_iter().map(|(id, _)| id).collect())
                 }
             }
         }))

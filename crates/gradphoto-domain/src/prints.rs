@@ -47,51 +47,90 @@ impl Stage {
     }
 }
 
-/// Where a batch's sheets are, from its hand-overs.
+/// Who holds sheets on their way (a loss is reported where it happened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Agency,
+    School,
+    Department,
+}
+
+impl Holder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Holder::Agency => "agency",
+            Holder::School => "school",
+            Holder::Department => "department",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Holder> {
+        match s {
+            "agency" => Some(Holder::Agency),
+            "school" => Some(Holder::School),
+            "department" => Some(Holder::Department),
+            _ => None,
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Holder::Agency => "图片社",
+            Holder::School => "研究生院",
+            Holder::Department => "院系",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Holder::Agency => "the agency",
+            Holder::School => "the graduate school",
+            Holder::Department => "the department",
+        }
+    }
+}
+
+/// Where a batch's sheets are, from its hand-overs, receipts and losses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Holdings {
     /// Sheets printed in the batch (one per student).
     pub printed: i64,
-    /// Sheets reported lost (a lost batch's sheets not yet with their students, or one
-    /// student's missing sheet): they are reprinted, not handed on.
-    pub lost: i64,
     /// Sheets the graduate school received, in all.
     pub to_school: i64,
     /// Sheets the departments received, in all.
     pub to_department: i64,
     /// Sheets in their students' hands.
     pub received: i64,
+    /// Sheets reported lost at each holder: they are reprinted, not handed on.
+    pub lost_at_agency: i64,
+    pub lost_at_school: i64,
+    pub lost_at_department: i64,
 }
 
 impl Holdings {
-    /// What the agency, the graduate school and the department hold, net of losses. Where
-    /// a sheet was lost is not known, so a loss is taken from the holder furthest down the
-    /// chain that holds sheets (the department first, the agency last): a counted
-    /// hand-over never makes a count negative.
-    fn net(&self) -> (i64, i64, i64) {
-        let mut lost = self.lost;
-        let mut take = |held: i64| {
-            let t = lost.min(held.max(0));
-            lost -= t;
-            held - t
-        };
-        let department = take(self.to_department - self.received);
-        let school = take(self.to_school - self.to_department);
-        let agency = take(self.printed - self.to_school);
-        (agency, school, department)
-    }
-
     /// Still at the agency.
     pub fn at_agency(&self) -> i64 {
-        self.net().0
+        self.printed - self.to_school - self.lost_at_agency
     }
     /// At the graduate school.
     pub fn at_school(&self) -> i64 {
-        self.net().1
+        self.to_school - self.to_department - self.lost_at_school
     }
     /// At the department, not yet with the students.
     pub fn at_department(&self) -> i64 {
-        self.net().2
+        self.to_department - self.received - self.lost_at_department
+    }
+    /// Sheets lost anywhere.
+    pub fn lost(&self) -> i64 {
+        self.lost_at_agency + self.lost_at_school + self.lost_at_department
+    }
+    /// What `holder` holds.
+    pub fn at(&self, holder: Holder) -> i64 {
+        match holder {
+            Holder::Agency => self.at_agency(),
+            Holder::School => self.at_school(),
+            Holder::Department => self.at_department(),
+        }
     }
 
     /// Whether `sheets` may be handed over at `stage`: more than none, and no more than
@@ -104,15 +143,19 @@ impl Holdings {
                 "Hand over at least one sheet",
             ));
         }
-        let (holds, who_zh, who_en) = match stage {
-            Stage::ToSchool => (self.at_agency(), "图片社", "the agency"),
-            Stage::ToDepartment => (self.at_school(), "研究生院", "the graduate school"),
+        let giver = match stage {
+            Stage::ToSchool => Holder::Agency,
+            Stage::ToDepartment => Holder::School,
         };
+        let holds = self.at(giver);
         if sheets > holds {
             return Err(Msg::new(
                 "prints.too_many",
-                format!("交接数量 {sheets} 超过{who_zh}现有的 {holds} 张"),
-                format!("{sheets} sheets is more than the {holds} {who_en} holds"),
+                format!("交接数量 {sheets} 超过{}现有的 {holds} 张", giver.zh()),
+                format!(
+                    "{sheets} sheets is more than the {holds} {} holds",
+                    giver.en()
+                ),
             ));
         }
         Ok(())
@@ -130,14 +173,17 @@ impl Holdings {
         Ok(())
     }
 
-    /// Whether sheets may be reported lost: no more than are neither with their students
-    /// nor lost already.
-    pub fn may_lose(&self, sheets: i64) -> Result<(), Msg> {
-        if sheets <= 0 || sheets > self.printed - self.lost - self.received {
+    /// Whether `sheets` may be reported lost at `holder`: no more than it holds.
+    pub fn may_lose(&self, holder: Holder, sheets: i64) -> Result<(), Msg> {
+        let holds = self.at(holder);
+        if sheets <= 0 || sheets > holds {
             return Err(Msg::new(
                 "prints.lose_count",
-                "没有可登记为遗失的照片",
-                "There are no sheets that could be reported lost",
+                format!("{}现有 {holds} 张，无法登记遗失 {sheets} 张", holder.zh()),
+                format!(
+                    "{} holds {holds} sheets; {sheets} cannot be reported lost",
+                    holder.en()
+                ),
             ));
         }
         Ok(())
@@ -148,19 +194,19 @@ impl Holdings {
 mod tests {
     use super::*;
 
-    fn h(printed: i64, lost: i64, to_school: i64, to_department: i64, received: i64) -> Holdings {
+    fn h(printed: i64, to_school: i64, to_department: i64, received: i64) -> Holdings {
         Holdings {
             printed,
-            lost,
             to_school,
             to_department,
             received,
+            ..Holdings::default()
         }
     }
 
     #[test]
     fn each_holder_counts_what_reached_it_less_what_it_passed_on() {
-        let x = h(40, 0, 30, 25, 10);
+        let x = h(40, 30, 25, 10);
         assert_eq!(
             (x.at_agency(), x.at_school(), x.at_department()),
             (10, 5, 15)
@@ -168,24 +214,23 @@ mod tests {
     }
 
     #[test]
-    fn losses_come_off_the_furthest_holder_first() {
-        // Two of the department's fifteen are missing.
-        let x = h(40, 2, 30, 25, 10);
-        assert_eq!(
-            (x.at_agency(), x.at_school(), x.at_department()),
-            (10, 5, 13)
+    fn a_loss_counts_against_the_holder_it_happened_at() {
+        // One lost at the lab, two handed to the school: the school still holds two.
+        let x = Holdings {
+            lost_at_agency: 1,
+            ..h(3, 2, 0, 0)
+        };
+        assert_eq!((x.at_agency(), x.at_school(), x.lost()), (0, 2, 1));
+        assert!(x.may_hand_over(Stage::ToDepartment, 2).is_ok());
+        assert!(
+            x.may_hand_over(Stage::ToSchool, 1).is_err(),
+            "the lost sheet"
         );
-        // A batch lost on its way to the school: nothing is held anywhere.
-        let x = h(12, 12, 0, 0, 0);
-        assert_eq!((x.at_agency(), x.at_school(), x.at_department()), (0, 0, 0));
-        // Lost at the school after the department took some.
-        let x = h(12, 7, 12, 5, 5);
-        assert_eq!((x.at_agency(), x.at_school(), x.at_department()), (0, 0, 0));
     }
 
     #[test]
     fn a_hand_over_is_never_more_than_the_giver_holds() {
-        let x = h(40, 0, 30, 25, 0);
+        let x = h(40, 30, 25, 0);
         assert!(x.may_hand_over(Stage::ToSchool, 10).is_ok());
         assert_eq!(
             x.may_hand_over(Stage::ToSchool, 11).map_err(|m| m.code),
@@ -201,34 +246,35 @@ mod tests {
     }
 
     #[test]
-    fn lost_sheets_are_not_handed_on() {
-        // The school received ten, four of them are lost: six may go on.
-        let x = h(10, 4, 10, 0, 0);
-        assert_eq!(x.at_school(), 6);
-        assert!(x.may_hand_over(Stage::ToDepartment, 6).is_ok());
-        assert!(x.may_hand_over(Stage::ToDepartment, 7).is_err());
-    }
-
-    #[test]
     fn a_student_receives_only_what_the_department_holds() {
-        assert!(h(3, 0, 3, 3, 2).may_receive().is_ok());
-        assert!(h(3, 0, 3, 3, 3).may_receive().is_err());
-        assert!(h(3, 0, 3, 0, 0).may_receive().is_err());
+        assert!(h(3, 3, 3, 2).may_receive().is_ok());
+        assert!(h(3, 3, 3, 3).may_receive().is_err());
+        assert!(h(3, 3, 0, 0).may_receive().is_err());
+        let lost_there = Holdings {
+            lost_at_department: 1,
+            ..h(3, 3, 3, 2)
+        };
+        assert!(lost_there.may_receive().is_err());
     }
 
     #[test]
-    fn only_sheets_not_yet_received_or_lost_can_be_lost() {
-        let x = h(5, 1, 5, 5, 3);
-        assert!(x.may_lose(1).is_ok());
-        assert!(x.may_lose(2).is_err());
-        assert!(x.may_lose(0).is_err());
+    fn only_what_a_holder_holds_can_be_lost_there() {
+        let x = h(5, 5, 4, 3);
+        assert!(x.may_lose(Holder::Department, 1).is_ok());
+        assert!(x.may_lose(Holder::Department, 2).is_err());
+        assert!(x.may_lose(Holder::School, 1).is_ok());
+        assert!(x.may_lose(Holder::Agency, 1).is_err());
+        assert!(x.may_lose(Holder::School, 0).is_err());
     }
 
     #[test]
-    fn stages_round_trip() {
+    fn names_round_trip() {
         for s in [Stage::ToSchool, Stage::ToDepartment] {
             assert_eq!(Stage::parse(s.as_str()), Some(s));
         }
         assert_eq!(Stage::parse("student"), None);
+        for x in [Holder::Agency, Holder::School, Holder::Department] {
+            assert_eq!(Holder::parse(x.as_str()), Some(x));
+        }
     }
 }

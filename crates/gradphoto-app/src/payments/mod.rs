@@ -368,8 +368,9 @@ impl App {
         ) {
             self.queue_hand_over(entry_id).await?;
         }
-        if applied.changed && matches!(event, PaymentEvent::Confirmed { .. }) {
-            self.booking_money_arrived(&applied.order).await?;
+        if matches!(event, PaymentEvent::Confirmed { .. }) {
+            self.booking_money_arrived(&applied.order, applied.changed)
+                .await?;
         }
         Ok(applied.changed)
     }

@@ -36,9 +36,12 @@ CREATE TABLE print_items (
     received_by   TEXT,
     lost_at       INTEGER,
     lost_reason   TEXT,
+    -- where it was lost: the holder's count goes down, nobody else's
+    lost_holder   TEXT CHECK (lost_holder IN ('agency', 'school', 'department')),
     UNIQUE (batch_id, student_id),
     UNIQUE (batch_id, position),
-    CHECK (received_at IS NULL OR lost_at IS NULL)
+    CHECK (received_at IS NULL OR lost_at IS NULL),
+    CHECK ((lost_at IS NULL) = (lost_holder IS NULL))
 );
 CREATE UNIQUE INDEX print_items_live ON print_items (student_id) WHERE lost_at IS NULL;
 

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use gradphoto_app::AppError;
 use gradphoto_app::prints::{BatchDetail, HandoverInput, PrintsOverview};
 use gradphoto_domain::policy::Role;
-use gradphoto_domain::prints::Stage;
+use gradphoto_domain::prints::{Holder, Stage};
 use serde::Deserialize;
 
 use super::forms::{correctable, pdf, shown};
@@ -105,6 +105,10 @@ struct BatchPage {
     stages: Vec<(&'static str, String)>,
     can_give: bool,
     can_print: bool,
+    /// The agency and the school report a whole batch lost.
+    can_lose_batch: bool,
+    /// Where the viewer may report a sheet lost (value, label).
+    holders: Vec<(&'static str, String)>,
     /// A fresh token for the hand-over form (sending it twice records it once).
     token: String,
     typed: HandoverForm,
@@ -135,8 +139,9 @@ async fn show_batch(
         .await
         .map_err(|e| p.err(e))?;
     let role = p.staff.actor.role;
+    // The receiving side records each hand-over.
     let mut stages = Vec::new();
-    if matches!(role, Role::AgencyAdmin | Role::UniversityAdmin) {
+    if role == Role::UniversityAdmin {
         stages.push((
             Stage::ToSchool.as_str(),
             p.ctx
@@ -144,10 +149,7 @@ async fn show_batch(
                 .to_string(),
         ));
     }
-    if matches!(
-        role,
-        Role::AgencyAdmin | Role::UniversityAdmin | Role::DepartmentSecretary
-    ) {
+    if matches!(role, Role::UniversityAdmin | Role::DepartmentSecretary) {
         stages.push((
             Stage::ToDepartment.as_str(),
             p.ctx
@@ -163,6 +165,15 @@ async fn show_batch(
             Role::AgencyAdmin | Role::UniversityAdmin | Role::DepartmentSecretary
         ),
         can_print: role == Role::AgencyAdmin,
+        can_lose_batch: matches!(role, Role::AgencyAdmin | Role::UniversityAdmin),
+        holders: match role {
+            Role::AgencyAdmin => vec![Holder::Agency, Holder::School, Holder::Department],
+            Role::UniversityAdmin => vec![Holder::School, Holder::Department],
+            _ => vec![Holder::Department],
+        }
+        .into_iter()
+        .map(|h| (h.as_str(), p.ctx.tr(h.zh(), h.en()).to_string()))
+        .collect(),
         stages,
         token,
         typed,
@@ -227,7 +238,9 @@ async fn handover(
     };
     match s.app.record_print_handover(&p.staff, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/prints/batches/{id}")).into_response()),
-        Err(e) if correctable(&e) => show_batch(&s, p, id, f, Some(e)).await,
+        Err(e) if correctable(&e) || matches!(e, AppError::Forbidden(_)) => {
+            show_batch(&s, p, id, f, Some(e)).await
+        }
         Err(e) => Err(p.err(e)),
     }
 }
@@ -236,6 +249,7 @@ async fn handover(
 #[serde(default)]
 struct LostForm {
     item: String,
+    holder: String,
     reason: String,
 }
 
@@ -248,7 +262,7 @@ async fn lost(
     let item = f.item.trim().parse::<i64>().ok();
     match s
         .app
-        .report_prints_lost(&p.staff, id, item, &f.reason)
+        .report_prints_lost(&p.staff, id, item, &f.holder, &f.reason)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/prints/batches/{id}")).into_response()),

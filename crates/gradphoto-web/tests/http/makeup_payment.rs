@@ -95,7 +95,15 @@ async fn a_booking_paid_online_is_held_texted_refunded_and_released() {
             body.contains("id=\"booking-pay\"") && body.contains("id=\"booking-pay-wechat\""),
             "{body}"
         );
-        assert!(!attr(&body, "booking-pay-until", "id").is_empty());
+        let until = body
+            .split("id=\"booking-pay-until\">")
+            .nth(1)
+            .and_then(|x| x.split('<').next())
+            .unwrap_or_default();
+        assert!(
+            until.starts_with(&today().to_string()[..4]) && until.len() == 16,
+            "pay by a time: {until:?}"
+        );
         let texted = |t: &TestApp, code: &str| {
             t.app
                 .sms
@@ -128,6 +136,9 @@ async fn a_booking_paid_online_is_held_texted_refunded_and_released() {
         assert!(body.contains("id=\"booking-paid\""), "{body}");
         assert!(!body.contains("id=\"booking-pay\""), "{body}");
         assert!(texted(&t, &code), "texted once paid");
+        // "My orders" lists online orders; the booking's fee is shown with the booking.
+        let (status, body) = c.get_text("/student/orders").await;
+        assert_eq!(status, 200, "{body}");
         // The place is taken: another student sees the slot full.
         let other_phone = "13800138602";
         let at = uncollected(&t, &d, &mut skip).await;
@@ -309,6 +320,37 @@ async fn the_branch_desk_sees_a_fee_paid_online() {
             "paid online, nothing to pay at the desk: {body}"
         );
         assert!(!body.contains("id=\"fee-pay-wechat\""), "{body}");
+
+        // The day ends with the photo never confirmed: the booking stops being live and
+        // the fee goes back (no photo came of it).
+        let booking = t
+            .app
+            .db
+            .booking_by_code("MBPAID01")
+            .await
+            .expect("q")
+            .expect("b");
+        assert_eq!(booking.status, "attended");
+        let yesterday = (today() - Days::new(1)).to_string();
+        let n = support::exec_with_id(
+            &t.app.db,
+            &format!("UPDATE makeup_bookings SET day = '{yesterday}' WHERE id = $1"),
+            booking.id,
+        )
+        .await;
+        assert_eq!(n, 1);
+        assert_eq!(t.app.sweep_makeup_bookings().await.expect("sweep"), (0, 1));
+        let booking = t.app.db.booking(booking.id).await.expect("b");
+        assert_eq!(
+            (booking.status.as_str(), booking.updated_by.as_str()),
+            ("no_show", "unconfirmed")
+        );
+        let events = ledger_events(&t, "GBTEST0001").await;
+        assert!(
+            events.iter().any(|e| e == "refund.done")
+                && events.iter().any(|e| e == "order.canceled"),
+            "{events:?}"
+        );
     }
 }
 
