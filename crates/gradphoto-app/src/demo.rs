@@ -58,10 +58,9 @@ fn campaign_input(s: &SampleUniversity) -> CampaignInput {
     // registrations after its own day).
     modes.registration_deadline = Some(today + chrono::Days::new(DEMO_LATER_SESSION_DAYS - 1));
     modes.walk_ins = true;
-    // Make-up shoots at the branches by appointment for three months.
-    if modes.makeup_deadline.is_none() {
-        modes.makeup_deadline = Some(today + chrono::Days::new(90));
-    }
+    // Make-up shoots at the branches by appointment for three months from today (the
+    // sample's own deadline lies in its season, long past).
+    modes.makeup_deadline = Some(today + chrono::Days::new(90));
     CampaignInput::from_parts(&c.name, &c.cohort, &c.rules, &modes, c.fee_fen, &c.contacts)
 }
 

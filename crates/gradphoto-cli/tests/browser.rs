@@ -26,6 +26,8 @@ use gradphoto_e2e::Browser;
 use gradphoto_sheets::{Sheet, write_xlsx};
 use serde_json::{Value, json};
 
+#[path = "browser/makeup.rs"]
+mod makeup;
 #[path = "browser/onsite_day.rs"]
 mod onsite_day;
 #[path = "browser/student_online.rs"]

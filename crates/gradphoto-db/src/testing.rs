@@ -203,3 +203,18 @@ fn unique() -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Runs one statement as it is written: for tests that put the store where the product
+/// never would (a photo accepted yesterday, in a demo server's own database).
+pub async fn exec(db: &Db, sql: &str) -> Result<u64, crate::DbError> {
+    Ok(match db {
+        Db::Sqlite(s) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&s.pool)
+            .await?
+            .rows_affected(),
+        Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(p)
+            .await?
+            .rows_affected(),
+    })
+}

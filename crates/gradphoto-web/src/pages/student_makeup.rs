@@ -120,6 +120,13 @@ struct OfferPage {
     done: Option<String>,
 }
 
+impl OfferPage {
+    /// The live booking waits for the student's payment.
+    fn awaits_payment(&self) -> bool {
+        self.live.as_ref().is_some_and(|b| b.awaits_payment)
+    }
+}
+
 fn weekday(ctx: &PageCtx, d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     let i = d.weekday().num_days_from_monday() as usize;
