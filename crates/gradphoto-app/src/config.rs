@@ -128,6 +128,9 @@ pub struct AliyunSmsConfig {
     /// The approved template of a make-up booking's confirmation; empty: not sent (the
     /// booking page says the same).
     pub makeup_template: String,
+    /// The approved template of the day-before reminder of a make-up booking; empty: not
+    /// sent.
+    pub makeup_reminder_template: String,
 }
 
 /// How students pay (`[payments]`).
@@ -302,6 +305,9 @@ reminder_template = ""
 # The approved template of a make-up booking's confirmation, with the parameters ${time},
 # ${place} and ${code}; empty: not sent.
 makeup_template = ""
+# The approved template of the reminder sent the day before a make-up booking, with the
+# parameters ${time}, ${place} and ${code}; empty: not sent.
+makeup_reminder_template = ""
 
 [payments]
 # How students pay their fee: "off" (online payment not offered), "sandbox" (the demo: a
@@ -412,6 +418,7 @@ impl Default for Config {
                     code_template: String::new(),
                     reminder_template: String::new(),
                     makeup_template: String::new(),
+                    makeup_reminder_template: String::new(),
                 },
             },
             payments: PaymentsConfig {

@@ -35,7 +35,8 @@ pub enum Job {
     QueryPayments,
     /// Send a confirmed on-site number's photo to the registry.
     HandOverOnsite { checkin_id: i64 },
-    /// Text the students registered for tomorrow's on-site sessions.
+    /// Text the students registered for tomorrow's on-site sessions and those booked at a
+    /// branch tomorrow.
     OnsiteReminders,
     /// Release make-up places held unpaid too long, and end past days' bookings that
     /// produced no photo.
@@ -164,7 +165,8 @@ impl App {
             }
             Job::OnsiteReminders => {
                 let n = self.send_onsite_reminders().await?;
-                tracing::info!(sent = n, "on-site reminders");
+                let m = self.send_makeup_reminders().await?;
+                tracing::info!(onsite = n, makeup = m, "day-before reminders");
             }
             Job::SweepBookings => {
                 let (released, lapsed) = self.sweep_makeup_bookings().await?;

@@ -19,6 +19,7 @@ pub mod makeup_booking;
 pub mod makeup_branches;
 pub mod makeup_checkin;
 pub mod makeup_day;
+pub mod makeup_reminders;
 pub mod online_entry;
 pub mod online_handover;
 pub mod online_orders;

@@ -63,7 +63,7 @@ impl App {
 }
 
 /// Whether `now_ms` is between 09:00 and 20:00 in China, when a reminder may be sent.
-fn daytime(now_ms: i64) -> bool {
+pub(crate) fn daytime(now_ms: i64) -> bool {
     let hour = (now_ms - china_day_start_ms(now_ms)) / 3_600_000;
     (9..20).contains(&hour)
 }

@@ -520,6 +520,35 @@ impl Db {
         }))
     }
 
+    /// Bookings still waiting on `day` that were not reminded yet: the day-before
+    /// reminders to send.
+    pub async fn bookings_to_remind(&self, day: &str) -> Result<Vec<BookingRow>, DbError> {
+        let sql = format!(
+            "SELECT {COLS} FROM makeup_bookings WHERE day = $1 AND status = 'booked' \
+             AND reminded_at IS NULL ORDER BY id"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(day).fetch_all(p).await?),
+        )
+    }
+
+    /// Claims a booking's reminder before it is sent; `false` when another worker has.
+    pub async fn mark_booking_reminded(&self, id: i64) -> Result<bool, DbError> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE makeup_bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
+            .bind(now_ms()).bind(id).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Gives the claim back when the text could not be sent (the next run tries again).
+    pub async fn unmark_booking_reminded(&self, id: i64) -> Result<(), DbError> {
+        with_pool!(self, p => sqlx::query(
+            "UPDATE makeup_bookings SET reminded_at = NULL WHERE id = $1")
+            .bind(id).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
     /// The student's live booking for a campaign, if any.
     pub async fn live_booking(
         &self,

@@ -201,6 +201,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_prints.sql"),
         postgres: include_str!("../migrations/postgres/0031_prints.sql"),
     },
+    Migration {
+        version: 32,
+        name: "booking_reminders",
+        sqlite: include_str!("../migrations/sqlite/0032_booking_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0032_booking_reminders.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

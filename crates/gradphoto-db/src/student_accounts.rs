@@ -93,4 +93,12 @@ impl Db {
             .bind(account_id).bind(phone).execute(p).await?.rows_affected());
         Ok(())
     }
+
+    /// The phone a student account signs in with.
+    pub async fn account_phone(&self, account_id: i64) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT phone FROM student_accounts WHERE id = $1")
+            .bind(account_id).fetch_optional(p).await?);
+        Ok(row.map(|(phone,)| phone))
+    }
 }

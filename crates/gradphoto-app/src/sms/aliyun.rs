@@ -65,6 +65,7 @@ pub struct AliyunSms {
     code_template: String,
     reminder_template: String,
     makeup_template: String,
+    makeup_reminder_template: String,
 }
 
 impl std::fmt::Debug for AliyunSms {
@@ -127,6 +128,7 @@ impl AliyunSms {
             code_template: c.code_template.clone(),
             reminder_template: c.reminder_template.clone(),
             makeup_template: c.makeup_template.clone(),
+            makeup_reminder_template: c.makeup_reminder_template.clone(),
         })
     }
 
@@ -135,6 +137,7 @@ impl AliyunSms {
             SmsMessage::Code { .. } => &self.code_template,
             SmsMessage::OnsiteReminder { .. } => &self.reminder_template,
             SmsMessage::MakeupBooked { .. } => &self.makeup_template,
+            SmsMessage::MakeupReminder { .. } => &self.makeup_reminder_template,
         }
     }
 

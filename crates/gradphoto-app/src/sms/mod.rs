@@ -36,6 +36,12 @@ pub enum SmsMessage {
         place: String,
         code: String,
     },
+    /// The day before a make-up appointment: when, where, and the booking's code.
+    MakeupReminder {
+        time: String,
+        place: String,
+        code: String,
+    },
 }
 
 impl SmsMessage {
@@ -57,6 +63,9 @@ impl SmsMessage {
             SmsMessage::MakeupBooked { time, place, code } => format!(
                 "【毕业生图像采集】您已预约补拍：{time}，{place}，预约号 {code}。请携带采集码和身份证件按时到场。Make-up shoot booked: {time}, {place}, booking {code}. Bring your collection code and ID card."
             ),
+            SmsMessage::MakeupReminder { time, place, code } => format!(
+                "【毕业生图像采集】明天补拍：{time}，{place}，预约号 {code}。请携带采集码和身份证件按时到场，不出示采集码者不予拍摄。Make-up shoot tomorrow: {time}, {place}, booking {code}. Bring your collection code and ID card."
+            ),
         }
     }
 
@@ -70,7 +79,8 @@ impl SmsMessage {
                 place,
                 group,
             } => serde_json::json!({ "day": day, "time": time, "place": place, "group": group }),
-            SmsMessage::MakeupBooked { time, place, code } => {
+            SmsMessage::MakeupBooked { time, place, code }
+            | SmsMessage::MakeupReminder { time, place, code } => {
                 serde_json::json!({ "time": time, "place": place, "code": code })
             }
         }
@@ -83,8 +93,8 @@ impl SmsMessage {
 pub enum Sms {
     /// Development and demo only: logged, never sent.
     Log(LogSms),
-    /// Alibaba Cloud SMS.
-    Aliyun(AliyunSms),
+    /// Alibaba Cloud SMS (boxed: its credentials and templates are far larger than the log).
+    Aliyun(Box<AliyunSms>),
 }
 
 impl Default for Sms {
@@ -99,7 +109,9 @@ impl Sms {
     pub fn from_config(c: &SmsConfig, http: reqwest::Client) -> Result<Sms, AppError> {
         match c.provider.as_str() {
             "log" => Ok(Sms::Log(LogSms::default())),
-            "aliyun" => Ok(Sms::Aliyun(AliyunSms::from_config(&c.aliyun, http)?)),
+            "aliyun" => Ok(Sms::Aliyun(Box::new(AliyunSms::from_config(
+                &c.aliyun, http,
+            )?))),
             other => Err(AppError::Config(format!(
                 "sms.provider = {other:?} is not a provider this build knows (log, aliyun)"
             ))),

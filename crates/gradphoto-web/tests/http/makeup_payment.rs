@@ -393,3 +393,99 @@ async fn paying_online_needs_payments_set_up() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("网上支付需要"), "{body}");
 }
+
+/// The day before, in the daytime, each booking waiting for tomorrow is texted once; one
+/// still waiting for its online payment is not.
+#[tokio::test]
+async fn tomorrows_bookings_are_reminded_once() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |c| {
+            c.payments.mode = "sandbox".into();
+            c.sms.demo_inbox = true;
+        })
+        .await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        open_makeup(&t, d.c1).await;
+        let admin = t.login("agency", PW).await;
+        let (_, online) = branch_paying(&t, &admin, "北京前门门市部", "北京", "4", "online").await;
+        let mut skip = 0;
+        let tomorrow = (today() + Days::new(1)).to_string();
+        let mut codes = Vec::new();
+        for (n, phone) in ["13800138621", "13800138622"].into_iter().enumerate() {
+            let at = uncollected(&t, &d, &mut skip).await;
+            let (c, me) = support::verified_student(&t, &d, phone, at).await;
+            let account = t
+                .app
+                .db
+                .student_account_by_phone(phone)
+                .await
+                .expect("q")
+                .expect("a");
+            let code = format!("MBREM00{n}");
+            t.app
+                .db
+                .book_slot(
+                    &NewBooking {
+                        code: code.clone(),
+                        campaign_id: d.c1,
+                        student_id: me.id,
+                        account_id: account.id,
+                        service_id: online,
+                        day: tomorrow.clone(),
+                        starts: "09:00".into(),
+                        ends: "09:30".into(),
+                        price_fen: 5000,
+                        order: Some(BookingOrder {
+                            code: format!("GBREM000{n}"),
+                            contact_phone: phone.into(),
+                        }),
+                    },
+                    4,
+                )
+                .await
+                .expect("db")
+                .expect("booked");
+            codes.push((code, c));
+        }
+        // The first pays; the second does not (yet).
+        let payer = start_paying(&codes[0].1, &codes[0].0).await;
+        sandbox_pays(&t, &payer).await;
+
+        let day_start = gradphoto_domain::calendar::china_date_start_ms(today());
+        let reminders = |t: &TestApp, code: &str| {
+            t.app
+                .sms
+                .demo_inbox()
+                .expect("inbox")
+                .iter()
+                .filter(|m| m.text.contains(code) && m.text.contains("明天补拍"))
+                .count()
+        };
+        assert_eq!(
+            t.app
+                .send_makeup_reminders_at(day_start + 7 * 3_600_000)
+                .await
+                .expect("early"),
+            0,
+            "not before 09:00"
+        );
+        assert_eq!(
+            t.app
+                .send_makeup_reminders_at(day_start + 10 * 3_600_000)
+                .await
+                .expect("sent"),
+            1
+        );
+        assert_eq!(
+            t.app
+                .send_makeup_reminders_at(day_start + 11 * 3_600_000)
+                .await
+                .expect("again"),
+            0,
+            "once"
+        );
+        assert_eq!(reminders(&t, &codes[0].0), 1);
+        assert_eq!(reminders(&t, &codes[1].0), 0, "unpaid: not reminded");
+    }
+}
