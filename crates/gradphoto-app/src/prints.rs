@@ -286,8 +286,13 @@ impl App {
 
     /// The batch as one PDF for the lab: a cover page, the packing list, then each
     /// student's sheet (8 × 35×49 mm on 6-inch paper, student number in the margin) on a
-    /// page of the paper's size, in the packing list's order.
-    pub async fn print_batch_pdf(&self, by: &Staff, batch_id: i64) -> Result<Vec<u8>, AppError> {
+    /// page of the paper's size, in the packing list's order. Returned with the batch's
+    /// code, which names the file.
+    pub async fn print_batch_pdf(
+        &self,
+        by: &Staff,
+        batch_id: i64,
+    ) -> Result<(String, Vec<u8>), AppError> {
         let d = self.print_batch_detail(by, batch_id).await?;
         // The lab's file, for the agency and the school (it holds every sheet's photo).
         by.may(Action::Export, prints_of(&d.campaign, None))?;
@@ -372,6 +377,7 @@ impl App {
                 });
             }
             gradphoto_pdf::render(&doc, &font)
+                .map(|bytes| (b.code, bytes))
                 .map_err(|e| AppError::Internal(format!("print batch PDF: {e}")))
         })
         .await

@@ -197,15 +197,7 @@ async fn batch_pdf(
     p: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let code = s
-        .app
-        .print_batch_detail(&p.staff, id)
-        .await
-        .map_err(|e| p.err(e))?
-        .view
-        .batch
-        .code;
-    let bytes = s
+    let (code, bytes) = s
         .app
         .print_batch_pdf(&p.staff, id)
         .await
