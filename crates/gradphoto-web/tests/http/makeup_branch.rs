@@ -4,7 +4,7 @@
 
 use gradphoto_testkit::{TestApp, backends};
 
-use crate::makeup_support::{branch, open_makeup, today, uncollected};
+use crate::makeup_support::{account_of, branch, open_makeup, today, uncollected};
 use crate::onsite_support::post;
 use crate::support::{self, PW};
 
@@ -34,13 +34,7 @@ async fn a_booked_student_is_numbered_at_the_branch() {
         }
         // The first booked this morning (written here: booking is tested above).
         let (me, code, phone) = &students[0];
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
+        let account = account_of(&t, phone).await;
         let today = today().to_string();
         let booked = t
             .app
@@ -207,13 +201,7 @@ async fn the_fine_service_chooses_among_several_shots() {
         let (_, me) = support::verified_student(&t, &d, phone, at).await;
         let id = t.app.pii.decrypt(&me.id_enc).expect("id");
         let code = support::registry_code(&t, &school, &me, &id).await;
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
+        let account = account_of(&t, phone).await;
         t.app
             .db
             .book_slot(
@@ -307,13 +295,7 @@ async fn the_fine_service_chooses_among_several_shots() {
         let (_, other) = support::verified_student(&t, &d, "13800138602", at).await;
         let other_id = t.app.pii.decrypt(&other.id_enc).expect("id");
         let other_code = support::registry_code(&t, &school, &other, &other_id).await;
-        let other_account = t
-            .app
-            .db
-            .student_account_by_phone("13800138602")
-            .await
-            .expect("q")
-            .expect("a");
+        let other_account = account_of(&t, "13800138602").await;
         let ordinary = t.app.db.branch_services(beijing).await.expect("services")[0].clone();
         t.app
             .db
@@ -396,13 +378,7 @@ async fn an_unconfirmed_onsite_number_moves_to_the_branch() {
             .expect("numbered");
         assert_eq!(first.queue_id, onsite);
         // Booked at the branch and scanned there: moved, numbered 1 in the branch's queue.
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
+        let account = account_of(&t, phone).await;
         let booked = t
             .app
             .db

@@ -8,7 +8,9 @@ use chrono::Days;
 use gradphoto_db::makeup_bookings::{BookingOrder, NewBooking};
 use gradphoto_testkit::{Client, TestApp, backends};
 
-use crate::makeup_support::{book, branch_paying, free_slots, open_makeup, today, uncollected};
+use crate::makeup_support::{
+    account_of, book, branch_paying, free_slots, open_makeup, today, uncollected,
+};
 use crate::onsite_support::post;
 use crate::support::{self, PW, attr, location};
 
@@ -213,13 +215,7 @@ async fn a_booking_paid_online_is_held_texted_refunded_and_released() {
         assert!(!texted(&t, &code2), "a released booking is not texted");
 
         // A booking of yesterday nobody came for is over: the student may book again.
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(other_phone)
-            .await
-            .expect("q")
-            .expect("a");
+        let account = account_of(&t, other_phone).await;
         let yesterday = (today() - Days::new(1)).to_string();
         let old = t
             .app
@@ -272,13 +268,7 @@ async fn the_branch_desk_sees_a_fee_paid_online() {
         let (c, me) = support::verified_student(&t, &d, phone, at).await;
         let id = t.app.pii.decrypt(&me.id_enc).expect("id");
         let code = support::registry_code(&t, &school, &me, &id).await;
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
+        let account = account_of(&t, phone).await;
         // Booked for this morning (booking over HTTP is tested above), paid online.
         t.app
             .db
@@ -415,13 +405,7 @@ async fn tomorrows_bookings_are_reminded_once() {
         for (n, phone) in ["13800138621", "13800138622"].into_iter().enumerate() {
             let at = uncollected(&t, &d, &mut skip).await;
             let (c, me) = support::verified_student(&t, &d, phone, at).await;
-            let account = t
-                .app
-                .db
-                .student_account_by_phone(phone)
-                .await
-                .expect("q")
-                .expect("a");
+            let account = account_of(&t, phone).await;
             let code = format!("MBREM00{n}");
             t.app
                 .db

@@ -3,6 +3,7 @@
 //! booking a slot as the page's buttons do.
 
 use chrono::{Days, NaiveDate};
+use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_testkit::{Client, TestApp};
 
 use crate::onsite_support::{change_modes, post};
@@ -84,16 +85,20 @@ pub(crate) async fn branch_paying(
     (id, service)
 }
 
-/// The free slots of `service` offered to the student with `phone`, from the day after
-/// tomorrow (clear of the cutoff), as the page's buttons send them.
-pub(crate) async fn free_slots(t: &TestApp, phone: &str, service: i64) -> Vec<String> {
-    let account = t
-        .app
+/// The student account that signs in with `phone`.
+pub(crate) async fn account_of(t: &TestApp, phone: &str) -> StudentAccount {
+    t.app
         .db
         .student_account_by_phone(phone)
         .await
         .expect("q")
-        .expect("account");
+        .expect("account")
+}
+
+/// The free slots of `service` offered to the student with `phone`, from the day after
+/// tomorrow (clear of the cutoff), as the page's buttons send them.
+pub(crate) async fn free_slots(t: &TestApp, phone: &str, service: i64) -> Vec<String> {
+    let account = account_of(t, phone).await;
     let offer = t.app.makeup_offer(&account).await.expect("offer");
     let after = today() + Days::new(2);
     offer
