@@ -1,14 +1,16 @@
 //! Prints mailed to an online student (issue 8; seed 004: 线上散拍……邮寄纸质照片收件人为学生
-//! 本人): the student gives the address on the order, and may change it until the agency
-//! ships; the agency enters the carrier and tracking number, which the student then sees.
+//! 本人): the student gives the address on the order, and may change it until the prints
+//! are made (a mail batch, `prints.rs`); the agency posts the printed sheet and enters the
+//! carrier and tracking number, which the student then sees.
 
-use gradphoto_db::shipments::ShipmentRow;
+use gradphoto_db::shipments::{Posting, ShipmentRow};
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::otp::normalize_phone;
 use gradphoto_domain::policy::Role;
 
 use crate::auth::Staff;
+use crate::student_centre::MyOrder;
 use crate::{App, AppError};
 
 /// What the student types for the parcel.
@@ -20,11 +22,19 @@ pub struct ShippingInput {
     pub address: String,
 }
 
-fn shipped_already() -> AppError {
+fn handed_over() -> AppError {
     AppError::Conflict(Msg::new(
-        "shipping.shipped",
-        "照片已寄出，收件地址不能再修改",
-        "The prints were shipped; the address can no longer be changed",
+        "shipping.handed",
+        "你的洗印版照片已随院系批次洗印，将经研究生院、院系转交，不再邮寄",
+        "Your prints were made with your department's batch and reach you through the graduate school and the department; they are not posted",
+    ))
+}
+
+fn printed_already() -> AppError {
+    AppError::Conflict(Msg::new(
+        "shipping.printed",
+        "照片已洗印，收件地址不能再修改",
+        "Your prints are made; the address can no longer be changed",
     ))
 }
 
@@ -77,18 +87,63 @@ fn checked_tracking(carrier: &str, tracking_no: &str) -> Result<(String, String)
     Ok((carrier.to_string(), tracking_no.to_string()))
 }
 
+/// The parcel of a student's order as their page shows it.
+#[derive(Debug, Clone)]
+pub struct MyParcel {
+    /// Once an address was given.
+    pub shipment: Option<ShipmentRow>,
+    /// Whether the address may still be given or changed.
+    pub editable: bool,
+}
+
 impl App {
-    /// The parcel of one of the student's orders, if an address was given.
+    /// The parcel of one of the student's orders.
     pub async fn my_shipment(
         &self,
         account: &StudentAccount,
         code: &str,
-    ) -> Result<Option<ShipmentRow>, AppError> {
+    ) -> Result<MyParcel, AppError> {
         let mine = self.my_order_by_code(account, code).await?;
-        Ok(self.db.shipment(mine.order.id).await?)
+        Ok(MyParcel {
+            editable: self.address_fixed(&mine).await?.is_none(),
+            shipment: self.db.shipment(mine.order.id).await?,
+        })
     }
 
-    /// Gives or changes the address of the student's order, until the agency ships.
+    /// Why the address of the order can no longer change, if it cannot: the student's
+    /// sheet is printed for this parcel, or printed to be handed over through the
+    /// department. A sheet reported lost frees the address until its reprint.
+    async fn address_fixed(&self, mine: &MyOrder) -> Result<Option<AppError>, AppError> {
+        let order = mine.order.id;
+        let student = match mine.order.entry_id {
+            Some(entry) => self.db.online_entry(entry).await?.student_id,
+            None => None,
+        };
+        if let Some(student) = student {
+            let items = self.db.student_print_items(student).await?;
+            if let Some(live) = items.iter().find(|i| i.lost_at.is_none()) {
+                return Ok(Some(if live.order_id == Some(order) {
+                    printed_already()
+                } else {
+                    handed_over()
+                }));
+            }
+            if items.iter().any(|i| i.order_id == Some(order)) {
+                return Ok(None);
+            }
+        }
+        // A parcel posted before sheets were recorded.
+        let posted = self
+            .db
+            .shipment(order)
+            .await?
+            .is_some_and(|x| x.shipped_at.is_some());
+        Ok(posted.then(printed_already))
+    }
+
+    /// Gives or changes the address of the student's order, until the prints are made
+    /// (and again after they were reported lost, before the reprint). A student whose
+    /// prints were made to be handed over through the department gets no parcel.
     pub async fn set_order_shipping(
         &self,
         account: &StudentAccount,
@@ -104,12 +159,16 @@ impl App {
             ));
         }
         let (recipient, phone, address) = checked(input)?;
+        if let Some(e) = self.address_fixed(&mine).await? {
+            return Err(e);
+        }
+        // Checked again as it is written: a batch made meanwhile fixes it.
         if !self
             .db
             .set_shipping_address(mine.order.id, &recipient, &phone, &address)
             .await?
         {
-            return Err(shipped_already());
+            return Err(printed_already());
         }
         self.db
             .shipment(mine.order.id)
@@ -117,8 +176,8 @@ impl App {
             .ok_or_else(|| AppError::Internal("shipment just written".into()))
     }
 
-    /// The agency ships an order's prints: carrier and tracking number (a correction keeps
-    /// the first shipping time). Audited.
+    /// The agency posts an order's printed sheet: carrier and tracking number (a
+    /// correction keeps the posting time; a reprint is posted anew). Audited.
     pub async fn ship_order(
         &self,
         by: &Staff,
@@ -144,16 +203,26 @@ impl App {
                 "The order is not paid; nothing is shipped",
             ));
         }
-        if !self
+        match self
             .db
-            .ship(order.id, &carrier, &tracking_no, &by.row.username)
+            .ship_print_item(order.id, &carrier, &tracking_no, &by.row.username)
             .await?
         {
-            return Err(AppError::invalid(
-                "shipping.no_address",
-                "学生尚未填写收件地址",
-                "The student has not given an address yet",
-            ));
+            Posting::Posted => {}
+            Posting::NotPrinted => {
+                return Err(AppError::invalid(
+                    "shipping.not_printed",
+                    "该订单的照片尚未洗印（或已登记遗失待补印），请先在洗印页面生成批次",
+                    "This order's prints are not made yet (or were reported lost and wait for the reprint); make the batch on the prints page first",
+                ));
+            }
+            Posting::NoAddress => {
+                return Err(AppError::invalid(
+                    "shipping.no_address",
+                    "学生尚未填写收件地址",
+                    "The student has not given an address yet",
+                ));
+            }
         }
         let mut audit = by.audit("order.ship", "order", Some(order.code.clone()), None);
         audit.after = Some(serde_json::json!({ "carrier": carrier, "tracking_no": tracking_no }));

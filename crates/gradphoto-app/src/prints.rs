@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use gradphoto_db::DbError;
 use gradphoto_db::prints::{
-    BatchCounts, HandoverRow, NewBatch, NewHandover, PrintBatchRow, PrintItemRow,
+    BatchCounts, HandoverRow, NewBatch, NewHandover, NewItem, PrintBatchRow, PrintItemRow,
 };
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
@@ -43,6 +43,8 @@ pub struct DepartmentPrints {
     pub at_agency: i64,
     pub at_school: i64,
     pub at_department: i64,
+    /// Posted to students who have not confirmed yet.
+    pub in_post: i64,
     pub received: i64,
     pub lost: i64,
 }
@@ -84,6 +86,8 @@ fn holdings(c: &BatchCounts) -> Holdings {
         lost_at_agency: c.lost_at_agency,
         lost_at_school: c.lost_at_school,
         lost_at_department: c.lost_at_department,
+        mailed: c.mailed,
+        shipped: c.shipped,
     }
 }
 
@@ -169,6 +173,7 @@ impl App {
             d.at_agency += h.at_agency();
             d.at_school += h.at_school();
             d.at_department += h.at_department();
+            d.in_post += h.in_post();
             d.received += h.received;
             d.lost += h.lost();
             batches.push(BatchView {
@@ -184,8 +189,10 @@ impl App {
         })
     }
 
-    /// Prints every accepted photo not printed yet: one batch per department, in
-    /// student-number order. Returns the new batches (none when everyone has prints).
+    /// Prints every accepted photo not printed yet, in student-number order: per
+    /// department, one batch handed over through the graduate school and one of the
+    /// sheets posted to their students (an online order with an address, seed 004).
+    /// Returns the new batches (none when everyone has prints).
     pub async fn create_print_batches(
         &self,
         by: &Staff,
@@ -193,19 +200,32 @@ impl App {
     ) -> Result<Vec<PrintBatchRow>, AppError> {
         let campaign = Campaign::try_from(self.db.get_campaign(campaign_id).await?)?;
         by.may(Action::Create, prints_of(&campaign, None))?;
-        let mut per_department: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+        let mailed: BTreeMap<i64, i64> = self
+            .db
+            .mail_orders(campaign.id)
+            .await?
+            .into_iter()
+            .collect();
+        let mut batches: BTreeMap<(i64, &'static str), Vec<NewItem>> = BTreeMap::new();
         for p in self.db.accepted_unprinted(campaign.id).await? {
-            per_department
-                .entry(p.department_id)
+            let order_id = mailed.get(&p.student_id).copied();
+            let kind = if order_id.is_some() { MAIL } else { HAND };
+            batches
+                .entry((p.department_id, kind))
                 .or_default()
-                .push((p.student_id, p.outbox_id));
+                .push(NewItem {
+                    student_id: p.student_id,
+                    outbox_id: p.outbox_id,
+                    order_id,
+                });
         }
         let mut made = Vec::new();
-        for (department_id, items) in per_department {
+        for ((department_id, kind), items) in batches {
             let batch = NewBatch {
-                code: batch_code(campaign.id, department_id)?,
+                code: batch_code(kind, campaign.id, department_id)?,
                 campaign_id: campaign.id,
                 department_id,
+                kind,
                 reprint_of: None,
                 reason: String::new(),
                 created_by: by.row.username.clone(),
@@ -220,6 +240,7 @@ impl App {
             );
             audit.after = Some(serde_json::json!({
                 "campaign_id": campaign.id, "department_id": department_id, "sheets": row.sheets,
+                "kind": kind,
             }));
             self.db.append_audit(&audit).await?;
             made.push(row);
@@ -330,11 +351,30 @@ impl App {
             ),
         ];
         let reprint = b.reprint_of.map(|_| b.reason.clone());
-        let rows: Vec<(String, String, String)> = d
-            .items
-            .iter()
-            .map(|i| (i.position.to_string(), i.student_no.clone(), i.name.clone()))
-            .collect();
+        let mailed = b.mailed();
+        // The last column: a signature for a hand-over, the parcel's address by post.
+        let mut rows: Vec<[String; 4]> = Vec::with_capacity(d.items.len());
+        for i in &d.items {
+            let last = match i.order_id {
+                Some(order) if mailed => match self.db.shipment(order).await? {
+                    Some(x) => format!(
+                        "{} {} {} · {}",
+                        x.recipient,
+                        x.phone,
+                        x.address,
+                        i.order_code.as_deref().unwrap_or("")
+                    ),
+                    None => String::new(),
+                },
+                _ => String::new(),
+            };
+            rows.push([
+                i.position.to_string(),
+                i.student_no.clone(),
+                i.name.clone(),
+                last,
+            ]);
+        }
         tokio::task::spawn_blocking(move || {
             let spec = PrintSpec::default();
             let mut doc = Document::new(format!("洗印版照片 Print batch {}", b.code));
@@ -344,17 +384,26 @@ impl App {
             if let Some(reason) = reprint {
                 doc.paragraph(format!("补印 Reprint：{reason}"));
             }
-            doc.paragraph("交接：图片社 → 研究生院 → 院系 → 学生，每次交接请在系统中登记张数、交接人与接收人。Hand-over: agency → graduate school → department → student; record each hand-over in gradphoto.");
+            if mailed {
+                doc.paragraph("邮寄：每张相纸按装箱单的地址寄给学生本人，寄出后在系统中登记快递单号。By post: each sheet goes to its student at the address in the packing list; record each parcel's tracking number in gradphoto.");
+            } else {
+                doc.paragraph("交接：图片社 → 研究生院 → 院系 → 学生，每次交接请在系统中登记张数、交接人与接收人。Hand-over: agency → graduate school → department → student; record each hand-over in gradphoto.");
+            }
             doc.space(12.0);
             doc.heading("装箱单 Packing list");
+            let last = if mailed {
+                Column::new("收件人 · 订单 Mail to · order", 230.0)
+            } else {
+                Column::new("签收 Received", 140.0)
+            };
             let mut t = Table::new(vec![
                 Column::new("序号 No.", 50.0).center(),
                 Column::new("学号 Student no.", 140.0),
-                Column::new("姓名 Name", 150.0),
-                Column::new("签收 Received", 140.0),
+                Column::new("姓名 Name", if mailed { 90.0 } else { 150.0 }),
+                last,
             ]);
-            for (n, no, name) in &rows {
-                t.row([n.as_str(), no.as_str(), name.as_str(), ""]);
+            for row in &rows {
+                t.row(row.iter().map(String::as_str));
             }
             doc.table(t);
             let (w, h) = spec.sheet_mm;
@@ -488,6 +537,13 @@ impl App {
             other => other.into(),
         })?;
         let (view, campaign) = self.batch_for(by, item.batch_id, Action::Update).await?;
+        if view.batch.mailed() {
+            return Err(AppError::Conflict(Msg::new(
+                "prints.mailed_receipt",
+                "邮寄的照片由学生本人确认收到",
+                "Posted prints are confirmed by their student",
+            )));
+        }
         let new = self.receive(item_id, &by.row.username).await?;
         if new {
             let mut audit = by.audit(
@@ -504,7 +560,7 @@ impl App {
 
     async fn receive(&self, item_id: i64, by: &str) -> Result<bool, AppError> {
         self.db
-            .receive_print_item(item_id, by, |c| holdings(c).may_receive())
+            .receive_print_item(item_id, by, |c, shipped| holdings(c).may_receive(shipped))
             .await
             .map_err(|e| match e {
                 DbError::Conflict(_) => AppError::Conflict(Msg::new(
@@ -580,7 +636,11 @@ impl App {
                         )
                     })?,
                 };
+                // A posted sheet is the agency's until its student has it.
                 let may = match role {
+                    _ if view.batch.mailed() => {
+                        role == Role::AgencyAdmin && holder == Holder::Agency
+                    }
                     Role::AgencyAdmin => true,
                     Role::UniversityAdmin => holder != Holder::Agency,
                     _ => holder == Holder::Department,
@@ -607,7 +667,12 @@ impl App {
                     .await?
             }
             None => {
-                if !matches!(role, Role::AgencyAdmin | Role::UniversityAdmin) {
+                let reports = match role {
+                    Role::AgencyAdmin => true,
+                    Role::UniversityAdmin => !view.batch.mailed(),
+                    _ => false,
+                };
+                if !reports {
                     return Err(AppError::Forbidden(Msg::new(
                         "prints.batch_lost_by",
                         "整批遗失由图片社或研究生院登记",
@@ -629,7 +694,7 @@ impl App {
                         let mut at = [
                             (Holder::Department, h.at_department()),
                             (Holder::School, h.at_school()),
-                            (Holder::Agency, h.at_agency()),
+                            (Holder::Agency, h.at(Holder::Agency)),
                         ]
                         .into_iter()
                         .flat_map(|(x, n)| {
@@ -673,19 +738,8 @@ impl App {
             "请填写补印原因",
             "Say why the sheets are reprinted",
         )?;
-        let mut items = Vec::new();
-        for i in self.db.print_items(batch_id).await? {
-            // A lost sheet whose student holds prints again (reprinted already) is done.
-            let reprinted = self
-                .db
-                .student_print_items(i.student_id)
-                .await?
-                .iter()
-                .any(|x| x.lost_at.is_none());
-            if i.lost_at.is_some() && !reprinted {
-                items.push((i.student_id, i.outbox_id));
-            }
-        }
+        let items = self.db.lost_unreprinted(batch_id).await?;
+        let kind = if view.batch.mailed() { MAIL } else { HAND };
         if items.is_empty() {
             return Err(AppError::invalid(
                 "prints.nothing_lost",
@@ -695,9 +749,10 @@ impl App {
         }
         let row = self
             .write_batch(&NewBatch {
-                code: batch_code(campaign.id, view.batch.department_id)?,
+                code: batch_code(kind, campaign.id, view.batch.department_id)?,
                 campaign_id: campaign.id,
                 department_id: view.batch.department_id,
+                kind,
                 reprint_of: Some(batch_id),
                 reason: reason.clone(),
                 created_by: by.row.username.clone(),
@@ -718,11 +773,15 @@ impl App {
     }
 }
 
-/// A batch's code: `P`, the campaign, the department and a random suffix (two batches of
-/// one department are told apart; codes are written on parcels).
-fn batch_code(campaign_id: i64, department_id: i64) -> Result<String, AppError> {
+const HAND: &str = "hand";
+const MAIL: &str = "mail";
+
+/// A batch's code: `P` (handed over) or `M` (posted), the campaign, the department and a
+/// random suffix (two batches of one department are told apart; codes go on parcels).
+fn batch_code(kind: &str, campaign_id: i64, department_id: i64) -> Result<String, AppError> {
+    let letter = if kind == MAIL { 'M' } else { 'P' };
     Ok(format!(
-        "P{campaign_id}-{department_id}-{}",
+        "{letter}{campaign_id}-{department_id}-{}",
         crate::pii::random_hex::<2>()?.to_uppercase()
     ))
 }

@@ -207,6 +207,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0032_booking_reminders.sql"),
         postgres: include_str!("../migrations/postgres/0032_booking_reminders.sql"),
     },
+    Migration {
+        version: 33,
+        name: "print_mail",
+        sqlite: include_str!("../migrations/sqlite/0033_print_mail.sql"),
+        postgres: include_str!("../migrations/postgres/0033_print_mail.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -22,6 +22,8 @@ pub struct PrintBatchRow {
     pub lost_reason: Option<String>,
     pub created_at: i64,
     pub created_by: String,
+    /// `hand` (agency → school → department → student) or `mail` (posted to each student).
+    pub kind: String,
 }
 impl_from_row!(PrintBatchRow {
     id,
@@ -34,11 +36,18 @@ impl_from_row!(PrintBatchRow {
     lost_at,
     lost_reason,
     created_at,
-    created_by
+    created_by,
+    kind
 });
 
+impl PrintBatchRow {
+    pub fn mailed(&self) -> bool {
+        self.kind == "mail"
+    }
+}
+
 const BATCH_COLS: &str = "id, code, campaign_id, department_id, reprint_of, reason, sheets, \
-    lost_at, lost_reason, created_at, created_by";
+    lost_at, lost_reason, created_at, created_by, kind";
 
 /// A batch's counts as its hand-overs, receipts and losses add up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +60,9 @@ pub struct BatchCounts {
     pub lost_at_agency: i64,
     pub lost_at_school: i64,
     pub lost_at_department: i64,
+    /// Posted and not reported lost (mail batches).
+    pub shipped: i64,
+    pub mailed: bool,
 }
 impl_from_row!(BatchCounts {
     batch_id,
@@ -60,17 +72,28 @@ impl_from_row!(BatchCounts {
     received,
     lost_at_agency,
     lost_at_school,
-    lost_at_department
+    lost_at_department,
+    shipped,
+    mailed
 });
 
-const COUNTS: &str = "SELECT b.id AS batch_id, CAST(b.sheets AS BIGINT) AS sheets, \
+/// Every batch's counts; [`COUNTS_OF`] is one batch's.
+macro_rules! counts_sql {
+    () => {
+        "SELECT b.id AS batch_id, CAST(b.sheets AS BIGINT) AS sheets, \
+    (b.kind = 'mail') AS mailed, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.shipped_at IS NOT NULL AND i.lost_at IS NULL) AS BIGINT) AS shipped, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'agency') AS BIGINT) AS lost_at_agency, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'school') AS BIGINT) AS lost_at_school, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'department') AS BIGINT) AS lost_at_department, \
     CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'school'), 0) AS BIGINT) AS to_school, \
     CAST(COALESCE((SELECT SUM(h.sheets) FROM print_handovers h WHERE h.batch_id = b.id AND h.stage = 'department'), 0) AS BIGINT) AS to_department, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.received_at IS NOT NULL) AS BIGINT) AS received \
-    FROM print_batches b";
+    FROM print_batches b"
+    };
+}
+const COUNTS: &str = counts_sql!();
+const COUNTS_OF: &str = concat!(counts_sql!(), " WHERE b.id = $1");
 
 /// One student's sheet in a batch, with the student as the lists show them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +112,13 @@ pub struct PrintItemRow {
     pub department_id: i64,
     pub photo_key: String,
     pub batch_code: String,
+    /// A posted sheet: the order whose parcel carries it, when it was posted, and the
+    /// parcel as the agency recorded it.
+    pub order_id: Option<i64>,
+    pub shipped_at: Option<i64>,
+    pub order_code: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
 }
 impl_from_row!(PrintItemRow {
     id,
@@ -104,15 +134,23 @@ impl_from_row!(PrintItemRow {
     name,
     department_id,
     photo_key,
-    batch_code
+    batch_code,
+    order_id,
+    shipped_at,
+    order_code,
+    carrier,
+    tracking_no
 });
 
 const ITEMS: &str = "SELECT i.id, i.batch_id, i.student_id, i.outbox_id, \
     CAST(i.position AS BIGINT) AS position, i.received_at, i.received_by, i.lost_at, \
-    i.lost_reason, s.student_no, s.name, s.department_id, o.photo_key, b.code AS batch_code \
+    i.lost_reason, s.student_no, s.name, s.department_id, o.photo_key, b.code AS batch_code, \
+    i.order_id, i.shipped_at, po.code AS order_code, ps.carrier, ps.tracking_no \
     FROM print_items i JOIN students s ON s.id = i.student_id \
     JOIN registry_outbox o ON o.id = i.outbox_id \
-    JOIN print_batches b ON b.id = i.batch_id";
+    JOIN print_batches b ON b.id = i.batch_id \
+    LEFT JOIN orders po ON po.id = i.order_id \
+    LEFT JOIN order_shipments ps ON ps.order_id = i.order_id";
 
 /// One recorded hand-over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,16 +178,27 @@ impl_from_row!(HandoverRow {
 const HANDOVER_COLS: &str = "id, batch_id, stage, CAST(sheets AS BIGINT) AS sheets, given_by, \
     received_by, at, recorded_by";
 
-/// A batch to print: its students (student id, accepted outbox photo) in print order.
+/// A batch to print: its students' sheets in print order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBatch {
     pub code: String,
     pub campaign_id: i64,
     pub department_id: i64,
+    /// `hand` or `mail`.
+    pub kind: &'static str,
     pub reprint_of: Option<i64>,
     pub reason: String,
     pub created_by: String,
-    pub items: Vec<(i64, i64)>,
+    pub items: Vec<NewItem>,
+}
+
+/// One student's sheet: the photo the registry accepted and, when posted, the order whose
+/// parcel carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewItem {
+    pub student_id: i64,
+    pub outbox_id: i64,
+    pub order_id: Option<i64>,
 }
 
 /// A hand-over to record.
@@ -165,7 +214,7 @@ pub struct NewHandover<'a> {
 }
 
 impl Db {
-    fn lock_batch_sql(&self) -> &'static str {
+    pub(crate) fn lock_batch_sql(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "SELECT id FROM print_batches WHERE id = $1",
             Db::Postgres(_) => "SELECT id FROM print_batches WHERE id = $1 FOR UPDATE",
@@ -179,20 +228,20 @@ impl Db {
         let sheets = i64::try_from(b.items.len()).unwrap_or(i64::MAX);
         let sql = format!(
             "INSERT INTO print_batches (code, campaign_id, department_id, reprint_of, reason, \
-             sheets, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             sheets, created_at, created_by, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              RETURNING {BATCH_COLS}"
         );
         Ok(write_tx!(self, tx => {
             let row: PrintBatchRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(&b.code).bind(b.campaign_id).bind(b.department_id).bind(b.reprint_of)
-                .bind(&b.reason).bind(sheets).bind(now).bind(&b.created_by)
+                .bind(&b.reason).bind(sheets).bind(now).bind(&b.created_by).bind(b.kind)
                 .fetch_one(&mut *tx).await?;
-            for (n, (student, outbox)) in b.items.iter().enumerate() {
+            for (n, item) in b.items.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO print_items (batch_id, student_id, outbox_id, position) \
-                     VALUES ($1, $2, $3, $4)")
-                    .bind(row.id).bind(student).bind(outbox)
-                    .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
+                    "INSERT INTO print_items (batch_id, student_id, outbox_id, position, order_id) \
+                     VALUES ($1, $2, $3, $4, $5)")
+                    .bind(row.id).bind(item.student_id).bind(item.outbox_id)
+                    .bind(i64::try_from(n + 1).unwrap_or(i64::MAX)).bind(item.order_id)
                     .execute(&mut *tx).await?;
             }
             row
@@ -235,11 +284,8 @@ impl Db {
     }
 
     pub async fn print_counts(&self, batch_id: i64) -> Result<BatchCounts, DbError> {
-        let sql = format!("{COUNTS} WHERE b.id = $1");
-        Ok(
-            with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(batch_id).fetch_one(p).await?),
-        )
+        Ok(with_pool!(self, p => sqlx::query_as(COUNTS_OF)
+            .bind(batch_id).fetch_one(p).await?))
     }
 
     /// A batch's sheets in print order.
@@ -268,6 +314,25 @@ impl Db {
         )
     }
 
+    /// The batch's lost sheets not reprinted yet (their students hold no live sheet), in
+    /// print order, as a reprint would print them.
+    pub async fn lost_unreprinted(&self, batch_id: i64) -> Result<Vec<NewItem>, DbError> {
+        let rows: Vec<(i64, i64, Option<i64>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT i.student_id, i.outbox_id, i.order_id FROM print_items i \
+             WHERE i.batch_id = $1 AND i.lost_at IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM print_items x WHERE x.student_id = i.student_id AND x.lost_at IS NULL) \
+             ORDER BY i.position")
+            .bind(batch_id).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(student_id, outbox_id, order_id)| NewItem {
+                student_id,
+                outbox_id,
+                order_id,
+            })
+            .collect())
+    }
+
     pub async fn print_handovers(&self, batch_id: i64) -> Result<Vec<HandoverRow>, DbError> {
         let sql =
             format!("SELECT {HANDOVER_COLS} FROM print_handovers WHERE batch_id = $1 ORDER BY id");
@@ -285,7 +350,6 @@ impl Db {
         check: impl FnOnce(&BatchCounts) -> Result<(), E>,
     ) -> Result<Result<(HandoverRow, bool), E>, DbError> {
         let lock = self.lock_batch_sql();
-        let counts = format!("{COUNTS} WHERE b.id = $1");
         let by_token = format!("SELECT {HANDOVER_COLS} FROM print_handovers WHERE token = $1");
         let insert = format!(
             "INSERT INTO print_handovers (batch_id, stage, sheets, given_by, received_by, at, \
@@ -300,7 +364,7 @@ impl Db {
             match seen {
                 Some(row) => Ok((row, false)),
                 None => {
-                    let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                    let c: BatchCounts = sqlx::query_as(COUNTS_OF)
                         .bind(h.batch_id).fetch_one(&mut *tx).await?;
                     match check(&c) {
                         Err(e) => Err(e),
@@ -318,31 +382,31 @@ impl Db {
     }
 
     /// Records that the student of item `id` has their sheet (`by`: "student" or the
-    /// staff member), if `check` allows it on the batch's counts; `Ok(Ok(false))` when it
+    /// staff member), if `check` allows it on the batch's counts and whether the sheet
+    /// was posted; `Ok(Ok(false))` when it
     /// was recorded before, `DbError::Conflict` when the sheet is lost.
     pub async fn receive_print_item<E>(
         &self,
         id: i64,
         by: &str,
-        check: impl FnOnce(&BatchCounts) -> Result<(), E>,
+        check: impl FnOnce(&BatchCounts, bool) -> Result<(), E>,
     ) -> Result<Result<bool, E>, DbError> {
         let item = self.print_item(id).await?;
         let lock = self.lock_batch_sql();
-        let counts = format!("{COUNTS} WHERE b.id = $1");
         let now = now_ms();
         Ok(write_tx!(self, tx => {
             sqlx::query(lock).bind(item.batch_id).fetch_one(&mut *tx).await?;
-            let (received, lost): (Option<i64>, Option<i64>) = sqlx::query_as(
-                "SELECT received_at, lost_at FROM print_items WHERE id = $1")
+            let (received, lost, shipped): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT received_at, lost_at, shipped_at FROM print_items WHERE id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
             if received.is_some() {
                 Ok(false)
             } else if lost.is_some() {
                 return Err(DbError::Conflict("print item lost".into()));
             } else {
-                let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                let c: BatchCounts = sqlx::query_as(COUNTS_OF)
                     .bind(item.batch_id).fetch_one(&mut *tx).await?;
-                match check(&c) {
+                match check(&c, shipped.is_some()) {
                     Err(e) => Err(e),
                     Ok(()) => {
                         sqlx::query(
@@ -367,7 +431,6 @@ impl Db {
         plan: impl FnOnce(&BatchCounts, &[i64]) -> Result<Vec<(i64, &'static str)>, E>,
     ) -> Result<Result<Vec<i64>, E>, DbError> {
         let lock = self.lock_batch_sql();
-        let counts = format!("{COUNTS} WHERE b.id = $1");
         let now = now_ms();
         Ok(write_tx!(self, tx => {
             sqlx::query(lock).bind(batch_id).fetch_one(&mut *tx).await?;
@@ -376,7 +439,7 @@ impl Db {
                  AND lost_at IS NULL ORDER BY position")
                 .bind(batch_id).fetch_all(&mut *tx).await?;
             let open: Vec<i64> = open.into_iter().map(|(id,)| id).collect();
-            let c: BatchCounts = sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+            let c: BatchCounts = sqlx::query_as(COUNTS_OF)
                 .bind(batch_id).fetch_one(&mut *tx).await?;
             match plan(&c, &open) {
                 Err(e) => Err(e),

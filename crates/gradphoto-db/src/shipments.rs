@@ -1,8 +1,9 @@
-//! Prints mailed to an online student (migration 0029): the address, editable until the
-//! parcel is shipped, and the carrier and tracking number.
+//! Prints mailed to an online student (migrations 0029, 0033): the address, editable until
+//! the student's sheet is printed (and again once it is reported lost, before the reprint),
+//! and the carrier and tracking number of the parcel that carries the sheet.
 
 use crate::rows::impl_from_row;
-use crate::{Db, DbError, now_ms, with_pool};
+use crate::{Db, DbError, now_ms, with_pool, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShipmentRow {
@@ -40,7 +41,8 @@ impl Db {
         )
     }
 
-    /// Sets the address of an order's parcel unless it was shipped; `false` when shipped.
+    /// Sets the address of an order's parcel unless its sheet is printed and not lost (nor
+    /// posted, for a parcel shipped before sheets were recorded); `false` when it is.
     pub async fn set_shipping_address(
         &self,
         order_id: i64,
@@ -52,28 +54,64 @@ impl Db {
             "INSERT INTO order_shipments (order_id, recipient, phone, address, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id) DO UPDATE SET \
              recipient = excluded.recipient, phone = excluded.phone, address = excluded.address, \
-             updated_at = excluded.updated_at WHERE order_shipments.shipped_at IS NULL")
+             updated_at = excluded.updated_at \
+             WHERE NOT EXISTS (SELECT 1 FROM print_items i WHERE i.order_id = order_shipments.order_id \
+                AND i.lost_at IS NULL) \
+             AND (order_shipments.shipped_at IS NULL OR EXISTS (SELECT 1 FROM print_items i \
+                WHERE i.order_id = order_shipments.order_id))")
             .bind(order_id).bind(recipient).bind(phone).bind(address).bind(now_ms())
             .execute(p).await?.rows_affected());
         Ok(n == 1)
     }
 
-    /// Records the parcel as shipped (or corrects its tracking number); `false` when the
-    /// order has no address.
-    pub async fn ship(
+    /// Posts the order's printed sheet: records the parcel's carrier and tracking number
+    /// (a correction keeps the sheet's posting time), under the lock of the sheet's batch
+    /// so a loss and a posting never cross.
+    pub async fn ship_print_item(
         &self,
         order_id: i64,
         carrier: &str,
         tracking_no: &str,
         by: &str,
-    ) -> Result<bool, DbError> {
+    ) -> Result<Posting, DbError> {
+        let lock = self.lock_batch_sql();
         let now = now_ms();
-        let n = with_pool!(self, p => sqlx::query(
-            "UPDATE order_shipments SET carrier = $1, tracking_no = $2, \
-             shipped_at = COALESCE(shipped_at, $3), shipped_by = $4, updated_at = $3 \
-             WHERE order_id = $5")
-            .bind(carrier).bind(tracking_no).bind(now).bind(by).bind(order_id)
-            .execute(p).await?.rows_affected());
-        Ok(n == 1)
+        let live = "SELECT id, batch_id, shipped_at FROM print_items \
+            WHERE order_id = $1 AND lost_at IS NULL";
+        Ok(write_tx!(self, tx => {
+            let item: Option<(i64, i64, Option<i64>)> = sqlx::query_as(live)
+                .bind(order_id).fetch_optional(&mut *tx).await?;
+            let Some((_, batch_id, _)) = item else {
+                return Ok(Posting::NotPrinted);
+            };
+            sqlx::query(lock).bind(batch_id).fetch_one(&mut *tx).await?;
+            // Read again under the lock: reported lost meanwhile?
+            let item: Option<(i64, i64, Option<i64>)> = sqlx::query_as(live)
+                .bind(order_id).fetch_optional(&mut *tx).await?;
+            let Some((item_id, _, shipped)) = item else {
+                return Ok(Posting::NotPrinted);
+            };
+            let at = shipped.unwrap_or(now);
+            let n = sqlx::query(
+                "UPDATE order_shipments SET carrier = $1, tracking_no = $2, shipped_at = $3, \
+                 shipped_by = $4, updated_at = $5 WHERE order_id = $6")
+                .bind(carrier).bind(tracking_no).bind(at).bind(by).bind(now).bind(order_id)
+                .execute(&mut *tx).await?.rows_affected();
+            if n != 1 {
+                return Ok(Posting::NoAddress);
+            }
+            sqlx::query("UPDATE print_items SET shipped_at = $1 WHERE id = $2")
+                .bind(at).bind(item_id).execute(&mut *tx).await?;
+            Posting::Posted
+        }))
     }
+}
+
+/// What posting an order's sheet came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posting {
+    Posted,
+    /// The order's sheet is not printed (or was reported lost and not reprinted yet).
+    NotPrinted,
+    NoAddress,
 }

@@ -105,12 +105,25 @@ pub struct Holdings {
     pub lost_at_agency: i64,
     pub lost_at_school: i64,
     pub lost_at_department: i64,
+    /// A batch sent by post, each sheet to its student (seed 004): no hand-overs; the
+    /// agency answers for a sheet until its student has it.
+    pub mailed: bool,
+    /// Sheets the agency has posted and that are not reported lost.
+    pub shipped: i64,
 }
 
 impl Holdings {
-    /// Still at the agency.
+    /// Still at the agency (not handed over, not posted).
     pub fn at_agency(&self) -> i64 {
-        self.printed - self.to_school - self.lost_at_agency
+        self.printed - self.to_school - self.shipped - self.lost_at_agency
+    }
+    /// Posted, not yet confirmed by their students.
+    pub fn in_post(&self) -> i64 {
+        if self.mailed {
+            self.shipped - self.received
+        } else {
+            0
+        }
     }
     /// At the graduate school.
     pub fn at_school(&self) -> i64 {
@@ -118,16 +131,20 @@ impl Holdings {
     }
     /// At the department, not yet with the students.
     pub fn at_department(&self) -> i64 {
-        self.to_department - self.received - self.lost_at_department
+        if self.mailed {
+            0
+        } else {
+            self.to_department - self.received - self.lost_at_department
+        }
     }
     /// Sheets lost anywhere.
     pub fn lost(&self) -> i64 {
         self.lost_at_agency + self.lost_at_school + self.lost_at_department
     }
-    /// What `holder` holds.
+    /// What `holder` holds, or answers for: the agency for the sheets in the post too.
     pub fn at(&self, holder: Holder) -> i64 {
         match holder {
-            Holder::Agency => self.at_agency(),
+            Holder::Agency => self.at_agency() + self.in_post(),
             Holder::School => self.at_school(),
             Holder::Department => self.at_department(),
         }
@@ -136,6 +153,13 @@ impl Holdings {
     /// Whether `sheets` may be handed over at `stage`: more than none, and no more than
     /// the giver holds.
     pub fn may_hand_over(&self, stage: Stage, sheets: i64) -> Result<(), Msg> {
+        if self.mailed {
+            return Err(Msg::new(
+                "prints.mailed",
+                "邮寄批次由图片社逐件寄给学生本人，不经研究生院和院系交接",
+                "A mail batch goes by post to each student; it is not handed over to the school or the departments",
+            ));
+        }
         if sheets <= 0 {
             return Err(Msg::new(
                 "prints.count",
@@ -161,8 +185,19 @@ impl Holdings {
         Ok(())
     }
 
-    /// Whether one more student may receive their sheet: the department must hold one.
-    pub fn may_receive(&self) -> Result<(), Msg> {
+    /// Whether the student of a sheet may receive it: by post once it was posted
+    /// (`shipped`), otherwise once the department holds one.
+    pub fn may_receive(&self, shipped: bool) -> Result<(), Msg> {
+        if self.mailed {
+            if !shipped {
+                return Err(Msg::new(
+                    "prints.not_shipped",
+                    "照片尚未寄出",
+                    "The prints have not been posted yet",
+                ));
+            }
+            return Ok(());
+        }
         if self.at_department() <= 0 {
             return Err(Msg::new(
                 "prints.not_at_department",
@@ -247,14 +282,14 @@ mod tests {
 
     #[test]
     fn a_student_receives_only_what_the_department_holds() {
-        assert!(h(3, 3, 3, 2).may_receive().is_ok());
-        assert!(h(3, 3, 3, 3).may_receive().is_err());
-        assert!(h(3, 3, 0, 0).may_receive().is_err());
+        assert!(h(3, 3, 3, 2).may_receive(false).is_ok());
+        assert!(h(3, 3, 3, 3).may_receive(false).is_err());
+        assert!(h(3, 3, 0, 0).may_receive(false).is_err());
         let lost_there = Holdings {
             lost_at_department: 1,
             ..h(3, 3, 3, 2)
         };
-        assert!(lost_there.may_receive().is_err());
+        assert!(lost_there.may_receive(false).is_err());
     }
 
     #[test]
@@ -265,6 +300,35 @@ mod tests {
         assert!(x.may_lose(Holder::School, 1).is_ok());
         assert!(x.may_lose(Holder::Agency, 1).is_err());
         assert!(x.may_lose(Holder::School, 0).is_err());
+    }
+
+    #[test]
+    fn a_mail_batch_goes_by_post_and_the_agency_answers_for_it() {
+        // Five printed, three posted (one of them received), one lost before posting.
+        let x = Holdings {
+            printed: 5,
+            shipped: 3,
+            received: 1,
+            lost_at_agency: 1,
+            mailed: true,
+            ..Holdings::default()
+        };
+        assert_eq!((x.at_agency(), x.in_post(), x.at_department()), (1, 2, 0));
+        assert_eq!(x.at(Holder::Agency), 3, "unposted and in the post");
+        assert_eq!(
+            x.may_hand_over(Stage::ToSchool, 1).map_err(|m| m.code),
+            Err("prints.mailed".to_string())
+        );
+        assert!(x.may_receive(true).is_ok());
+        assert_eq!(
+            x.may_receive(false).map_err(|m| m.code),
+            Err("prints.not_shipped".to_string())
+        );
+        assert!(x.may_lose(Holder::Agency, 3).is_ok());
+        assert!(x.may_lose(Holder::Agency, 4).is_err());
+        assert!(x.may_lose(Holder::Department, 1).is_err());
+        // A batch handed over by hand has nothing in the post.
+        assert_eq!(h(3, 3, 3, 0).in_post(), 0);
     }
 
     #[test]

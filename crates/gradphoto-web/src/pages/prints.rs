@@ -139,9 +139,12 @@ async fn show_batch(
         .await
         .map_err(|e| p.err(e))?;
     let role = p.staff.actor.role;
+    // A posted batch is the agency's until each student confirms: no hand-overs.
+    let mailed = d.view.batch.mailed();
+    let agency = role == Role::AgencyAdmin;
     // The receiving side records each hand-over.
     let mut stages = Vec::new();
-    if role == Role::UniversityAdmin {
+    if role == Role::UniversityAdmin && !mailed {
         stages.push((
             Stage::ToSchool.as_str(),
             p.ctx
@@ -149,7 +152,7 @@ async fn show_batch(
                 .to_string(),
         ));
     }
-    if matches!(role, Role::UniversityAdmin | Role::DepartmentSecretary) {
+    if matches!(role, Role::UniversityAdmin | Role::DepartmentSecretary) && !mailed {
         stages.push((
             Stage::ToDepartment.as_str(),
             p.ctx
@@ -160,13 +163,16 @@ async fn show_batch(
     let token = gradphoto_app::pii::random_hex::<12>().map_err(|e| p.err(e))?;
     let (status, error) = shown(&p.ctx, e);
     let page = BatchPage {
-        can_give: matches!(
-            role,
-            Role::AgencyAdmin | Role::UniversityAdmin | Role::DepartmentSecretary
-        ),
-        can_print: role == Role::AgencyAdmin,
-        can_lose_batch: matches!(role, Role::AgencyAdmin | Role::UniversityAdmin),
+        can_give: !mailed
+            && matches!(
+                role,
+                Role::AgencyAdmin | Role::UniversityAdmin | Role::DepartmentSecretary
+            ),
+        can_print: agency,
+        can_lose_batch: agency || (role == Role::UniversityAdmin && !mailed),
         holders: match role {
+            _ if mailed && agency => vec![Holder::Agency],
+            _ if mailed => Vec::new(),
             Role::AgencyAdmin => vec![Holder::Agency, Holder::School, Holder::Department],
             Role::UniversityAdmin => vec![Holder::School, Holder::Department],
             _ => vec![Holder::Department],

@@ -138,17 +138,10 @@ struct OrderPage {
     saved: bool,
     /// The parcel of the prints, once an address was given.
     shipment: Option<gradphoto_db::shipments::ShipmentRow>,
+    /// Whether the address may still change (until the prints are made).
+    editable: bool,
     /// The address form: as typed when refused, else as stored.
     ship: gradphoto_app::order_shipping::ShippingInput,
-}
-
-impl OrderPage {
-    /// Whether the prints were shipped (the address is then fixed).
-    fn shipped(&self) -> bool {
-        self.shipment
-            .as_ref()
-            .is_some_and(|x| x.tracking_no.is_some())
-    }
 }
 
 /// An order's page, with an error (and what was typed) when a change was refused.
@@ -167,11 +160,12 @@ async fn order_page(
         .my_order_by_code(&p.account, code)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
-    let shipment = s
+    let parcel = s
         .app
         .my_shipment(&p.account, code)
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
+    let shipment = parcel.shipment;
     let (status, error, typed) = match refused {
         Some((e, typed)) => (
             status_of(&e),
@@ -193,6 +187,7 @@ async fn order_page(
         error,
         saved,
         shipment,
+        editable: parcel.editable,
         ship,
         ctx: p.ctx,
     });
@@ -239,7 +234,7 @@ async fn contact(
     }
 }
 
-/// The address the prints are mailed to, until the agency ships.
+/// The address the prints are mailed to, until they are made.
 async fn shipping(
     State(s): State<AppState>,
     p: StudentPage,
@@ -269,9 +264,8 @@ struct AccountPage {
     order: Option<(String, String)>,
     /// The electronic photo: `ready`, `tomorrow` or `not_yet` (学历信息-电子照片).
     photo: &'static str,
-    /// The student's print sheets: (item id, batch code, state: `received`, `lost` or
-    /// `on_way`, received at).
-    prints: Vec<(i64, String, &'static str, String)>,
+    /// The student's print sheets, newest first.
+    prints: Vec<PrintLine>,
     old_phone: String,
     new_phone: String,
     /// A code was sent to the new number: the form asks for it.
@@ -350,15 +344,23 @@ async fn account_page(
                 "received"
             } else if i.lost_at.is_some() {
                 "lost"
-            } else {
+            } else if i.order_id.is_none() {
                 "on_way"
+            } else if i.shipped_at.is_some() {
+                "posted"
+            } else {
+                "printed"
             };
-            (
-                i.id,
-                i.batch_code,
+            PrintLine {
+                id: i.id,
                 state,
-                i.received_at.map(when).unwrap_or_default(),
-            )
+                at: i.received_at.map(when).unwrap_or_default(),
+                parcel: match (i.shipped_at, &i.carrier, &i.tracking_no) {
+                    (Some(at), Some(c), Some(t)) => Some(format!("{} {c} {t}", when(at))),
+                    _ => None,
+                },
+                batch: i.batch_code,
+            }
         })
         .collect();
     let (status, notice, error) = match outcome {
@@ -458,6 +460,19 @@ async fn electronic_photo(State(s): State<AppState>, p: StudentPage) -> Result<R
         .await
         .map_err(|e| WebError::page(e, p.ctx.lang))?;
     Ok(super::forms::download("image/jpeg", &name, bytes))
+}
+
+/// One of the student's print sheets as their page shows it.
+struct PrintLine {
+    id: i64,
+    batch: String,
+    /// `received`, `lost`, `on_way` (through the department), `printed` or `posted` (by
+    /// post, seed 004).
+    state: &'static str,
+    /// When received.
+    at: String,
+    /// When posted, carrier and tracking number.
+    parcel: Option<String>,
 }
 
 /// The student confirms they have their prints (洗印版照片).

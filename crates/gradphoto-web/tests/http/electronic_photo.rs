@@ -45,46 +45,14 @@ async fn the_student_and_the_department_download_the_electronic_photo() {
 
         // The registry accepts the photo sent for the student's code (written here: the
         // sending is tested with the registry): downloadable from tomorrow.
-        let account = t
-            .app
-            .db
-            .student_account_by_phone("13800138401")
-            .await
-            .expect("q")
-            .expect("a");
-        let entry = t
-            .app
-            .db
-            .current_online_entry(account.id)
-            .await
-            .expect("q")
-            .expect("entry");
-        let code_id = entry.code_id.clone().expect("bound");
         let jpeg = b"\xFF\xD8 the standard image".to_vec();
-        t.app
-            .blobs
-            .put("outbox/test/standard.jpg", jpeg.clone().into())
-            .await
-            .expect("stored");
-        let row = t
-            .app
-            .db
-            .insert_outbox("CODE", &code_id, "outbox/test/standard.jpg", "blue", "test")
-            .await
-            .expect("outbox");
-        assert!(
-            t.app
-                .db
-                .outbox_finish(row.id, "answered", Some("accepted"), "{}")
-                .await
-                .expect("answered")
-        );
+        let outbox = support::registry_accepts(&t, "13800138401", jpeg.clone()).await;
         let (_, body) = c.get_text("/student/account").await;
         assert!(body.contains("id=\"photo-tomorrow\""), "{body}");
         assert_eq!(c.get("/student/account/photo.jpg").await.status(), 404);
 
         // The next day: the download, named by student number, logged.
-        accepted_yesterday(&t.app.db, row.id).await;
+        accepted_yesterday(&t.app.db, outbox).await;
         let (_, body) = c.get_text("/student/account").await;
         assert!(body.contains("id=\"photo-download\""), "{body}");
         let r = c.get("/student/account/photo.jpg").await;

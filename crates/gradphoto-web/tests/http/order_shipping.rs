@@ -1,14 +1,30 @@
-//! Prints by mail for an online order (issue 8), on both backends: the student gives the
-//! address (checked, all or nothing) and may change it until the agency records the
-//! parcel; then the student sees the carrier and tracking number and the address is fixed.
+//! Prints by mail for an online order (issue 8, seed 004), on both backends: the student
+//! gives the address (checked, all or nothing) and may change it until the prints are
+//! made; the agency prints the sheet in a mail batch of its own, posts it and records the
+//! parcel; the student sees the carrier and tracking number and confirms receipt. A sheet
+//! lost in the post frees the address again and is reprinted and posted anew.
 
-use gradphoto_testkit::{TestApp, backends};
+use gradphoto_testkit::{Client, TestApp, backends};
 
 use crate::onsite_support::post;
-use crate::support::{self, PW};
+use crate::support::{self, PW, attr};
+
+async fn give_address(c: &Client, shipping: &str, address: &str) -> u16 {
+    post(
+        c,
+        shipping,
+        &[
+            ("recipient", "张三"),
+            ("phone", "13800138701"),
+            ("address", address),
+        ],
+    )
+    .await
+    .0
+}
 
 #[tokio::test]
-async fn the_student_gives_an_address_and_the_agency_ships() {
+async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
     for backend in backends() {
         let t = TestApp::spawn_on(backend, |c| c.payments.mode = "sandbox".into()).await;
         let d = support::seed(&t).await;
@@ -118,6 +134,64 @@ async fn the_student_gives_an_address_and_the_agency_ships() {
             !list.contains(address),
             "only the agency sees the address: {list}"
         );
+        // Not before the prints are made; until then the address may still change.
+        let (status, body) = post(&agency, &ship, &ok).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("尚未洗印"), "{body}");
+        support::registry_accepts(&t, phone, support::standard_jpeg()).await;
+        assert_eq!(
+            give_address(&c, &shipping, "北京市海淀区颐和园路6号").await,
+            303
+        );
+        let address = "北京市海淀区颐和园路6号";
+
+        // The agency prints: the student's sheet goes into a mail batch of their own
+        // department, and the address is fixed from then on.
+        let prints = format!("/campaigns/{}/prints", d.c1);
+        assert_eq!(agency.post_form(&prints, &[]).await.status(), 303);
+        let batches = t.app.db.campaign_print_batches(d.c1).await.expect("q");
+        let mail: Vec<_> = batches.iter().filter(|b| b.mailed()).collect();
+        assert_eq!(mail.len(), 1, "{batches:?}");
+        let batch = mail[0].clone();
+        let items = t.app.db.print_items(batch.id).await.expect("items");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].order_id, Some(order.id));
+        let item = items[0].id;
+        assert_eq!(
+            give_address(&c, &shipping, "上海市黄浦区南京东路1号").await,
+            409,
+            "the prints are made"
+        );
+        let (_, body) = c.get_text(&page).await;
+        assert!(!body.contains("id=\"shipping-form\""), "{body}");
+        let (_, body) = c.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{item}"), "data-state"),
+            "printed"
+        );
+        // Nothing of it goes through the school; the student cannot confirm before it
+        // is posted.
+        let (status, _) = post(
+            &uni,
+            &format!("/prints/batches/{}/handover", batch.id),
+            &[
+                ("stage", "school"),
+                ("sheets", "1"),
+                ("given_by", "王"),
+                ("received_by", "李"),
+                ("token", "T1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        let received = format!("/student/prints/{item}/received");
+        assert_ne!(c.post_form(&received, &[]).await.status(), 303);
+        let r = agency
+            .get(&format!("/prints/batches/{}/pdf", batch.id))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+
         let r = agency
             .post_form(
                 &ship,
@@ -133,17 +207,10 @@ async fn the_student_gives_an_address_and_the_agency_ships() {
             "{body}"
         );
         assert!(!body.contains("id=\"shipping-form\""), "{body}");
-        let (status, _) = post(
-            &c,
-            &shipping,
-            &[
-                ("recipient", "张三"),
-                ("phone", "13800138701"),
-                ("address", "上海市黄浦区南京东路1号"),
-            ],
-        )
-        .await;
-        assert_eq!(status, 409);
+        assert_eq!(
+            give_address(&c, &shipping, "上海市黄浦区南京东路1号").await,
+            409
+        );
         assert_eq!(
             t.app
                 .db
@@ -154,7 +221,147 @@ async fn the_student_gives_an_address_and_the_agency_ships() {
                 .address,
             address
         );
-        let audit = t.app.db.list_audit(None, 20).await.expect("audit");
-        assert!(audit.iter().any(|a| a.action == "order.ship"));
+        let (_, body) = c.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{item}"), "data-state"),
+            "posted"
+        );
+        assert!(body.contains("SF1234567890"), "{body}");
+        let batch_page = format!("/prints/batches/{}", batch.id);
+        let (_, body) = agency.get_text(&batch_page).await;
+        assert_eq!(attr(&body, "batch-holdings", "data-post"), "1");
+
+        // Lost in the post: only the agency reports it; the student may correct the
+        // address before the reprint, which is posted anew.
+        let lost = format!("/prints/batches/{}/lost", batch.id);
+        let report = [
+            ("item", item.to_string()),
+            ("holder", "agency".to_string()),
+            ("reason", "快递丢件".to_string()),
+        ];
+        let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(post(&uni, &lost, &report).await.0, 403);
+        assert_eq!(agency.post_form(&lost, &report).await.status(), 303);
+        let (_, body) = c.get_text(&page).await;
+        assert!(body.contains("id=\"shipping-form\""), "{body}");
+        let moved = "上海市黄浦区南京东路1号";
+        assert_eq!(give_address(&c, &shipping, moved).await, 303);
+        let r = agency
+            .post_form(
+                &format!("/prints/batches/{}/reprint", batch.id),
+                &[("reason", "快递丢件")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let reprint = t
+            .app
+            .db
+            .campaign_print_batches(d.c1)
+            .await
+            .expect("q")
+            .into_iter()
+            .find(|b| b.reprint_of == Some(batch.id))
+            .expect("the reprint");
+        assert!(reprint.mailed());
+        let again = t.app.db.print_items(reprint.id).await.expect("items");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].order_id, Some(order.id));
+        assert_eq!(
+            give_address(&c, &shipping, "北京市海淀区颐和园路5号").await,
+            409
+        );
+        let r = agency
+            .post_form(
+                &ship,
+                &[("carrier", "EMS"), ("tracking_no", "EMS9876543210")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, body) = c.get_text("/student/account").await;
+        let new_item = again[0].id;
+        assert_eq!(
+            attr(&body, &format!("print-{new_item}"), "data-state"),
+            "posted"
+        );
+        assert!(body.contains("EMS9876543210"), "{body}");
+        assert_eq!(attr(&body, &format!("print-{item}"), "data-state"), "lost");
+        let r = c
+            .post_form(&format!("/student/prints/{new_item}/received"), &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, body) = c.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{new_item}"), "data-state"),
+            "received"
+        );
+        let shipment = t.app.db.shipment(order.id).await.expect("q").expect("row");
+        assert_eq!(
+            (shipment.address.as_str(), shipment.tracking_no.as_deref()),
+            (moved, Some("EMS9876543210"))
+        );
+        let (_, body) = agency
+            .get_text(&format!("/campaigns/{}/prints", d.c1))
+            .await;
+        let dept = batch.department_id;
+        assert_eq!(
+            attr(&body, &format!("prints-dept-{dept}"), "data-received"),
+            "1"
+        );
+        assert_eq!(
+            attr(&body, &format!("prints-dept-{dept}"), "data-lost"),
+            "1"
+        );
+        let audit = t.app.db.list_audit(None, 50).await.expect("audit");
+        for action in [
+            "order.ship",
+            "prints.batch_create",
+            "prints.lost",
+            "prints.reprint",
+        ] {
+            assert!(audit.iter().any(|a| a.action == action), "{action}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn prints_made_for_the_department_are_not_posted_too() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |c| c.payments.mode = "sandbox".into()).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let phone = "13800138702";
+        let (c, _) = support::ordering_student(&t, d.u1, d.c1, phone, 0).await;
+        support::registry_accepts(&t, phone, support::standard_jpeg()).await;
+        // No address yet: the agency prints the student with the department's batch.
+        let agency = t.login("agency", PW).await;
+        let prints = format!("/campaigns/{}/prints", d.c1);
+        assert_eq!(agency.post_form(&prints, &[]).await.status(), 303);
+        let batches = t.app.db.campaign_print_batches(d.c1).await.expect("q");
+        assert!(!batches.is_empty() && batches.iter().all(|b| !b.mailed()));
+        // An address given afterwards is refused: the sheet comes through the department.
+        let account = t
+            .app
+            .db
+            .student_account_by_phone(phone)
+            .await
+            .expect("q")
+            .expect("a");
+        let order = t.app.my_orders(&account).await.expect("orders")[0]
+            .order
+            .clone();
+        let shipping = format!("/student/orders/{}/shipping", order.code);
+        let (status, body) = post(
+            &c,
+            &shipping,
+            &[
+                ("recipient", "张三"),
+                ("phone", phone),
+                ("address", "北京市海淀区颐和园路5号"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("不再邮寄"), "{body}");
+        assert!(t.app.db.shipment(order.id).await.expect("q").is_none());
     }
 }

@@ -6,30 +6,10 @@
 //! sheet and a student confirms on their phone; a lost sheet is reprinted from the same
 //! record; nobody is printed twice.
 
-use gradphoto_photo::decode::Rgb;
 use gradphoto_testkit::{Client, TestApp, backends};
 
 use crate::onsite_support::post;
 use crate::support::{self, PW, attr};
-
-/// A standard image (480×640, light blue) as the registry would have accepted it.
-fn standard_jpeg() -> Vec<u8> {
-    let (w, h) = (480u32, 640u32);
-    let mut data = Vec::with_capacity((w * h * 3) as usize);
-    for _ in 0..w * h {
-        data.extend_from_slice(&[100, 197, 255]);
-    }
-    gradphoto_photo::encode::encode(
-        &Rgb {
-            width: w,
-            height: h,
-            data,
-        },
-        90,
-        300,
-    )
-    .expect("encodes")
-}
 
 /// A verified student of `department` whose photo the registry accepted: their client,
 /// roster id and student number.
@@ -48,45 +28,7 @@ async fn accepted_student(
             continue;
         }
         let (c, me) = support::verified_student(t, d, phone, at).await;
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
-        let entry = t
-            .app
-            .db
-            .current_online_entry(account.id)
-            .await
-            .expect("q")
-            .expect("entry");
-        let key = format!("outbox/test/{phone}.jpg");
-        t.app
-            .blobs
-            .put(&key, standard_jpeg().into())
-            .await
-            .expect("stored");
-        let row = t
-            .app
-            .db
-            .insert_outbox(
-                "CODE",
-                entry.code_id.as_deref().expect("bound"),
-                &key,
-                "blue",
-                "test",
-            )
-            .await
-            .expect("outbox");
-        assert!(
-            t.app
-                .db
-                .outbox_finish(row.id, "answered", Some("accepted"), "{}")
-                .await
-                .expect("answered")
-        );
+        support::registry_accepts(t, phone, support::standard_jpeg()).await;
         return (c, me.id, me.student_no);
     }
 }

@@ -443,3 +443,61 @@ pub async fn exec_with_id(db: &gradphoto_db::Db, sql: &str, id: i64) -> u64 {
     }
     .expect("statement")
 }
+
+/// A standard image (480×640, light blue) as the registry would have accepted it.
+pub fn standard_jpeg() -> Vec<u8> {
+    let (w, h) = (480u32, 640u32);
+    let data = [100u8, 197, 255].repeat((w * h) as usize);
+    gradphoto_photo::encode::encode(
+        &gradphoto_photo::decode::Rgb {
+            width: w,
+            height: h,
+            data,
+        },
+        90,
+        300,
+    )
+    .expect("encodes")
+}
+
+/// The registry accepts `jpeg`, sent for the code of the online entry of the account with
+/// this phone (written here: the sending is tested with the registry). Returns the
+/// outbox row's id.
+pub async fn registry_accepts(t: &TestApp, phone: &str, jpeg: Vec<u8>) -> i64 {
+    let account = t
+        .app
+        .db
+        .student_account_by_phone(phone)
+        .await
+        .expect("q")
+        .expect("account");
+    let entry = t
+        .app
+        .db
+        .current_online_entry(account.id)
+        .await
+        .expect("q")
+        .expect("entry");
+    let key = format!("outbox/test/{phone}.jpg");
+    t.app.blobs.put(&key, jpeg.into()).await.expect("stored");
+    let row = t
+        .app
+        .db
+        .insert_outbox(
+            "CODE",
+            entry.code_id.as_deref().expect("bound"),
+            &key,
+            "blue",
+            "test",
+        )
+        .await
+        .expect("outbox");
+    assert!(
+        t.app
+            .db
+            .outbox_finish(row.id, "answered", Some("accepted"), "{}")
+            .await
+            .expect("answered")
+    );
+    row.id
+}

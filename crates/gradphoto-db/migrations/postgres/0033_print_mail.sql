@@ -1,0 +1,12 @@
+-- Prints sent by post (issue 8; seed 004 §七: 邮寄纸质照片收件人为学生本人): a student whose
+-- online order carries a shipping address gets their sheet in a `mail` batch (one per
+-- department, printed like any other) instead of through the graduate school. Each sheet
+-- names the order whose parcel carries it and when the agency shipped it; the student then
+-- confirms receipt. The one-live-sheet-per-student index covers both kinds, so nobody is
+-- printed by post and by hand.
+
+ALTER TABLE print_batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'hand'
+    CHECK (kind IN ('hand', 'mail'));
+ALTER TABLE print_items ADD COLUMN order_id BIGINT REFERENCES orders (id);
+ALTER TABLE print_items ADD COLUMN shipped_at BIGINT;
+CREATE INDEX print_items_order ON print_items (order_id) WHERE order_id IS NOT NULL;
