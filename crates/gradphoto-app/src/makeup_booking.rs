@@ -556,6 +556,10 @@ impl App {
     ) -> Result<BookingView, AppError> {
         let b = self.my_booking(account, code).await?;
         let campaign = Campaign::try_from(self.db.get_campaign(b.campaign_id).await?)?;
+        // A booking moves only while its campaign still takes make-up bookings.
+        if campaign.status != CampaignStatus::Open || campaign.modes.makeup_deadline.is_none() {
+            return Err(not_offered());
+        }
         let service = self.db.service(b.service_id).await?;
         let now = gradphoto_db::now_ms();
         Self::changeable(&b, &service, now)?;
@@ -573,7 +577,21 @@ impl App {
             )
             .await?;
         match moved {
-            Ok(row) => self.booking_view(row, now).await,
+            Ok(row) => {
+                // The new time is texted as the booking was (one paid online, once paid);
+                // the day-before reminder is owed again for the new day.
+                let waits_for_payment = self
+                    .db
+                    .booking_order(row.id)
+                    .await?
+                    .is_some_and(|o| o.status != "paid");
+                if !waits_for_payment {
+                    let branch = self.db.branch(service.branch_id).await?;
+                    self.text_booking(&row, &branch, &service, &account.phone)
+                        .await;
+                }
+                self.booking_view(row, now).await
+            }
             Err(BookRefusal::Full) => Err(full()),
             Err(_) => Err(not_live()),
         }

@@ -229,7 +229,7 @@ macro_rules! move_body {
                 .await?;
             let sql = format!(
                 "UPDATE makeup_bookings SET day = $1, starts = $2, ends = $3, updated_at = $4, \
-                 updated_by = 'student' WHERE id = $5 RETURNING {COLS}"
+                 updated_by = 'student', reminded_at = NULL WHERE id = $5 RETURNING {COLS}"
             );
             let moved: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind($day)

@@ -144,8 +144,9 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
         .await;
         assert_eq!(status, 422, "the slot has not begun");
 
-        // Moved to another slot (the old place frees: the third student gets it), then
-        // cancelled; then booked anew.
+        // Moved to another slot (the old place frees: the third student gets it; the new
+        // time is texted and reminded anew), then cancelled; then booked anew.
+        assert!(t.app.db.mark_booking_reminded(booking.id).await.expect("q"));
         let r = c
             .post_form(
                 &format!("/student/makeup/{code}/move"),
@@ -161,6 +162,18 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
             .expect("q")
             .expect("row");
         assert_eq!(format!("{} {}", moved.day, moved.starts), slots[2]);
+        assert!(
+            t.app.db.mark_booking_reminded(moved.id).await.expect("q"),
+            "reminded again for the new day"
+        );
+        let (new_day, new_starts) = slots[2].split_once(' ').expect("slot");
+        let inbox = t.app.sms.demo_inbox().expect("log provider");
+        assert!(
+            inbox.iter().any(|m| m.phone == phone
+                && m.text.contains(&code)
+                && m.text.contains(&format!("{new_day} {new_starts}"))),
+            "the new time is texted"
+        );
         assert_eq!(
             book(&third, ordinary, &slots[0]).await.0,
             303,
