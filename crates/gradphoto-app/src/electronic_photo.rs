@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use gradphoto_db::electronic_photos::{AcceptedPhoto, NewDownload};
+use gradphoto_db::electronic_photos::{AcceptedPhoto, DownloadLine, NewDownload};
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::calendar::china_date;
 use gradphoto_domain::i18n::Msg;
@@ -24,6 +24,13 @@ pub enum ElectronicPhoto {
     /// Accepted today: it can be downloaded from tomorrow (China time).
     Tomorrow,
     Ready(AcceptedPhoto),
+}
+
+/// A campaign's download log: each download with its department's name.
+#[derive(Debug, Clone)]
+pub struct DownloadLog {
+    pub campaign: Campaign,
+    pub lines: Vec<(DownloadLine, String)>,
 }
 
 /// Whether a photo accepted at `accepted_at` may be downloaded at `now`: from the next day.
@@ -180,6 +187,37 @@ impl App {
             zip,
             n,
         ))
+    }
+
+    /// The campaign's download log, newest first (the last 500): the school's and the
+    /// agency's staff see all of it, a department's secretary their department's.
+    pub async fn photo_download_log(
+        &self,
+        by: &Staff,
+        campaign_id: i64,
+    ) -> Result<DownloadLog, AppError> {
+        let campaign = Campaign::try_from(self.db.get_campaign(campaign_id).await?)?;
+        let only = by.actor.department_id;
+        let resource = match only {
+            Some(d) => Resource::of_department(ResourceKind::Student, campaign.university_id, d),
+            None => Resource::of_university(ResourceKind::Student, campaign.university_id),
+        };
+        by.may(Action::Read, resource)?;
+        let names = self.department_names(campaign.university_id).await?;
+        let lines = self
+            .db
+            .photo_downloads(campaign.id, only, 500)
+            .await?
+            .into_iter()
+            .map(|l| {
+                let department = l
+                    .department_id
+                    .and_then(|d| names.get(&d).cloned())
+                    .unwrap_or_default();
+                (l, department)
+            })
+            .collect();
+        Ok(DownloadLog { campaign, lines })
     }
 }
 

@@ -25,19 +25,22 @@ impl_from_row!(AcceptedPhoto {
     outbox_id
 });
 
-/// One logged download.
+/// One logged download as the log shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DownloadRow {
+pub struct DownloadLine {
     pub id: i64,
     pub campaign_id: i64,
     pub student_id: Option<i64>,
+    /// The department zipped, or the student's department.
     pub department_id: Option<i64>,
     pub who_kind: String,
     pub who: String,
     pub files: i64,
     pub created_at: i64,
+    pub student_no: Option<String>,
+    pub student_name: Option<String>,
 }
-impl_from_row!(DownloadRow {
+impl_from_row!(DownloadLine {
     id,
     campaign_id,
     student_id,
@@ -45,7 +48,9 @@ impl_from_row!(DownloadRow {
     who_kind,
     who,
     files,
-    created_at
+    created_at,
+    student_no,
+    student_name
 });
 
 /// A download to log: a student's own, or a department's zip.
@@ -141,11 +146,23 @@ impl Db {
         Ok(())
     }
 
-    /// A campaign's logged downloads, newest first.
-    pub async fn photo_downloads(&self, campaign_id: i64) -> Result<Vec<DownloadRow>, DbError> {
+    /// A campaign's logged downloads, newest first (at most `limit`), each with the
+    /// student it was of (a student's own) and the department it concerns; only
+    /// `department`'s when given.
+    pub async fn photo_downloads(
+        &self,
+        campaign_id: i64,
+        department: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<DownloadLine>, DbError> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT id, campaign_id, student_id, department_id, who_kind, who, files, created_at \
-             FROM photo_downloads WHERE campaign_id = $1 ORDER BY id DESC")
-            .bind(campaign_id).fetch_all(p).await?))
+            "SELECT d.id, d.campaign_id, d.student_id, \
+             COALESCE(d.department_id, s.department_id) AS department_id, d.who_kind, d.who, \
+             d.files, d.created_at, s.student_no, s.name AS student_name \
+             FROM photo_downloads d LEFT JOIN students s ON s.id = d.student_id \
+             WHERE d.campaign_id = $1 \
+             AND ($2 IS NULL OR COALESCE(d.department_id, s.department_id) = $2) \
+             ORDER BY d.id DESC LIMIT $3")
+            .bind(campaign_id).bind(department).bind(limit).fetch_all(p).await?))
     }
 }

@@ -16,6 +16,7 @@ mod onsite_progress;
 mod onsite_schedule;
 mod onsite_station;
 mod orders;
+mod photo_downloads;
 mod prints;
 mod reports;
 mod review;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .merge(onsite_schedule::routes())
         .merge(onsite_station::routes())
         .merge(orders::routes())
+        .merge(photo_downloads::routes())
         .merge(prints::routes())
         .merge(reports::routes())
         .merge(staff::routes())

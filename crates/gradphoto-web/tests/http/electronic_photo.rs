@@ -66,7 +66,12 @@ async fn the_student_and_the_department_download_the_electronic_photo() {
             "{disposition}"
         );
         assert_eq!(r.bytes().await.expect("bytes").to_vec(), jpeg);
-        let log = t.app.db.photo_downloads(d.c1).await.expect("log");
+        let log = t
+            .app
+            .db
+            .photo_downloads(d.c1, None, 100)
+            .await
+            .expect("log");
         assert_eq!(
             (log.len(), log[0].who_kind.as_str(), log[0].student_id),
             (1, "student", Some(me.id))
@@ -86,7 +91,12 @@ async fn the_student_and_the_department_download_the_electronic_photo() {
             String::from_utf8_lossy(&bytes).contains(&format!("{}.jpg", me.student_no)),
             "the student's file in the zip"
         );
-        let log = t.app.db.photo_downloads(d.c1).await.expect("log");
+        let log = t
+            .app
+            .db
+            .photo_downloads(d.c1, None, 100)
+            .await
+            .expect("log");
         assert_eq!(
             (log[0].who_kind.as_str(), log[0].department_id, log[0].files),
             ("staff", Some(d.u1_depts[0]), 1)
@@ -115,5 +125,21 @@ async fn the_student_and_the_department_download_the_electronic_photo() {
                 .status(),
             404
         );
+
+        // The log: the school sees every download, a secretary their department's only.
+        let page = format!("/campaigns/{}/downloads", d.c1);
+        let (status, body) = admin.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.matches("data-kind=\"staff\"").count(), 2, "{body}");
+        assert_eq!(body.matches("data-kind=\"student\"").count(), 1, "{body}");
+        assert!(body.contains(&me.student_no), "{body}");
+        let (status, body) = other.get_text(&page).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.matches("data-kind=\"staff\"").count(), 1, "{body}");
+        assert!(!body.contains(&me.student_no), "{body}");
+        let (_, body) = sec.get_text(&page).await;
+        assert_eq!(body.matches("data-kind=").count(), 2, "{body}");
+        let outsider = t.login("uni2-admin", PW).await;
+        assert_eq!(outsider.get(&page).await.status(), 403);
     }
 }
