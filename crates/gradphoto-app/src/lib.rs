@@ -43,6 +43,8 @@ pub mod order_sheet;
 pub mod order_shipping;
 pub mod payments;
 pub mod pii;
+pub mod print_custody;
+pub mod print_pdf;
 pub mod prints;
 pub mod progress;
 pub mod registry_link;

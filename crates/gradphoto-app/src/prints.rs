@@ -5,20 +5,18 @@
 //! graduate school → department → student. Every hand-over is counted and audited, a
 //! student confirms receipt on their phone, lost sheets are reported and reprinted from
 //! the same record, and a student who already holds prints is never printed again
-//! (seed 002).
+//! (seed 002). The lab's PDF is `print_pdf`; the hand-overs, receipts and losses are
+//! `print_custody`.
 
 use std::collections::BTreeMap;
 
 use gradphoto_db::DbError;
 use gradphoto_db::prints::{
-    BatchCounts, HandoverRow, NewBatch, NewHandover, NewItem, PrintBatchRow, PrintItemRow,
+    BatchCounts, HandoverRow, NewBatch, NewItem, PrintBatchRow, PrintItemRow,
 };
-use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
-use gradphoto_domain::policy::{Action, Resource, ResourceKind, Role};
-use gradphoto_domain::prints::{Holder, Holdings, Stage};
-use gradphoto_pdf::{Column, Document, PicturePage, Table};
-use gradphoto_photo::PrintSpec;
+use gradphoto_domain::policy::{Action, Resource, ResourceKind};
+use gradphoto_domain::prints::Holdings;
 
 use crate::auth::Staff;
 use crate::campaigns::Campaign;
@@ -46,6 +44,8 @@ pub struct DepartmentPrints {
     /// Posted to students who have not confirmed yet.
     pub in_post: i64,
     pub received: i64,
+    /// Posted sheets handed in to the department by their students.
+    pub returned: i64,
     pub lost: i64,
 }
 
@@ -77,7 +77,7 @@ pub struct HandoverInput {
     pub token: String,
 }
 
-fn holdings(c: &BatchCounts) -> Holdings {
+pub(crate) fn holdings(c: &BatchCounts) -> Holdings {
     Holdings {
         printed: c.sheets,
         to_school: c.to_school,
@@ -88,6 +88,7 @@ fn holdings(c: &BatchCounts) -> Holdings {
         lost_at_department: c.lost_at_department,
         mailed: c.mailed,
         shipped: c.shipped,
+        returned: c.returned,
     }
 }
 
@@ -95,7 +96,7 @@ fn holdings(c: &BatchCounts) -> Holdings {
 /// graduate school records what it received from the agency; a department's secretary
 /// what it received from the school (the school records it for a department that has no
 /// secretary in gradphoto).
-fn receiver_only() -> AppError {
+pub(crate) fn receiver_only() -> AppError {
     AppError::Forbidden(Msg::new(
         "prints.receiver_records",
         "交接由接收方登记：研究生院登记从图片社接收，院系登记从研究生院接收",
@@ -103,14 +104,14 @@ fn receiver_only() -> AppError {
     ))
 }
 
-fn prints_of(campaign: &Campaign, department_id: Option<i64>) -> Resource {
+pub(crate) fn prints_of(campaign: &Campaign, department_id: Option<i64>) -> Resource {
     match department_id {
         Some(d) => Resource::of_department(ResourceKind::Prints, campaign.university_id, d),
         None => Resource::of_university(ResourceKind::Prints, campaign.university_id),
     }
 }
 
-fn batch_lost() -> AppError {
+pub(crate) fn batch_lost() -> AppError {
     AppError::Conflict(Msg::new(
         "prints.batch_lost",
         "该批次已登记遗失，请补印后交接新批次",
@@ -118,7 +119,7 @@ fn batch_lost() -> AppError {
     ))
 }
 
-fn required(value: &str, code: &str, zh: &str, en: &str) -> Result<String, AppError> {
+pub(crate) fn required(value: &str, code: &str, zh: &str, en: &str) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > 60 {
         return Err(AppError::invalid(code, zh, en));
@@ -175,6 +176,7 @@ impl App {
             d.at_department += h.at_department();
             d.in_post += h.in_post();
             d.received += h.received;
+            d.returned += h.returned;
             d.lost += h.lost();
             batches.push(BatchView {
                 department: names.get(&b.department_id).cloned().unwrap_or_default(),
@@ -263,7 +265,7 @@ impl App {
     }
 
     /// A batch, its campaign and where its sheets are, once `by` may do `action` on it.
-    async fn batch_for(
+    pub(crate) async fn batch_for(
         &self,
         by: &Staff,
         batch_id: i64,
@@ -303,423 +305,6 @@ impl App {
             view,
             campaign,
         })
-    }
-
-    /// The batch as one PDF for the lab: a cover page, the packing list, then each
-    /// student's sheet (8 × 35×49 mm on 6-inch paper, student number in the margin) on a
-    /// page of the paper's size, in the packing list's order. Returned with the batch's
-    /// code, which names the file.
-    pub async fn print_batch_pdf(
-        &self,
-        by: &Staff,
-        batch_id: i64,
-    ) -> Result<(String, Vec<u8>), AppError> {
-        let d = self.print_batch_detail(by, batch_id).await?;
-        // The lab's file, for the agency and the school (it holds every sheet's photo).
-        by.may(Action::Export, prints_of(&d.campaign, None))?;
-        let school = self.school(d.campaign.university_id).await?.0;
-        let mut photos = Vec::with_capacity(d.items.len());
-        for item in &d.items {
-            photos.push((
-                item.student_no.clone(),
-                self.blob_bytes(&item.photo_key).await?,
-            ));
-        }
-        let font = self.pdf_font()?;
-        let b = d.view.batch.clone();
-        let head = vec![
-            (
-                "学校 University",
-                format!("{}（{}）", school.name_zh, school.code),
-            ),
-            ("院系 Department", d.view.department.clone()),
-            ("采集 Campaign", d.campaign.name.clone()),
-            ("批次 Batch", b.code.clone()),
-            ("张数 Sheets", b.sheets.to_string()),
-            (
-                "规格 Format",
-                "每张 6 英寸相纸 8 张 2 寸照片（35×49 mm） 8 two-inch prints per 6-inch sheet"
-                    .to_string(),
-            ),
-            (
-                "生成 Made",
-                format!(
-                    "{} {}",
-                    gradphoto_domain::calendar::china_minute(b.created_at),
-                    b.created_by
-                ),
-            ),
-        ];
-        let reprint = b.reprint_of.map(|_| b.reason.clone());
-        let mailed = b.mailed();
-        // The last column: a signature for a hand-over, the parcel's address by post.
-        let mut rows: Vec<[String; 4]> = Vec::with_capacity(d.items.len());
-        for i in &d.items {
-            let last = match i.order_id {
-                Some(order) if mailed => match self.db.shipment(order).await? {
-                    Some(x) => format!(
-                        "{} {} {} · {}",
-                        x.recipient,
-                        x.phone,
-                        x.address,
-                        i.order_code.as_deref().unwrap_or("")
-                    ),
-                    None => String::new(),
-                },
-                _ => String::new(),
-            };
-            rows.push([
-                i.position.to_string(),
-                i.student_no.clone(),
-                i.name.clone(),
-                last,
-            ]);
-        }
-        tokio::task::spawn_blocking(move || {
-            let spec = PrintSpec::default();
-            let mut doc = Document::new(format!("洗印版照片 Print batch {}", b.code));
-            for (k, v) in &head {
-                doc.paragraph(format!("{k}：{v}"));
-            }
-            if let Some(reason) = reprint {
-                doc.paragraph(format!("补印 Reprint：{reason}"));
-            }
-            if mailed {
-                doc.paragraph("邮寄：每张相纸按装箱单的地址寄给学生本人，寄出后在系统中登记快递单号。By post: each sheet goes to its student at the address in the packing list; record each parcel's tracking number in gradphoto.");
-            } else {
-                doc.paragraph("交接：图片社 → 研究生院 → 院系 → 学生，每次交接请在系统中登记张数、交接人与接收人。Hand-over: agency → graduate school → department → student; record each hand-over in gradphoto.");
-            }
-            doc.space(12.0);
-            doc.heading("装箱单 Packing list");
-            let last = if mailed {
-                Column::new("收件人 · 订单 Mail to · order", 230.0)
-            } else {
-                Column::new("签收 Received", 140.0)
-            };
-            let mut t = Table::new(vec![
-                Column::new("序号 No.", 50.0).center(),
-                Column::new("学号 Student no.", 140.0),
-                Column::new("姓名 Name", if mailed { 90.0 } else { 150.0 }),
-                last,
-            ]);
-            for row in &rows {
-                t.row(row.iter().map(String::as_str));
-            }
-            doc.table(t);
-            let (w, h) = spec.sheet_mm;
-            let pt = |mm: f32| mm * 72.0 / 25.4;
-            for (no, bytes) in &photos {
-                let photo = gradphoto_photo::decode::decode(
-                    bytes,
-                    &gradphoto_photo::decode::Limits::default(),
-                    None,
-                )
-                .map_err(|e| AppError::Internal(format!("print photo {no}: {e}")))?;
-                let sheet = gradphoto_photo::print_sheet(&photo, no, &spec)
-                    .map_err(|e| AppError::Internal(format!("print sheet {no}: {e}")))?;
-                doc.picture(PicturePage {
-                    width_pt: pt(w),
-                    height_pt: pt(h),
-                    jpeg: sheet.jpeg,
-                    width_px: sheet.width,
-                    height_px: sheet.height,
-                });
-            }
-            gradphoto_pdf::render(&doc, &font)
-                .map(|bytes| (b.code, bytes))
-                .map_err(|e| AppError::Internal(format!("print batch PDF: {e}")))
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("print batch PDF task: {e}")))?
-    }
-
-    /// Records a hand-over of the batch's sheets: agency → graduate school (the agency or
-    /// the school records it), graduate school → department (the school or the
-    /// department). The count may not exceed what the giver holds; the same form sent
-    /// twice is recorded once.
-    pub async fn record_print_handover(
-        &self,
-        by: &Staff,
-        batch_id: i64,
-        input: &HandoverInput,
-    ) -> Result<HandoverRow, AppError> {
-        let stage = Stage::parse(input.stage.trim()).ok_or_else(|| {
-            AppError::invalid(
-                "prints.stage",
-                "请选择交接环节",
-                "Choose which hand-over this is",
-            )
-        })?;
-        let (view, campaign) = self.batch_for(by, batch_id, Action::Update).await?;
-        let department = view.batch.department_id;
-        let receives = match (stage, by.actor.role) {
-            (Stage::ToSchool, Role::UniversityAdmin) => true,
-            (Stage::ToDepartment, Role::DepartmentSecretary) => true,
-            (Stage::ToDepartment, Role::UniversityAdmin) => !self
-                .db
-                .list_staff(Some(campaign.university_id))
-                .await?
-                .iter()
-                .any(|s| {
-                    s.role == Role::DepartmentSecretary.as_str()
-                        && s.department_id == Some(department)
-                        && !s.disabled
-                }),
-            _ => false,
-        };
-        if !receives {
-            return Err(receiver_only());
-        }
-        if view.batch.lost_at.is_some() {
-            return Err(batch_lost());
-        }
-        let sheets: i64 = input.sheets.trim().parse().map_err(|_| {
-            AppError::invalid(
-                "prints.count",
-                "请填写交接张数",
-                "Give the number of sheets",
-            )
-        })?;
-        let given_by = required(
-            &input.given_by,
-            "prints.given_by",
-            "请填写交接人",
-            "Name who handed them over",
-        )?;
-        let received_by = required(
-            &input.received_by,
-            "prints.received_by",
-            "请填写接收人",
-            "Name who received them",
-        )?;
-        let token = required(
-            &input.token,
-            "prints.token",
-            "表单已失效，请刷新页面",
-            "The form has expired; reload the page",
-        )?;
-        let (row, new) = self
-            .db
-            .record_print_handover(
-                &NewHandover {
-                    batch_id,
-                    stage: stage.as_str(),
-                    sheets,
-                    given_by: &given_by,
-                    received_by: &received_by,
-                    recorded_by: &by.row.username,
-                    token: &token,
-                },
-                |c| holdings(c).may_hand_over(stage, sheets),
-            )
-            .await?
-            .map_err(AppError::Invalid)?;
-        if new {
-            let mut audit = by.audit(
-                "prints.handover",
-                "print_batch",
-                Some(view.batch.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({
-                "stage": stage.as_str(), "sheets": sheets, "given_by": given_by,
-                "received_by": received_by,
-            }));
-            self.db.append_audit(&audit).await?;
-        }
-        Ok(row)
-    }
-
-    /// The department gives a student their sheet (recorded by the secretary).
-    pub async fn give_prints(&self, by: &Staff, item_id: i64) -> Result<(), AppError> {
-        let item = self.db.print_item(item_id).await.map_err(|e| match e {
-            DbError::NotFound => AppError::not_found(),
-            other => other.into(),
-        })?;
-        let (view, campaign) = self.batch_for(by, item.batch_id, Action::Update).await?;
-        if view.batch.mailed() {
-            return Err(AppError::Conflict(Msg::new(
-                "prints.mailed_receipt",
-                "邮寄的照片由学生本人确认收到",
-                "Posted prints are confirmed by their student",
-            )));
-        }
-        let new = self.receive(item_id, &by.row.username).await?;
-        if new {
-            let mut audit = by.audit(
-                "prints.given",
-                "print_batch",
-                Some(view.batch.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({ "student_no": item.student_no }));
-            self.db.append_audit(&audit).await?;
-        }
-        Ok(())
-    }
-
-    async fn receive(&self, item_id: i64, by: &str) -> Result<bool, AppError> {
-        self.db
-            .receive_print_item(item_id, by, |c, shipped| holdings(c).may_receive(shipped))
-            .await
-            .map_err(|e| match e {
-                DbError::Conflict(_) => AppError::Conflict(Msg::new(
-                    "prints.item_lost",
-                    "该照片已登记遗失，将补印",
-                    "These prints were reported lost; they will be reprinted",
-                )),
-                other => other.into(),
-            })?
-            .map_err(AppError::Conflict)
-    }
-
-    /// The signed-in student's sheets (this and earlier campaigns), newest first.
-    pub async fn my_prints(&self, account: &StudentAccount) -> Result<Vec<PrintItemRow>, AppError> {
-        let Some(entry) = self.db.current_online_entry(account.id).await? else {
-            return Ok(Vec::new());
-        };
-        let Some(student_id) = entry.student_id else {
-            return Ok(Vec::new());
-        };
-        Ok(self.db.student_print_items(student_id).await?)
-    }
-
-    /// The student confirms on their phone that they have their prints.
-    pub async fn confirm_my_prints(
-        &self,
-        account: &StudentAccount,
-        item_id: i64,
-    ) -> Result<(), AppError> {
-        if !self
-            .my_prints(account)
-            .await?
-            .iter()
-            .any(|i| i.id == item_id)
-        {
-            return Err(AppError::not_found());
-        }
-        self.receive(item_id, "student").await?;
-        Ok(())
-    }
-
-    /// Reports sheets lost: one student's (`item`) where it was lost (`holder`: a
-    /// secretary reports for the department, the school for itself or a department, the
-    /// agency anywhere), or — by the agency or the school only — the whole batch's sheets
-    /// not yet with their students, each where it was. They can then be reprinted.
-    pub async fn report_prints_lost(
-        &self,
-        by: &Staff,
-        batch_id: i64,
-        item: Option<i64>,
-        holder: &str,
-        reason: &str,
-    ) -> Result<usize, AppError> {
-        let (view, campaign) = self.batch_for(by, batch_id, Action::Update).await?;
-        let reason = required(
-            reason,
-            "prints.reason",
-            "请填写遗失情况",
-            "Say what was lost and how",
-        )?;
-        let role = by.actor.role;
-        let lost = match item {
-            Some(item) => {
-                let holder = match (holder.trim(), role) {
-                    ("", Role::DepartmentSecretary) => Holder::Department,
-                    ("", Role::UniversityAdmin) => Holder::School,
-                    ("", _) => Holder::Agency,
-                    (h, _) => Holder::parse(h).ok_or_else(|| {
-                        AppError::invalid(
-                            "prints.holder",
-                            "请选择遗失地点",
-                            "Say where it was lost",
-                        )
-                    })?,
-                };
-                // A posted sheet is the agency's until its student has it.
-                let may = match role {
-                    _ if view.batch.mailed() => {
-                        role == Role::AgencyAdmin && holder == Holder::Agency
-                    }
-                    Role::AgencyAdmin => true,
-                    Role::UniversityAdmin => holder != Holder::Agency,
-                    _ => holder == Holder::Department,
-                };
-                if !may {
-                    return Err(AppError::Forbidden(Msg::new(
-                        "prints.lost_elsewhere",
-                        "只能登记在本单位遗失的照片",
-                        "Report only sheets lost where you hold them",
-                    )));
-                }
-                self.db
-                    .lose_print_items(batch_id, &reason, false, |c, open| {
-                        if !open.contains(&item) {
-                            return Err(Msg::new(
-                                "prints.not_open",
-                                "该照片已领取或已登记遗失",
-                                "These prints were received or reported lost already",
-                            ));
-                        }
-                        holdings(c).may_lose(holder, 1)?;
-                        Ok(vec![(item, holder.as_str())])
-                    })
-                    .await?
-            }
-            None => {
-                let reports = match role {
-                    Role::AgencyAdmin => true,
-                    Role::UniversityAdmin => !view.batch.mailed(),
-                    _ => false,
-                };
-                if !reports {
-                    return Err(AppError::Forbidden(Msg::new(
-                        "prints.batch_lost_by",
-                        "整批遗失由图片社或研究生院登记",
-                        "The agency or the graduate school reports a whole batch lost",
-                    )));
-                }
-                self.db
-                    .lose_print_items(batch_id, &reason, true, |c, open| {
-                        if open.is_empty() {
-                            return Err(Msg::new(
-                                "prints.lose_count",
-                                "没有可登记为遗失的照片",
-                                "There are no sheets that could be reported lost",
-                            ));
-                        }
-                        // Each open sheet is where the counts say: the department's
-                        // first, then the school's, then the agency's.
-                        let h = holdings(c);
-                        let mut at = [
-                            (Holder::Department, h.at_department()),
-                            (Holder::School, h.at_school()),
-                            (Holder::Agency, h.at(Holder::Agency)),
-                        ]
-                        .into_iter()
-                        .flat_map(|(x, n)| {
-                            std::iter::repeat_n(x.as_str(), usize::try_from(n).unwrap_or(0))
-                        });
-                        Ok(open
-                            .iter()
-                            .map(|id| (*id, at.next().unwrap_or(Holder::Agency.as_str())))
-                            .collect())
-                    })
-                    .await?
-            }
-        }
-        .map_err(AppError::Invalid)?;
-        let mut audit = by.audit(
-            "prints.lost",
-            "print_batch",
-            Some(view.batch.code.clone()),
-            Some(campaign.university_id),
-        );
-        audit.after = Some(serde_json::json!({
-            "sheets": lost.len(), "whole_batch": item.is_none(), "reason": reason,
-        }));
-        self.db.append_audit(&audit).await?;
-        Ok(lost.len())
     }
 
     /// Orders the reprint of a batch's lost sheets from the same record: a new batch of

@@ -62,6 +62,8 @@ pub struct BatchCounts {
     pub lost_at_department: i64,
     /// Posted and not reported lost (mail batches).
     pub shipped: i64,
+    /// Posted sheets handed in to the department by their students, not reported lost.
+    pub returned: i64,
     pub mailed: bool,
 }
 impl_from_row!(BatchCounts {
@@ -74,6 +76,7 @@ impl_from_row!(BatchCounts {
     lost_at_school,
     lost_at_department,
     shipped,
+    returned,
     mailed
 });
 
@@ -83,6 +86,7 @@ macro_rules! counts_sql {
         "SELECT b.id AS batch_id, CAST(b.sheets AS BIGINT) AS sheets, \
     (b.kind = 'mail') AS mailed, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.shipped_at IS NOT NULL AND i.lost_at IS NULL) AS BIGINT) AS shipped, \
+    CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.returned_at IS NOT NULL AND i.lost_at IS NULL) AS BIGINT) AS returned, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'agency') AS BIGINT) AS lost_at_agency, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'school') AS BIGINT) AS lost_at_school, \
     CAST((SELECT COUNT(*) FROM print_items i WHERE i.batch_id = b.id AND i.lost_holder = 'department') AS BIGINT) AS lost_at_department, \
@@ -119,6 +123,10 @@ pub struct PrintItemRow {
     pub order_code: Option<String>,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,
+    /// A posted sheet the student handed in to the department (seed 004), and who there
+    /// recorded it.
+    pub returned_at: Option<i64>,
+    pub returned_by: Option<String>,
 }
 impl_from_row!(PrintItemRow {
     id,
@@ -139,13 +147,16 @@ impl_from_row!(PrintItemRow {
     shipped_at,
     order_code,
     carrier,
-    tracking_no
+    tracking_no,
+    returned_at,
+    returned_by
 });
 
 const ITEMS: &str = "SELECT i.id, i.batch_id, i.student_id, i.outbox_id, \
     CAST(i.position AS BIGINT) AS position, i.received_at, i.received_by, i.lost_at, \
     i.lost_reason, s.student_no, s.name, s.department_id, o.photo_key, b.code AS batch_code, \
-    i.order_id, i.shipped_at, po.code AS order_code, ps.carrier, ps.tracking_no \
+    i.order_id, i.shipped_at, po.code AS order_code, ps.carrier, ps.tracking_no, \
+    i.returned_at, i.returned_by \
     FROM print_items i JOIN students s ON s.id = i.student_id \
     JOIN registry_outbox o ON o.id = i.outbox_id \
     JOIN print_batches b ON b.id = i.batch_id \
@@ -415,6 +426,33 @@ impl Db {
                         Ok(true)
                     }
                 }
+            }
+        }))
+    }
+
+    /// Records that the student of posted sheet `id` handed it in to the department
+    /// (recorded by `by`; their receipt is implied). `Ok(false)` when recorded before;
+    /// `DbError::Conflict` when the sheet is lost or was never posted.
+    pub async fn return_print_item(&self, id: i64, by: &str) -> Result<bool, DbError> {
+        let item = self.print_item(id).await?;
+        let lock = self.lock_batch_sql();
+        let now = now_ms();
+        Ok(write_tx!(self, tx => {
+            sqlx::query(lock).bind(item.batch_id).fetch_one(&mut *tx).await?;
+            let (returned, lost, shipped): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT returned_at, lost_at, shipped_at FROM print_items WHERE id = $1")
+                .bind(id).fetch_one(&mut *tx).await?;
+            if returned.is_some() {
+                false
+            } else if lost.is_some() || shipped.is_none() {
+                return Err(DbError::Conflict("print item lost or not posted".into()));
+            } else {
+                sqlx::query(
+                    "UPDATE print_items SET returned_at = $1, returned_by = $2, \
+                     received_at = COALESCE(received_at, $1), \
+                     received_by = COALESCE(received_by, 'student') WHERE id = $3")
+                    .bind(now).bind(by).bind(id).execute(&mut *tx).await?;
+                true
             }
         }))
     }

@@ -105,17 +105,24 @@ pub struct Holdings {
     pub lost_at_agency: i64,
     pub lost_at_school: i64,
     pub lost_at_department: i64,
-    /// A batch sent by post, each sheet to its student (seed 004): no hand-overs; the
-    /// agency answers for a sheet until its student has it.
+    /// A batch sent by post, each sheet to its student (seed 004): the agency answers
+    /// for a sheet until its student has it; a student may then hand it in to the
+    /// department, which hands what it collected on to the graduate school (`to_school`).
     pub mailed: bool,
     /// Sheets the agency has posted and that are not reported lost.
     pub shipped: i64,
+    /// Posted sheets their students handed in to the department.
+    pub returned: i64,
 }
 
 impl Holdings {
     /// Still at the agency (not handed over, not posted).
     pub fn at_agency(&self) -> i64 {
-        self.printed - self.to_school - self.shipped - self.lost_at_agency
+        if self.mailed {
+            self.printed - self.shipped - self.lost_at_agency
+        } else {
+            self.printed - self.to_school - self.lost_at_agency
+        }
     }
     /// Posted, not yet confirmed by their students.
     pub fn in_post(&self) -> i64 {
@@ -129,10 +136,11 @@ impl Holdings {
     pub fn at_school(&self) -> i64 {
         self.to_school - self.to_department - self.lost_at_school
     }
-    /// At the department, not yet with the students.
+    /// At the department: not yet with the students or, posted, handed in by them and
+    /// not yet passed on to the school.
     pub fn at_department(&self) -> i64 {
         if self.mailed {
-            0
+            self.returned - self.to_school - self.lost_at_department
         } else {
             self.to_department - self.received - self.lost_at_department
         }
@@ -153,11 +161,11 @@ impl Holdings {
     /// Whether `sheets` may be handed over at `stage`: more than none, and no more than
     /// the giver holds.
     pub fn may_hand_over(&self, stage: Stage, sheets: i64) -> Result<(), Msg> {
-        if self.mailed {
+        if self.mailed && stage == Stage::ToDepartment {
             return Err(Msg::new(
                 "prints.mailed",
-                "邮寄批次由图片社逐件寄给学生本人，不经研究生院和院系交接",
-                "A mail batch goes by post to each student; it is not handed over to the school or the departments",
+                "邮寄的照片由图片社寄给学生本人，学生交回院系后由院系交研究生院",
+                "Posted prints go to each student; students hand them in to the department, which passes them on to the graduate school",
             ));
         }
         if sheets <= 0 {
@@ -168,6 +176,7 @@ impl Holdings {
             ));
         }
         let giver = match stage {
+            Stage::ToSchool if self.mailed => Holder::Department,
             Stage::ToSchool => Holder::Agency,
             Stage::ToDepartment => Holder::School,
         };
@@ -316,8 +325,12 @@ mod tests {
         assert_eq!((x.at_agency(), x.in_post(), x.at_department()), (1, 2, 0));
         assert_eq!(x.at(Holder::Agency), 3, "unposted and in the post");
         assert_eq!(
-            x.may_hand_over(Stage::ToSchool, 1).map_err(|m| m.code),
+            x.may_hand_over(Stage::ToDepartment, 1).map_err(|m| m.code),
             Err("prints.mailed".to_string())
+        );
+        assert!(
+            x.may_hand_over(Stage::ToSchool, 1).is_err(),
+            "the department collected none yet"
         );
         assert!(x.may_receive(true).is_ok());
         assert_eq!(
@@ -329,6 +342,23 @@ mod tests {
         assert!(x.may_lose(Holder::Department, 1).is_err());
         // A batch handed over by hand has nothing in the post.
         assert_eq!(h(3, 3, 3, 0).in_post(), 0);
+        // The received sheet handed in to the department, then on to the school.
+        let returned = Holdings { returned: 1, ..x };
+        assert_eq!(returned.at_department(), 1);
+        assert!(returned.may_hand_over(Stage::ToSchool, 2).is_err());
+        let passed = Holdings {
+            to_school: 1,
+            ..returned
+        };
+        assert!(returned.may_hand_over(Stage::ToSchool, 1).is_ok());
+        assert_eq!(
+            (
+                passed.at_department(),
+                passed.at_school(),
+                passed.at_agency()
+            ),
+            (0, 1, 1)
+        );
     }
 
     #[test]

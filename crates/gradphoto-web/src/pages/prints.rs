@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/prints/batches/{id}/lost", post(lost))
         .route("/prints/batches/{id}/reprint", post(reprint))
         .route("/prints/items/{id}/given", post(given))
+        .route("/prints/items/{id}/returned", post(returned))
 }
 
 fn when(ms: i64) -> String {
@@ -104,6 +105,8 @@ struct BatchPage {
     /// (stage value, label) the viewer may record.
     stages: Vec<(&'static str, String)>,
     can_give: bool,
+    /// The department (or the school) records posted sheets handed in by students.
+    can_return: bool,
     can_print: bool,
     /// The agency and the school report a whole batch lost.
     can_lose_batch: bool,
@@ -120,9 +123,15 @@ impl BatchPage {
         when(*ms)
     }
     fn stage_label(&self, stage: &str) -> String {
-        Stage::parse(stage)
-            .map(|s| self.ctx.tr(s.zh(), s.en()).to_string())
-            .unwrap_or_default()
+        match Stage::parse(stage) {
+            // Posted sheets reach the school from the department that collected them.
+            Some(Stage::ToSchool) if self.d.view.batch.mailed() => self
+                .ctx
+                .tr("院系 → 研究生院", "Department → graduate school")
+                .to_string(),
+            Some(s) => self.ctx.tr(s.zh(), s.en()).to_string(),
+            None => String::new(),
+        }
     }
 }
 
@@ -139,18 +148,19 @@ async fn show_batch(
         .await
         .map_err(|e| p.err(e))?;
     let role = p.staff.actor.role;
-    // A posted batch is the agency's until each student confirms: no hand-overs.
+    // A posted batch is the agency's until each student confirms; the sheets students
+    // hand in go from the department to the school.
     let mailed = d.view.batch.mailed();
     let agency = role == Role::AgencyAdmin;
     // The receiving side records each hand-over.
     let mut stages = Vec::new();
-    if role == Role::UniversityAdmin && !mailed {
-        stages.push((
-            Stage::ToSchool.as_str(),
-            p.ctx
-                .tr(Stage::ToSchool.zh(), Stage::ToSchool.en())
-                .to_string(),
-        ));
+    if role == Role::UniversityAdmin {
+        let label = if mailed {
+            p.ctx.tr("院系 → 研究生院", "Department → graduate school")
+        } else {
+            p.ctx.tr(Stage::ToSchool.zh(), Stage::ToSchool.en())
+        };
+        stages.push((Stage::ToSchool.as_str(), label.to_string()));
     }
     if matches!(role, Role::UniversityAdmin | Role::DepartmentSecretary) && !mailed {
         stages.push((
@@ -168,6 +178,7 @@ async fn show_batch(
                 role,
                 Role::AgencyAdmin | Role::UniversityAdmin | Role::DepartmentSecretary
             ),
+        can_return: mailed && matches!(role, Role::UniversityAdmin | Role::DepartmentSecretary),
         can_print: agency,
         can_lose_batch: agency || (role == Role::UniversityAdmin && !mailed),
         holders: match role {
@@ -295,6 +306,28 @@ async fn given(
         .map_err(|e| p.err(e.into()))?
         .batch_id;
     match s.app.give_prints(&p.staff, item).await {
+        Ok(()) => Ok(Redirect::to(&format!("/prints/batches/{batch}")).into_response()),
+        Err(e) if correctable(&e) => {
+            show_batch(&s, p, batch, HandoverForm::default(), Some(e)).await
+        }
+        Err(e) => Err(p.err(e)),
+    }
+}
+
+/// The department records a posted sheet its student handed in (seed 004).
+async fn returned(
+    State(s): State<AppState>,
+    p: Page,
+    Path(item): Path<i64>,
+) -> Result<Response, WebError> {
+    let batch = s
+        .app
+        .db
+        .print_item(item)
+        .await
+        .map_err(|e| p.err(e.into()))?
+        .batch_id;
+    match s.app.record_prints_returned(&p.staff, item).await {
         Ok(()) => Ok(Redirect::to(&format!("/prints/batches/{batch}")).into_response()),
         Err(e) if correctable(&e) => {
             show_batch(&s, p, batch, HandoverForm::default(), Some(e)).await

@@ -340,7 +340,9 @@ async fn account_page(
         .map_err(|e| WebError::page(e, p.ctx.lang))?
         .into_iter()
         .map(|i| {
-            let state = if i.received_at.is_some() {
+            let state = if i.returned_at.is_some() {
+                "returned"
+            } else if i.received_at.is_some() {
                 "received"
             } else if i.lost_at.is_some() {
                 "lost"
@@ -466,8 +468,8 @@ async fn electronic_photo(State(s): State<AppState>, p: StudentPage) -> Result<R
 struct PrintLine {
     id: i64,
     batch: String,
-    /// `received`, `lost`, `on_way` (through the department), `printed` or `posted` (by
-    /// post, seed 004).
+    /// `received`, `lost`, `on_way` (through the department), `printed`, `posted` or
+    /// `returned` (by post, then handed in to the department: seed 004).
     state: &'static str,
     /// When received.
     at: String,

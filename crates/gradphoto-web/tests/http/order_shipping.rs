@@ -1,7 +1,8 @@
 //! Prints by mail for an online order (issue 8, seed 004), on both backends: the student
 //! gives the address (checked, all or nothing) and may change it until the prints are
 //! made; the agency prints the sheet in a mail batch of its own, posts it and records the
-//! parcel; the student sees the carrier and tracking number and confirms receipt. A sheet
+//! parcel; the student sees the carrier and tracking number and confirms receipt, then hands
+//! the prints in to the department, which passes them on to the graduate school. A sheet
 //! lost in the post frees the address again and is reprinted and posted anew.
 
 use gradphoto_testkit::{Client, TestApp, backends};
@@ -169,8 +170,8 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
             attr(&body, &format!("print-{item}"), "data-state"),
             "printed"
         );
-        // Nothing of it goes through the school; the student cannot confirm before it
-        // is posted.
+        // Nothing reaches the school before a student hands it in; the student cannot
+        // confirm before it is posted.
         let (status, _) = post(
             &uni,
             &format!("/prints/batches/{}/handover", batch.id),
@@ -294,6 +295,54 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
             attr(&body, &format!("print-{new_item}"), "data-state"),
             "received"
         );
+        // Seed 004: the student hands the prints in to the department (recorded there,
+        // not by the agency), which passes them on to the graduate school.
+        let dept = batch.department_id;
+        let recorder = match d.u1_depts.iter().position(|x| *x == dept) {
+            Some(0) => "uni1-sec1",
+            Some(1) => "uni1-sec2",
+            _ => "uni1-admin",
+        };
+        let recorder = t.login(recorder, PW).await;
+        let returned = format!("/prints/items/{new_item}/returned");
+        assert_eq!(post(&agency, &returned, &[]).await.0, 403);
+        assert_eq!(recorder.post_form(&returned, &[]).await.status(), 303);
+        assert_eq!(
+            recorder.post_form(&returned, &[]).await.status(),
+            303,
+            "recorded once"
+        );
+        let (_, body) = c.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{new_item}"), "data-state"),
+            "returned"
+        );
+        let to_school = |n: &'static str, token: &'static str| {
+            let uni = &uni;
+            let path = format!("/prints/batches/{}/handover", reprint.id);
+            async move {
+                post(
+                    uni,
+                    &path,
+                    &[
+                        ("stage", "school"),
+                        ("sheets", n),
+                        ("given_by", "研秘"),
+                        ("received_by", "研究生院"),
+                        ("token", token),
+                    ],
+                )
+                .await
+                .0
+            }
+        };
+        assert_eq!(to_school("2", "R1").await, 422, "only what was handed in");
+        assert_eq!(to_school("1", "R1").await, 303);
+        let (_, body) = uni
+            .get_text(&format!("/prints/batches/{}", reprint.id))
+            .await;
+        assert_eq!(attr(&body, "batch-holdings", "data-school"), "1");
+        assert_eq!(attr(&body, "batch-holdings", "data-department"), "0");
         let shipment = t.app.db.shipment(order.id).await.expect("q").expect("row");
         assert_eq!(
             (shipment.address.as_str(), shipment.tracking_no.as_deref()),
@@ -302,7 +351,10 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
         let (_, body) = agency
             .get_text(&format!("/campaigns/{}/prints", d.c1))
             .await;
-        let dept = batch.department_id;
+        assert_eq!(
+            attr(&body, &format!("prints-dept-{dept}"), "data-returned"),
+            "1"
+        );
         assert_eq!(
             attr(&body, &format!("prints-dept-{dept}"), "data-received"),
             "1"
