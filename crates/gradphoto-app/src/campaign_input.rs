@@ -31,6 +31,8 @@ pub struct CampaignInput {
     pub online_from: String,
     pub online_to: String,
     pub makeup_deadline: String,
+    /// The date make-up shoots are recommended by (on or before the deadline), or empty.
+    pub makeup_recommended_by: String,
     /// The registry's verification window (信息确认) and the secretaries' deadline: all
     /// three dates or none.
     pub verify_from: String,
@@ -151,6 +153,7 @@ impl CampaignInput {
             online_from: d(modes.online.map(|w| w.from)),
             online_to: d(modes.online.map(|w| w.to)),
             makeup_deadline: d(modes.makeup_deadline),
+            makeup_recommended_by: d(modes.makeup_recommended_by),
             verify_from: d(modes.verification.map(|w| w.opens_on)),
             verify_to: d(modes.verification.map(|w| w.closes_on)),
             verify_resolve_by: d(modes.verification.map(|w| w.resolve_by)),
@@ -270,6 +273,11 @@ impl CampaignInput {
                 &self.online_to,
             )?,
             makeup_deadline: date("Make-up deadline", "补拍截止日期", &self.makeup_deadline)?,
+            makeup_recommended_by: date(
+                "Recommended make-up date",
+                "建议补拍完成日期",
+                &self.makeup_recommended_by,
+            )?,
             verification: self.verification()?,
             registration_deadline: date(
                 "Registration deadline",
@@ -288,6 +296,15 @@ impl CampaignInput {
                 .collect(),
             department_downloads: self.department_downloads,
         };
+        if let Some(by) = modes.makeup_recommended_by
+            && modes.makeup_deadline.is_none_or(|deadline| by > deadline)
+        {
+            return Err(AppError::invalid(
+                "campaign.makeup_recommended",
+                "建议补拍完成日期须在补拍截止日期当天或之前（并须先设置截止日期）",
+                "The recommended make-up date must be on or before the make-up deadline (set the deadline first)",
+            ));
+        }
         if modes.onsite.is_none() && modes.online.is_none() && modes.makeup_deadline.is_none() {
             return Err(AppError::invalid(
                 "campaign.modes_required",

@@ -190,7 +190,8 @@ impl App {
     }
 
     /// The campaign's download log, newest first (the last 500): the school's and the
-    /// agency's staff see all of it, a department's secretary their department's.
+    /// agency's administrators see all of it, a department's secretary their
+    /// department's (who may see the prints may see where the photos went).
     pub async fn photo_download_log(
         &self,
         by: &Staff,
@@ -199,8 +200,8 @@ impl App {
         let campaign = Campaign::try_from(self.db.get_campaign(campaign_id).await?)?;
         let only = by.actor.department_id;
         let resource = match only {
-            Some(d) => Resource::of_department(ResourceKind::Student, campaign.university_id, d),
-            None => Resource::of_university(ResourceKind::Student, campaign.university_id),
+            Some(d) => Resource::of_department(ResourceKind::Prints, campaign.university_id, d),
+            None => Resource::of_university(ResourceKind::Prints, campaign.university_id),
         };
         by.may(Action::Read, resource)?;
         let names = self.department_names(campaign.university_id).await?;

@@ -40,7 +40,7 @@ impl App {
             let Some(phone) = self.db.account_phone(b.account_id).await? else {
                 continue;
             };
-            if !self.db.mark_booking_reminded(b.id).await? {
+            if !self.db.mark_booking_reminded(&b).await? {
                 continue;
             }
             let service = self.db.service(b.service_id).await?;

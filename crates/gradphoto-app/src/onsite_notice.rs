@@ -179,6 +179,13 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
             format!("Make-up shoots must be done by {d}.")
         });
     }
+    if let Some(d) = c.modes.makeup_recommended_by {
+        makeup.push(if zh {
+            format!("建议于 {d} 之前完成补拍。")
+        } else {
+            format!("Make-up shoots are best done by {d}.")
+        });
+    }
     if !c.modes.makeup_cities.is_empty() {
         makeup.push(if zh {
             format!(

@@ -3,6 +3,7 @@
 //! are made (a mail batch, `prints.rs`); the agency posts the printed sheet and enters the
 //! carrier and tracking number, which the student then sees.
 
+use gradphoto_db::prints::PrintItemRow;
 use gradphoto_db::shipments::{Posting, ShipmentRow};
 use gradphoto_db::student_accounts::StudentAccount;
 use gradphoto_domain::i18n::Msg;
@@ -94,6 +95,9 @@ pub struct MyParcel {
     pub shipment: Option<ShipmentRow>,
     /// Whether the address may still be given or changed.
     pub editable: bool,
+    /// Whether the sheet is in the post or delivered: the parcel shown is current (after a
+    /// loss it is not, until the reprint is posted).
+    pub posted: bool,
 }
 
 impl App {
@@ -104,9 +108,37 @@ impl App {
         code: &str,
     ) -> Result<MyParcel, AppError> {
         let mine = self.my_order_by_code(account, code).await?;
+        let shipment = self.db.shipment(mine.order.id).await?;
+        let sheets: Vec<PrintItemRow> = match self.order_student(&mine).await? {
+            Some(student) => self
+                .db
+                .student_print_items(student)
+                .await?
+                .into_iter()
+                .filter(|i| i.order_id == Some(mine.order.id))
+                .collect(),
+            None => Vec::new(),
+        };
+        let posted = if sheets.is_empty() {
+            // A parcel posted before sheets were recorded.
+            shipment.as_ref().is_some_and(|x| x.shipped_at.is_some())
+        } else {
+            sheets
+                .iter()
+                .any(|i| i.lost_at.is_none() && i.shipped_at.is_some())
+        };
         Ok(MyParcel {
             editable: self.address_fixed(&mine).await?.is_none(),
-            shipment: self.db.shipment(mine.order.id).await?,
+            shipment,
+            posted,
+        })
+    }
+
+    /// The roster student of an online order, once identified.
+    async fn order_student(&self, mine: &MyOrder) -> Result<Option<i64>, AppError> {
+        Ok(match mine.order.entry_id {
+            Some(entry) => self.db.online_entry(entry).await?.student_id,
+            None => None,
         })
     }
 
@@ -115,11 +147,7 @@ impl App {
     /// department. A sheet reported lost frees the address until its reprint.
     async fn address_fixed(&self, mine: &MyOrder) -> Result<Option<AppError>, AppError> {
         let order = mine.order.id;
-        let student = match mine.order.entry_id {
-            Some(entry) => self.db.online_entry(entry).await?.student_id,
-            None => None,
-        };
-        if let Some(student) = student {
+        if let Some(student) = self.order_student(mine).await? {
             let items = self.db.student_print_items(student).await?;
             if let Some(live) = items.iter().find(|i| i.lost_at.is_none()) {
                 return Ok(Some(if live.order_id == Some(order) {
@@ -163,12 +191,16 @@ impl App {
             return Err(e);
         }
         // Checked again as it is written: a batch made meanwhile fixes it.
+        let student = self.order_student(&mine).await?;
         if !self
             .db
-            .set_shipping_address(mine.order.id, &recipient, &phone, &address)
+            .set_shipping_address(mine.order.id, student, &recipient, &phone, &address)
             .await?
         {
-            return Err(printed_already());
+            return Err(self
+                .address_fixed(&mine)
+                .await?
+                .unwrap_or_else(printed_already));
         }
         self.db
             .shipment(mine.order.id)

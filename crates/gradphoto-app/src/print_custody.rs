@@ -308,14 +308,24 @@ impl App {
                         "The agency or the graduate school reports a whole batch lost",
                     )));
                 }
+                // A mail batch's open sheets are all the agency's (unposted or in the
+                // post); the batch itself stays live, so sheets students handed in still
+                // go on to the school.
+                let mailed = view.batch.mailed();
                 self.db
-                    .lose_print_items(batch_id, &reason, true, |c, open| {
+                    .lose_print_items(batch_id, &reason, !mailed, |c, open| {
                         if open.is_empty() {
                             return Err(Msg::new(
                                 "prints.lose_count",
                                 "没有可登记为遗失的照片",
                                 "There are no sheets that could be reported lost",
                             ));
+                        }
+                        if mailed {
+                            return Ok(open
+                                .iter()
+                                .map(|id| (*id, Holder::Agency.as_str()))
+                                .collect());
                         }
                         // Each open sheet is where the counts say: the department's
                         // first, then the school's, then the agency's.

@@ -2,7 +2,7 @@
 //! (with each parcel's address for a mail batch), then every student's sheet of 8 two-inch
 //! prints on a page of the paper's size.
 
-use gradphoto_domain::policy::Action;
+use gradphoto_domain::policy::{Action, Role};
 use gradphoto_pdf::{Column, Document, PicturePage, Table};
 use gradphoto_photo::PrintSpec;
 
@@ -58,20 +58,18 @@ impl App {
         ];
         let reprint = b.reprint_of.map(|_| b.reason.clone());
         let mailed = b.mailed();
+        // Addresses are the agency's to post to: the school's copy names the order only.
+        let addresses = mailed && by.actor.role == Role::AgencyAdmin;
         // The last column: a signature for a hand-over, the parcel's address by post.
         let mut rows: Vec<[String; 4]> = Vec::with_capacity(d.items.len());
         for i in &d.items {
+            let order = i.order_code.clone().unwrap_or_default();
             let last = match i.order_id {
-                Some(order) if mailed => match self.db.shipment(order).await? {
-                    Some(x) => format!(
-                        "{} {} {} · {}",
-                        x.recipient,
-                        x.phone,
-                        x.address,
-                        i.order_code.as_deref().unwrap_or("")
-                    ),
-                    None => String::new(),
+                Some(id) if addresses => match self.db.shipment(id).await? {
+                    Some(x) => format!("{} {} {} · {order}", x.recipient, x.phone, x.address),
+                    None => order,
                 },
+                Some(_) if mailed => order,
                 _ => String::new(),
             };
             rows.push([
@@ -97,8 +95,10 @@ impl App {
             }
             doc.space(12.0);
             doc.heading("装箱单 Packing list");
-            let last = if mailed {
+            let last = if addresses {
                 Column::new("收件人 · 订单 Mail to · order", 230.0)
+            } else if mailed {
+                Column::new("订单 Order", 230.0)
             } else {
                 Column::new("签收 Received", 140.0)
             };

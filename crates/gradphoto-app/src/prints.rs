@@ -44,6 +44,8 @@ pub struct DepartmentPrints {
     /// Posted to students who have not confirmed yet.
     pub in_post: i64,
     pub received: i64,
+    /// Received and still with the students (not handed in since).
+    pub with_students: i64,
     /// Posted sheets handed in to the department by their students.
     pub returned: i64,
     pub lost: i64,
@@ -176,6 +178,7 @@ impl App {
             d.at_department += h.at_department();
             d.in_post += h.in_post();
             d.received += h.received;
+            d.with_students += h.with_students();
             d.returned += h.returned;
             d.lost += h.lost();
             batches.push(BatchView {

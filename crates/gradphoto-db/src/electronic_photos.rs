@@ -98,14 +98,19 @@ impl Db {
     }
 
     /// The newest accepted photo of each student of the campaign who holds no prints yet
-    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002).
+    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002; nor a
+    /// parcel posted before sheets were recorded).
     pub async fn accepted_unprinted(
         &self,
         campaign_id: i64,
     ) -> Result<Vec<AcceptedPhoto>, DbError> {
         let sql = format!(
             "{ACCEPTED} AND NOT EXISTS (SELECT 1 FROM print_items pi \
-             WHERE pi.student_id = s.id AND pi.lost_at IS NULL)"
+             WHERE pi.student_id = s.id AND pi.lost_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM online_entries le JOIN orders lo ON lo.entry_id = le.id \
+             JOIN order_shipments ls ON ls.order_id = lo.id WHERE le.student_id = s.id \
+             AND ls.shipped_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM print_items x WHERE x.order_id = lo.id))"
         );
         let rows: Vec<AcceptedPhoto> = with_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(campaign_id).fetch_all(p).await?);
@@ -113,14 +118,15 @@ impl Db {
     }
 
     /// The students of the campaign whose prints are posted to them (seed 004), each with
-    /// the order whose parcel carries them: an online order, not canceled, with an address
-    /// (the newest, should there be two).
+    /// the order whose parcel carries them: a paid online order with an address (the
+    /// newest, should there be two). An unpaid one is not posted; its student's prints
+    /// come through the department.
     pub async fn mail_orders(&self, campaign_id: i64) -> Result<Vec<(i64, i64)>, DbError> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT me.student_id, MAX(mo.id) FROM online_entries me \
              JOIN orders mo ON mo.entry_id = me.id \
              JOIN order_shipments ms ON ms.order_id = mo.id \
-             WHERE me.campaign_id = $1 AND me.student_id IS NOT NULL AND mo.status <> 'canceled' \
+             WHERE me.campaign_id = $1 AND me.student_id IS NOT NULL AND mo.status = 'paid' \
              GROUP BY me.student_id")
             .bind(campaign_id).fetch_all(p).await?))
     }

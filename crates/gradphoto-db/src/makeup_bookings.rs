@@ -533,11 +533,15 @@ impl Db {
         )
     }
 
-    /// Claims a booking's reminder before it is sent; `false` when another worker has.
-    pub async fn mark_booking_reminded(&self, id: i64) -> Result<bool, DbError> {
+    /// Claims the reminder of booking `b` as it was read, before it is sent; `false` when
+    /// another worker has, or the booking was moved or ended meanwhile (the text would
+    /// name a time it no longer holds).
+    pub async fn mark_booking_reminded(&self, b: &BookingRow) -> Result<bool, DbError> {
         let n = with_pool!(self, p => sqlx::query(
-            "UPDATE makeup_bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
-            .bind(now_ms()).bind(id).execute(p).await?.rows_affected());
+            "UPDATE makeup_bookings SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL \
+             AND day = $3 AND starts = $4 AND status = 'booked'")
+            .bind(now_ms()).bind(b.id).bind(&b.day).bind(&b.starts)
+            .execute(p).await?.rows_affected());
         Ok(n == 1)
     }
 

@@ -41,25 +41,29 @@ impl Db {
         )
     }
 
-    /// Sets the address of an order's parcel unless its sheet is printed and not lost (nor
-    /// posted, for a parcel shipped before sheets were recorded); `false` when it is.
+    /// Sets the address of an order's parcel unless the order's student (`student_id`)
+    /// holds a printed sheet that is not lost — for this parcel or through the department
+    /// — or the parcel was posted before sheets were recorded; `false` when refused. The
+    /// check and the write are one statement, so a batch made meanwhile is seen.
     pub async fn set_shipping_address(
         &self,
         order_id: i64,
+        student_id: Option<i64>,
         recipient: &str,
         phone: &str,
         address: &str,
     ) -> Result<bool, DbError> {
         let n = with_pool!(self, p => sqlx::query(
             "INSERT INTO order_shipments (order_id, recipient, phone, address, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id) DO UPDATE SET \
+             SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM print_items i \
+                WHERE i.student_id = $6 AND i.lost_at IS NULL) \
+             ON CONFLICT (order_id) DO UPDATE SET \
              recipient = excluded.recipient, phone = excluded.phone, address = excluded.address, \
              updated_at = excluded.updated_at \
-             WHERE NOT EXISTS (SELECT 1 FROM print_items i WHERE i.order_id = order_shipments.order_id \
-                AND i.lost_at IS NULL) \
-             AND (order_shipments.shipped_at IS NULL OR EXISTS (SELECT 1 FROM print_items i \
-                WHERE i.order_id = order_shipments.order_id))")
+             WHERE order_shipments.shipped_at IS NULL OR EXISTS (SELECT 1 FROM print_items i \
+                WHERE i.order_id = order_shipments.order_id)")
             .bind(order_id).bind(recipient).bind(phone).bind(address).bind(now_ms())
+            .bind(student_id)
             .execute(p).await?.rows_affected());
         Ok(n == 1)
     }

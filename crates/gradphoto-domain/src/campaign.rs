@@ -84,6 +84,11 @@ pub struct Modes {
     pub online: Option<Window>,
     /// Make-up deadline (补拍截止).
     pub makeup_deadline: Option<NaiveDate>,
+    /// The date by which make-up shoots are recommended, before the deadline (seed 002:
+    /// 散拍时间建议于5月底之前完成): said on the booking page and in the notice; booking
+    /// stays open until the deadline.
+    #[serde(default)]
+    pub makeup_recommended_by: Option<NaiveDate>,
     /// The registry's verification window (信息确认) for this campaign's graduates.
     /// Absent in campaigns stored before it existed, hence the default.
     #[serde(default)]

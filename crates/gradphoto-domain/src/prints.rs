@@ -145,6 +145,14 @@ impl Holdings {
             self.to_department - self.received - self.lost_at_department
         }
     }
+    /// In their students' hands: received and, posted, not handed in since.
+    pub fn with_students(&self) -> i64 {
+        if self.mailed {
+            self.received - self.returned
+        } else {
+            self.received
+        }
+    }
     /// Sheets lost anywhere.
     pub fn lost(&self) -> i64 {
         self.lost_at_agency + self.lost_at_school + self.lost_at_department
@@ -343,8 +351,9 @@ mod tests {
         // A batch handed over by hand has nothing in the post.
         assert_eq!(h(3, 3, 3, 0).in_post(), 0);
         // The received sheet handed in to the department, then on to the school.
+        assert_eq!(x.with_students(), 1);
         let returned = Holdings { returned: 1, ..x };
-        assert_eq!(returned.at_department(), 1);
+        assert_eq!((returned.at_department(), returned.with_students()), (1, 0));
         assert!(returned.may_hand_over(Stage::ToSchool, 2).is_err());
         let passed = Holdings {
             to_school: 1,

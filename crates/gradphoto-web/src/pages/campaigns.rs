@@ -55,6 +55,7 @@ fn campaign_form(body: &[u8]) -> CampaignInput {
             "online_from" => f.online_from = v,
             "online_to" => f.online_to = v,
             "makeup_deadline" => f.makeup_deadline = v,
+            "makeup_recommended_by" => f.makeup_recommended_by = v,
             "verify_from" => f.verify_from = v,
             "verify_to" => f.verify_to = v,
             "verify_resolve_by" => f.verify_resolve_by = v,

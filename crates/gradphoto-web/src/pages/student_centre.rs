@@ -140,6 +140,8 @@ struct OrderPage {
     shipment: Option<gradphoto_db::shipments::ShipmentRow>,
     /// Whether the address may still change (until the prints are made).
     editable: bool,
+    /// Whether the parcel shown is on its way or delivered.
+    posted: bool,
     /// The address form: as typed when refused, else as stored.
     ship: gradphoto_app::order_shipping::ShippingInput,
 }
@@ -188,6 +190,7 @@ async fn order_page(
         saved,
         shipment,
         editable: parcel.editable,
+        posted: parcel.posted,
         ship,
         ctx: p.ctx,
     });

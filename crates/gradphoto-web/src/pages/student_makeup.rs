@@ -111,6 +111,8 @@ struct OfferPage {
     ctx: PageCtx,
     campaign: String,
     deadline: String,
+    /// The date make-up shoots are best done by, or empty.
+    recommended_by: String,
     cities: String,
     live: Option<BookingLine>,
     services: Vec<ServiceLine>,
@@ -181,6 +183,12 @@ fn page(
             .campaign
             .modes
             .makeup_deadline
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        recommended_by: o
+            .campaign
+            .modes
+            .makeup_recommended_by
             .map(|d| d.to_string())
             .unwrap_or_default(),
         cities: o.campaign.modes.makeup_cities.join("、"),

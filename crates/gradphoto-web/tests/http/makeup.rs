@@ -10,7 +10,7 @@ use gradphoto_testkit::{Client, TestApp, backends};
 
 use crate::makeup_support::{book, branch, free_slots, open_makeup, today, uncollected};
 use crate::onsite_support::{change_modes, post, status_and_body};
-use crate::support::{self, PW};
+use crate::support::{self, PW, attr};
 
 #[tokio::test]
 async fn a_student_books_moves_and_cancels_a_make_up_slot() {
@@ -34,6 +34,27 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
         open_makeup(&t, d.c1).await;
         let (status, body) = c.get_text("/student/makeup").await;
         assert_eq!(status, 200, "{body}");
+        let recommended = (today() + Days::new(30)).to_string();
+        assert_eq!(
+            attr(&body, "makeup-recommended", "id"),
+            "makeup-recommended"
+        );
+        assert!(body.contains(&recommended), "{body}");
+        // A recommended date after the deadline is refused.
+        let campaign: gradphoto_app::campaigns::Campaign = t
+            .app
+            .db
+            .get_campaign(d.c1)
+            .await
+            .expect("campaign")
+            .try_into()
+            .expect("valid");
+        let mut late = gradphoto_app::campaigns::CampaignInput::from_campaign(&campaign);
+        late.makeup_recommended_by = (today() + Days::new(61)).to_string();
+        assert_eq!(
+            late.validate().map(|_| ()).map_err(|e| e.message().code),
+            Err("campaign.makeup_recommended".to_string())
+        );
         assert!(
             body.contains(&format!("id=\"service-{ordinary}\"")),
             "{body}"
@@ -146,7 +167,7 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
 
         // Moved to another slot (the old place frees: the third student gets it; the new
         // time is texted and reminded anew), then cancelled; then booked anew.
-        assert!(t.app.db.mark_booking_reminded(booking.id).await.expect("q"));
+        assert!(t.app.db.mark_booking_reminded(&booking).await.expect("q"));
         let r = c
             .post_form(
                 &format!("/student/makeup/{code}/move"),
@@ -163,7 +184,11 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
             .expect("row");
         assert_eq!(format!("{} {}", moved.day, moved.starts), slots[2]);
         assert!(
-            t.app.db.mark_booking_reminded(moved.id).await.expect("q"),
+            !t.app.db.mark_booking_reminded(&booking).await.expect("q"),
+            "a reminder read before the move would name the old time"
+        );
+        assert!(
+            t.app.db.mark_booking_reminded(&moved).await.expect("q"),
             "reminded again for the new day"
         );
         let (new_day, new_starts) = slots[2].split_once(' ').expect("slot");

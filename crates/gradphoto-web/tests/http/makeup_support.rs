@@ -13,11 +13,12 @@ pub(crate) fn today() -> NaiveDate {
     gradphoto_app::online_entry::china_today()
 }
 
-/// Opens make-up shoots in the demo's first campaign: until 60 days from now, Beijing
-/// branches only (seed 001).
+/// Opens make-up shoots in the demo's first campaign: until 60 days from now (best done
+/// within 30, seed 002), Beijing branches only (seed 001).
 pub(crate) async fn open_makeup(t: &TestApp, campaign: i64) {
     change_modes(t, campaign, |f| {
         f.makeup_deadline = (today() + Days::new(60)).to_string();
+        f.makeup_recommended_by = (today() + Days::new(30)).to_string();
         f.makeup_cities = "北京".into();
     })
     .await;

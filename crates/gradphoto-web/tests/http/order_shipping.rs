@@ -232,8 +232,9 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
         let (_, body) = agency.get_text(&batch_page).await;
         assert_eq!(attr(&body, "batch-holdings", "data-post"), "1");
 
-        // Lost in the post: only the agency reports it; the student may correct the
-        // address before the reprint, which is posted anew.
+        // Lost in the post: only the agency reports it (the sheet, or every open sheet of
+        // the batch: all the agency's, the batch itself stays live); the student may
+        // correct the address before the reprint, which is posted anew.
         let lost = format!("/prints/batches/{}/lost", batch.id);
         let report = [
             ("item", item.to_string()),
@@ -242,9 +243,38 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
         ];
         let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert_eq!(post(&uni, &lost, &report).await.0, 403);
-        assert_eq!(agency.post_form(&lost, &report).await.status(), 303);
+        assert_eq!(post(&uni, &lost, &[("reason", "快递丢件")]).await.0, 403);
+        assert_eq!(
+            agency
+                .post_form(&lost, &[("reason", "快递丢件")])
+                .await
+                .status(),
+            303
+        );
+        assert!(
+            t.app
+                .db
+                .print_batch(batch.id)
+                .await
+                .expect("q")
+                .lost_at
+                .is_none()
+        );
+        let (_, body) = agency.get_text(&batch_page).await;
+        assert_eq!(
+            (
+                attr(&body, "batch-holdings", "data-agency"),
+                attr(&body, "batch-holdings", "data-post"),
+                attr(&body, "batch-holdings", "data-lost"),
+            ),
+            ("0".into(), "0".into(), "1".into())
+        );
         let (_, body) = c.get_text(&page).await;
         assert!(body.contains("id=\"shipping-form\""), "{body}");
+        assert!(
+            !body.contains("id=\"shipment-tracking\""),
+            "the lost parcel is not shown as on its way: {body}"
+        );
         let moved = "上海市黄浦区南京东路1号";
         assert_eq!(give_address(&c, &shipping, moved).await, 303);
         let r = agency
@@ -382,15 +412,7 @@ async fn prints_made_for_the_department_are_not_posted_too() {
         let d = support::seed(&t).await;
         t.drain_jobs().await;
         let phone = "13800138702";
-        let (c, _) = support::ordering_student(&t, d.u1, d.c1, phone, 0).await;
-        support::registry_accepts(&t, phone, support::standard_jpeg()).await;
-        // No address yet: the agency prints the student with the department's batch.
-        let agency = t.login("agency", PW).await;
-        let prints = format!("/campaigns/{}/prints", d.c1);
-        assert_eq!(agency.post_form(&prints, &[]).await.status(), 303);
-        let batches = t.app.db.campaign_print_batches(d.c1).await.expect("q");
-        assert!(!batches.is_empty() && batches.iter().all(|b| !b.mailed()));
-        // An address given afterwards is refused: the sheet comes through the department.
+        let (c, me) = support::ordering_student(&t, d.u1, d.c1, phone, 0).await;
         let account = t
             .app
             .db
@@ -402,18 +424,53 @@ async fn prints_made_for_the_department_are_not_posted_too() {
             .order
             .clone();
         let shipping = format!("/student/orders/{}/shipping", order.code);
-        let (status, body) = post(
-            &c,
-            &shipping,
-            &[
-                ("recipient", "张三"),
-                ("phone", phone),
-                ("address", "北京市海淀区颐和园路5号"),
-            ],
-        )
-        .await;
+        let address = |a: &'static str| {
+            let (c, shipping) = (&c, &shipping);
+            async move {
+                post(
+                    c,
+                    shipping,
+                    &[("recipient", "张三"), ("phone", phone), ("address", a)],
+                )
+                .await
+            }
+        };
+        // An address on an order never paid: nothing is posted for it, so the agency
+        // prints the student with the department's batch.
+        assert_eq!(address("北京市海淀区颐和园路5号").await.0, 303);
+        support::registry_accepts(&t, phone, support::standard_jpeg()).await;
+        let agency = t.login("agency", PW).await;
+        let prints = format!("/campaigns/{}/prints", d.c1);
+        assert_eq!(agency.post_form(&prints, &[]).await.status(), 303);
+        let batches = t.app.db.campaign_print_batches(d.c1).await.expect("q");
+        assert!(!batches.is_empty() && batches.iter().all(|b| !b.mailed()));
+        // The address can no longer change: the sheet comes through the department, and
+        // the write itself refuses it (a form checked just before the batch was made).
+        let (status, body) = address("上海市黄浦区南京东路1号").await;
         assert_eq!(status, 409, "{body}");
         assert!(body.contains("不再邮寄"), "{body}");
-        assert!(t.app.db.shipment(order.id).await.expect("q").is_none());
+        assert!(
+            !t.app
+                .db
+                .set_shipping_address(
+                    order.id,
+                    Some(me.id),
+                    "张三",
+                    phone,
+                    "上海市黄浦区南京东路1号"
+                )
+                .await
+                .expect("q")
+        );
+        assert_eq!(
+            t.app
+                .db
+                .shipment(order.id)
+                .await
+                .expect("q")
+                .expect("row")
+                .address,
+            "北京市海淀区颐和园路5号"
+        );
     }
 }

@@ -55,6 +55,7 @@ pub fn campaign_form(f: &gradphoto_app::campaigns::CampaignInput) -> Vec<(&'stat
         ("online_from", f.online_from.clone()),
         ("online_to", f.online_to.clone()),
         ("makeup_deadline", f.makeup_deadline.clone()),
+        ("makeup_recommended_by", f.makeup_recommended_by.clone()),
         ("verify_from", f.verify_from.clone()),
         ("verify_to", f.verify_to.clone()),
         ("verify_resolve_by", f.verify_resolve_by.clone()),
