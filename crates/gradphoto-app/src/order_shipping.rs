@@ -123,9 +123,7 @@ impl App {
             // A parcel posted before sheets were recorded.
             shipment.as_ref().is_some_and(|x| x.shipped_at.is_some())
         } else {
-            sheets
-                .iter()
-                .any(|i| i.lost_at.is_none() && i.shipped_at.is_some())
+            sheets.iter().any(|i| i.live() && i.shipped_at.is_some())
         };
         Ok(MyParcel {
             editable: self.address_fixed(&mine).await?.is_none(),
@@ -149,7 +147,7 @@ impl App {
         let order = mine.order.id;
         if let Some(student) = self.order_student(mine).await? {
             let items = self.db.student_print_items(student).await?;
-            if let Some(live) = items.iter().find(|i| i.lost_at.is_none()) {
+            if let Some(live) = items.iter().find(|i| i.live()) {
                 return Ok(Some(if live.order_id == Some(order) {
                     printed_already()
                 } else {

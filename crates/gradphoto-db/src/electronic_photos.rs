@@ -97,16 +97,21 @@ impl Db {
         Ok(newest_per_student(rows).into_iter().next())
     }
 
-    /// The newest accepted photo of each student of the campaign who holds no prints yet
-    /// (no sheet that is not lost, from this campaign or an earlier one: seed 002; nor a
-    /// parcel posted before sheets were recorded).
+    /// The newest accepted photo of each student of the campaign who holds no prints yet:
+    /// no live sheet (not lost, not superseded) from this campaign, nor from an earlier one
+    /// whose photo still serves (seed 002) — a student this campaign says must be
+    /// photographed again (`must`: the earlier image is void, DESIGN §2) is printed anew —
+    /// nor a parcel posted before sheets were recorded.
     pub async fn accepted_unprinted(
         &self,
         campaign_id: i64,
     ) -> Result<Vec<AcceptedPhoto>, DbError> {
         let sql = format!(
             "{ACCEPTED} AND NOT EXISTS (SELECT 1 FROM print_items pi \
-             WHERE pi.student_id = s.id AND pi.lost_at IS NULL) \
+             JOIN print_batches pb ON pb.id = pi.batch_id \
+             WHERE pi.student_id = s.id AND pi.lost_at IS NULL AND pi.superseded_at IS NULL \
+             AND (pb.campaign_id = $1 OR NOT EXISTS (SELECT 1 FROM eligibility e \
+                WHERE e.campaign_id = $1 AND e.student_id = s.id AND e.verdict = 'must'))) \
              AND NOT EXISTS (SELECT 1 FROM online_entries le JOIN orders lo ON lo.entry_id = le.id \
              JOIN order_shipments ls ON ls.order_id = lo.id WHERE le.student_id = s.id \
              AND ls.shipped_at IS NOT NULL \

@@ -127,6 +127,15 @@ pub struct PrintItemRow {
     /// recorded it.
     pub returned_at: Option<i64>,
     pub returned_by: Option<String>,
+    /// Replaced by a sheet of a later photo (the earlier one no longer serves).
+    pub superseded_at: Option<i64>,
+}
+
+impl PrintItemRow {
+    /// Neither lost nor superseded: the sheet the student holds or will.
+    pub fn live(&self) -> bool {
+        self.lost_at.is_none() && self.superseded_at.is_none()
+    }
 }
 impl_from_row!(PrintItemRow {
     id,
@@ -149,14 +158,15 @@ impl_from_row!(PrintItemRow {
     carrier,
     tracking_no,
     returned_at,
-    returned_by
+    returned_by,
+    superseded_at
 });
 
 const ITEMS: &str = "SELECT i.id, i.batch_id, i.student_id, i.outbox_id, \
     CAST(i.position AS BIGINT) AS position, i.received_at, i.received_by, i.lost_at, \
     i.lost_reason, s.student_no, s.name, s.department_id, o.photo_key, b.code AS batch_code, \
     i.order_id, i.shipped_at, po.code AS order_code, ps.carrier, ps.tracking_no, \
-    i.returned_at, i.returned_by \
+    i.returned_at, i.returned_by, i.superseded_at \
     FROM print_items i JOIN students s ON s.id = i.student_id \
     JOIN registry_outbox o ON o.id = i.outbox_id \
     JOIN print_batches b ON b.id = i.batch_id \
@@ -232,8 +242,10 @@ impl Db {
         }
     }
 
-    /// Writes a batch and its items. A student who got a live print item meanwhile makes
-    /// the whole batch fail with [`DbError::Conflict`]; nothing is written.
+    /// Writes a batch and its items. A student's live sheet from another campaign is
+    /// superseded by the new one (the caller prints only students whose earlier photo no
+    /// longer serves); a student who got a live sheet of this campaign meanwhile makes the
+    /// whole batch fail with [`DbError::Conflict`]; nothing is written.
     pub async fn create_print_batch(&self, b: &NewBatch) -> Result<PrintBatchRow, DbError> {
         let now = now_ms();
         let sheets = i64::try_from(b.items.len()).unwrap_or(i64::MAX);
@@ -248,6 +260,12 @@ impl Db {
                 .bind(&b.reason).bind(sheets).bind(now).bind(&b.created_by).bind(b.kind)
                 .fetch_one(&mut *tx).await?;
             for (n, item) in b.items.iter().enumerate() {
+                sqlx::query(
+                    "UPDATE print_items SET superseded_at = $1 WHERE student_id = $2 \
+                     AND lost_at IS NULL AND superseded_at IS NULL AND batch_id IN \
+                     (SELECT id FROM print_batches WHERE campaign_id <> $3)")
+                    .bind(now).bind(item.student_id).bind(b.campaign_id)
+                    .execute(&mut *tx).await?;
                 sqlx::query(
                     "INSERT INTO print_items (batch_id, student_id, outbox_id, position, order_id) \
                      VALUES ($1, $2, $3, $4, $5)")
@@ -331,7 +349,8 @@ impl Db {
         let rows: Vec<(i64, i64, Option<i64>)> = with_pool!(self, p => sqlx::query_as(
             "SELECT i.student_id, i.outbox_id, i.order_id FROM print_items i \
              WHERE i.batch_id = $1 AND i.lost_at IS NOT NULL AND NOT EXISTS \
-             (SELECT 1 FROM print_items x WHERE x.student_id = i.student_id AND x.lost_at IS NULL) \
+             (SELECT 1 FROM print_items x WHERE x.student_id = i.student_id AND x.lost_at IS NULL \
+              AND x.superseded_at IS NULL) \
              ORDER BY i.position")
             .bind(batch_id).fetch_all(p).await?);
         Ok(rows

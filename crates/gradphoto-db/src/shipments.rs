@@ -56,7 +56,7 @@ impl Db {
         let n = with_pool!(self, p => sqlx::query(
             "INSERT INTO order_shipments (order_id, recipient, phone, address, updated_at) \
              SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM print_items i \
-                WHERE i.student_id = $6 AND i.lost_at IS NULL) \
+                WHERE i.student_id = $6 AND i.lost_at IS NULL AND i.superseded_at IS NULL) \
              ON CONFLICT (order_id) DO UPDATE SET \
              recipient = excluded.recipient, phone = excluded.phone, address = excluded.address, \
              updated_at = excluded.updated_at \
@@ -81,7 +81,7 @@ impl Db {
         let lock = self.lock_batch_sql();
         let now = now_ms();
         let live = "SELECT id, batch_id, shipped_at FROM print_items \
-            WHERE order_id = $1 AND lost_at IS NULL";
+            WHERE order_id = $1 AND lost_at IS NULL AND superseded_at IS NULL";
         Ok(write_tx!(self, tx => {
             let item: Option<(i64, i64, Option<i64>)> = sqlx::query_as(live)
                 .bind(order_id).fetch_optional(&mut *tx).await?;

@@ -343,7 +343,9 @@ async fn account_page(
         .map_err(|e| WebError::page(e, p.ctx.lang))?
         .into_iter()
         .map(|i| {
-            let state = if i.returned_at.is_some() {
+            let state = if i.superseded_at.is_some() {
+                "superseded"
+            } else if i.returned_at.is_some() {
                 "returned"
             } else if i.received_at.is_some() {
                 "received"
@@ -472,7 +474,8 @@ struct PrintLine {
     id: i64,
     batch: String,
     /// `received`, `lost`, `on_way` (through the department), `printed`, `posted` or
-    /// `returned` (by post, then handed in to the department: seed 004).
+    /// `returned` (by post, then handed in to the department: seed 004), or `superseded`
+    /// (printed from an earlier photo that no longer serves).
     state: &'static str,
     /// When received.
     at: String,

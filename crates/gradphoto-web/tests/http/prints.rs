@@ -346,3 +346,103 @@ async fn concurrent_hand_overs_never_exceed_what_is_held() {
         assert_eq!(c.to_school, c.sheets);
     }
 }
+
+/// Seed 002 and DESIGN §2: a student who holds prints from an earlier campaign is not
+/// printed again while that photo still serves; a student the new campaign must photograph
+/// again (the earlier image is void) is printed from the new photo, the earlier sheet
+/// superseded.
+#[tokio::test]
+async fn an_earlier_campaigns_prints_stand_unless_the_photo_no_longer_serves() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        let mut skip = 0;
+        let (c, student, _) =
+            accepted_student(&t, &d, d.u1_depts[0], "13800138711", &mut skip).await;
+        let agency = t.login("agency", PW).await;
+        let first = format!("/campaigns/{}/prints", d.c1);
+        assert_eq!(agency.post_form(&first, &[]).await.status(), 303);
+        let earlier = t
+            .app
+            .db
+            .student_print_items(student)
+            .await
+            .expect("q")
+            .remove(0);
+
+        // A later campaign of the same school; the student is photographed again in it.
+        let c1: gradphoto_app::campaigns::Campaign = t
+            .app
+            .db
+            .get_campaign(d.c1)
+            .await
+            .expect("campaign")
+            .try_into()
+            .expect("valid");
+        let mut input = gradphoto_app::campaigns::CampaignInput::from_campaign(&c1);
+        input.name = format!("{} 第二批", c1.name);
+        let later = t
+            .app
+            .create_campaign(
+                &crate::onsite_support::staff(&t, "uni1-admin").await,
+                d.u1,
+                &input,
+            )
+            .await
+            .expect("created")
+            .id;
+        let db = &t.app.db;
+        support::exec_with_id(
+            db,
+            &format!("UPDATE online_entries SET campaign_id = {later} WHERE student_id = $1"),
+            student,
+        )
+        .await;
+        let verdict = |v: &'static str| async move {
+            support::exec_with_id(
+                db,
+                &format!("DELETE FROM eligibility WHERE campaign_id = {later} AND student_id = $1"),
+                student,
+            )
+            .await;
+            support::exec_with_id(
+                db,
+                &format!(
+                    "INSERT INTO eligibility (campaign_id, student_id, verdict, reason_code, \
+                     reason_zh, reason_en, computed_at) VALUES ({later}, $1, '{v}', 'test', \
+                     '测试', 'test', 0)"
+                ),
+                student,
+            )
+            .await;
+        };
+        let page = format!("/campaigns/{later}/prints");
+
+        // The earlier photo still serves: not printed again.
+        verdict("may").await;
+        let r = agency.post_form(&page, &[]).await;
+        assert_eq!(support::location(&r), format!("{page}?made=0"));
+
+        // It no longer serves: printed anew, the earlier sheet superseded; once only.
+        verdict("must").await;
+        let r = agency.post_form(&page, &[]).await;
+        assert_eq!(support::location(&r), format!("{page}?made=1"));
+        let items = t.app.db.student_print_items(student).await.expect("q");
+        assert_eq!(items.len(), 2);
+        let (new, old) = (&items[0], &items[1]);
+        assert_eq!(old.id, earlier.id);
+        assert!(old.superseded_at.is_some() && new.live(), "{items:?}");
+        let r = agency.post_form(&page, &[]).await;
+        assert_eq!(support::location(&r), format!("{page}?made=0"));
+        let (_, body) = c.get_text("/student/account").await;
+        assert_eq!(
+            attr(&body, &format!("print-{}", old.id), "data-state"),
+            "superseded"
+        );
+        assert_eq!(
+            attr(&body, &format!("print-{}", new.id), "data-state"),
+            "on_way"
+        );
+    }
+}
