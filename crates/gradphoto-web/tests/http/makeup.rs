@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use chrono::Days;
 use gradphoto_testkit::{Client, TestApp, backends};
 
-use crate::makeup_support::{book, branch, free_slots, open_makeup, today, uncollected};
+use crate::makeup_support::{
+    account_of, book, branch, free_slots, open_makeup, today, uncollected,
+};
 use crate::onsite_support::{change_modes, post, status_and_body};
 use crate::support::{self, PW, attr};
 
@@ -231,6 +233,33 @@ async fn a_student_books_moves_and_cancels_a_make_up_slot() {
                 .expect("n"),
             2
         );
+
+        // Once a slot has begun, whoever did not come is marked absent at the branch
+        // (here the second student's booking, its day moved into the past).
+        let theirs = t
+            .app
+            .db
+            .account_bookings(account_of(&t, "13800138302").await.id)
+            .await
+            .expect("q")
+            .remove(0);
+        support::exec_with_id(
+            &t.app.db,
+            "UPDATE makeup_bookings SET day = '2026-01-05' WHERE id = $1",
+            theirs.id,
+        )
+        .await;
+        let no_show = format!("/branches/bookings/{}/no-show", theirs.id);
+        assert_eq!(ph.post_form(&no_show, &[]).await.status(), 303);
+        let marked = t
+            .app
+            .db
+            .booking_by_code(&theirs.code)
+            .await
+            .expect("q")
+            .expect("row");
+        assert_eq!(marked.status, "no_show");
+        assert_eq!(post(&ph, &no_show, &[]).await.0, 409, "marked once");
 
         // Another student's booking is not this one's to touch.
         let (status, _) = post(&other, &format!("/student/makeup/{code}/cancel"), &[]).await;
