@@ -9,7 +9,7 @@ use gradphoto_db::jobs::{JobRow, NewJob};
 use gradphoto_db::now_ms;
 use serde::{Deserialize, Serialize};
 
-use crate::makeup_booking::{CLOSED_REFUND_REASON, system_refund};
+use crate::makeup_booking_money::{CLOSED_REFUND_REASON, system_refund};
 use crate::{App, AppError};
 
 /// The jobs gradphoto knows. Serialized as the job's payload.

@@ -16,6 +16,7 @@ pub mod error;
 pub mod jobs;
 pub mod login_codes;
 pub mod makeup_booking;
+pub mod makeup_booking_money;
 pub mod makeup_branches;
 pub mod makeup_checkin;
 pub mod makeup_day;
