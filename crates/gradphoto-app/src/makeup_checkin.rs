@@ -5,7 +5,7 @@
 
 use gradphoto_db::branches::ServiceRow;
 use gradphoto_db::makeup_bookings::BookingRow;
-use gradphoto_db::onsite::NewSession;
+use gradphoto_db::onsite_sessions::NewSession;
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::onsite::no_code;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};

@@ -5,7 +5,8 @@
 //! the queue's next shooting number (拍摄号). Scanning the same code again answers with the
 //! number it already has, wherever it was numbered.
 
-use gradphoto_db::onsite::{CheckinChecks, CheckinRow, NewCheckin, QueueRow, SessionRow};
+use gradphoto_db::onsite::{CheckinChecks, CheckinRow, NewCheckin, QueueRow};
+use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::{Verdict, evaluate};

@@ -2,7 +2,8 @@
 //! capacity) with their queues, and how full each is. The university admin (or the
 //! agency) defines sessions; secretaries and the desk read the plan.
 
-use gradphoto_db::onsite::{NewSession, QueueRow, SessionRow};
+use gradphoto_db::onsite::QueueRow;
+use gradphoto_db::onsite_sessions::{NewSession, SessionRow};
 use gradphoto_domain::onsite_plan::{SessionForm, session_spec};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
@@ -271,7 +272,7 @@ impl App {
             .await?
             .map_err(|r| {
                 AppError::Conflict(match r {
-                    gradphoto_db::onsite::SessionChangeRefusal::Registered(n) => {
+                    gradphoto_db::onsite_sessions::SessionChangeRefusal::Registered(n) => {
                         gradphoto_domain::i18n::Msg::new(
                             "session.capacity_below",
                             format!("已有 {n} 人报名，名额不能少于 {n}"),
@@ -280,7 +281,7 @@ impl App {
                             ),
                         )
                     }
-                    gradphoto_db::onsite::SessionChangeRefusal::Numbered => {
+                    gradphoto_db::onsite_sessions::SessionChangeRefusal::Numbered => {
                         gradphoto_domain::i18n::Msg::new(
                             "session.day_numbered",
                             "该场次已有学生取号，日期不能再改",

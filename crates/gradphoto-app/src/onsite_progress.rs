@@ -8,7 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gradphoto_db::onsite::{CheckinRow, SessionRow};
+use gradphoto_db::onsite::CheckinRow;
+use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::calendar::china_minute;
 use gradphoto_domain::i18n::Lang;

@@ -4,8 +4,8 @@
 //! would pass the capacity or names someone registered already), so a refusal leaves the
 //! session as it was and the secretary can correct the batch and send it again.
 
-use gradphoto_db::onsite::SessionRow;
 use gradphoto_db::onsite_registrations::{RegisterRefusal, RegistrationRow};
+use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_db::students::StudentRow;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;

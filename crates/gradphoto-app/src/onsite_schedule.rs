@@ -3,8 +3,8 @@
 //! schedule published — a public page (no names: sessions, departments, groups and
 //! majors), an XLSX and a PDF.
 
-use gradphoto_db::onsite::SessionRow;
 use gradphoto_db::onsite_registrations::PublicationRow;
+use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_db::universities::UniversityRow;
 use gradphoto_domain::i18n::{Lang, Msg};
 use gradphoto_domain::onsite_plan::{Queued, assign_groups};

@@ -21,6 +21,7 @@ pub mod online_photos;
 pub mod onsite;
 pub mod onsite_offline;
 pub mod onsite_registrations;
+pub mod onsite_sessions;
 pub mod onsite_settlements;
 pub mod onsite_station;
 pub mod order_list;

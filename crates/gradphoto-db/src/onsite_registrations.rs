@@ -295,7 +295,10 @@ impl Db {
     }
 
     /// Sessions on a day (`YYYY-MM-DD`), of every campaign.
-    pub async fn sessions_on(&self, day: &str) -> Result<Vec<crate::onsite::SessionRow>, DbError> {
+    pub async fn sessions_on(
+        &self,
+        day: &str,
+    ) -> Result<Vec<crate::onsite_sessions::SessionRow>, DbError> {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT id, campaign_id, campus, place, day, starts, ends, capacity, created_at, in_service_open, note, branch_id \
              FROM onsite_sessions WHERE day = $1 ORDER BY id")

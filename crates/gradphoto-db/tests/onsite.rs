@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gradphoto_db::onsite::{NewCheckin, NewSession};
+use gradphoto_db::onsite::NewCheckin;
+use gradphoto_db::onsite_sessions::NewSession;
 use gradphoto_db::{Db, DbOptions};
 
 const STUDENTS: usize = 400;

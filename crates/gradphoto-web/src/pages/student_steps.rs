@@ -64,7 +64,7 @@ struct HomePage {
     /// The steps after the photo: (id, label, class: done | current | bad | "").
     progress_steps: Vec<(&'static str, &'static str, &'static str)>,
     /// The on-site session the department registered the student for.
-    onsite: Option<(gradphoto_db::onsite::SessionRow, Option<i64>)>,
+    onsite: Option<(gradphoto_db::onsite_sessions::SessionRow, Option<i64>)>,
     /// The campaign whose on-site schedule and notice are published.
     schedule: Option<i64>,
 }

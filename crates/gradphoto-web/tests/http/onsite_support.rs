@@ -3,7 +3,7 @@
 
 use gradphoto_app::auth::Staff;
 use gradphoto_app::campaigns::{Campaign, CampaignInput};
-use gradphoto_db::onsite::SessionRow;
+use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_testkit::{Client, TestApp};
 
 use crate::support::Demo;
