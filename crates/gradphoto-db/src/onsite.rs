@@ -1,11 +1,11 @@
-//! On-site queues and check-ins (migration 0013; sessions are `onsite_sessions`). The shooting number is handed
-//! out together with the check-in, only while the queue is not held by an offline station
-//! and the campaign is open: PostgreSQL advances the queue's counter under its row lock
-//! and inserts in one transaction; SQLite (one writer) reads the next number and inserts
-//! in one statement, its trigger moving the counter (migration 0024). Two desks scanning
-//! the same code at once collide on a unique key; the loser's write (its counter step
-//! included) rolls back and it reads the winner's number — so numbers stay 1..N with no
-//! gap and a code has exactly one.
+//! On-site queues and check-ins (migration 0013; sessions are `onsite_sessions`). The
+//! shooting number is handed out together with the check-in, only while the queue is not
+//! held by an offline station and the campaign is open: PostgreSQL advances the queue's
+//! counter under its row lock and inserts in one transaction; SQLite (one writer) reads the
+//! next number and inserts in one statement, its trigger moving the counter (migration
+//! 0024). Two desks scanning the same code at once collide on a unique key; the loser's
+//! write (its counter step included) rolls back and it reads the winner's number — so
+//! numbers stay 1..N with no gap and a code has exactly one.
 
 use crate::rows::impl_from_row;
 use crate::{Db, DbError, now_ms, with_pool, write_tx};
