@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod desk_fees;
 pub mod electronic_photos;
 pub mod jobs;
+pub mod makeup_booking_reads;
 pub mod makeup_bookings;
 pub mod online_entries;
 pub mod online_photos;
