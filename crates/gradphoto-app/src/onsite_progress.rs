@@ -1,7 +1,8 @@
 //! The live progress of an on-site session, per department: registered, checked in,
 //! photographed, confirmed, and — once the session is over — the no-shows, whom the
 //! department secretary sends to a make-up shoot. Walk-ins (numbered in the session's
-//! queues without registering for it) are counted apart. Once the session is over, the
+//! queues without registering for it) are counted apart, and a student registered here but
+//! numbered at another session is counted there only (here: "elsewhere"). Once the session is over, the
 //! make-up list also holds those checked in whose photo was never confirmed, and — where
 //! the campaign takes walk-ins, so nobody registers — the students of the session's
 //! departments who must be photographed and were seen nowhere.
@@ -33,6 +34,9 @@ pub struct Counts {
     /// Registered and not checked in: no-shows once the session is over.
     pub absent: usize,
     pub walk_ins: usize,
+    /// Registered here but numbered at another session (another window of the table, or
+    /// a branch): counted there, neither checked in nor absent here.
+    pub elsewhere: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -122,11 +126,13 @@ impl App {
             };
             let c = per.entry(s.department_id).or_default();
             c.registered += 1;
-            let k = by_student.get(&s.id).copied();
-            count(c, k);
-            if k.is_none() {
-                c.absent += 1;
-                absent.push(s.clone());
+            match by_student.get(&s.id).copied() {
+                Some(k) if queues.contains(&k.queue_id) => count(c, Some(k)),
+                Some(_) => c.elsewhere += 1,
+                None => {
+                    c.absent += 1;
+                    absent.push(s.clone());
+                }
             }
         }
         for k in checkins.iter().filter(|k| queues.contains(&k.queue_id)) {
@@ -158,6 +164,7 @@ impl App {
             total.confirmed += c.confirmed;
             total.absent += c.absent;
             total.walk_ins += c.walk_ins;
+            total.elsewhere += c.elsewhere;
         }
         let order = |a: &StudentRow, b: &StudentRow| {
             (a.department_id, &a.student_no).cmp(&(b.department_id, &b.student_no))

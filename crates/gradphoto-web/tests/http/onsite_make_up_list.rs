@@ -131,3 +131,122 @@ async fn an_ended_session_lists_the_unconfirmed_and_the_never_seen() {
         );
     }
 }
+
+/// A student registered for one session and numbered at another (seed 001: 可在表中其他时间
+/// 内参加) is counted once: at the session that numbered them (a walk-in there), and as
+/// "elsewhere" — neither checked in nor absent — at the one they registered for.
+#[tokio::test]
+async fn a_student_numbered_at_another_session_is_counted_there_only() {
+    for backend in backends() {
+        let t = TestApp::spawn_on(backend, |_| {}).await;
+        let d = support::seed(&t).await;
+        t.drain_jobs().await;
+        change_modes(&t, d.c1, |f| {
+            f.walk_ins = true;
+            f.any_window = true;
+        })
+        .await;
+        let dept = d.u1_depts[1];
+        let today = gradphoto_app::online_entry::china_today().to_string();
+        let admin = staff(&t, "uni1-admin").await;
+        let mut sessions = Vec::new();
+        for place in ["图书馆", "体育馆"] {
+            let s = t
+                .app
+                .create_onsite_session(
+                    &admin,
+                    d.c1,
+                    &gradphoto_domain::onsite_plan::SessionForm {
+                        campus: "泉州校区",
+                        place,
+                        day: &today,
+                        starts: "00:00",
+                        ends: "23:59",
+                        capacity: "50",
+                        queues: "A",
+                        in_service_open: false,
+                    },
+                    &[dept],
+                )
+                .await
+                .expect("session");
+            sessions.push(s.id);
+        }
+        let queue_of = |session: i64| {
+            let db = t.app.db.clone();
+            async move {
+                db.campaign_queues(d.c1)
+                    .await
+                    .expect("queues")
+                    .into_iter()
+                    .find(|q| q.session_id == session)
+                    .expect("its queue")
+                    .id
+            }
+        };
+        let school = t.app.db.get_university(d.u1).await.expect("u").code;
+        let mut found = None;
+        for skip in 0..400 {
+            let (s, id) = support::must_student(&t, d.c1, skip).await;
+            if s.department_id == dept
+                && !t.app.db.is_collected(d.c1, s.id).await.expect("q")
+                && t.app
+                    .db
+                    .registration_of(d.c1, s.id)
+                    .await
+                    .expect("q")
+                    .is_none()
+            {
+                found = Some((s, id));
+                break;
+            }
+        }
+        let (s, id) = found.expect("an unregistered student of the department");
+        t.app
+            .register_students(&admin, sessions[0], &[s.id])
+            .await
+            .expect("registered for the first session");
+        let code = support::registry_code(&t, &school, &s, &id).await;
+        let desk = t.login("photographer", PW).await;
+        let (status, body) = post(
+            &desk,
+            &format!("/onsite/queues/{}/checkin", queue_of(sessions[1]).await),
+            &[("code", &code)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+
+        let here = t
+            .app
+            .session_progress(&admin, sessions[0])
+            .await
+            .expect("progress");
+        assert_eq!(
+            (
+                here.total.registered,
+                here.total.checked_in,
+                here.total.absent,
+                here.total.elsewhere
+            ),
+            (1, 0, 0, 1),
+            "{:?}",
+            here.total
+        );
+        assert!(here.absent.is_empty(), "not a no-show");
+        let there = t
+            .app
+            .session_progress(&admin, sessions[1])
+            .await
+            .expect("progress");
+        assert_eq!(
+            (
+                there.total.registered,
+                there.total.checked_in,
+                there.total.walk_ins
+            ),
+            (0, 1, 1),
+            "{:?}",
+            there.total
+        );
+    }
+}
