@@ -81,7 +81,40 @@ pub fn spec() -> Value {
                     "403": {"$ref": "#/components/responses/Forbidden"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "409": {"description": "The campaign is not open, or several roster students match the code", "content": error["content"].clone()},
-                    "422": {"description": "Refused: no code, a forged, revoked or other school's code, not on the roster, not to be photographed, photographed already, or not registered where walk-ins are not taken", "content": error["content"].clone()}}}}
+                    "422": {"description": "Refused: no code, a forged, revoked or other school's code, not on the roster, not to be photographed, photographed already, or not registered where walk-ins are not taken", "content": error["content"].clone()}}}},
+            "/onsite/queues/{id}/station": {"get": {"summary": "The photographer's station (gradphoto station, a tethered camera's tools): the number at the camera with its masked name and photo, the next numbers, how many wait and how many confirmed",
+                "parameters": [id_param()],
+                "responses": {"200": {"description": "The station", "content": {"application/json": {"schema": r("Station")}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+            "/onsite/queues/{id}/station/photo": {"post": {"summary": "A photo for the number at the camera: checked and standardized at once. It names the number it was taken for; if the camera has moved on it is refused, so a late file never lands on the next student.",
+                "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["number", "photo"], "properties": {
+                    "number": {"type": "integer", "description": "The shooting number the photo was taken for"},
+                    "photo": {"type": "string", "format": "binary", "description": "JPEG or PNG"},
+                    "background": {"type": "string", "enum": ["blue", "white", "grey"], "description": "default blue"},
+                    "source": {"type": "string", "enum": ["upload", "webcam", "hot_folder"]}}}}}},
+                "responses": {
+                    "201": {"description": "Bound to the number, with the engine's verdict", "content": {"application/json": {"schema": {"type": "object", "properties": {"bound": {"type": "boolean"}, "number": {"type": "integer"}, "photo_id": {"type": "integer"}, "verdict": {"type": "string", "enum": ["accept", "review"]}, "reasons": {"type": "array", "items": r("Reason")}}}}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
+                    "409": {"description": "The number is not at the camera (it moved on), or its photo is confirmed", "content": error["content"].clone()},
+                    "422": {"description": "No number, or the photo cannot be made standard (bound false, with the reasons: retake)", "content": error["content"].clone()}}}},
+            "/onsite/queues/{id}/offline": {"post": {"summary": "Hand the queue to an offline station (gradphoto station --server URL) before the day: the server stops numbering it and answers the pack the station works from with no network — the session and queue (last number and turn), the campaign's rules for walk-ins, the registry's public keys and revocation list, and the students it may meet (masked)",
+                "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["station", "store"], "properties": {"station": {"type": "string", "description": "The station's name"}, "store": {"type": "string", "description": "The random id of the station's own database: only that store may push or release"}}}}}},
+                "responses": {"200": {"description": "The pack", "content": {"application/json": {"schema": r("StationPack")}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
+                    "409": {"description": "Another station holds the queue, or the campaign is not open", "content": error["content"].clone()}}}},
+            "/onsite/queues/{id}/offline/push": {"post": {"summary": "The station pushes what it did offline (one or more numbers with their photos and confirmations) when the network returns. Idempotent: a number pushed twice is recorded once; a code or student numbered elsewhere is kept apart as a conflict for an admin, never merged.",
+                "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["station", "store", "checkins"], "properties": {"station": {"type": "string"}, "store": {"type": "string"}, "checkins": arr("PushCheckin")}}}}},
+                "responses": {"200": {"description": "One answer per pushed number", "content": {"application/json": {"schema": {"type": "object", "properties": {"answers": arr("PushAnswer")}}}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
+                    "409": {"description": "The queue is not held by this store", "content": error["content"].clone()}}}},
+            "/onsite/queues/{id}/offline/release": {"post": {"summary": "The station gives the queue back to the server after its last push; the server numbers it again from the station's last number",
+                "parameters": [id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["store"], "properties": {"store": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "Whether the queue was released", "content": {"application/json": {"schema": {"type": "object", "properties": {"released": {"type": "boolean"}}}}}},
+                    "401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}}
         },
         "components": {
             "securitySchemes": {
@@ -116,7 +149,17 @@ pub fn spec() -> Value {
                 "DepartmentProgress": {"type": "object", "properties": {"department_id": {"type": "integer"}, "department": {"type": "string"}, "students": {"type": "integer"}, "eligible": {"type": "integer"}, "collected": {"type": "integer"}, "missing": {"type": "integer"}, "exempt": {"type": "integer"}, "not_yet": {"type": "integer"}}},
                 "VerdictRow": {"type": "object", "properties": {"student": r("Student"), "verdict": {"type": ["string", "null"], "enum": ["must", "need_not", "must_not", "not_yet", null]}, "reason_code": {"type": ["string", "null"]}, "reason_zh": {"type": ["string", "null"]}, "reason_en": {"type": ["string", "null"]}, "collected": {"type": "boolean"}}},
                 "Checkin": {"type": "object", "required": ["number", "new", "queue_id", "queue", "student_no", "name_masked", "department", "walk_in"], "properties": {"number": {"type": "integer", "description": "The shooting number (拍摄号) in its queue"}, "new": {"type": "boolean", "description": "false for a rescan"}, "queue_id": {"type": "integer"}, "queue": {"type": "string", "description": "The queue's name, e.g. 105"}, "student_no": {"type": "string"}, "name_masked": {"type": "string"}, "department": {"type": "string"}, "walk_in": {"type": "boolean", "description": "Numbered now without having registered"}}},
-                "Progress": {"type": "object", "properties": {"campaign": r("Campaign"), "departments": arr("DepartmentProgress"), "total": r("DepartmentProgress"), "missing": arr("VerdictRow")}}
+                "Progress": {"type": "object", "properties": {"campaign": r("Campaign"), "departments": arr("DepartmentProgress"), "total": r("DepartmentProgress"), "missing": arr("VerdictRow")}},
+                "Reason": {"type": "object", "properties": {"code": {"type": "string", "description": "A stable reason code of the photo engine, e.g. face.too_small"}, "zh": {"type": "string"}, "en": {"type": "string"}, "measured": {}, "limit": {}}},
+                "Station": {"type": "object", "properties": {"queue_id": {"type": "integer"}, "queue": {"type": "string"}, "current": {"type": ["object", "null"], "properties": {"number": {"type": "integer"}, "stage": {"type": "string", "enum": ["waiting", "called", "photographed", "confirmed"]}, "name_masked": {"type": "string"}, "student_no": {"type": "string"}, "photo_id": {"type": ["integer", "null"]}, "verdict": {"type": ["string", "null"]}}}, "next": {"type": "array", "items": {"type": "integer"}}, "waiting": {"type": "integer"}, "confirmed": {"type": "integer"}}},
+                "StationPack": {"type": "object", "properties": {"station": {"type": "string"}, "made_at": {"type": "integer", "description": "Unix ms"}, "campaign_id": {"type": "integer"}, "campaign_name": {"type": "string"}, "walk_ins": {"type": "boolean"}, "school_code": {"type": "string"},
+                    "session": {"type": "object", "properties": {"id": {"type": "integer"}, "campus": {"type": "string"}, "place": {"type": "string"}, "day": {"type": "string", "format": "date"}, "starts": {"type": "string"}, "ends": {"type": "string"}}},
+                    "queue": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "last_number": {"type": "integer"}, "last_turn": {"type": "integer"}}},
+                    "keys_json": {"type": "string", "description": "The registry's public key set with its revocation list, as published"}, "keys_fetched_at": {"type": "integer"},
+                    "students": {"type": "array", "items": {"type": "object", "properties": {"student_id": {"type": "integer"}, "student_no": {"type": "string"}, "department": {"type": "string"}, "level": {"type": "string"}, "graduation_year": {"type": "integer"}, "name_masked": {"type": "string"}, "id_masked": {"type": "string"}, "eligible": {"type": "boolean"}, "registered": {"type": "boolean"}, "photographed": {"type": "boolean"}, "numbered_elsewhere": {"type": ["object", "null"], "properties": {"queue": {"type": "string"}, "number": {"type": "integer"}}}}}}}},
+                "PushCheckin": {"type": "object", "required": ["reference", "number", "turn", "code_text", "student_id", "desk", "checked_in_at"], "properties": {"reference": {"type": "string", "description": "The station's own reference, unique for ever"}, "number": {"type": "integer"}, "turn": {"type": "integer"}, "code_text": {"type": "string"}, "student_id": {"type": "integer"}, "desk": {"type": "string"}, "checked_in_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
+                    "photo": {"type": ["object", "null"], "properties": {"reference": {"type": "string"}, "verdict": {"type": "string", "enum": ["accept", "review"]}, "reasons_json": {"type": "string"}, "background": {"type": "string"}, "source": {"type": "string"}, "taken_by": {"type": "string"}, "taken_at": {"type": "integer"}, "standard_b64": {"type": "string"}, "original_b64": {"type": "string"}}}}},
+                "PushAnswer": {"type": "object", "properties": {"reference": {"type": "string"}, "outcome": {"type": "string", "enum": ["recorded", "already_had", "conflict"]}, "zh": {"type": "string"}, "en": {"type": "string"}}}
             }
         }
     })
