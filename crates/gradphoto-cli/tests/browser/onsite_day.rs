@@ -5,8 +5,9 @@
 //! shows it; a portrait dropped into the hot folder watched by `gradphoto station watch`
 //! appears on the open station page, bound to number 1 with its verdict; the student
 //! pays the fee at the desk in the payment sandbox and confirms the photo on the
-//! confirmation screen; the session's progress counts it; the admin
-//! publishes the plan and anyone reads the schedule and the notice.
+//! confirmation screen; the session's progress counts it; the call display, left open,
+//! redraws live when the photographer calls the next number; the admin publishes the plan
+//! and anyone reads the schedule and the notice.
 
 use std::time::{Duration, Instant};
 
@@ -255,9 +256,62 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
     )
     .await?;
     ensure!(confirmed == json!("1"), "{}", b.page_text().await?);
+
+    // 8. The call display redraws live, with no reload: it stays open on the TV while the
+    //    photographer (another browser) calls number 2.
+    b.goto(&server.url(&format!("/onsite/queues/{queue}/display")))
+        .await?;
+    // Number 1 is done (confirmed): nobody is at the camera; 2 waits.
+    ensure!(text_of(&b, "#display-current").await? != "2");
+    ensure!(text_of(&b, "#display-next").await?.contains('2'));
+    js(&b, "window.stayedOpen = true; return true;", vec![]).await?;
+    let photographer = gradphoto_testkit::Client::new(&server.url(""));
+    let r = photographer
+        .post_form(
+            "/login",
+            &[
+                ("username", "photographer"),
+                ("password", pw),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    ensure!(
+        r.status().is_redirection(),
+        "photographer sign-in: {}",
+        r.status()
+    );
+    let r = photographer
+        .post_form(&format!("/onsite/queues/{queue}/station/call"), &[])
+        .await;
+    ensure!(r.status().is_redirection(), "call next: {}", r.status());
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let shown = js(
+            &b,
+            "return [window.stayedOpen === true, document.querySelector('#display-current').textContent.trim()];",
+            vec![],
+        )
+        .await?;
+        if shown == json!([true, "2"]) {
+            break;
+        }
+        ensure!(
+            shown[0] == json!(true),
+            "the display reloaded instead of redrawing"
+        );
+        ensure!(
+            Instant::now() < deadline,
+            "the display never showed 2: {}",
+            b.page_text().await?
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The display is a bare page for a TV: sign out from the home page.
+    b.goto(&server.url("/")).await?;
     logout(&b).await?;
 
-    // 8. The admin publishes the plan; anyone reads the schedule and the notice.
+    // 9. The admin publishes the plan; anyone reads the schedule and the notice.
     login_with(&b, &server, "uni1-admin", pw).await?;
     b.goto(&plan).await?;
     b.click("#publish-schedule").await?;
