@@ -53,6 +53,15 @@ impl Browser {
     /// and `GRADPHOTO_TEST_CHROMIUM` (default `/usr/bin/chromium`). Returns `Ok(None)` when
     /// either is missing, after printing `browser test skipped: <why>` to stderr.
     pub async fn start(viewport: (u32, u32)) -> anyhow::Result<Option<Browser>> {
+        Self::start_with(viewport, &[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium switches, e.g. a fake camera fed from a file
+    /// (`--use-fake-device-for-media-stream`, `--use-file-for-fake-video-capture=…`).
+    pub async fn start_with(
+        viewport: (u32, u32),
+        switches: &[String],
+    ) -> anyhow::Result<Option<Browser>> {
         let binaries = match driver::find_binaries() {
             Ok(binaries) => binaries,
             Err(why) if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") => {
@@ -63,7 +72,7 @@ impl Browser {
                 return Ok(None);
             }
         };
-        Self::launch(&binaries, viewport).await.map(Some)
+        Self::launch(&binaries, viewport, switches).await.map(Some)
     }
 
     /// [`Browser::start`] with a 390×844 phone viewport.
@@ -71,7 +80,11 @@ impl Browser {
         Self::start(PHONE).await
     }
 
-    async fn launch(binaries: &Binaries, (width, height): (u32, u32)) -> anyhow::Result<Browser> {
+    async fn launch(
+        binaries: &Binaries,
+        (width, height): (u32, u32),
+        switches: &[String],
+    ) -> anyhow::Result<Browser> {
         let profile = tempfile::Builder::new()
             .prefix("gradphoto-e2e-")
             .tempdir()
@@ -80,7 +93,7 @@ impl Browser {
         let log = profile.path().join("chromedriver.log");
         let driver = Driver::start(&binaries.chromedriver, &log).await?;
 
-        let args = vec![
+        let mut args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -92,6 +105,7 @@ impl Browser {
             format!("--user-data-dir={}", user_data.display()),
             format!("--window-size={width},{height}"),
         ];
+        args.extend(switches.iter().cloned());
         let mut chrome_options = json!({
             "binary": binaries.chromium.to_string_lossy(),
             "args": args,

@@ -3,7 +3,8 @@
 //! desk numbers two codes typed into the scan field as a wedge scanner does (Enter
 //! submits; a rescan keeps its number); the station calls number 1 and the call display
 //! shows it; a portrait dropped into the hot folder watched by `gradphoto station watch`
-//! appears on the open station page, bound to number 1 with its verdict; the student
+//! appears on the open station page, bound to number 1 with its verdict, and a retake
+//! with the webcam (Chromium's fake camera fed a portrait) replaces it; the student
 //! pays the fee at the desk in the payment sandbox and confirms the photo on the
 //! confirmation screen; the session's progress counts it; the call display, left open,
 //! redraws live when the photographer calls the next number; the admin publishes the plan
@@ -23,6 +24,44 @@ use super::{
 
 /// The station's photo: the hot folder's poll, the upload, the engine (debug build).
 const PHOTO_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// A still picture as a short Y4M video (4:2:0, BT.601), which Chromium's fake camera
+/// plays in a loop (`--use-file-for-fake-video-capture`).
+fn y4m_of(jpeg: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let rgb =
+        gradphoto_photo::decode::decode(jpeg, &gradphoto_photo::decode::Limits::default(), None)?;
+    let (w, h) = (rgb.width & !1, rgb.height & !1);
+    let px = |x: u32, y: u32| {
+        let i = ((y * rgb.width + x) * 3) as usize;
+        let c = |k: usize| f32::from(rgb.data[i + k]);
+        (c(0), c(1), c(2))
+    };
+    let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    let mut frame = Vec::with_capacity((w * h * 3 / 2) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let (r, g, b) = px(x, y);
+            frame.push(clamp(16.0 + 0.2568 * r + 0.5041 * g + 0.0979 * b));
+        }
+    }
+    let mut u = Vec::with_capacity((w * h / 4) as usize);
+    let mut v = Vec::with_capacity((w * h / 4) as usize);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let (r, g, b) = px(x, y);
+            u.push(clamp(128.0 - 0.1482 * r - 0.2910 * g + 0.4392 * b));
+            v.push(clamp(128.0 + 0.4392 * r - 0.3678 * g - 0.0714 * b));
+        }
+    }
+    frame.extend(u);
+    frame.extend(v);
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..10 {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(&frame);
+    }
+    Ok(out)
+}
 
 /// The href of the link matching `link` in the plan's row that mentions `place`.
 async fn link_in_row(b: &Browser, place: &str, link: &str) -> anyhow::Result<String> {
@@ -61,7 +100,20 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
         eprintln!("SKIPPED: the labelled DEV photos (../shared/photos/dev) are absent");
         return Ok(());
     };
-    let Some(b) = Browser::start((1280, 900)).await? else {
+    // The station's webcam is Chromium's fake camera, fed a portrait as a Y4M video.
+    let feed = tempfile::tempdir()?;
+    let camera = feed.path().join("webcam.y4m");
+    std::fs::write(
+        &camera,
+        y4m_of(&std::fs::read(dev.join("raw/A000369_raw.jpg"))?)?,
+    )?;
+    let switches = [
+        "--use-fake-ui-for-media-stream".to_string(),
+        "--use-fake-device-for-media-stream".to_string(),
+        "--autoplay-policy=no-user-gesture-required".to_string(),
+        format!("--use-file-for-fake-video-capture={}", camera.display()),
+    ];
+    let Some(b) = Browser::start_with((1280, 900), &switches).await? else {
         return Ok(());
     };
     let data = tempfile::tempdir()?;
@@ -210,6 +262,66 @@ async fn onsite_day_from_registration_to_confirmation() -> anyhow::Result<()> {
     ensure!(text_of(&b, "#current-number").await? == "1");
     let status = station.0.wait()?;
     ensure!(status.success(), "gradphoto station ended with {status}");
+
+    // The photographer retakes with the webcam: the shot is bound to number 1 too.
+    let hot_folder_photo = js(
+        &b,
+        "return document.querySelector('#current-photo').getAttribute('data-photo');",
+        vec![],
+    )
+    .await?;
+    b.click("#webcam-start").await?;
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let live = js(
+            &b,
+            // Live, and showing the portrait (not the blank first frame).
+            "const v = document.querySelector('#webcam');
+             if (!v || v.videoWidth === 0 || document.querySelector('#webcam-take').hidden) return false;
+             const c = document.createElement('canvas');
+             c.width = v.videoWidth; c.height = v.videoHeight;
+             const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+             const p = g.getImageData(5, 5, 1, 1).data;
+             return p[0] + p[1] + p[2] > 150;",
+            vec![],
+        )
+        .await?;
+        if live == json!(true) {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the webcam never showed the portrait: {}",
+            js(&b, "const v = document.querySelector('#webcam'); const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight; const g = c.getContext('2d'); g.drawImage(v, 0, 0); return [v.videoWidth, v.videoHeight, Array.from(g.getImageData(5, 5, 1, 1).data), Array.from(g.getImageData(v.videoWidth/2, v.videoHeight/2, 1, 1).data), v.readyState, v.paused, v.currentTime];", vec![]).await?
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    b.click("#webcam-take").await?;
+    let deadline = Instant::now() + PHOTO_TIMEOUT;
+    loop {
+        let shown = js(
+            &b,
+            "const p = document.querySelector('#current-photo'); return p && document.querySelector('#photo-verdict') ? p.getAttribute('data-photo') : null;",
+            vec![],
+        )
+        .await
+        .unwrap_or(json!(null));
+        if !shown.is_null() && shown != hot_folder_photo {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the webcam shot never appeared: {}",
+            js(&b, "return document.documentElement.outerHTML;", vec![]).await?
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    ensure!(text_of(&b, "#current-number").await? == "1");
+    ensure!(
+        b.page_text().await?.contains("webcam"),
+        "{}",
+        b.page_text().await?
+    );
 
     // 6. The student confirms on the screen facing them, once the fee is paid at the
     //    desk (seed 001: electronic payment only): a rescan offers WeChat Pay, whose code
