@@ -12,7 +12,9 @@ use gradphoto_domain::campaign::CampaignStatus;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::online::{self, CodeFacts};
-use gradphoto_domain::onsite::{CheckinFacts, code_of_other_school, may_check_in, no_code};
+use gradphoto_domain::onsite::{
+    CheckinFacts, code_of_other_school, may_check_in, no_code, not_eligible_because,
+};
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
 use crate::auth::Staff;
@@ -236,13 +238,21 @@ impl App {
             || Campaign::try_from(self.db.get_campaign(campaign.id).await?)?
                 .modes
                 .walk_ins;
+        let decision = evaluate(&campaign.rules, &facts_of(&student)?);
         let facts = CheckinFacts {
-            eligible: evaluate(&campaign.rules, &facts_of(&student)?).verdict == Verdict::Must,
+            eligible: decision.verdict == Verdict::Must,
             photographed: checks.collected || checks.code_photographed,
             registered,
             walk_ins,
         };
-        may_check_in(facts).map_err(AppError::Invalid)?;
+        // Refused with the rule's own reason, so the desk can tell the student why.
+        may_check_in(facts).map_err(|m| {
+            AppError::Invalid(if facts.eligible {
+                m
+            } else {
+                not_eligible_because(&decision.reason)
+            })
+        })?;
         let (row, new) = self
             .db
             .onsite_check_in(&NewCheckin {

@@ -51,6 +51,22 @@ pub fn may_check_in(f: CheckinFacts) -> Result<(), Msg> {
     Ok(())
 }
 
+/// The desk's answer to a student the campaign's rules leave out, with the rule's own
+/// reason (e.g. a single-certificate applicant, or delayed to a later year).
+pub fn not_eligible_because(reason: &Msg) -> Msg {
+    Msg::new(
+        "checkin.not_eligible",
+        format!(
+            "根据本次采集的条件，该学生无需或不能参加采集：{}",
+            reason.zh
+        ),
+        format!(
+            "By this campaign's rules this student is not to be photographed: {}",
+            reason.en
+        ),
+    )
+}
+
 /// The desk's answer to a code of another school (`school_code`, the code's own).
 pub fn code_of_other_school(school_code: &str) -> Msg {
     Msg::new(

@@ -244,6 +244,11 @@ async fn the_desk_numbers_scanned_codes_in_order() {
                 evaluate(&c.rules, &facts).verdict != Verdict::Must
             })
             .expect("the demo roster has students the campaign does not call for");
+        let reason = evaluate(
+            &c.rules,
+            &gradphoto_app::campaigns::facts_of(&not_called).expect("facts"),
+        )
+        .reason;
         let id = t.app.pii.decrypt(&not_called.id_enc).expect("id");
         let code = support::registry_code(&t, &school, &not_called, &id).await;
         let before = t
@@ -256,6 +261,11 @@ async fn the_desk_numbers_scanned_codes_in_order() {
         let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
         assert_eq!(status, 422, "{body}");
         assert!(body.contains("id=\"checkin-error\""), "{body}");
+        assert!(
+            body.contains(&askama_escape(&reason.zh)),
+            "the rule's reason ({}): {body}",
+            reason.zh
+        );
         assert_eq!(
             t.app
                 .db
@@ -456,4 +466,13 @@ async fn changes_made_elsewhere_are_refused_at_once() {
             "no number spent"
         );
     }
+}
+
+/// Text as the page escapes it.
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
 }
