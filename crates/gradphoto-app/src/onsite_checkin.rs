@@ -14,6 +14,7 @@ use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::online::{self, CodeFacts};
 use gradphoto_domain::onsite::{
     CheckinFacts, code_of_other_school, may_check_in, no_code, not_eligible_because,
+    registered_elsewhere, session_label,
 };
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
 
@@ -232,6 +233,21 @@ impl App {
                 .await;
         }
         let registered = checks.registered || booking.is_some();
+        // Registered for another session: numbered here only where the campaign lets
+        // students come to another window of the table (seed 001) or takes walk-ins — the
+        // day's capacity was planned on the registration.
+        if checks.registered && booking.is_none() {
+            let modes = Campaign::try_from(self.db.get_campaign(campaign.id).await?)?.modes;
+            if !modes.any_window
+                && !modes.walk_ins
+                && let Some(r) = self.db.registration_of(campaign.id, student.id).await?
+                && r.session_id != queue.session_id
+            {
+                let x = self.db.onsite_session(r.session_id).await?;
+                let label = session_label(&x.day, &x.starts, &x.ends, &x.campus, &x.place);
+                return Err(AppError::Invalid(registered_elsewhere(&label)));
+            }
+        }
         // A walk-in is taken on the campaign's settings as stored now (the remembered
         // campaign may be a moment old); a registered student does not depend on them.
         let walk_ins = registered

@@ -144,6 +144,8 @@ pub struct NewConflict<'a> {
 pub struct PackFacts {
     pub student_id: i64,
     pub registered: bool,
+    /// The session the student registered for.
+    pub session_id: Option<i64>,
     pub collected: bool,
     pub number: Option<i64>,
     pub queue: Option<String>,
@@ -168,6 +170,7 @@ macro_rules! advance_counters {
 impl_from_row!(PackFacts {
     student_id,
     registered,
+    session_id,
     collected,
     number,
     queue
@@ -257,6 +260,7 @@ impl Db {
         Ok(with_pool!(self, p => sqlx::query_as(
             "SELECT s.id AS student_id, \
              EXISTS (SELECT 1 FROM onsite_registrations r WHERE r.campaign_id = $1 AND r.student_id = s.id) AS registered, \
+             (SELECT r.session_id FROM onsite_registrations r WHERE r.campaign_id = $1 AND r.student_id = s.id LIMIT 1) AS session_id, \
              EXISTS (SELECT 1 FROM collections k WHERE k.campaign_id = $1 AND k.student_id = s.id) AS collected, \
              c.number AS number, q.name AS queue \
              FROM students s \

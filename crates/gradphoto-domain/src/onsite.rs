@@ -67,6 +67,24 @@ pub fn not_eligible_because(reason: &Msg) -> Msg {
     )
 }
 
+/// The desk's answer to a student registered for another session (`session`: its day,
+/// time and place) where the campaign neither lets students come to another window of the
+/// table (seed 001 does) nor takes walk-ins: the day's capacity was planned on it.
+pub fn registered_elsewhere(session: &str) -> Msg {
+    Msg::new(
+        "checkin.other_session",
+        format!("该学生报名的是 {session} 场次，请按报名的时间地点参加"),
+        format!(
+            "This student registered for the session of {session}: they are photographed there"
+        ),
+    )
+}
+
+/// A session as the desk names it: day, time and place.
+pub fn session_label(day: &str, starts: &str, ends: &str, campus: &str, place: &str) -> String {
+    format!("{day} {starts}–{ends} {campus} {place}")
+}
+
 /// The desk's answer to a code of another school (`school_code`, the code's own).
 pub fn code_of_other_school(school_code: &str) -> Msg {
     Msg::new(

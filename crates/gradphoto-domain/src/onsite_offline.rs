@@ -69,6 +69,10 @@ pub struct PackStudent {
     pub eligible: bool,
     pub registered: bool,
     pub photographed: bool,
+    /// The session (day, time, place) this student registered for, when it is another and
+    /// the campaign takes them only there (no other window, no walk-ins).
+    #[serde(default)]
+    pub registered_elsewhere: Option<String>,
     /// The number this student already has in the campaign, at another queue.
     pub numbered_elsewhere: Option<Numbered>,
 }

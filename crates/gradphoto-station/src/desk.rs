@@ -6,7 +6,9 @@
 //! answers with the same number.
 
 use gradphoto_domain::online::{CodeFacts, code_mismatch};
-use gradphoto_domain::onsite::{CheckinFacts, code_of_other_school, may_check_in, no_code};
+use gradphoto_domain::onsite::{
+    CheckinFacts, code_of_other_school, may_check_in, no_code, registered_elsewhere,
+};
 use gradphoto_domain::onsite_offline::PackStudent;
 use gradphoto_domain::people::Level;
 use gradphoto_registry_crypto::code;
@@ -127,6 +129,9 @@ impl Station {
                 ),
             ));
         }
+        if let Some(session) = &student.registered_elsewhere {
+            return Err(StationError::Refused(registered_elsewhere(session)));
+        }
         may_check_in(CheckinFacts {
             eligible: student.eligible,
             photographed: student.photographed,
@@ -236,6 +241,7 @@ mod tests {
             eligible,
             registered,
             photographed: false,
+            registered_elsewhere: None,
             numbered_elsewhere: None,
         }
     }
@@ -280,6 +286,10 @@ mod tests {
                 student(2, "3502**********0022", true, false),
                 student(3, "3502**********0033", false, true),
                 student(4, "3502**********0044", true, true),
+                PackStudent {
+                    registered_elsewhere: Some("2026-12-06 09:30–12:00 思明校区 106".into()),
+                    ..student(5, "3502**********0055", true, true)
+                },
             ],
         }
     }
@@ -299,6 +309,7 @@ mod tests {
         let (_, ineligible) = issue(&ring, &claims("3502**********0033")).expect("code");
         let (revoked_id, revoked) = issue(&ring, &claims("3502**********0044")).expect("code");
         let (_, stranger) = issue(&ring, &claims("3502**********0099")).expect("code");
+        let (_, other_window) = issue(&ring, &claims("3502**********0055")).expect("code");
         let dir = tempfile::tempdir().expect("dir");
         let station = Station::open(&dir.path().join("s.sqlite"), engine())
             .await
@@ -322,6 +333,7 @@ mod tests {
             (&ineligible, "checkin.not_eligible"),
             (&revoked, "code.revoked"),
             (&stranger, "checkin.not_on_list"),
+            (&other_window, "checkin.other_session"),
         ] {
             assert_eq!(refusal(station.check_in(code, "d").await.unwrap_err()), why);
         }

@@ -4,6 +4,7 @@ use gradphoto_db::onsite_offline::HoldRefusal;
 use gradphoto_db::students::StudentFilter;
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
+use gradphoto_domain::onsite::session_label;
 use gradphoto_domain::onsite_offline::{Numbered, Pack, PackQueue, PackSession, PackStudent};
 use gradphoto_domain::people::mask_name;
 use gradphoto_domain::policy::{Action, Resource, ResourceKind};
@@ -69,6 +70,19 @@ impl App {
             .await?;
         let facts: std::collections::HashMap<i64, _> =
             facts.into_iter().map(|f| (f.student_id, f)).collect();
+        // Students registered for another session are numbered here only where the
+        // campaign lets them come to another window, or takes walk-ins.
+        let elsewhere_ok = campaign.modes.any_window || campaign.modes.walk_ins;
+        let sessions: std::collections::HashMap<i64, String> = self
+            .db
+            .campaign_sessions(campaign.id)
+            .await?
+            .into_iter()
+            .map(|x| {
+                let label = session_label(&x.day, &x.starts, &x.ends, &x.campus, &x.place);
+                (x.id, label)
+            })
+            .collect();
         let mut students = Vec::new();
         for s in &roster {
             let Some(f) = facts.get(&s.id) else { continue };
@@ -94,6 +108,12 @@ impl App {
                 id_masked: s.id_masked.clone(),
                 eligible,
                 registered: f.registered,
+                registered_elsewhere: match f.session_id {
+                    Some(other) if other != session.id && !elsewhere_ok => {
+                        sessions.get(&other).cloned()
+                    }
+                    _ => None,
+                },
                 photographed: f.collected,
                 numbered_elsewhere: match (&f.queue, f.number) {
                     (Some(q), Some(n)) => Some(Numbered {

@@ -132,18 +132,20 @@ async fn an_ended_session_lists_the_unconfirmed_and_the_never_seen() {
     }
 }
 
-/// A student registered for one session and numbered at another (seed 001: 可在表中其他时间
-/// 内参加) is counted once: at the session that numbered them (a walk-in there), and as
-/// "elsewhere" — neither checked in nor absent — at the one they registered for.
+/// A student registered for one session comes to another: refused where the campaign takes
+/// students only in their window (seed 004), numbered where it allows another window of
+/// the table (seed 001: 可在表中其他时间内参加) — and then counted once: at the session
+/// that numbered them (a walk-in there), and as "elsewhere" — neither checked in nor absent
+/// — at the one they registered for.
 #[tokio::test]
-async fn a_student_numbered_at_another_session_is_counted_there_only() {
+async fn a_student_registered_for_another_session_is_refused_or_counted_once() {
     for backend in backends() {
         let t = TestApp::spawn_on(backend, |_| {}).await;
         let d = support::seed(&t).await;
         t.drain_jobs().await;
         change_modes(&t, d.c1, |f| {
-            f.walk_ins = true;
-            f.any_window = true;
+            f.walk_ins = false;
+            f.any_window = false;
         })
         .await;
         let dept = d.u1_depts[1];
@@ -208,12 +210,18 @@ async fn a_student_numbered_at_another_session_is_counted_there_only() {
             .expect("registered for the first session");
         let code = support::registry_code(&t, &school, &s, &id).await;
         let desk = t.login("photographer", PW).await;
-        let (status, body) = post(
-            &desk,
-            &format!("/onsite/queues/{}/checkin", queue_of(sessions[1]).await),
-            &[("code", &code)],
-        )
-        .await;
+        let checkin = format!("/onsite/queues/{}/checkin", queue_of(sessions[1]).await);
+        // Not where the campaign takes students only in the window they registered for
+        // (seed 004): the desk names that session.
+        let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("报名的是") && body.contains("图书馆"),
+            "{body}"
+        );
+        // Where it lets them come to another window of the table (seed 001), they are.
+        change_modes(&t, d.c1, |f| f.any_window = true).await;
+        let (status, body) = post(&desk, &checkin, &[("code", &code)]).await;
         assert_eq!(status, 200, "{body}");
 
         let here = t
