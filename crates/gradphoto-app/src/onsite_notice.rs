@@ -160,8 +160,16 @@ pub fn write_notice(s: &Schedule, lang: Lang) -> Notice {
     }
     let wear = vec![
         t(
-            "着装整洁，建议穿深色有领上衣，避免白色、浅蓝色衣服（与背景色相近）；不戴帽子、头饰，露出双耳与眉毛，尽量不戴眼镜或避免镜片反光；不化浓妆；照片不得美颜、修图。",
-            "Dress neatly, preferably a dark top with a collar; avoid white or light blue (too close to the background); no hat or head ornament, ears and eyebrows visible; glasses off if you can, or no glare; no heavy make-up; photos are never beautified or retouched.",
+            "着装整洁，穿单色有领上衣，颜色须与背景色区分明显（蓝色背景以深色正装为宜），不穿蓝、紫、黄、绿、粉色衣服，避免条纹和复杂图案。",
+            "Dress neatly in a plain top with a collar, clearly different from the background colour (a dark formal top on blue); no blue, purple, yellow, green or pink, no stripes or busy patterns.",
+        ),
+        t(
+            "正面免冠，不戴帽子、头饰（宗教、医疗需要者不得遮挡面部或造成阴影），不戴耳环、项链等饰品；头发不遮挡眉毛、眼睛和耳朵。",
+            "Face the camera bare-headed: no hat or head covering (a religious or medical one must neither cover nor shade the face), no earrings or necklaces; hair clear of the eyebrows, eyes and ears.",
+        ),
+        t(
+            "常戴眼镜者应佩戴眼镜，但不得戴有色眼镜或美瞳，镜框不得遮挡眼睛，镜片不能反光；不化浓妆；照片不得美颜、修图。",
+            "Wear your glasses if you usually do, but no tinted or cosmetic lenses, frames clear of the eyes and no glare; no heavy make-up; photos are never beautified or retouched.",
         ),
         t(
             "务必当场核对确认拍摄效果：照片确认后不予重拍或修改。",

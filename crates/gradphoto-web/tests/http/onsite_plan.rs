@@ -177,6 +177,22 @@ async fn the_plan_is_grouped_adjusted_and_published() {
                 && body.contains(&c.name),
             "{body}"
         );
+        // Each part the issue names: the fee, what to wear (DESIGN's photo requirements),
+        // the make-up path and the checking of the photo.
+        let fee = format!("工本费 {} 元/人", c.fee_fen / 100);
+        assert_eq!(c.fee_fen % 100, 0, "the demo's fee is whole yuan");
+        for part in [
+            "四、收费及服务",
+            fee.as_str(),
+            "五、采集要求",
+            "常戴眼镜者应佩戴眼镜",
+            "不穿蓝、紫、黄、绿、粉色衣服",
+            "不戴耳环、项链",
+            "六、补拍事宜",
+            "七、其他事项",
+        ] {
+            assert!(body.contains(part), "the notice lacks {part}: {body}");
+        }
         let pdf = anon.get(&format!("{notice}.pdf")).await;
         if std::path::Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists() {
             assert_eq!(pdf.status(), 200);
