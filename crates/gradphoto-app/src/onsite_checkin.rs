@@ -236,17 +236,15 @@ impl App {
         // Registered for another session: numbered here only where the campaign lets
         // students come to another window of the table (seed 001) or takes walk-ins — the
         // day's capacity was planned on the registration.
-        if checks.registered && booking.is_none() {
-            let modes = Campaign::try_from(self.db.get_campaign(campaign.id).await?)?.modes;
-            if !modes.any_window
-                && !modes.walk_ins
-                && let Some(r) = self.db.registration_of(campaign.id, student.id).await?
-                && r.session_id != queue.session_id
-            {
-                let x = self.db.onsite_session(r.session_id).await?;
-                let label = session_label(&x.day, &x.starts, &x.ends, &x.campus, &x.place);
-                return Err(AppError::Invalid(registered_elsewhere(&label)));
-            }
+        if let Some(other) = checks.registered_session
+            && other != queue.session_id
+            && booking.is_none()
+            && !campaign.modes.any_window
+            && !campaign.modes.walk_ins
+        {
+            let x = self.db.onsite_session(other).await?;
+            let label = session_label(&x.day, &x.starts, &x.ends, &x.campus, &x.place);
+            return Err(AppError::Invalid(registered_elsewhere(&label)));
         }
         // A walk-in is taken on the campaign's settings as stored now (the remembered
         // campaign may be a moment old); a registered student does not depend on them.

@@ -40,12 +40,15 @@ pub struct CheckinChecks {
     /// The check-in the code or its student already has in the campaign.
     pub existing: Option<i64>,
     pub registered: bool,
+    /// The session the student registered for (in the same query: the desk's hot path).
+    pub registered_session: Option<i64>,
     pub collected: bool,
     pub code_photographed: bool,
 }
 impl_from_row!(CheckinChecks {
     existing,
     registered,
+    registered_session,
     collected,
     code_photographed
 });
@@ -57,6 +60,8 @@ fn checks_cols(code: &str) -> String {
            AND (c.code_id = {code} OR c.student_id = s.id) ORDER BY c.id LIMIT 1) AS existing, \
          EXISTS (SELECT 1 FROM onsite_registrations r WHERE r.campaign_id = $1 \
            AND r.student_id = s.id) AS registered, \
+         (SELECT r.session_id FROM onsite_registrations r WHERE r.campaign_id = $1 \
+           AND r.student_id = s.id LIMIT 1) AS registered_session, \
          EXISTS (SELECT 1 FROM collections k WHERE k.campaign_id = $1 \
            AND k.student_id = s.id) AS collected, \
          EXISTS (SELECT 1 FROM registry_outbox o WHERE o.code_id = {code} \
@@ -327,11 +332,18 @@ impl Db {
         student_id: i64,
         code_id: &str,
     ) -> Result<CheckinChecks, DbError> {
-        let (existing, registered, collected, code_photographed): (Option<i64>, bool, bool, bool) = with_pool!(self, p => sqlx::query_as(
+        let (existing, registered, registered_session, collected, code_photographed): (
+            Option<i64>,
+            bool,
+            Option<i64>,
+            bool,
+            bool,
+        ) = with_pool!(self, p => sqlx::query_as(
                 "SELECT \
                  (SELECT id FROM onsite_checkins WHERE campaign_id = $1 \
                    AND (code_id = $3 OR student_id = $2) ORDER BY id LIMIT 1), \
                  EXISTS (SELECT 1 FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2), \
+                 (SELECT session_id FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2 LIMIT 1), \
                  EXISTS (SELECT 1 FROM collections WHERE campaign_id = $1 AND student_id = $2), \
                  EXISTS (SELECT 1 FROM registry_outbox WHERE code_id = $3 \
                    AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted')))")
@@ -339,6 +351,7 @@ impl Db {
         Ok(CheckinChecks {
             existing,
             registered,
+            registered_session,
             collected,
             code_photographed,
         })
