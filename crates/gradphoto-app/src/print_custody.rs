@@ -98,28 +98,24 @@ impl App {
             .await?
             .map_err(AppError::Invalid)?;
         if new {
-            let mut audit = by.audit(
+            self.audit_print(
+                by,
                 "prints.handover",
-                "print_batch",
-                Some(view.batch.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({
-                "stage": stage.as_str(), "sheets": sheets, "given_by": given_by,
-                "received_by": received_by,
-            }));
-            self.db.append_audit(&audit).await?;
+                &view.batch.code,
+                &campaign,
+                serde_json::json!({
+                    "stage": stage.as_str(), "sheets": sheets, "given_by": given_by,
+                    "received_by": received_by,
+                }),
+            )
+            .await?;
         }
         Ok(row)
     }
 
     /// The department gives a student their sheet (recorded by the secretary).
     pub async fn give_prints(&self, by: &Staff, item_id: i64) -> Result<(), AppError> {
-        let item = self.db.print_item(item_id).await.map_err(|e| match e {
-            DbError::NotFound => AppError::not_found(),
-            other => other.into(),
-        })?;
-        let (view, campaign) = self.batch_for(by, item.batch_id, Action::Update).await?;
+        let (item, view, campaign) = self.item_for(by, item_id, Action::Update).await?;
         if view.batch.mailed() {
             return Err(AppError::Conflict(Msg::new(
                 "prints.mailed_receipt",
@@ -129,14 +125,14 @@ impl App {
         }
         let new = self.receive(item_id, &by.row.username).await?;
         if new {
-            let mut audit = by.audit(
+            self.audit_print(
+                by,
                 "prints.given",
-                "print_batch",
-                Some(view.batch.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({ "student_no": item.student_no }));
-            self.db.append_audit(&audit).await?;
+                &view.batch.code,
+                &campaign,
+                serde_json::json!({ "student_no": item.student_no }),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -145,11 +141,7 @@ impl App {
     /// 学生收到纸质照片后请尽快转交本单位研秘): recorded by the department's secretary or the
     /// graduate school. Audited.
     pub async fn record_prints_returned(&self, by: &Staff, item_id: i64) -> Result<(), AppError> {
-        let item = self.db.print_item(item_id).await.map_err(|e| match e {
-            DbError::NotFound => AppError::not_found(),
-            other => other.into(),
-        })?;
-        let (view, campaign) = self.batch_for(by, item.batch_id, Action::Update).await?;
+        let (item, view, campaign) = self.item_for(by, item_id, Action::Update).await?;
         if !view.batch.mailed()
             || !matches!(
                 by.actor.role,
@@ -175,14 +167,14 @@ impl App {
                 other => other.into(),
             })?;
         if new {
-            let mut audit = by.audit(
+            self.audit_print(
+                by,
                 "prints.returned",
-                "print_batch",
-                Some(view.batch.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({ "student_no": item.student_no }));
-            self.db.append_audit(&audit).await?;
+                &view.batch.code,
+                &campaign,
+                serde_json::json!({ "student_no": item.student_no }),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -348,16 +340,16 @@ impl App {
             }
         }
         .map_err(AppError::Invalid)?;
-        let mut audit = by.audit(
+        self.audit_print(
+            by,
             "prints.lost",
-            "print_batch",
-            Some(view.batch.code.clone()),
-            Some(campaign.university_id),
-        );
-        audit.after = Some(serde_json::json!({
-            "sheets": lost.len(), "whole_batch": item.is_none(), "reason": reason,
-        }));
-        self.db.append_audit(&audit).await?;
+            &view.batch.code,
+            &campaign,
+            serde_json::json!({
+                "sheets": lost.len(), "whole_batch": item.is_none(), "reason": reason,
+            }),
+        )
+        .await?;
         Ok(lost.len())
     }
 }

@@ -237,17 +237,12 @@ impl App {
                 items,
             };
             let row = self.write_batch(&batch).await?;
-            let mut audit = by.audit(
-                "prints.batch_create",
-                "print_batch",
-                Some(row.code.clone()),
-                Some(campaign.university_id),
-            );
-            audit.after = Some(serde_json::json!({
+            let after = serde_json::json!({
                 "campaign_id": campaign.id, "department_id": department_id, "sheets": row.sheets,
                 "kind": kind,
-            }));
-            self.db.append_audit(&audit).await?;
+            });
+            self.audit_print(by, "prints.batch_create", &row.code, &campaign, after)
+                .await?;
             made.push(row);
         }
         Ok(made)
@@ -265,6 +260,40 @@ impl App {
                 )),
                 other => other.into(),
             })
+    }
+
+    /// Audits `action` on the batch `code` of `campaign`'s school, with what it did.
+    pub(crate) async fn audit_print(
+        &self,
+        by: &Staff,
+        action: &str,
+        code: &str,
+        campaign: &Campaign,
+        after: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let mut audit = by.audit(
+            action,
+            "print_batch",
+            Some(code.to_string()),
+            Some(campaign.university_id),
+        );
+        audit.after = Some(after);
+        Ok(self.db.append_audit(&audit).await?)
+    }
+
+    /// A sheet with its batch and campaign, once `by` may do `action` on the batch.
+    pub(crate) async fn item_for(
+        &self,
+        by: &Staff,
+        item_id: i64,
+        action: Action,
+    ) -> Result<(PrintItemRow, BatchView, Campaign), AppError> {
+        let item = self.db.print_item(item_id).await.map_err(|e| match e {
+            DbError::NotFound => AppError::not_found(),
+            other => other.into(),
+        })?;
+        let (view, campaign) = self.batch_for(by, item.batch_id, action).await?;
+        Ok((item, view, campaign))
     }
 
     /// A batch, its campaign and where its sheets are, once `by` may do `action` on it.
@@ -347,16 +376,16 @@ impl App {
                 items,
             })
             .await?;
-        let mut audit = by.audit(
+        self.audit_print(
+            by,
             "prints.reprint",
-            "print_batch",
-            Some(row.code.clone()),
-            Some(campaign.university_id),
-        );
-        audit.after = Some(serde_json::json!({
-            "of": view.batch.code, "sheets": row.sheets, "reason": reason,
-        }));
-        self.db.append_audit(&audit).await?;
+            &row.code,
+            &campaign,
+            serde_json::json!({
+                "of": view.batch.code, "sheets": row.sheets, "reason": reason,
+            }),
+        )
+        .await?;
         Ok(row)
     }
 }

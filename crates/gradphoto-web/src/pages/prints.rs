@@ -298,20 +298,9 @@ async fn given(
     p: Page,
     Path(item): Path<i64>,
 ) -> Result<Response, WebError> {
-    let batch = s
-        .app
-        .db
-        .print_item(item)
-        .await
-        .map_err(|e| p.err(e.into()))?
-        .batch_id;
-    match s.app.give_prints(&p.staff, item).await {
-        Ok(()) => Ok(Redirect::to(&format!("/prints/batches/{batch}")).into_response()),
-        Err(e) if correctable(&e) => {
-            show_batch(&s, p, batch, HandoverForm::default(), Some(e)).await
-        }
-        Err(e) => Err(p.err(e)),
-    }
+    let batch = batch_of_item(&s, &p, item).await?;
+    let done = s.app.give_prints(&p.staff, item).await;
+    back_to_batch(&s, p, batch, done).await
 }
 
 /// The department records a posted sheet its student handed in (seed 004).
@@ -320,17 +309,31 @@ async fn returned(
     p: Page,
     Path(item): Path<i64>,
 ) -> Result<Response, WebError> {
-    let batch = s
-        .app
+    let batch = batch_of_item(&s, &p, item).await?;
+    let done = s.app.record_prints_returned(&p.staff, item).await;
+    back_to_batch(&s, p, batch, done).await
+}
+
+async fn batch_of_item(s: &AppState, p: &Page, item: i64) -> Result<i64, WebError> {
+    Ok(s.app
         .db
         .print_item(item)
         .await
         .map_err(|e| p.err(e.into()))?
-        .batch_id;
-    match s.app.record_prints_returned(&p.staff, item).await {
+        .batch_id)
+}
+
+/// After a sheet's action: back to its batch, or the batch with the refusal shown.
+async fn back_to_batch(
+    s: &AppState,
+    p: Page,
+    batch: i64,
+    done: Result<(), AppError>,
+) -> Result<Response, WebError> {
+    match done {
         Ok(()) => Ok(Redirect::to(&format!("/prints/batches/{batch}")).into_response()),
         Err(e) if correctable(&e) => {
-            show_batch(&s, p, batch, HandoverForm::default(), Some(e)).await
+            show_batch(s, p, batch, HandoverForm::default(), Some(e)).await
         }
         Err(e) => Err(p.err(e)),
     }
