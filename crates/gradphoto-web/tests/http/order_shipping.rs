@@ -24,6 +24,14 @@ async fn give_address(c: &Client, shipping: &str, address: &str) -> u16 {
     .0
 }
 
+/// The first online order of the student signed in with `phone`.
+async fn first_order(t: &TestApp, phone: &str) -> gradphoto_db::payments::OrderRow {
+    let account = crate::makeup_support::account_of(t, phone).await;
+    t.app.my_orders(&account).await.expect("orders")[0]
+        .order
+        .clone()
+}
+
 #[tokio::test]
 async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
     for backend in backends() {
@@ -32,17 +40,7 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
         t.drain_jobs().await;
         let phone = "13800138701";
         let (c, _) = support::ordering_student(&t, d.u1, d.c1, phone, 0).await;
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
-        let code = t.app.my_orders(&account).await.expect("orders")[0]
-            .order
-            .code
-            .clone();
+        let code = first_order(&t, phone).await.code;
         let page = format!("/student/orders/{code}");
         let (status, body) = c.get_text(&page).await;
         assert_eq!(status, 200, "{body}");
@@ -399,6 +397,8 @@ async fn the_student_gives_an_address_and_the_agency_posts_the_printed_sheet() {
             "prints.batch_create",
             "prints.lost",
             "prints.reprint",
+            "prints.returned",
+            "prints.handover",
         ] {
             assert!(audit.iter().any(|a| a.action == action), "{action}");
         }
@@ -413,16 +413,7 @@ async fn prints_made_for_the_department_are_not_posted_too() {
         t.drain_jobs().await;
         let phone = "13800138702";
         let (c, me) = support::ordering_student(&t, d.u1, d.c1, phone, 0).await;
-        let account = t
-            .app
-            .db
-            .student_account_by_phone(phone)
-            .await
-            .expect("q")
-            .expect("a");
-        let order = t.app.my_orders(&account).await.expect("orders")[0]
-            .order
-            .clone();
+        let order = first_order(&t, phone).await;
         let shipping = format!("/student/orders/{}/shipping", order.code);
         let address = |a: &'static str| {
             let (c, shipping) = (&c, &shipping);
