@@ -177,7 +177,7 @@ impl App {
         token: &str,
         ip: Option<String>,
     ) -> Result<Option<Staff>, AppError> {
-        match self.db.session_account(&token_hash(token)).await? {
+        match self.remembered_session(&token_hash(token)).await? {
             Some(row) => Ok(Some(Staff::from_row(row, ip)?)),
             None => Ok(None),
         }
@@ -185,6 +185,7 @@ impl App {
 
     pub async fn logout(&self, token: &str, staff: &Staff) -> Result<(), AppError> {
         self.db.delete_session(&token_hash(token)).await?;
+        self.forget_sessions();
         self.db
             .append_audit(&staff.audit("auth.logout", "session", None, staff.row.university_id))
             .await?;
@@ -227,6 +228,7 @@ impl App {
         self.db
             .end_other_sessions(row.id, &token_hash(token))
             .await?;
+        self.forget_sessions();
         Ok(())
     }
 
@@ -268,6 +270,7 @@ impl App {
         self.db
             .set_staff_disabled(target.id, disabled, &audit)
             .await?;
+        self.forget_sessions();
         Ok(())
     }
 

@@ -51,6 +51,7 @@ pub mod progress;
 pub mod registry_link;
 pub mod roster;
 mod school_memo;
+mod session_memo;
 pub mod sms;
 pub mod status_reports;
 pub mod student_centre;
@@ -99,6 +100,7 @@ pub struct App {
     /// Universities and departments as the desk reads them (see [`App::school`]).
     pub(crate) school_memo: Arc<school_memo::SchoolMemo>,
     pub(crate) desk_memo: Arc<desk_memo::DeskMemo>,
+    pub(crate) session_memo: Arc<session_memo::SessionMemo>,
 }
 
 impl App {
@@ -147,6 +149,7 @@ impl App {
             keys_memo: Arc::default(),
             school_memo: Arc::default(),
             desk_memo: Arc::default(),
+            session_memo: Arc::default(),
         })
     }
 

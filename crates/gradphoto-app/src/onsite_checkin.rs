@@ -8,7 +8,7 @@
 use gradphoto_db::onsite::{CheckinChecks, CheckinRow, NewCheckin, QueueRow};
 use gradphoto_db::onsite_sessions::SessionRow;
 use gradphoto_db::students::StudentRow;
-use gradphoto_domain::campaign::CampaignStatus;
+use gradphoto_domain::campaign::{CampaignStatus, Modes};
 use gradphoto_domain::eligibility::{Verdict, evaluate};
 use gradphoto_domain::i18n::Msg;
 use gradphoto_domain::online::{self, CodeFacts};
@@ -247,11 +247,9 @@ impl App {
             return Err(AppError::Invalid(registered_elsewhere(&label)));
         }
         // A walk-in is taken on the campaign's settings as stored now (the remembered
-        // campaign may be a moment old); a registered student does not depend on them.
-        let walk_ins = registered
-            || Campaign::try_from(self.db.get_campaign(campaign.id).await?)?
-                .modes
-                .walk_ins;
+        // campaign may be a moment old), read with the checks; a registered student does
+        // not depend on them.
+        let walk_ins = registered || modes_now(&checks)?.walk_ins;
         let decision = evaluate(&campaign.rules, &facts_of(&student)?);
         let facts = CheckinFacts {
             eligible: decision.verdict == Verdict::Must,
@@ -402,6 +400,12 @@ impl App {
         self.desk_queue(by, queue_id).await?;
         Ok(self.db.onsite_queue_checkins(queue_id).await?)
     }
+}
+
+/// The campaign's modes as the scan's checks read them.
+fn modes_now(checks: &CheckinChecks) -> Result<Modes, AppError> {
+    serde_json::from_str(&checks.campaign_modes_json)
+        .map_err(|e| AppError::Internal(format!("the campaign's modes do not parse: {e}")))
 }
 
 /// Of the students with the code's masked ID, the one whose roster facts the code names,

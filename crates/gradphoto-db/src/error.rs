@@ -21,6 +21,9 @@ pub enum DbError {
     Corrupt(String),
     #[error("database: {0}")]
     Sqlx(sqlx::Error),
+    /// From the SQLite writer that numbers check-ins (see `sqlite_numbering`).
+    #[error("database: {0}")]
+    Embedded(String),
 }
 
 impl From<sqlx::Error> for DbError {

@@ -7,6 +7,7 @@
 mod error;
 mod migrate;
 mod rows;
+mod sqlite_numbering;
 
 pub mod accounts;
 pub mod audit;
@@ -104,13 +105,16 @@ pub enum Db {
 pub struct SqliteDb {
     pub pool: SqlitePool,
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Check-ins numbered by group commit, on a connection of their own.
+    numbering: std::sync::Arc<sqlite_numbering::Numbering>,
 }
 
 impl SqliteDb {
-    fn new(pool: SqlitePool) -> SqliteDb {
+    fn new(pool: SqlitePool, numbering: sqlite_numbering::Numbering) -> SqliteDb {
         SqliteDb {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            numbering: std::sync::Arc::new(numbering),
         }
     }
 
@@ -161,6 +165,14 @@ impl Db {
                 .await?;
             Db::Postgres(pool)
         } else if url.starts_with("sqlite:") {
+            // The numbering writer opens the file again: a database only in this
+            // connection's memory would not be there.
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(DbError::Config(
+                    "an in-memory SQLite database is not supported: give a file (sqlite://PATH)"
+                        .into(),
+                ));
+            }
             let o = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -174,9 +186,11 @@ impl Db {
                 .test_before_acquire(false)
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.busy_timeout)
-                .connect_with(o)
+                .connect_with(o.clone())
                 .await?;
-            Db::Sqlite(SqliteDb::new(pool))
+            let numbering =
+                sqlite_numbering::Numbering::new(o.get_filename().to_path_buf(), opts.busy_timeout);
+            Db::Sqlite(SqliteDb::new(pool, numbering))
         } else {
             return Err(DbError::Config(format!(
                 "unsupported database URL scheme (use sqlite:// or postgres://): {}",

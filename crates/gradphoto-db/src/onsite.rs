@@ -8,6 +8,7 @@
 //! numbers stay 1..N with no gap and a code has exactly one.
 
 use crate::rows::impl_from_row;
+use crate::sqlite_numbering::Numbered;
 use crate::{Db, DbError, now_ms, with_pool, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,7 @@ impl_from_row!(QueueRow {
 });
 
 /// See [`Db::checkin_checks`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckinChecks {
     /// The check-in the code or its student already has in the campaign.
     pub existing: Option<i64>,
@@ -44,13 +45,17 @@ pub struct CheckinChecks {
     pub registered_session: Option<i64>,
     pub collected: bool,
     pub code_photographed: bool,
+    /// The campaign's modes as stored now (whether it takes walk-ins), read with the rest
+    /// so a scan never decides on a remembered campaign nor pays a round trip for it.
+    pub campaign_modes_json: String,
 }
 impl_from_row!(CheckinChecks {
     existing,
     registered,
     registered_session,
     collected,
-    code_photographed
+    code_photographed,
+    campaign_modes_json
 });
 
 /// The columns of [`CheckinChecks`] for the student `s.id` and the code `$code`.
@@ -66,7 +71,8 @@ fn checks_cols(code: &str) -> String {
            AND k.student_id = s.id) AS collected, \
          EXISTS (SELECT 1 FROM registry_outbox o WHERE o.code_id = {code} \
            AND (o.status = 'pending' OR (o.status = 'answered' AND o.verdict = 'accepted'))) \
-           AS code_photographed"
+           AS code_photographed, \
+         (SELECT m.modes_json FROM campaigns m WHERE m.id = $1) AS campaign_modes_json"
     )
 }
 
@@ -250,36 +256,11 @@ impl Db {
         if let Db::Sqlite(sqlite) = self {
             // One statement: the next number read from the queue and the check-in written
             // together (the trigger of migration 0024 moves the counters); SQLite's one
-            // writer makes the read and the write one step.
-            let sql = format!(
-                "INSERT INTO onsite_checkins (campaign_id, queue_id, number, turn, code_id, \
-                 code_text, student_id, stage, desk, checked_in_at, updated_at) \
-                 SELECT $1, q.id, q.last_number + 1, q.last_turn + 1, $3, $4, $5, 'waiting', \
-                 $6, $7, $7 FROM onsite_queues q WHERE q.id = $2 AND q.held_by IS NULL \
-                 AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = $1 AND k.status = 'open') \
-                 RETURNING {CHECKIN_COLS}"
-            );
-            let _writer = sqlite.writer.lock().await;
-            let row: Option<CheckinRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(c.campaign_id)
-                .bind(c.queue_id)
-                .bind(c.code_id)
-                .bind(c.code_text)
-                .bind(c.student_id)
-                .bind(c.desk)
-                .bind(now)
-                .fetch_optional(&sqlite.pool)
-                .await?;
-            return match row {
-                Some(row) => Ok(row),
-                None => {
-                    let held: Option<String> =
-                        sqlx::query_scalar("SELECT held_by FROM onsite_queues WHERE id = $1")
-                            .bind(c.queue_id)
-                            .fetch_one(&sqlite.pool)
-                            .await?;
-                    Err(not_numbered(held))
-                }
+            // writer makes the read and the write one step. Concurrent scans share one
+            // commit (see `sqlite_numbering`).
+            return match sqlite.numbering.number(&sqlite.writer, c, now).await? {
+                Numbered::Row(row) => Ok(row),
+                Numbered::NotNumbered { held_by } => Err(not_numbered(held_by)),
             };
         }
         let insert_sql = format!(
@@ -332,12 +313,13 @@ impl Db {
         student_id: i64,
         code_id: &str,
     ) -> Result<CheckinChecks, DbError> {
-        let (existing, registered, registered_session, collected, code_photographed): (
+        let (existing, registered, registered_session, collected, code_photographed, modes): (
             Option<i64>,
             bool,
             Option<i64>,
             bool,
             bool,
+            String,
         ) = with_pool!(self, p => sqlx::query_as(
                 "SELECT \
                  (SELECT id FROM onsite_checkins WHERE campaign_id = $1 \
@@ -346,7 +328,8 @@ impl Db {
                  (SELECT session_id FROM onsite_registrations WHERE campaign_id = $1 AND student_id = $2 LIMIT 1), \
                  EXISTS (SELECT 1 FROM collections WHERE campaign_id = $1 AND student_id = $2), \
                  EXISTS (SELECT 1 FROM registry_outbox WHERE code_id = $3 \
-                   AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted')))")
+                   AND (status = 'pending' OR (status = 'answered' AND verdict = 'accepted'))), \
+                 (SELECT modes_json FROM campaigns WHERE id = $1)")
                 .bind(campaign_id).bind(student_id).bind(code_id).fetch_one(p).await?);
         Ok(CheckinChecks {
             existing,
@@ -354,6 +337,7 @@ impl Db {
             registered_session,
             collected,
             code_photographed,
+            campaign_modes_json: modes,
         })
     }
 

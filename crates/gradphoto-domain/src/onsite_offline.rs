@@ -21,6 +21,12 @@ pub struct Pack {
     pub campaign_name: String,
     /// Eligible students who did not register may be numbered.
     pub walk_ins: bool,
+    /// What each number owes at the desk (seed 001: paid electronically there), in fen;
+    /// `None` where the desk takes no fee. A station cannot take a payment with no
+    /// network: it tells the desk so, and the fee stays owed on the server after the push
+    /// (paid at the desk once online, or settled by the department).
+    #[serde(default)]
+    pub fee_at_desk_fen: Option<i64>,
     pub school_code: String,
     pub session: PackSession,
     pub queue: PackQueue,

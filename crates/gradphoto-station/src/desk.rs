@@ -264,6 +264,7 @@ mod tests {
             campaign_id: 1,
             campaign_name: "2026届".into(),
             walk_ins,
+            fee_at_desk_fen: None,
             school_code: "10384".into(),
             session: PackSession {
                 id: 1,

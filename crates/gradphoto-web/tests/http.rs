@@ -39,6 +39,8 @@ mod onsite_in_service;
 mod onsite_make_up_list;
 #[path = "http/onsite_offline.rs"]
 mod onsite_offline;
+#[path = "http/onsite_offline_fee.rs"]
+mod onsite_offline_fee;
 #[path = "http/onsite_plan.rs"]
 mod onsite_plan;
 #[path = "http/onsite_registration.rs"]

@@ -140,6 +140,7 @@ impl App {
             campaign_id: campaign.id,
             campaign_name: campaign.name.clone(),
             walk_ins: campaign.modes.walk_ins,
+            fee_at_desk_fen: self.price_at_desk(&campaign, None),
             school_code: university.code.clone(),
             session: PackSession {
                 id: session.id,

@@ -136,6 +136,8 @@ pub(super) struct Head {
     window: String,
     queue: String,
     pending: usize,
+    /// What each number owes at the desk ("20.00"), where the campaign takes it there.
+    fee_yuan: Option<String>,
 }
 
 pub(super) async fn head(s: &Station) -> Result<Head, StationError> {
@@ -149,6 +151,9 @@ pub(super) async fn head(s: &Station) -> Result<Head, StationError> {
         window: format!("{}–{}", pack.session.starts, pack.session.ends),
         queue: pack.queue.name.clone(),
         pending: s.pending_count().await?,
+        fee_yuan: pack
+            .fee_at_desk_fen
+            .map(|f| gradphoto_domain::payments::Fen(f).yuan()),
     })
 }
 

@@ -211,3 +211,50 @@ async fn repeated_failures_throttle_one_account_only() {
         assert_eq!(s, StatusCode::OK, "{backend:?}: {body}");
     }
 }
+
+/// A signed-in session is remembered for a second per server (a desk sends a request per
+/// scan): a sign-out ends it at once on the server that took it, and within that second
+/// on another server of the same database.
+#[tokio::test]
+async fn a_sign_out_reaches_another_server_within_a_second() {
+    let t = TestApp::spawn_on(Backend::Sqlite, |_| {}).await;
+    seed(&t).await;
+    let beside = t.spawn_beside().await;
+    let bearer = token(&t, "uni1-admin").await;
+    let ask = |base: String| {
+        let bearer = bearer.clone();
+        async move {
+            raw()
+                .get(format!("{base}/api/me"))
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .expect("GET")
+                .status()
+        }
+    };
+    assert_eq!(ask(t.url.clone()).await, StatusCode::OK);
+    assert_eq!(
+        ask(beside.url.clone()).await,
+        StatusCode::OK,
+        "remembered there"
+    );
+    let r = raw()
+        .delete(format!("{}/api/session", t.url))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .expect("logout");
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        ask(t.url.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "at once here"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        ask(beside.url.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "within a second there"
+    );
+}

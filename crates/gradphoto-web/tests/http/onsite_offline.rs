@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::onsite_support::{fresh_codes, today_queues};
 use crate::support::{self, PW};
 
-fn engine() -> Arc<Engine> {
+pub(crate) fn engine() -> Arc<Engine> {
     static E: OnceLock<Arc<Engine>> = OnceLock::new();
     E.get_or_init(|| Arc::new(Engine::new().expect("embedded models")))
         .clone()
@@ -31,7 +31,12 @@ fn refusal(e: StationError) -> String {
     }
 }
 
-async fn push(t: &TestApp, token: &str, queue: i64, station: &Station) -> Vec<PushOutcome> {
+pub(crate) async fn push(
+    t: &TestApp,
+    token: &str,
+    queue: i64,
+    station: &Station,
+) -> Vec<PushOutcome> {
     let pending = station.pending().await.expect("pending");
     let store = station.store_id().await.expect("store");
     let mut out = Vec::new();
