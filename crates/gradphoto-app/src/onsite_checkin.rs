@@ -233,23 +233,24 @@ impl App {
                 .await;
         }
         let registered = checks.registered || booking.is_some();
+        // The campaign's settings as stored now, read with the checks (the remembered
+        // campaign may be a moment old).
+        let modes = modes_now(&checks)?;
         // Registered for another session: numbered here only where the campaign lets
         // students come to another window of the table (seed 001) or takes walk-ins — the
         // day's capacity was planned on the registration.
         if let Some(other) = checks.registered_session
             && other != queue.session_id
             && booking.is_none()
-            && !campaign.modes.any_window
-            && !campaign.modes.walk_ins
+            && !modes.any_window
+            && !modes.walk_ins
         {
             let x = self.db.onsite_session(other).await?;
             let label = session_label(&x.day, &x.starts, &x.ends, &x.campus, &x.place);
             return Err(AppError::Invalid(registered_elsewhere(&label)));
         }
-        // A walk-in is taken on the campaign's settings as stored now (the remembered
-        // campaign may be a moment old), read with the checks; a registered student does
-        // not depend on them.
-        let walk_ins = registered || modes_now(&checks)?.walk_ins;
+        // A registered student does not depend on the campaign taking walk-ins.
+        let walk_ins = registered || modes.walk_ins;
         let decision = evaluate(&campaign.rules, &facts_of(&student)?);
         let facts = CheckinFacts {
             eligible: decision.verdict == Verdict::Must,

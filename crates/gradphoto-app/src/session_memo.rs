@@ -38,7 +38,8 @@ impl SessionMemo {
             .map(|(row, _)| row.clone())
     }
 
-    fn put(&self, token_hash: &str, row: &StaffRow, generation: u64) {
+    /// Remembers a row read from `read_at` on (the second counts from before the query).
+    fn put(&self, token_hash: &str, row: &StaffRow, generation: u64, read_at: Instant) {
         let mut entries = self
             .entries
             .write()
@@ -49,7 +50,7 @@ impl SessionMemo {
         if entries.len() >= KEEP {
             entries.retain(|_, (_, at)| at.elapsed() < FRESH);
         }
-        entries.insert(token_hash.to_string(), (row.clone(), Instant::now()));
+        entries.insert(token_hash.to_string(), (row.clone(), read_at));
     }
 }
 
@@ -75,9 +76,10 @@ impl App {
             return Ok(Some(row));
         }
         let generation = memo.generation.load(Ordering::SeqCst);
+        let read_at = Instant::now();
         let row = self.db.session_account(token_hash).await?;
         if let Some(r) = &row {
-            memo.put(token_hash, r, generation);
+            memo.put(token_hash, r, generation, read_at);
         }
         Ok(row)
     }

@@ -16,10 +16,11 @@
 //! gets the error and nothing of it is written.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use crate::DbError;
@@ -47,6 +48,8 @@ pub(crate) enum Numbered {
 
 /// A check-in waiting for its batch.
 struct Job {
+    /// To take it back off the list (see [`TakeBack`]).
+    id: u64,
     campaign_id: i64,
     queue_id: i64,
     code_id: String,
@@ -65,8 +68,25 @@ pub(crate) struct Numbering {
     /// Check-ins waiting for the next batch.
     pending: Mutex<Vec<JobBox>>,
     /// The writer's connection between batches (`None` until first used, or after a
-    /// batch whose caller went away before putting it back).
+    /// batch that could not use it).
     conn: Mutex<Option<Connection>>,
+    next_id: AtomicU64,
+}
+
+/// Takes a check-in back off the list when its caller is dropped before a batch took it.
+struct TakeBack<'a> {
+    numbering: &'a Numbering,
+    id: u64,
+}
+
+impl Drop for TakeBack<'_> {
+    fn drop(&mut self) {
+        self.numbering
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|j| j.0.id != self.id);
+    }
 }
 
 /// [`Job`] without a `Debug` of its own.
@@ -85,22 +105,30 @@ impl Numbering {
             busy_timeout,
             pending: Mutex::new(Vec::new()),
             conn: Mutex::new(None),
+            next_id: AtomicU64::new(0),
         }
     }
 
     /// Numbers a check-in. `write_turn` is this process's SQLite write lock, shared with
-    /// every other write transaction, so a batch never waits in SQLite's busy handler.
+    /// every other write transaction, so a batch never waits in SQLite's busy handler for
+    /// another writer of this process.
+    ///
+    /// Dropped (the client went away) before its batch was taken, the check-in is taken
+    /// back off the list and never written; once taken, it is written with its batch, and
+    /// the lock is held until the batch is done, whoever is waiting for it.
     pub(crate) async fn number(
         self: &Arc<Self>,
-        write_turn: &tokio::sync::Mutex<()>,
+        write_turn: &Arc<tokio::sync::Mutex<()>>,
         c: &NewCheckin<'_>,
         now: i64,
     ) -> Result<Numbered, DbError> {
         let (reply, answer) = oneshot::channel();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(JobBox(Job {
+                id,
                 campaign_id: c.campaign_id,
                 queue_id: c.queue_id,
                 code_id: c.code_id.to_string(),
@@ -110,26 +138,37 @@ impl Numbering {
                 now,
                 reply,
             }));
-        {
-            let _turn = write_turn.lock().await;
-            // Every holder of the lock takes the whole list, so ours is either taken by a
-            // holder before us (its answer comes on the channel) or by us now.
-            let jobs: Vec<Job> =
-                std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
-                    .into_iter()
-                    .map(|j| j.0)
-                    .collect();
-            if !jobs.is_empty() {
-                let conn = self
+        let _unless_taken = TakeBack {
+            numbering: self,
+            id,
+        };
+        let turn = Arc::clone(write_turn).lock_owned().await;
+        // Every holder of the lock takes the whole list, so ours is either taken by a
+        // holder before us (its answer comes on the channel) or by us now.
+        let jobs: Vec<Job> =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_iter()
+                .map(|j| j.0)
+                .collect();
+        if jobs.is_empty() {
+            drop(turn);
+        } else {
+            let me = Arc::clone(self);
+            // The lock and the connection go with the batch: they come free when it is
+            // written, even if this caller is gone by then.
+            let batch = tokio::task::spawn_blocking(move || {
+                let conn = me
                     .conn
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
-                let me = Arc::clone(self);
-                let conn = tokio::task::spawn_blocking(move || me.write_batch(conn, jobs))
-                    .await
-                    .map_err(|e| DbError::Embedded(format!("the numbering batch failed: {e}")))?;
-                *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = conn;
+                let conn = me.write_batch(conn, jobs);
+                *me.conn.lock().unwrap_or_else(PoisonError::into_inner) = conn;
+                drop(turn);
+            });
+            if let Err(e) = batch.await {
+                // Its answers were not all sent; ours, if it was in another batch, was.
+                tracing::error!(error = %e, "the numbering batch failed");
             }
         }
         answer
@@ -138,7 +177,8 @@ impl Numbering {
     }
 
     /// Writes a batch in one transaction and answers each job; gives back the connection
-    /// for the next batch (`None` when it could not be opened).
+    /// for the next batch (`None` when it could not be opened, or is left in a
+    /// transaction).
     fn write_batch(&self, conn: Option<Connection>, jobs: Vec<Job>) -> Option<Connection> {
         let conn = match conn.map_or_else(|| self.open(), Ok) {
             Ok(c) => c,
@@ -163,7 +203,7 @@ impl Numbering {
                 }
             }
         }
-        Some(conn)
+        conn.is_autocommit().then_some(conn)
     }
 
     fn open(&self) -> Result<Connection, rusqlite::Error> {
@@ -207,13 +247,19 @@ fn write_all(
             answers.push(match row {
                 Ok(n) => Ok(n),
                 Err(rusqlite::Error::QueryReturnedNoRows) => {
-                    let held_by: Option<String> =
-                        held.query_row(params![j.queue_id], |r| r.get(0))?;
-                    Ok(Numbered::NotNumbered { held_by })
+                    match held
+                        .query_row(params![j.queue_id], |r| r.get::<_, Option<String>>(0))
+                        .optional()?
+                    {
+                        Some(held_by) => Ok(Numbered::NotNumbered { held_by }),
+                        // The queue was deleted meanwhile.
+                        None => Err(DbError::NotFound),
+                    }
                 }
                 // This statement alone was undone (a unique key: the same code or student
-                // numbered a moment ago); the batch goes on.
+                // numbered a moment ago; or another constraint); the batch goes on.
                 Err(e) if is_unique_violation(&e) => Err(DbError::Conflict(e.to_string())),
+                Err(e) if is_constraint(&e) => Err(embedded(&e)),
                 Err(e) => return Err(e),
             });
         }
@@ -228,6 +274,13 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(f, _)
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation
     )
 }
 
@@ -271,6 +324,7 @@ mod tests {
     ) -> (Job, oneshot::Receiver<Result<Numbered, DbError>>) {
         let (reply, answer) = oneshot::channel();
         let j = Job {
+            id: 0,
             campaign_id,
             queue_id,
             code_id: code.into(),
@@ -374,6 +428,90 @@ mod tests {
             re.await.expect("answer"),
             Ok(Numbered::NotNumbered { held_by: None })
         ));
+    }
+
+    /// Through [`Numbering::number`]: many scans at once, duplicates among them, each
+    /// answered; a scan dropped while it waited for the lock is never written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_scans_are_numbered_in_shared_batches_and_a_dropped_one_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
+        let (u, c) = crate::testing::campaign_fixture(&db, "8").await;
+        let students = crate::testing::students_fixture(&db, &u, 41).await;
+        let session = db
+            .create_onsite_session(&NewSession {
+                campaign_id: c.id,
+                campus: "泉州校区",
+                place: "105",
+                day: "2027-04-20",
+                starts: "09:30",
+                ends: "12:00",
+                capacity: 500,
+                in_service_open: false,
+            })
+            .await
+            .expect("session");
+        let q = db.create_onsite_queue(session.id, "A").await.expect("q");
+        let numbering = Arc::new(Numbering::new(
+            dir.path().join("c.db"),
+            Duration::from_secs(5),
+        ));
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+
+        // Dropped while another writer holds the lock: taken back off the list.
+        let held = Arc::clone(&turn).lock_owned().await;
+        let code = "gone".to_string();
+        let gone = NewCheckin {
+            campaign_id: c.id,
+            queue_id: q.id,
+            code_id: &code,
+            code_text: &code,
+            student_id: students[40],
+            desk: "desk",
+        };
+        let waited = tokio::time::timeout(
+            Duration::from_millis(100),
+            numbering.number(&turn, &gone, 1),
+        )
+        .await;
+        assert!(waited.is_err(), "it waited for the lock");
+        assert!(numbering.pending.lock().expect("list").is_empty());
+        drop(held);
+
+        // Forty students, each scanned twice at once (the second under another code).
+        let tasks: Vec<_> = (0..80)
+            .map(|i| {
+                let (numbering, turn) = (Arc::clone(&numbering), Arc::clone(&turn));
+                let (campaign, queue, student) = (c.id, q.id, students[i % 40]);
+                tokio::spawn(async move {
+                    let code = format!("code-{i}");
+                    let c = NewCheckin {
+                        campaign_id: campaign,
+                        queue_id: queue,
+                        code_id: &code,
+                        code_text: &code,
+                        student_id: student,
+                        desk: "desk",
+                    };
+                    numbering.number(&turn, &c, 2).await
+                })
+            })
+            .collect();
+        let (mut numbered, mut clashed) = (Vec::new(), 0);
+        for t in tasks {
+            match t.await.expect("task") {
+                Ok(Numbered::Row(row)) => numbered.push(row.number),
+                Err(DbError::Conflict(_)) => clashed += 1,
+                _ => panic!("neither numbered nor a clash"),
+            }
+        }
+        numbered.sort_unstable();
+        assert_eq!(numbered, (1..=40).collect::<Vec<i64>>());
+        assert_eq!(clashed, 40);
+        let rows = db.onsite_queue_checkins(q.id).await.expect("rows");
+        assert_eq!(rows.len(), 40);
+        assert!(rows.iter().all(|r| r.code_id != "gone"), "the dropped scan");
     }
 
     /// A batch that cannot be written (here: no database file to open) answers every

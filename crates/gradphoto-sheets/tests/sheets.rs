@@ -287,3 +287,38 @@ fn far_apart_cells_are_refused_without_a_dense_allocation() {
     assert_eq!(grid[0][0], "学号");
     assert_eq!(grid[3][2], "x");
 }
+
+/// A legacy Excel file (.xls, BIFF8 in an OLE container, as Excel 97–2003 saves it; made
+/// by `tests/fixtures/make_xls.py`): text cells keep their leading zeros and the X of an
+/// ID number, a number comes back without a decimal point, a date as the user saw it.
+#[test]
+fn a_legacy_xls_reads_as_the_user_sees_it() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/roster.xls"
+    ))
+    .expect("the fixture");
+    let grid = read(&bytes).expect("an .xls reads");
+    assert_eq!(grid.len(), 4, "{grid:?}");
+    assert_eq!(grid[0][0], "学号");
+    assert_eq!(grid[0][7], "预计毕业时间");
+    assert_eq!(
+        grid[1],
+        [
+            "0240001",
+            "欧阳娜",
+            "居民身份证",
+            "11010119990101103X",
+            "硕士",
+            "双证",
+            "数学科学学院",
+            "2024-01",
+            "毕业",
+            "2021",
+            "2023-10-08"
+        ]
+    );
+    assert_eq!(grid[3][0], "0240003");
+    // Cut short, it is refused as unreadable, never a panic.
+    assert!(read(&bytes[..bytes.len() / 2]).is_err());
+}

@@ -45,6 +45,8 @@ mod onsite_offline_fee;
 mod onsite_plan;
 #[path = "http/onsite_registration.rs"]
 mod onsite_registration;
+#[path = "http/onsite_registration_xls.rs"]
+mod onsite_registration_xls;
 #[path = "http/onsite_station.rs"]
 mod onsite_station;
 #[path = "http/onsite_support.rs"]

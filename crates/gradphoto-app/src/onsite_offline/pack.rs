@@ -140,7 +140,10 @@ impl App {
             campaign_id: campaign.id,
             campaign_name: campaign.name.clone(),
             walk_ins: campaign.modes.walk_ins,
-            fee_at_desk_fen: self.price_at_desk(&campaign, None),
+            // A branch's make-up numbers pay their booked service, not the campaign's fee.
+            fee_at_desk_fen: self
+                .price_at_desk(&campaign, None)
+                .filter(|_| session.branch_id.is_none()),
             school_code: university.code.clone(),
             session: PackSession {
                 id: session.id,
