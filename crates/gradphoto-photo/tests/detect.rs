@@ -170,6 +170,35 @@ fn four_tiled_portraits_give_four_faces() {
     assert_eq!(tiles, vec![(0, 0), (0, 1), (1, 0), (1, 1)]);
 }
 
+/// The stats say what the detection did: the same faces, and each stage passing on no
+/// more boxes than it was given; an image with no face stops after P-Net.
+#[test]
+fn detection_stats_follow_the_boxes_through_the_stages() {
+    let blue = RgbImage::from_pixel(480, 640, image::Rgb([100, 197, 255]));
+    let (faces, stats) = detector()
+        .detect_with_stats(blue.as_raw(), 480, 640, 40.0)
+        .expect("detect");
+    assert!(faces.is_empty());
+    assert_eq!((stats.proposals, stats.refined, stats.faces), (0, 0, 0));
+    let Some(dir) = dev_dir() else {
+        eprintln!("SKIPPED: DEV photos not found (../shared/photos/dev); set GRADPHOTO_PHOTOS_DEV");
+        return;
+    };
+    let first = accepts(&dir).into_iter().next().expect("an accept");
+    let img = load_rgb(&dir.join(&first.file));
+    let (faces, stats) = detector()
+        .detect_with_stats(img.as_raw(), img.width(), img.height(), 40.0)
+        .expect("detect");
+    assert_eq!(faces, detect(&img, 40.0));
+    assert_eq!(stats.faces, faces.len());
+    assert!(stats.faces >= 1, "{stats:?}");
+    assert!(
+        stats.proposals >= stats.refined && stats.refined >= stats.faces,
+        "{stats:?}"
+    );
+    assert!(stats.pnet_ms > 0.0 && stats.rnet_ms > 0.0 && stats.onet_ms > 0.0);
+}
+
 #[test]
 fn inconsistent_input_is_an_input_error() {
     let d = detector();

@@ -113,6 +113,18 @@ impl Detector {
         height: u32,
         min_face: f32,
     ) -> Result<Vec<Face>, DetectError> {
+        Ok(self.detect_with_stats(rgb, width, height, min_face)?.0)
+    }
+
+    /// [`Detector::detect`], with where it spent its time: for the timing tools, which the
+    /// engine's speed work starts from.
+    pub fn detect_with_stats(
+        &self,
+        rgb: &[u8],
+        width: u32,
+        height: u32,
+        min_face: f32,
+    ) -> Result<(Vec<Face>, DetectStats), DetectError> {
         let (w, h) = (width as usize, height as usize);
         let expected = w
             .checked_mul(h)
@@ -134,19 +146,48 @@ impl Detector {
             width: w,
             height: h,
         };
+        let mut stats = DetectStats::default();
+        let t = std::time::Instant::now();
         let proposals = self.propose(img, min_face)?;
+        stats.pnet_ms = ms(t);
+        stats.proposals = proposals.len();
         if proposals.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), stats));
         }
+        let t = std::time::Instant::now();
         let src = stages::Source {
             img,
             integral: resample::Integral::new(img),
         };
         let refined = self.refine(&src, &proposals)?;
+        stats.rnet_ms = ms(t);
+        stats.refined = refined.len();
+        let t = std::time::Instant::now();
         let mut faces = self.output(&src, &refined)?;
+        stats.onet_ms = ms(t);
+        stats.faces = faces.len();
         faces.sort_by(|a, b| b.score.total_cmp(&a.score));
-        Ok(faces)
+        Ok((faces, stats))
     }
+}
+
+/// Where a detection spent its time, and how many boxes each stage passed on.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DetectStats {
+    /// The pyramid scanned by P-Net, with its NMS.
+    pub pnet_ms: f64,
+    /// P-Net's proposals, R-Net's batch.
+    pub proposals: usize,
+    /// The crops for R-Net (the summed-area table included), R-Net and its NMS.
+    pub rnet_ms: f64,
+    /// R-Net's survivors, O-Net's batch.
+    pub refined: usize,
+    pub onet_ms: f64,
+    pub faces: usize,
+}
+
+fn ms(since: std::time::Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 #[cfg(test)]
