@@ -337,15 +337,22 @@ mod tests {
         (j, answer)
     }
 
-    /// One batch with a check-in of each kind: each gets its own answer, and only the
-    /// ones that were numbered are written, numbered in the batch's order.
-    #[tokio::test]
-    async fn a_batch_answers_each_check_in_on_its_own() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("n.db").display());
+    /// A database at `path` with an open campaign (university `tag`), `n` of its students
+    /// and a session for them.
+    async fn fixture(
+        path: &std::path::Path,
+        tag: &str,
+        n: usize,
+    ) -> (
+        Db,
+        crate::campaigns::CampaignRow,
+        Vec<i64>,
+        crate::onsite_sessions::SessionRow,
+    ) {
+        let url = format!("sqlite://{}", path.display());
         let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
-        let (u, c) = crate::testing::campaign_fixture(&db, "9").await;
-        let students = crate::testing::students_fixture(&db, &u, 3).await;
+        let (u, c) = crate::testing::campaign_fixture(&db, tag).await;
+        let students = crate::testing::students_fixture(&db, &u, n).await;
         let session = db
             .create_onsite_session(&NewSession {
                 campaign_id: c.id,
@@ -354,11 +361,20 @@ mod tests {
                 day: "2027-04-20",
                 starts: "09:30",
                 ends: "12:00",
-                capacity: 50,
+                capacity: 500,
                 in_service_open: false,
             })
             .await
             .expect("session");
+        (db, c, students, session)
+    }
+
+    /// One batch with a check-in of each kind: each gets its own answer, and only the
+    /// ones that were numbered are written, numbered in the batch's order.
+    #[tokio::test]
+    async fn a_batch_answers_each_check_in_on_its_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (db, c, students, session) = fixture(&dir.path().join("n.db"), "9", 3).await;
         let open = db.create_onsite_queue(session.id, "A").await.expect("q");
         let held = db.create_onsite_queue(session.id, "B").await.expect("q");
         db.hold_queue(held.id, "laptop-105", "00aa")
@@ -435,23 +451,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_scans_are_numbered_in_shared_batches_and_a_dropped_one_is_not() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("c.db").display());
-        let db = Db::connect(&url, &DbOptions::default()).await.expect("db");
-        let (u, c) = crate::testing::campaign_fixture(&db, "8").await;
-        let students = crate::testing::students_fixture(&db, &u, 41).await;
-        let session = db
-            .create_onsite_session(&NewSession {
-                campaign_id: c.id,
-                campus: "泉州校区",
-                place: "105",
-                day: "2027-04-20",
-                starts: "09:30",
-                ends: "12:00",
-                capacity: 500,
-                in_service_open: false,
-            })
-            .await
-            .expect("session");
+        let (db, c, students, session) = fixture(&dir.path().join("c.db"), "8", 41).await;
         let q = db.create_onsite_queue(session.id, "A").await.expect("q");
         let numbering = Arc::new(Numbering::new(
             dir.path().join("c.db"),
