@@ -12,6 +12,7 @@ mod pnet;
 mod prelu;
 mod resample;
 mod stages;
+mod vector_state;
 
 use tract_onnx::prelude::*;
 
@@ -146,6 +147,11 @@ impl Detector {
             width: w,
             height: h,
         };
+        self.stages(img, min_face)
+    }
+
+    /// The three stages on a validated image.
+    fn stages(&self, img: Rgb<'_>, min_face: f32) -> Result<(Vec<Face>, DetectStats), DetectError> {
         let mut stats = DetectStats::default();
         let t = std::time::Instant::now();
         let proposals = self.propose(img, min_face)?;

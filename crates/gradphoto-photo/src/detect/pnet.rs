@@ -83,6 +83,7 @@ impl Detector {
             .into_tensor();
         let plan = self.pnet.get([1, 3, sh, sw])?;
         let outputs = plan.run(tvec!(tensor.into())).map_err(model_err("P-Net"))?;
+        super::vector_state::clean();
         let (mut offsets, mut probs) = (None, None);
         for o in &outputs {
             let view = o

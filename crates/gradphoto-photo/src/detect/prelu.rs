@@ -111,6 +111,8 @@ impl EvalOp for Prelu {
         let Some(input) = inputs.into_iter().next() else {
             bail!("PRelu: no input");
         };
+        // Runs between tract's kernels: clean their vector state first (see `vector_state`).
+        super::vector_state::clean();
         let mut t = input.into_tensor();
         let shape = t.shape().to_vec();
         self.apply(t.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?, &shape)?;

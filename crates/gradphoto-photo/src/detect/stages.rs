@@ -60,6 +60,7 @@ fn run_stage(
         .into_tensor();
     let plan = plans.get([n, 3, size, size])?;
     let outputs = plan.run(tvec!(tensor.into())).map_err(model_err(name))?;
+    super::vector_state::clean();
     let mut out = StageOutput {
         probs: Vec::new(),
         offsets: Vec::new(),

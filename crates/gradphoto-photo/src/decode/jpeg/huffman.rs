@@ -1,0 +1,274 @@
+//! Huffman tables and the bit reader of the entropy-coded data.
+//!
+//! Most codes are found with one lookup of the next [`LOOKUP_BITS`] bits; for AC tables a
+//! second lookup table also holds the coefficient's value when code and value together fit,
+//! so a typical coefficient costs one table read and one shift.
+
+/// Bits looked up at once: codes up to this long (nearly all of them) take one lookup.
+const LOOKUP_BITS: u32 = 9;
+const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
+
+/// A decoding table built from a DHT segment.
+pub(crate) struct Huffman {
+    /// For the next 9 bits: `(code length << 8) | symbol`, or 0 for a longer code.
+    lookup: Box<[u16; LOOKUP_SIZE]>,
+    /// For AC tables, the next 9 bits when they hold a whole code and its value:
+    /// `(value << 8) | (run << 4) | total length`; 0 otherwise (EOB, ZRL, longer codes).
+    fast_ac: Option<Box<[i32; LOOKUP_SIZE]>>,
+    /// The canonical decoding of codes longer than 9 bits (ITU T.81 F.2.2.3): largest code
+    /// of each length (-1 for none) and the index of its first symbol.
+    max_code: [i32; 18],
+    first_index: [i32; 17],
+    first_code: [i32; 17],
+    symbols: Vec<u8>,
+}
+
+impl Default for Huffman {
+    fn default() -> Self {
+        Huffman {
+            lookup: Box::new([0; LOOKUP_SIZE]),
+            fast_ac: None,
+            max_code: [-1; 18],
+            first_index: [0; 17],
+            first_code: [0; 17],
+            symbols: Vec::new(),
+        }
+    }
+}
+
+impl Huffman {
+    /// `None` when the counts describe no valid prefix code (more codes of a length than
+    /// there is room for) or an AC table has a symbol whose value would exceed 15 bits.
+    pub(crate) fn new(counts: &[u8; 16], symbols: &[u8], ac: bool) -> Option<Huffman> {
+        let mut t = Huffman {
+            symbols: symbols.to_vec(),
+            ..Huffman::default()
+        };
+        let mut code: i32 = 0;
+        let mut index: i32 = 0;
+        for len in 1..=16usize {
+            let n = i32::from(counts[len - 1]);
+            t.first_index[len] = index;
+            t.first_code[len] = code;
+            if n > 0 {
+                if code + n > (1 << len) {
+                    return None;
+                }
+                for c in code..code + n {
+                    let symbol = symbols[(index + c - code) as usize];
+                    if len as u32 <= LOOKUP_BITS {
+                        let shift = LOOKUP_BITS - len as u32;
+                        let start = (c as usize) << shift;
+                        let entry = ((len as u16) << 8) | u16::from(symbol);
+                        t.lookup[start..start + (1 << shift)].fill(entry);
+                    }
+                }
+                t.max_code[len] = code + n - 1;
+            }
+            index += n;
+            code = (code + n) << 1;
+        }
+        t.max_code[17] = i32::MAX; // sentinel: no code is longer than 16 bits
+        if ac {
+            t.fast_ac = Some(t.build_fast_ac());
+        }
+        Some(t)
+    }
+
+    fn build_fast_ac(&self) -> Box<[i32; LOOKUP_SIZE]> {
+        let mut fast = Box::new([0i32; LOOKUP_SIZE]);
+        for (bits, slot) in fast.iter_mut().enumerate() {
+            let entry = self.lookup[bits];
+            let len = u32::from(entry >> 8);
+            let symbol = (entry & 0xFF) as u8;
+            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 0x0F));
+            if len == 0 || size == 0 || len + size > LOOKUP_BITS {
+                continue;
+            }
+            let raw = ((bits as u32) >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+            let value = extend(raw, size);
+            *slot = (value << 8) | ((run as i32) << 4) | (len + size) as i32;
+        }
+        fast
+    }
+}
+
+/// The sign extension of T.81 F.2.2.1: `size` bits with a leading 0 are a negative value.
+#[inline]
+pub(crate) fn extend(raw: u32, size: u32) -> i32 {
+    if size == 0 {
+        return 0;
+    }
+    if raw < 1 << (size - 1) {
+        raw as i32 - (1 << size) + 1
+    } else {
+        raw as i32
+    }
+}
+
+/// Reads the entropy-coded data MSB first, removing the 0x00 stuffed after each 0xFF and
+/// stopping at a marker. Past the marker or the end it reads zero bits and counts them, so
+/// that a scan which needed them is known to be cut short.
+pub(crate) struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// The next bits, aligned to the top.
+    acc: u64,
+    count: u32,
+    /// A marker or the end of the data was reached; only zero bits follow.
+    stopped: bool,
+    /// Zero bits appended after the data stopped.
+    padding: u32,
+}
+
+impl<'a> Bits<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Bits {
+            data,
+            pos: 0,
+            acc: 0,
+            count: 0,
+            stopped: false,
+            padding: 0,
+        }
+    }
+
+    /// Tops the buffer up to at least 57 bits.
+    #[inline]
+    pub(crate) fn refill(&mut self) {
+        if self.count >= 32 {
+            return;
+        }
+        // Fast path: eight bytes with no 0xFF among them go in at once.
+        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_be_bytes(word);
+            let inv = !x;
+            let has_ff = inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080;
+            if has_ff == 0 {
+                let take = (63 - self.count) / 8;
+                let bits = take * 8;
+                let top = x & !(u64::MAX >> bits); // the first `take` bytes
+                self.acc |= top >> self.count;
+                self.count += bits;
+                self.pos += take as usize;
+                return;
+            }
+        }
+        while self.count <= 56 {
+            let byte = self.next_byte();
+            self.acc |= u64::from(byte) << (56 - self.count);
+            self.count += 8;
+        }
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> u8 {
+        if !self.stopped {
+            match self.data.get(self.pos) {
+                Some(&0xFF) => {
+                    if self.data.get(self.pos + 1) == Some(&0x00) {
+                        self.pos += 2;
+                        return 0xFF;
+                    }
+                    self.stopped = true; // a marker: leave it for the restart logic
+                }
+                Some(&b) => {
+                    self.pos += 1;
+                    return b;
+                }
+                None => self.stopped = true,
+            }
+        }
+        self.padding += 8;
+        0
+    }
+
+    /// The next `n` bits (1..=16) without consuming them; `refill` first.
+    #[inline]
+    pub(crate) fn peek(&self, n: u32) -> u32 {
+        (self.acc >> (64 - n)) as u32
+    }
+
+    #[inline]
+    pub(crate) fn consume(&mut self, n: u32) {
+        self.acc <<= n;
+        self.count -= n;
+    }
+
+    /// `n` bits (0..=16) as an unsigned number; `refill` first.
+    #[inline]
+    pub(crate) fn take(&mut self, n: u32) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        let v = self.peek(n);
+        self.consume(n);
+        v
+    }
+
+    /// One Huffman symbol. `None`: no code matches (corrupt data). Needs 16 bits buffered.
+    #[inline]
+    pub(crate) fn symbol(&mut self, t: &Huffman) -> Option<u8> {
+        let entry = t.lookup[self.peek(LOOKUP_BITS) as usize];
+        if entry != 0 {
+            self.consume(u32::from(entry >> 8));
+            return Some((entry & 0xFF) as u8);
+        }
+        let mut len = LOOKUP_BITS as usize + 1;
+        let mut code = self.peek(len as u32) as i32;
+        while code > t.max_code[len] {
+            len += 1;
+            if len > 16 {
+                return None;
+            }
+            code = self.peek(len as u32) as i32;
+        }
+        self.consume(len as u32);
+        let index = t.first_index[len] + code - t.first_code[len];
+        t.symbols.get(index as usize).copied()
+    }
+
+    /// The fast AC entry for the next 9 bits (see [`Huffman`]), 0 when there is none.
+    #[inline]
+    pub(crate) fn fast_ac(&self, t: &Huffman) -> i32 {
+        match &t.fast_ac {
+            Some(fast) => fast[self.peek(LOOKUP_BITS) as usize],
+            None => 0,
+        }
+    }
+
+    /// Whether bits past the end of the data were used: the scan was cut short.
+    pub(crate) fn overran(&self) -> bool {
+        self.padding > self.count
+    }
+
+    /// At a restart interval: drops the rest of the byte and the buffered bits, steps over
+    /// the RSTn marker, and starts reading again. `false` when no restart marker is there.
+    pub(crate) fn restart(&mut self) -> bool {
+        // The reader stops at a marker and never buffers past one, so `pos` is at the RSTn
+        // of a valid file; in a corrupt one, whatever is left before the next marker is
+        // skipped (as libjpeg resynchronises).
+        self.acc = 0;
+        self.count = 0;
+        self.padding = 0;
+        self.stopped = false;
+        while self.pos + 1 < self.data.len() {
+            if self.data[self.pos] == 0xFF {
+                match self.data[self.pos + 1] {
+                    0xD0..=0xD7 => {
+                        self.pos += 2;
+                        return true;
+                    }
+                    0xFF => self.pos += 1,
+                    0x00 => self.pos += 2,
+                    _ => return false,
+                }
+            } else {
+                self.pos += 1;
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,178 @@
+//! The entropy-coded scan: MCU by MCU, each block's coefficients are Huffman-decoded, the
+//! ones the output size needs are dequantised, and the block is inverse-transformed straight
+//! into its component plane at 8/n of the full size.
+
+use super::DecodeError;
+use super::frame::Frame;
+use super::huffman::{Bits, Huffman, extend};
+use super::idct::{Block, fill, idct};
+
+/// Zigzag index → natural (row-major) index.
+const ZIGZAG: [u8; 64] = [
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+    13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
+    52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+];
+
+/// The sink of [`Block`]: where a coefficient the block size does not use is written.
+const SINK: u8 = 64;
+
+/// One decoded component at the reduced size, padded to whole blocks.
+pub(super) struct Plane {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<u8>,
+}
+
+/// A component's decoding state.
+struct State<'t> {
+    dc: &'t Huffman,
+    ac: &'t Huffman,
+    /// Quantisation in zigzag order.
+    quant: [i32; 64],
+    pred: i32,
+    h: usize,
+    v: usize,
+}
+
+fn corrupt() -> DecodeError {
+    DecodeError::Unreadable("corrupt JPEG data".into())
+}
+
+/// Decodes the scan into one plane per component, each block as `n`×`n` pixels
+/// (`n` = 8 / reduction).
+pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError> {
+    let (mcux, mcuy) = if f.components.len() == 1 {
+        (f.width.div_ceil(8), f.height.div_ceil(8))
+    } else {
+        (f.width.div_ceil(8 * f.hmax), f.height.div_ceil(8 * f.vmax))
+    };
+    let mut states = Vec::with_capacity(f.components.len());
+    let mut planes = Vec::with_capacity(f.components.len());
+    for c in &f.components {
+        let (Some(dc), Some(ac)) = (f.dc[c.dc].as_ref(), f.ac[c.ac].as_ref()) else {
+            return Err(corrupt());
+        };
+        states.push(State {
+            dc,
+            ac,
+            quant: std::array::from_fn(|k| i32::from(c.quant[k])),
+            pred: 0,
+            h: c.h,
+            v: c.v,
+        });
+        let (width, height) = (mcux * c.h * n, mcuy * c.v * n);
+        planes.push(Plane {
+            width,
+            height,
+            data: vec![0; width * height],
+        });
+    }
+    // Where each zigzag coefficient goes: its natural place if inside the n×n corner,
+    // else the sink.
+    let slot: [u8; 64] = std::array::from_fn(|k| {
+        let z = ZIGZAG[k];
+        let (row, col) = (usize::from(z / 8), usize::from(z % 8));
+        if row < n && col < n { z } else { SINK }
+    });
+    let used: Vec<usize> = (0..64).filter(|&z| z / 8 < n && z % 8 < n).collect();
+    let mut bits = Bits::new(f.data);
+    let mut block: Block = [0; 256];
+    let mut left = f.restart;
+    for my in 0..mcuy {
+        for mx in 0..mcux {
+            if f.restart > 0 {
+                if left == 0 {
+                    if bits.overran() {
+                        return Err(DecodeError::Truncated);
+                    }
+                    if !bits.restart() {
+                        return Err(corrupt());
+                    }
+                    states.iter_mut().for_each(|s| s.pred = 0);
+                    left = f.restart;
+                }
+                left -= 1;
+            }
+            for (s, plane) in states.iter_mut().zip(planes.iter_mut()) {
+                for by in 0..s.v {
+                    for bx in 0..s.h {
+                        let dc_only = decode_block(&mut bits, s, &mut block, &slot)?;
+                        let (x, y) = ((mx * s.h + bx) * n, (my * s.v + by) * n);
+                        let at = y * plane.width + x;
+                        if dc_only {
+                            // Flat block (most of a plain background): one value.
+                            fill(n, block[0], &mut plane.data, at, plane.width);
+                            block[0] = 0;
+                        } else {
+                            idct(n, &block, &mut plane.data, at, plane.width);
+                            for &z in &used {
+                                block[z] = 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if bits.overran() {
+        return Err(DecodeError::Truncated);
+    }
+    Ok(planes)
+}
+
+/// Dequantises; corrupt values may wrap, and the transforms clamp what they use.
+#[inline]
+fn dequantise(value: i32, q: i32) -> i32 {
+    value.wrapping_mul(q)
+}
+
+/// One block: the DC difference, then run/size coded AC coefficients until EOB. `true`
+/// when the block has no AC coefficient at all.
+#[inline]
+fn decode_block(
+    bits: &mut Bits<'_>,
+    s: &mut State<'_>,
+    block: &mut Block,
+    slot: &[u8; 64],
+) -> Result<bool, DecodeError> {
+    bits.refill();
+    let size = u32::from(bits.symbol(s.dc).ok_or_else(corrupt)?);
+    if size > 16 {
+        return Err(corrupt());
+    }
+    s.pred = s.pred.wrapping_add(extend(bits.take(size), size));
+    block[0] = dequantise(s.pred, s.quant[0]);
+    let mut k = 1;
+    while k < 64 {
+        bits.refill();
+        let fast = bits.fast_ac(s.ac);
+        if fast != 0 {
+            bits.consume((fast & 15) as u32);
+            k += ((fast >> 4) & 15) as usize;
+            if k > 63 {
+                return Err(corrupt());
+            }
+            block[usize::from(slot[k])] = dequantise(fast >> 8, s.quant[k]);
+            k += 1;
+            continue;
+        }
+        let rs = bits.symbol(s.ac).ok_or_else(corrupt)?;
+        let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+        if size == 0 {
+            if run == 15 {
+                k += 16; // sixteen zeros
+                continue;
+            }
+            break; // end of block
+        }
+        k += run;
+        if k > 63 {
+            return Err(corrupt());
+        }
+        let value = extend(bits.take(size), size);
+        block[usize::from(slot[k])] = dequantise(value, s.quant[k]);
+        k += 1;
+    }
+    Ok(k == 1)
+}
