@@ -31,6 +31,10 @@ pub(super) struct Frame<'a> {
     pub data: &'a [u8],
 }
 
+/// More Huffman table definitions than any encoder writes for one baseline scan (8 is the
+/// most that can be in use); beyond it ours refuses and `jpeg-decoder` decides.
+const MAX_HUFFMAN_TABLES: usize = 32;
+
 /// Component as declared by SOF: (id, h, v, quantisation table id).
 type Declared = (u8, usize, usize, usize);
 
@@ -43,6 +47,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Option<Frame<'_>>, DecodeError> {
     let mut ac: [Option<Huffman>; 4] = Default::default();
     let mut declared: Option<(usize, usize, Vec<Declared>)> = None;
     let mut restart = 0;
+    // Tables defined so far: a file of thousands of DHT segments is not a photo, and each
+    // costs a table build.
+    let mut huffman_tables = 0;
     let mut adobe_rgb = false;
     let mut pos = 2;
     let bad = |why: &str| DecodeError::Unreadable(format!("JPEG header: {why}"));
@@ -51,7 +58,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Option<Frame<'_>>, DecodeError> {
         match seg.marker {
             markers::SOS => break seg.data,
             0xDB => read_dqt(seg.data, &mut quant)?,
-            0xC4 => read_dht(seg.data, &mut dc, &mut ac)?,
+            0xC4 => read_dht(seg.data, &mut dc, &mut ac, &mut huffman_tables)?,
             0xDD => {
                 let r = seg.data.get(..2).ok_or_else(|| bad("restart interval"))?;
                 restart = usize::from(u16::from_be_bytes([r[0], r[1]]));
@@ -156,11 +163,13 @@ fn read_sof(seg: &[u8]) -> Result<Option<(usize, usize, Vec<Declared>)>, DecodeE
     Ok(Some((width, height, out)))
 }
 
-/// DHT: one or more tables, each a Tc/Th byte, 16 code counts, then the symbols.
+/// DHT: one or more tables, each a Tc/Th byte, 16 code counts, then the symbols. `built`
+/// counts the tables of the whole file against [`MAX_HUFFMAN_TABLES`].
 fn read_dht(
     mut seg: &[u8],
     dc: &mut [Option<Huffman>; 4],
     ac: &mut [Option<Huffman>; 4],
+    built: &mut usize,
 ) -> Result<(), DecodeError> {
     let bad = || DecodeError::Unreadable("JPEG header: Huffman table".into());
     while let Some((&tc_th, rest)) = seg.split_first() {
@@ -170,6 +179,12 @@ fn read_dht(
             .ok_or_else(bad)?;
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
         let symbols = rest.get(16..16 + total).ok_or_else(bad)?;
+        *built += 1;
+        if *built > MAX_HUFFMAN_TABLES {
+            return Err(DecodeError::Unreadable(
+                "JPEG header: too many Huffman tables".into(),
+            ));
+        }
         let (class, id) = (tc_th >> 4, usize::from(tc_th & 0x0F));
         let table = Huffman::new(&counts, symbols, class == 1).ok_or_else(bad)?;
         let slot = match class {

@@ -38,7 +38,7 @@ impl Default for Huffman {
 
 impl Huffman {
     /// `None` when the counts describe no valid prefix code (more codes of a length than
-    /// there is room for) or an AC table has a symbol whose value would exceed 15 bits.
+    /// there is room for).
     pub(crate) fn new(counts: &[u8; 16], symbols: &[u8], ac: bool) -> Option<Huffman> {
         let mut t = Huffman {
             symbols: symbols.to_vec(),
@@ -117,7 +117,8 @@ pub(crate) struct Bits<'a> {
     count: u32,
     /// A marker or the end of the data was reached; only zero bits follow.
     stopped: bool,
-    /// Zero bits appended after the data stopped.
+    /// Zero bits appended after the data stopped (the scan checks after every MCU row, so
+    /// this stays far below `u32::MAX`; it saturates regardless).
     padding: u32,
 }
 
@@ -181,7 +182,7 @@ impl<'a> Bits<'a> {
                 None => self.stopped = true,
             }
         }
-        self.padding += 8;
+        self.padding = self.padding.saturating_add(8);
         0
     }
 
@@ -244,31 +245,25 @@ impl<'a> Bits<'a> {
         self.padding > self.count
     }
 
-    /// At a restart interval: drops the rest of the byte and the buffered bits, steps over
-    /// the RSTn marker, and starts reading again. `false` when no restart marker is there.
-    pub(crate) fn restart(&mut self) -> bool {
-        // The reader stops at a marker and never buffers past one, so `pos` is at the RSTn
-        // of a valid file; in a corrupt one, whatever is left before the next marker is
-        // skipped (as libjpeg resynchronises).
+    /// At the end of a restart interval: drops the buffered bits (the padding of the last
+    /// byte), steps over the marker RSTn (`n` = `expected`, 0..=7), and reads on after it.
+    /// `false` when that marker is not next: the data is out of step, and this decoder
+    /// leaves such a file to a more forgiving one.
+    pub(crate) fn restart(&mut self, expected: u8) -> bool {
+        // The reader stops at a marker and never buffers past one, so in a valid file `pos`
+        // is at the marker (perhaps after fill bytes 0xFF).
+        let mut p = self.pos;
+        while self.data.get(p..p + 2) == Some(&[0xFF, 0xFF][..]) {
+            p += 1;
+        }
+        if self.data.get(p..p + 2) != Some(&[0xFF, 0xD0 + (expected & 7)][..]) {
+            return false;
+        }
+        self.pos = p + 2;
         self.acc = 0;
         self.count = 0;
         self.padding = 0;
         self.stopped = false;
-        while self.pos + 1 < self.data.len() {
-            if self.data[self.pos] == 0xFF {
-                match self.data[self.pos + 1] {
-                    0xD0..=0xD7 => {
-                        self.pos += 2;
-                        return true;
-                    }
-                    0xFF => self.pos += 1,
-                    0x00 => self.pos += 2,
-                    _ => return false,
-                }
-            } else {
-                self.pos += 1;
-            }
-        }
-        false
+        true
     }
 }

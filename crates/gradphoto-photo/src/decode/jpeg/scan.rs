@@ -79,16 +79,23 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
     let mut bits = Bits::new(f.data);
     let mut block: Block = [0; 256];
     let mut left = f.restart;
+    let mut next_marker = 0u8;
     for my in 0..mcuy {
+        // Data that ended a row ago will not come back: stop rather than decode zeros for
+        // the rest of a (perhaps huge) frame.
+        if bits.overran() {
+            return Err(DecodeError::Truncated);
+        }
         for mx in 0..mcux {
             if f.restart > 0 {
                 if left == 0 {
                     if bits.overran() {
                         return Err(DecodeError::Truncated);
                     }
-                    if !bits.restart() {
+                    if !bits.restart(next_marker) {
                         return Err(corrupt());
                     }
+                    next_marker = (next_marker + 1) & 7;
                     states.iter_mut().for_each(|s| s.pred = 0);
                     left = f.restart;
                 }

@@ -206,3 +206,63 @@ fn impossible_huffman_tables_are_refused() {
     counts[0] = 2;
     assert!(huffman::Huffman::new(&counts, &[1, 2], true).is_some());
 }
+
+/// A tiny file declaring a large frame whose scan data is missing, built so that zero bits
+/// keep decoding as the longest blocks: an error (the decoder stops after the first MCU row
+/// rather than decode zeros for the whole frame), never a panic or a made-up image.
+#[test]
+fn a_large_frame_without_data_is_truncated() {
+    let mut f = vec![0xFF, 0xD8];
+    // DQT: table 0, all ones.
+    f.extend([0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    f.extend([1u8; 64]);
+    // SOF0: 8-bit, 3000 high, 4000 wide, three 1×1 components on table 0.
+    f.extend([0xFF, 0xC0, 0x00, 0x11, 0x08, 0x0B, 0xB8, 0x0F, 0xA0, 0x03]);
+    f.extend([1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+    // DHT: DC table 0 and AC table 0, each one 16-bit code (all zeros), symbols that read
+    // 16 and 15 more bits: zero bits past the end decode as long blocks forever.
+    for (class, symbol) in [(0x00u8, 0x10u8), (0x10, 0x0F)] {
+        f.extend([0xFF, 0xC4, 0x00, 0x14, class]);
+        let mut counts = [0u8; 16];
+        counts[15] = 1;
+        f.extend(counts);
+        f.push(symbol);
+    }
+    // SOS, then the end at once.
+    f.extend([
+        0xFF, 0xDA, 0x00, 0x0C, 0x03, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0,
+    ]);
+    f.extend([0xFF, 0xD9]);
+    assert!(matches!(own(&f, 8), Err(DecodeError::Truncated)));
+    assert!(crate::decode::decode(&f, &L, Some(100)).is_err());
+}
+
+/// A restart marker out of sequence means the data is out of step: ours leaves the file to
+/// `jpeg-decoder` rather than decode misplaced blocks.
+#[test]
+fn a_restart_marker_out_of_sequence_is_not_decoded_by_ours() {
+    let mut bytes = OURS[5].1.to_vec();
+    let at = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xD1])
+        .expect("a second restart marker");
+    bytes[at + 1] = 0xD3;
+    assert!(own(&bytes, 1).is_err());
+    let _ = crate::decode::decode(&bytes, &L, None);
+}
+
+/// More Huffman tables than any encoder writes: ours refuses, `jpeg-decoder` reads it.
+#[test]
+fn a_flood_of_huffman_tables_is_left_to_jpeg_decoder() {
+    let bytes = OURS[0].1;
+    let mut f = bytes[..2].to_vec();
+    let table = [0x00u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05];
+    for _ in 0..40 {
+        f.extend([0xFF, 0xC4, 0x00, 2 + table.len() as u8]);
+        f.extend(table);
+    }
+    f.extend(&bytes[2..]);
+    assert!(matches!(own(&f, 4), Err(DecodeError::Unreadable(_))));
+    // jpeg-decoder still reads it.
+    assert!(crate::decode::decode(&f, &L, Some(40)).is_ok());
+}
