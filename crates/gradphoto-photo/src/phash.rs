@@ -141,7 +141,8 @@ impl TryFrom<String> for FaceHash {
 /// border, and a buffer shorter than `width × height × 3` reads as black.
 pub fn face_hash(rgb: &Rgb, face: &Face) -> FaceHash {
     let frame = Frame::of(face);
-    FaceHash(CROPS.map(|crop| sign_bits(&low_dct(&patch(rgb, &frame, crop)))))
+    let grey = Grey::of(rgb, &frame);
+    FaceHash(CROPS.map(|crop| sign_bits(&low_dct(&patch(&grey, &frame, crop)))))
 }
 
 /// Differing bits, 0..=[`HASH_BITS`].
@@ -224,37 +225,99 @@ impl Frame {
     }
 }
 
-/// Bilinear grey (BT.601 luma) at `(x, y)` in index space; the border repeats outside.
-fn grey(rgb: &Rgb, x: f32, y: f32) -> f32 {
-    let (w, h) = (rgb.width as usize, rgb.height as usize);
-    if w == 0 || h == 0 {
-        return 0.0;
+/// BT.601 luma of the part of the image the crops sample, computed once: a hash takes up to
+/// 3 × 1024 × 64 bilinear samples, and converting the four RGB pixels of each took more time
+/// than everything else in a check of a finished photo (~3 ms of it).
+struct Grey {
+    /// Image size: samples clamp to it, as the border repeats outside.
+    width: usize,
+    height: usize,
+    /// The region held: columns `x0..x0 + w`, rows `y0..y0 + h`.
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    luma: Vec<f32>,
+}
+
+impl Grey {
+    /// The luma under every crop of `frame`, with a pixel's margin for the bilinear taps.
+    fn of(rgb: &Rgb, frame: &Frame) -> Grey {
+        let (width, height) = (rgb.width as usize, rgb.height as usize);
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for crop in CROPS {
+            let (a0, b0) = (-crop.side / 2.0, crop.centre_y - crop.side / 2.0);
+            for (a, b) in [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)] {
+                let (x, y) = frame.to_image(a0 + a * crop.side, b0 + b * crop.side);
+                lo = [lo[0].min(x), lo[1].min(y)];
+                hi = [hi[0].max(x), hi[1].max(y)];
+            }
+        }
+        // As `at` clamps, then one pixel more each side; NaN becomes 0 (a valid index).
+        let span = |lo: f32, hi: f32, n: usize| {
+            let last = n.saturating_sub(1);
+            let a = (lo.clamp(0.0, last as f32) as usize).saturating_sub(1);
+            let b = (hi.clamp(0.0, last as f32) as usize + 2).min(last);
+            (a, (b + 1).saturating_sub(a))
+        };
+        let (x0, w) = span(lo[0], hi[0], width);
+        let (y0, h) = span(lo[1], hi[1], height);
+        let mut luma = Vec::with_capacity(w * h);
+        for y in y0..y0 + h {
+            let row = rgb.data.get((y * width + x0) * 3..(y * width + x0 + w) * 3);
+            for p in row.unwrap_or_default().chunks_exact(3) {
+                luma.push(
+                    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]),
+                );
+            }
+        }
+        if luma.len() != w * h {
+            luma.clear(); // an image shorter than its size says: every sample reads 0
+        }
+        Grey {
+            width,
+            height,
+            x0,
+            y0,
+            w,
+            h,
+            luma,
+        }
     }
-    // NaN clamps to NaN and casts to 0: still a valid index.
-    let xc = x.clamp(0.0, (w - 1) as f32);
-    let yc = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (xc as usize, yc as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (xc - x0 as f32, yc - y0 as f32);
-    let (fx, fy) = (
-        if fx.is_finite() { fx } else { 0.0 },
-        if fy.is_finite() { fy } else { 0.0 },
-    );
-    let luma = |x: usize, y: usize| {
-        let i = (y * w + x) * 3;
-        rgb.data.get(i..i + 3).map_or(0.0, |p| {
-            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
-        })
-    };
-    let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
-    let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
-    top * (1.0 - fy) + bottom * fy
+
+    /// Bilinear luma at `(x, y)` in index space; the border repeats outside.
+    fn at(&self, x: f32, y: f32) -> f32 {
+        let (w, h) = (self.width, self.height);
+        if w == 0 || h == 0 {
+            return 0.0;
+        }
+        // NaN clamps to NaN and casts to 0: still a valid index.
+        let xc = x.clamp(0.0, (w - 1) as f32);
+        let yc = y.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (xc as usize, yc as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (xc - x0 as f32, yc - y0 as f32);
+        let (fx, fy) = (
+            if fx.is_finite() { fx } else { 0.0 },
+            if fy.is_finite() { fy } else { 0.0 },
+        );
+        let luma = |x: usize, y: usize| {
+            let (i, j) = (x.saturating_sub(self.x0), y.saturating_sub(self.y0));
+            self.luma
+                .get(j.min(self.h.saturating_sub(1)) * self.w + i.min(self.w.saturating_sub(1)))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
+        let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
 }
 
 /// The crop as an `N × N` grey patch, each pixel the mean of k × k bilinear samples over the
 /// area it covers (k grows with the reduction, so that fine texture does not alias into the
 /// low frequencies differently at every shift).
-fn patch(rgb: &Rgb, frame: &Frame, crop: Crop) -> [[f32; N]; N] {
+fn patch(grey: &Grey, frame: &Frame, crop: Crop) -> [[f32; N]; N] {
     let cell = crop.side * frame.scale / N as f32;
     let k = (cell.ceil() as usize).clamp(1, 8);
     let step = crop.side / (N * k) as f32;
@@ -268,7 +331,7 @@ fn patch(rgb: &Rgb, frame: &Frame, crop: Crop) -> [[f32; N]; N] {
                     let a = a0 + ((i * k + si) as f32 + 0.5) * step;
                     let b = b0 + ((j * k + sj) as f32 + 0.5) * step;
                     let (x, y) = frame.to_image(a, b);
-                    acc += grey(rgb, x, y);
+                    acc += grey.at(x, y);
                 }
             }
             *v = acc / (k * k) as f32;
@@ -332,6 +395,66 @@ fn sign_bits(c: &[f32; 64]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Luma straight from the RGB pixels, the whole image clamped: what [`Grey`] must equal.
+    fn grey_direct(rgb: &Rgb, x: f32, y: f32) -> f32 {
+        let (w, h) = (rgb.width as usize, rgb.height as usize);
+        let xc = x.clamp(0.0, (w - 1) as f32);
+        let yc = y.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (xc as usize, yc as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (xc - x0 as f32, yc - y0 as f32);
+        let luma = |x: usize, y: usize| {
+            let p = &rgb.data[(y * w + x) * 3..][..3];
+            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+        };
+        let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
+        let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+
+    /// The region of luma computed once gives every sample of every crop exactly the value
+    /// the pixels give, also for faces near or past the image's edges.
+    #[test]
+    fn grey_region_equals_luma_from_the_pixels() {
+        let rgb = Rgb::from_fn(97, 131, |x, y| {
+            [
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x * y) % 256) as u8,
+            ]
+        });
+        for (cx, cy, eyes) in [
+            (48.0, 60.0, 30.0),
+            (5.0, 8.0, 40.0),
+            (95.0, 128.0, 25.0),
+            (48.0, 60.0, 200.0),
+        ] {
+            let face = Face {
+                bbox: [cx - eyes, cy - eyes, cx + eyes, cy + 1.5 * eyes],
+                score: 1.0,
+                landmarks: [
+                    [cx - eyes / 2.0, cy],
+                    [cx + eyes / 2.0, cy + 0.1 * eyes],
+                    [cx, cy + 0.57 * eyes],
+                    [cx - 0.41 * eyes, cy + 1.155 * eyes],
+                    [cx + 0.41 * eyes, cy + 1.15 * eyes],
+                ],
+            };
+            let frame = Frame::of(&face);
+            let grey = Grey::of(&rgb, &frame);
+            for crop in CROPS {
+                for i in 0..=20 {
+                    for j in 0..=20 {
+                        let a = -crop.side / 2.0 + crop.side * i as f32 / 20.0;
+                        let b = crop.centre_y - crop.side / 2.0 + crop.side * j as f32 / 20.0;
+                        let (x, y) = frame.to_image(a, b);
+                        assert_eq!(grey.at(x, y), grey_direct(&rgb, x, y), "({x}, {y})");
+                    }
+                }
+            }
+        }
+    }
 
     /// A smooth random "portrait": a sum of Gaussian blobs from a seeded generator, as a
     /// function of continuous image coordinates, so that a moved copy is exact.
