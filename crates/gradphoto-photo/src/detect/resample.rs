@@ -138,15 +138,23 @@ impl Integral {
         let (w, h) = (img.width, img.height);
         let stride = (w + 1) * 3;
         let mut sums = vec![0u32; stride * (h + 1)];
-        for y in 0..h {
-            let mut row = [0u32; 3];
-            for x in 0..w {
-                let p = (y * w + x) * 3;
-                let o = (y + 1) * stride + (x + 1) * 3;
-                for c in 0..3 {
-                    row[c] =
-                        row[c].saturating_add(u32::from(img.data.get(p + c).copied().unwrap_or(0)));
-                    sums[o + c] = sums[o - stride + c].saturating_add(row[c]);
+        // Row by row over slices (no per-pixel index checks); rows missing from a short
+        // buffer stay zero.
+        if w > 0 {
+            for (y, src) in img.data.chunks_exact(w * 3).take(h).enumerate() {
+                let (done, rest) = sums.split_at_mut((y + 1) * stride);
+                let above = &done[y * stride + 3..];
+                let here = &mut rest[3..stride];
+                let mut row = [0u32; 3];
+                for ((o, a), p) in here
+                    .chunks_exact_mut(3)
+                    .zip(above.chunks_exact(3))
+                    .zip(src.chunks_exact(3))
+                {
+                    for c in 0..3 {
+                        row[c] = row[c].saturating_add(u32::from(p[c]));
+                        o[c] = a[c].saturating_add(row[c]);
+                    }
                 }
             }
         }
@@ -240,6 +248,34 @@ mod tests {
         img.resample_into(r, 2, 1, Edge::Zero, 8, &mut out);
         assert!(out[0] < -0.99, "outside is black: {}", out[0]);
         assert!(out[1] > 0.99, "inside is white: {}", out[1]);
+    }
+
+    #[test]
+    fn integral_sums_equal_the_pixels_summed() {
+        let (w, h) = (23usize, 17usize);
+        let data: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
+        let integral = Integral::new(Rgb {
+            data: &data,
+            width: w,
+            height: h,
+        });
+        for (x0, y0, x1, y1) in [
+            (0, 0, 23, 17),
+            (3, 4, 9, 5),
+            (22, 16, 23, 17),
+            (5, 0, 6, 17),
+        ] {
+            let mut want = [0u32; 3];
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    for (c, v) in want.iter_mut().enumerate() {
+                        *v += u32::from(data[(y * w + x) * 3 + c]);
+                    }
+                }
+            }
+            let got = integral.sum(x0 as i64, y0 as i64, x1 as i64, y1 as i64);
+            assert_eq!(got, want, "[{x0}, {x1}) × [{y0}, {y1})");
+        }
     }
 
     #[test]
