@@ -1,11 +1,12 @@
 //! Leaves the vector registers clean after tract's matrix kernels.
 //!
 //! tract's x86-64 kernels (hand-written assembly for FMA and AVX-512) return without
-//! `vzeroupper`, so the upper halves of the vector registers stay "dirty", and on Intel
-//! server cores every later SSE instruction of that thread carries a false dependency on
-//! them. All of our own pixel code is compiled for baseline x86-64 (SSE), and it ran 1.5–2.7×
-//! slower after a detection: resampling a 750×1000 photo took 4.7 ms instead of 1.8, and
-//! the PReLU, pooling and cropping between the networks' layers paid the same.
+//! `vzeroupper`, so the upper halves of the vector registers stay "dirty", and every later
+//! SSE instruction of that thread then pays for them (Intel documents this for its cores; we
+//! measured it on the AMD EPYC with AVX-512 that CI runs on). All of our own pixel code is
+//! compiled for baseline x86-64 (SSE), and it ran 1.5–2.7× slower after a detection:
+//! resampling a 750×1000 photo took 4.7 ms instead of 1.8, and the PReLU, pooling and
+//! cropping between the networks' layers paid the same.
 //!
 //! The workspace forbids `unsafe`, so we cannot issue `vzeroupper` ourselves. memchr's AVX2
 //! search does it safely: LLVM ends every function compiled for AVX that used 256-bit
