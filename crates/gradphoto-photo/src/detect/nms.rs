@@ -113,6 +113,19 @@ mod tests {
         }
     }
 
+    /// Two faces side by side, even as close as 0.6 of a face width between centres
+    /// (IoU 0.25), both survive the 0.5 threshold the detector uses before R-Net and O-Net.
+    #[test]
+    fn neighbouring_faces_both_survive_at_one_half() {
+        let boxes = [
+            c(0.0, 0.0, 100.0, 100.0, 0.9),
+            c(60.0, 5.0, 160.0, 105.0, 0.8),
+        ];
+        let mut keep = nms(&boxes, 0.5, Overlap::Union);
+        keep.sort_unstable();
+        assert_eq!(keep, vec![0, 1]);
+    }
+
     #[test]
     fn nms_keeps_best_of_overlapping_and_separate_boxes() {
         let boxes = [

@@ -138,10 +138,21 @@ impl Integral {
         let (w, h) = (img.width, img.height);
         let stride = (w + 1) * 3;
         let mut sums = vec![0u32; stride * (h + 1)];
-        // Row by row over slices (no per-pixel index checks); rows missing from a short
-        // buffer stay zero.
+        // Row by row over slices (no per-pixel index checks). The detector passes exactly
+        // `w × h` pixels; pixels missing from a shorter buffer count as black, as before.
         if w > 0 {
-            for (y, src) in img.data.chunks_exact(w * 3).take(h).enumerate() {
+            for y in 0..h {
+                let start = y * w * 3;
+                let padded;
+                let src = match img.data.get(start..start + w * 3) {
+                    Some(row) => row,
+                    None => {
+                        let mut row = img.data.get(start..).unwrap_or_default().to_vec();
+                        row.resize(w * 3, 0);
+                        padded = row;
+                        &padded[..]
+                    }
+                };
                 let (done, rest) = sums.split_at_mut((y + 1) * stride);
                 let above = &done[y * stride + 3..];
                 let here = &mut rest[3..stride];
@@ -248,6 +259,21 @@ mod tests {
         img.resample_into(r, 2, 1, Edge::Zero, 8, &mut out);
         assert!(out[0] < -0.99, "outside is black: {}", out[0]);
         assert!(out[1] > 0.99, "inside is white: {}", out[1]);
+    }
+
+    /// A buffer shorter than the image: the missing pixels count as black, the rest as they
+    /// are (the detector never passes one; the sums must still be right).
+    #[test]
+    fn integral_of_a_short_buffer_counts_missing_pixels_black() {
+        let data = vec![10u8; 4 * 3 + 6]; // one full row of 4, then two pixels
+        let integral = Integral::new(Rgb {
+            data: &data,
+            width: 4,
+            height: 3,
+        });
+        assert_eq!(integral.sum(0, 0, 4, 3), [60, 60, 60]);
+        assert_eq!(integral.sum(0, 1, 2, 2), [20, 20, 20]);
+        assert_eq!(integral.sum(2, 1, 4, 3), [0, 0, 0]);
     }
 
     #[test]

@@ -10,9 +10,10 @@
 //!
 //! The workspace forbids `unsafe`, so we cannot issue `vzeroupper` ourselves. memchr's AVX2
 //! search does it safely: LLVM ends every function compiled for AVX that used 256-bit
-//! registers with one, and a search of 64 bytes takes that path, in a few nanoseconds. tract
-//! only runs its assembly kernels on CPUs with FMA, which all have AVX2, so the search runs
-//! its AVX2 path wherever there is something to clean.
+//! registers with one, and a search of 64 bytes takes that path (memchr 2.7–2.8 dispatch to
+//! it at run time), in a few nanoseconds. On a CPU with AVX but no AVX2 (Sandy Bridge,
+//! AMD Bulldozer) tract may still run AVX kernels while memchr searches with SSE2: there the
+//! state stays dirty, which costs speed only.
 
 /// Clears the upper halves of the vector registers (see the module documentation).
 pub(crate) fn clean() {
