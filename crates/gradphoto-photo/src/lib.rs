@@ -15,6 +15,8 @@ pub mod resize;
 pub mod sheet;
 pub mod spec;
 mod standardize;
+#[cfg(test)]
+mod testing;
 
 pub use engine::{Engine, MIN_FACE_FRACTION};
 pub use report::{Finding, Report, Severity, Value, Verdict};

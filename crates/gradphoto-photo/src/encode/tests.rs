@@ -26,14 +26,11 @@ fn smooth(w: u32, h: u32) -> Rgb {
 
 /// Gradients plus deterministic noise: a file whose size really depends on the quality.
 fn textured(w: u32, h: u32) -> Rgb {
-    let mut seed = 0x1234_5678u32;
+    let mut next = crate::testing::xorshift(0x1234_5678);
     let mut data = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
         for x in 0..w {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            let n = (seed % 24) as u8;
+            let n = (next() % 24) as u8;
             data.push(((x * 200 / w) as u8).saturating_add(n));
             data.push(((y * 200 / h) as u8).saturating_add(n / 2));
             data.push((((x + y) * 100 / (w + h)) as u8).saturating_add(n));

@@ -95,18 +95,10 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             let Some(quad) = pixels.get(a..a + row + 6) else {
                 continue; // a short buffer: leave the pixel black rather than panic
             };
-            let w = [
-                (ONE - fx) * (ONE - fy),
-                fx * (ONE - fy),
-                (ONE - fx) * fy,
-                fx * fy,
-            ];
+            let w = weights(fx, fy);
             for ch in 0..3 {
-                let sum = w[0] * u32::from(quad[ch])
-                    + w[1] * u32::from(quad[3 + ch])
-                    + w[2] * u32::from(quad[row + ch])
-                    + w[3] * u32::from(quad[row + 3 + ch]);
-                out[ch] = ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8;
+                let taps = [quad[ch], quad[3 + ch], quad[row + ch], quad[row + 3 + ch]];
+                out[ch] = blend(w, taps);
             }
         }
     }
@@ -115,6 +107,25 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
         height,
         data,
     }
+}
+
+/// Bilinear weights of the taps top-left, top-right, bottom-left, bottom-right for the
+/// fractions `fx`, `fy` (of [`ONE`]).
+#[inline(always)]
+fn weights(fx: u32, fy: u32) -> [u32; 4] {
+    [
+        (ONE - fx) * (ONE - fy),
+        fx * (ONE - fy),
+        (ONE - fx) * fy,
+        fx * fy,
+    ]
+}
+
+/// One channel of four taps (in [`weights`]' order) blended and rounded.
+#[inline(always)]
+fn blend(w: [u32; 4], taps: [u8; 4]) -> u8 {
+    let sum: u32 = w.iter().zip(taps).map(|(w, t)| w * u32::from(t)).sum();
+    ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
 }
 
 /// [`warp`] for a source one pixel wide or high, where the taps cannot step in: each tap
@@ -147,18 +158,10 @@ fn warp_tiny(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
                 &pixels[a..a + step_x + 3],
                 &pixels[a + step_y..a + step_y + step_x + 3],
             );
-            let w = [
-                (ONE - fx) * (ONE - fy),
-                fx * (ONE - fy),
-                (ONE - fx) * fy,
-                fx * fy,
-            ];
+            let w = weights(fx, fy);
             for ch in 0..3 {
-                let sum = w[0] * u32::from(top[ch])
-                    + w[1] * u32::from(top[step_x + ch])
-                    + w[2] * u32::from(bottom[ch])
-                    + w[3] * u32::from(bottom[step_x + ch]);
-                out[ch] = ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8;
+                let taps = [top[ch], top[step_x + ch], bottom[ch], bottom[step_x + ch]];
+                out[ch] = blend(w, taps);
             }
         }
     }

@@ -173,13 +173,7 @@ mod tests {
 
     #[test]
     fn every_size_matches_the_textbook_idct() {
-        let mut seed = 0x2545_F491u32;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x2545_F491);
         for round in 0..300 {
             let mut c: Block = [0; 256];
             // Realistic blocks: a DC and a few decaying AC terms, sometimes flat.

@@ -171,13 +171,7 @@ fn cut_files_are_errors_not_panics() {
 
 #[test]
 fn damaged_files_never_panic() {
-    let mut seed = 0x9E37_79B9u32;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed
-    };
+    let mut next = crate::testing::xorshift(0x9E37_79B9);
     for round in 0..3000 {
         let (_, original) = OURS[round % OURS.len()];
         let mut bytes = original.to_vec();

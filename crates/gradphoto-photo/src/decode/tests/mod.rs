@@ -9,12 +9,9 @@ mod robust;
 /// A textured, asymmetric test image: gradients plus deterministic noise, so that JPEG at
 /// different qualities really differs.
 pub(super) fn textured(w: u32, h: u32) -> RgbImage {
-    let mut seed = 0x1234_5678u32;
+    let mut next = crate::testing::xorshift(0x1234_5678);
     RgbImage::from_fn(w, h, |x, y| {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let n = (seed % 40) as u8;
+        let n = (next() % 40) as u8;
         image::Rgb([
             ((x * 200 / w) as u8).saturating_add(n),
             ((y * 200 / h) as u8).saturating_add(n),

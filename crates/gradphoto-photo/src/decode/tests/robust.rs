@@ -148,13 +148,7 @@ fn truncated_png_never_panics() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut seed = 0x9E37_79B9u32;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed
-    };
+    let mut next = crate::testing::xorshift(0x9E37_79B9);
     let valid = jpeg(&textured(24, 24), 70);
     for round in 0..400 {
         let len = (next() % 2000) as usize;

@@ -1,0 +1,209 @@
+//! The luma the face hash samples, computed once per hash.
+
+use super::{CROPS, Frame};
+use crate::decode::Rgb;
+
+/// BT.601 luma of the part of the image the crops sample, computed once: a hash takes up to
+/// 3 × 1024 × 64 bilinear samples, and converting the four RGB pixels of each took more time
+/// than everything else in a check of a finished photo (~3 ms of it). An image whose buffer
+/// is shorter than its size says, or a frame with a corner at infinity, is sampled from the
+/// pixels directly (the same values, without a region to hold).
+pub(super) struct Grey<'a> {
+    rgb: &'a Rgb,
+    /// The region held: columns `x0..x0 + w`, rows `y0..y0 + h`; `None`: sample directly.
+    region: Option<Region>,
+}
+
+struct Region {
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    luma: Vec<f32>,
+}
+
+/// BT.601 luma of one RGB pixel.
+fn luma_of(p: &[u8]) -> f32 {
+    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+}
+
+impl<'a> Grey<'a> {
+    /// The luma under every crop of `frame`, with a pixel's margin for the bilinear taps.
+    pub(super) fn of(rgb: &'a Rgb, frame: &Frame) -> Grey<'a> {
+        let (width, height) = (rgb.width as usize, rgb.height as usize);
+        let direct = Grey { rgb, region: None };
+        if width == 0 || height == 0 || rgb.data.len() != width * height * 3 {
+            return direct;
+        }
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for crop in CROPS {
+            let (a0, b0) = (-crop.side / 2.0, crop.centre_y - crop.side / 2.0);
+            for (a, b) in [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)] {
+                let (x, y) = frame.to_image(a0 + a * crop.side, b0 + b * crop.side);
+                if !(x.is_finite() && y.is_finite()) {
+                    return direct; // samples may be NaN, which `at` reads at index 0
+                }
+                lo = [lo[0].min(x), lo[1].min(y)];
+                hi = [hi[0].max(x), hi[1].max(y)];
+            }
+        }
+        // As `at` clamps, then one pixel more each side.
+        let span = |lo: f32, hi: f32, n: usize| {
+            let last = n - 1;
+            let a = (lo.clamp(0.0, last as f32) as usize).saturating_sub(1);
+            let b = (hi.clamp(0.0, last as f32) as usize + 2).min(last);
+            (a, b + 1 - a)
+        };
+        let (x0, w) = span(lo[0], hi[0], width);
+        let (y0, h) = span(lo[1], hi[1], height);
+        let mut luma = Vec::with_capacity(w * h);
+        for y in y0..y0 + h {
+            let row = &rgb.data[(y * width + x0) * 3..(y * width + x0 + w) * 3];
+            luma.extend(row.chunks_exact(3).map(luma_of));
+        }
+        Grey {
+            rgb,
+            region: Some(Region { x0, y0, w, h, luma }),
+        }
+    }
+
+    /// Bilinear luma at `(x, y)` in index space; the border repeats outside.
+    pub(super) fn at(&self, x: f32, y: f32) -> f32 {
+        let (w, h) = (self.rgb.width as usize, self.rgb.height as usize);
+        if w == 0 || h == 0 {
+            return 0.0;
+        }
+        // NaN clamps to NaN and casts to 0: still a valid index.
+        let xc = x.clamp(0.0, (w - 1) as f32);
+        let yc = y.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (xc as usize, yc as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (xc - x0 as f32, yc - y0 as f32);
+        let (fx, fy) = (
+            if fx.is_finite() { fx } else { 0.0 },
+            if fy.is_finite() { fy } else { 0.0 },
+        );
+        let luma = |x: usize, y: usize| match &self.region {
+            // Inside the region by construction; clamped all the same, never a panic.
+            Some(r) => {
+                let i = x.saturating_sub(r.x0).min(r.w - 1);
+                let j = y.saturating_sub(r.y0).min(r.h - 1);
+                r.luma.get(j * r.w + i).copied().unwrap_or(0.0)
+            }
+            None => {
+                let i = (y * w + x) * 3;
+                self.rgb.data.get(i..i + 3).map_or(0.0, luma_of)
+            }
+        };
+        let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
+        let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::face_hash;
+    use super::*;
+    use crate::detect::Face;
+
+    /// Luma straight from the RGB pixels, the whole image clamped: what [`Grey`] must equal.
+    fn grey_direct(rgb: &Rgb, x: f32, y: f32) -> f32 {
+        let (w, h) = (rgb.width as usize, rgb.height as usize);
+        let xc = x.clamp(0.0, (w - 1) as f32);
+        let yc = y.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (xc as usize, yc as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (xc - x0 as f32, yc - y0 as f32);
+        let luma = |x: usize, y: usize| {
+            let p = &rgb.data[(y * w + x) * 3..][..3];
+            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+        };
+        let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
+        let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+
+    /// A buffer shorter than the image, or a frame at infinity, is sampled pixel by pixel:
+    /// the pixels present keep their values, and nothing is allocated for the size claimed.
+    #[test]
+    fn short_buffers_and_infinite_frames_sample_the_pixels() {
+        let full = Rgb::from_fn(40, 40, |x, y| [(x * 6) as u8, (y * 6) as u8, 9]);
+        let short = Rgb {
+            width: 40,
+            height: 40,
+            data: full.data[..40 * 20 * 3].to_vec(),
+        };
+        let face = Face {
+            bbox: [10.0, 10.0, 30.0, 35.0],
+            score: 1.0,
+            landmarks: [
+                [15.0, 18.0],
+                [25.0, 18.0],
+                [20.0, 24.0],
+                [16.0, 30.0],
+                [24.0, 30.0],
+            ],
+        };
+        let grey = Grey::of(&short, &Frame::of(&face));
+        assert!(grey.region.is_none());
+        assert_eq!(grey.at(20.0, 10.0), grey_direct(&full, 20.0, 10.0));
+        assert_eq!(grey.at(20.0, 30.0), 0.0);
+        let huge = Rgb {
+            width: 100_000,
+            height: 100_000,
+            data: Vec::new(),
+        };
+        let _ = face_hash(&huge, &face);
+        let far = Face {
+            bbox: [-3e38, -3e38, 3e38, 3e38],
+            landmarks: [[0.0, 0.0]; 5],
+            ..face
+        };
+        assert!(Grey::of(&full, &Frame::of(&far)).region.is_none());
+    }
+
+    /// The region of luma computed once gives every sample of every crop exactly the value
+    /// the pixels give, also for faces near or past the image's edges.
+    #[test]
+    fn grey_region_equals_luma_from_the_pixels() {
+        let rgb = Rgb::from_fn(97, 131, |x, y| {
+            [
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x * y) % 256) as u8,
+            ]
+        });
+        for (cx, cy, eyes) in [
+            (48.0, 60.0, 30.0),
+            (5.0, 8.0, 40.0),
+            (95.0, 128.0, 25.0),
+            (48.0, 60.0, 200.0),
+        ] {
+            let face = Face {
+                bbox: [cx - eyes, cy - eyes, cx + eyes, cy + 1.5 * eyes],
+                score: 1.0,
+                landmarks: [
+                    [cx - eyes / 2.0, cy],
+                    [cx + eyes / 2.0, cy + 0.1 * eyes],
+                    [cx, cy + 0.57 * eyes],
+                    [cx - 0.41 * eyes, cy + 1.155 * eyes],
+                    [cx + 0.41 * eyes, cy + 1.15 * eyes],
+                ],
+            };
+            let frame = Frame::of(&face);
+            let grey = Grey::of(&rgb, &frame);
+            assert!(grey.region.is_some());
+            for crop in CROPS {
+                for i in 0..=20 {
+                    for j in 0..=20 {
+                        let a = -crop.side / 2.0 + crop.side * i as f32 / 20.0;
+                        let b = crop.centre_y - crop.side / 2.0 + crop.side * j as f32 / 20.0;
+                        let (x, y) = frame.to_image(a, b);
+                        assert_eq!(grey.at(x, y), grey_direct(&rgb, x, y), "({x}, {y})");
+                    }
+                }
+            }
+        }
+    }
+}
