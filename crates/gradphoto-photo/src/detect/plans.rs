@@ -30,6 +30,7 @@ impl Plans {
         let mut reader = bytes;
         let mut onnx = tract_onnx::onnx();
         super::prelu::register(&mut onnx);
+        super::softmax::register(&mut onnx);
         let model = onnx.model_for_read(&mut reader).map_err(model_err(name))?;
         Ok(Plans {
             name,
@@ -58,5 +59,58 @@ impl Plans {
         }
         cache.insert(shape, plan.clone());
         Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Our `PRelu` and `Softmax` give what tract's own operators give, on every network.
+    #[test]
+    fn own_operators_agree_with_tracts() {
+        let mut next = crate::testing::xorshift(0xC0FF_EE11);
+        for (bytes, name, shape) in [
+            (super::super::PNET_ONNX, "P-Net", [1, 3, 37, 29]),
+            (super::super::RNET_ONNX, "R-Net", [3, 3, 24, 24]),
+            (super::super::ONET_ONNX, "O-Net", [2, 3, 48, 48]),
+        ] {
+            let n: usize = shape.iter().product();
+            let input: Vec<f32> = (0..n)
+                .map(|_| (next() % 256) as f32 / 128.0 - 1.0)
+                .collect();
+            let tensor = || {
+                tract_ndarray::Array4::from_shape_vec(
+                    (shape[0], shape[1], shape[2], shape[3]),
+                    input.clone(),
+                )
+                .expect("shape")
+                .into_tensor()
+            };
+            let ours = Plans::load(bytes, name)
+                .and_then(|p| p.get(shape))
+                .expect("our plan")
+                .run(tvec!(tensor().into()))
+                .expect("our run");
+            let theirs = tract_onnx::onnx()
+                .model_for_read(&mut &bytes[..])
+                .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
+                .and_then(|m| m.into_optimized())
+                .and_then(|m| m.into_runnable())
+                .expect("tract's plan")
+                .run(tvec!(tensor().into()))
+                .expect("tract's run");
+            assert_eq!(ours.len(), theirs.len());
+            for (a, b) in ours.iter().zip(&theirs) {
+                let (a, b) = (
+                    a.to_plain_array_view::<f32>().expect("f32"),
+                    b.to_plain_array_view::<f32>().expect("f32"),
+                );
+                assert_eq!(a.shape(), b.shape(), "{name}");
+                for (x, y) in a.iter().zip(b.iter()) {
+                    assert!((x - y).abs() < 1e-4, "{name}: {x} vs {y}");
+                }
+            }
+        }
     }
 }
