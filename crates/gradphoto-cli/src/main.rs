@@ -11,6 +11,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's allocator: the photo engine allocates tens of megabytes per
+/// photo, which glibc returns to the kernel and faults in again for the next one (see
+/// `bench/README.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gradphoto",

@@ -34,6 +34,10 @@ use gradphoto_photo::{Engine, Spec, Standardized, encode};
 use gradphoto_photo::{DETECT_SIDE, MAX_QUALITY, MIN_FACE_FRACTION, WORK_SIDE};
 use serde_json::json;
 
+/// The binary's allocator (`gradphoto`): the engine is timed as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What is timed.
 #[derive(Clone, Copy)]
 enum Job {
