@@ -83,6 +83,22 @@ impl<'a> Grey<'a> {
             if fx.is_finite() { fx } else { 0.0 },
             if fy.is_finite() { fy } else { 0.0 },
         );
+        // The usual case, all four taps inside the region: one slice, no per-tap clamps
+        // (the same values and arithmetic as below).
+        if let Some(r) = &self.region
+            && x0 >= r.x0
+            && y0 >= r.y0
+            && x1 < r.x0 + r.w
+            && y1 < r.y0 + r.h
+        {
+            let at = (y0 - r.y0) * r.w + (x0 - r.x0);
+            let (dx, dy) = (x1 - x0, (y1 - y0) * r.w);
+            if let Some(taps) = r.luma.get(at..=at + dy + dx) {
+                let top = taps[0] * (1.0 - fx) + taps[dx] * fx;
+                let bottom = taps[dy] * (1.0 - fx) + taps[dy + dx] * fx;
+                return top * (1.0 - fy) + bottom * fy;
+            }
+        }
         let luma = |x: usize, y: usize| match &self.region {
             // Inside the region by construction; clamped all the same, never a panic.
             Some(r) => {

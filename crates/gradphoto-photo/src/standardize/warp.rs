@@ -58,7 +58,12 @@ const ONE: u32 = 1 << FRAC_BITS;
 /// which gives the same sums as repeating it.
 pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
     let (sw, sh) = (src.width as usize, src.height as usize);
-    if sw < 2 || sh < 2 {
+    // Addresses are `u32` so that the position loop vectorises; a source of 1.4 billion
+    // pixels or more (far past the decoder's limits) takes the tap-by-tap path as well.
+    let addressable = (sw * 3)
+        .checked_mul(sh)
+        .is_some_and(|b| b < u32::MAX as usize);
+    if sw < 2 || sh < 2 || !addressable {
         return warp_tiny(src, t, width, height);
     }
     let row = sw * 3;
@@ -76,26 +81,34 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             (c * dx, s * dx)
         })
         .unzip();
-    for (v, out_row) in data.chunks_exact_mut(width as usize * 3).enumerate() {
+    // Per output row, first every pixel's tap address and weights (a loop without loads,
+    // which the compiler vectorises), then the taps.
+    let n = width as usize;
+    let (mut at, mut fxs, mut fys) = (vec![0u32; n], vec![0u32; n], vec![0u32; n]);
+    let (last_x, last_y) = ((sw - 2) as u32, (sh - 2) as u32);
+    for (v, out_row) in data.chunks_exact_mut(n * 3).enumerate() {
         let dy = (v as f32 + 0.5 - t.anchor[1]) * inv;
         let (sdy, cdy) = (s * dy, c * dy);
-        for ((out, &cdx), &sdx) in out_row.chunks_exact_mut(3).zip(&cdx).zip(&sdx) {
-            let x = (t.centre[0] + cdx - sdy - 0.5).clamp(0.0, max_x);
-            let y = (t.centre[1] + sdx + cdy - 0.5).clamp(0.0, max_y);
-            let (mut x0, mut y0) = (x as usize, y as usize);
-            let mut fx = ((x - x0 as f32) * ONE as f32) as u32;
-            let mut fy = ((y - y0 as f32) * ONE as f32) as u32;
-            if x0 + 1 >= sw {
-                (x0, fx) = (sw - 2, ONE);
-            }
-            if y0 + 1 >= sh {
-                (y0, fy) = (sh - 2, ONE);
-            }
-            let a = y0 * row + x0 * 3;
+        for u in 0..n {
+            let x = (t.centre[0] + cdx[u] - sdy - 0.5).clamp(0.0, max_x);
+            let y = (t.centre[1] + sdx[u] + cdy - 0.5).clamp(0.0, max_y);
+            // Non-negative after the clamp: the signed conversion truncates as `as u32`
+            // would, and is the one SSE2 vectorises.
+            let (x0, y0) = (x as i32 as u32, y as i32 as u32);
+            let fx = ((x - x0 as f32) * ONE as f32) as u32;
+            let fy = ((y - y0 as f32) * ONE as f32) as u32;
+            let (x0, fx) = if x0 > last_x { (last_x, ONE) } else { (x0, fx) };
+            let (y0, fy) = if y0 > last_y { (last_y, ONE) } else { (y0, fy) };
+            at[u] = y0 * row as u32 + x0 * 3;
+            fxs[u] = fx;
+            fys[u] = fy;
+        }
+        for (u, out) in out_row.chunks_exact_mut(3).enumerate() {
+            let a = at[u] as usize;
             let Some(quad) = pixels.get(a..a + row + 6) else {
                 continue; // a short buffer: leave the pixel black rather than panic
             };
-            let w = weights(fx, fy);
+            let w = weights(fxs[u], fys[u]);
             for ch in 0..3 {
                 let taps = [quad[ch], quad[3 + ch], quad[row + ch], quad[row + 3 + ch]];
                 out[ch] = blend(w, taps);
