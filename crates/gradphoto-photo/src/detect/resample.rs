@@ -98,6 +98,30 @@ impl Rgb<'_> {
         let cap = max_samples.max(1);
         let kx = (sx.ceil() as usize).clamp(1, cap);
         let ky = (sy.ceil() as usize).clamp(1, cap);
+        let grid = Grid {
+            region,
+            out_w,
+            out_h,
+            kx,
+            ky,
+        };
+        match edge {
+            Edge::Clamp => self.resample_clamped(&grid, &mut out[base..]),
+            Edge::Zero => self.resample_sampled(&grid, edge, &mut out[base..]),
+        }
+    }
+
+    /// [`Rgb::resample_into`] sample by sample through [`Rgb::sample`].
+    fn resample_sampled(&self, g: &Grid, edge: Edge, out: &mut [f32]) {
+        let Grid {
+            region,
+            out_w,
+            out_h,
+            kx,
+            ky,
+        } = *g;
+        let (sx, sy) = (region.w / out_w as f32, region.h / out_h as f32);
+        let plane = out_w * out_h;
         let norm = 1.0 / (kx * ky) as f32;
         for oy in 0..out_h {
             for ox in 0..out_w {
@@ -112,13 +136,88 @@ impl Rgb<'_> {
                         }
                     }
                 }
-                let o = base + oy * out_w + ox;
+                let o = oy * out_w + ox;
                 for (c, a) in acc.iter().enumerate() {
                     out[o + c * plane] = (a * norm - MEAN) * SCALE;
                 }
             }
         }
     }
+
+    /// [`Rgb::resample_sampled`] for [`Edge::Clamp`] (the pyramid), with each sample's
+    /// clamped taps and fractions worked out once per column and per row instead of per
+    /// sample: the same values in the same order of operations, a third of the work.
+    fn resample_clamped(&self, g: &Grid, out: &mut [f32]) {
+        let Grid {
+            region,
+            out_w,
+            out_h,
+            kx,
+            ky,
+        } = *g;
+        let (sx, sy) = (region.w / out_w as f32, region.h / out_h as f32);
+        // Per output position, its k samples: both tap indices (clamped) and the fraction.
+        let taps = |origin: f32, step: f32, k: usize, n: usize, len: usize| {
+            let max = (len - 1) as f32;
+            let mut v = Vec::with_capacity(n * k);
+            for o in 0..n {
+                for i in 0..k {
+                    let u = origin + step * (o as f32 + (i as f32 + 0.5) / k as f32) - 0.5;
+                    let u0 = u.floor();
+                    let lo = u0.clamp(0.0, max) as usize;
+                    let hi = (u0 + 1.0).clamp(0.0, max) as usize;
+                    v.push((lo, hi, u - u0));
+                }
+            }
+            v
+        };
+        let xs = taps(region.x, sx, kx, out_w, self.width);
+        let ys = taps(region.y, sy, ky, out_h, self.height);
+        let plane = out_w * out_h;
+        let norm = 1.0 / (kx * ky) as f32;
+        for (oy, ys) in ys.chunks_exact(ky).enumerate() {
+            for (ox, xs) in xs.chunks_exact(kx).enumerate() {
+                let mut acc = [0.0f32; 3];
+                for &(y0, y1, fy) in ys {
+                    for &(x0, x1, fx) in xs {
+                        let mut s = [0.0f32; 3];
+                        for (y, wy) in [(y0, 1.0 - fy), (y1, fy)] {
+                            for (x, wx) in [(x0, 1.0 - fx), (x1, fx)] {
+                                let w = wx * wy;
+                                if w == 0.0 {
+                                    continue;
+                                }
+                                let i = (y * self.width + x) * 3;
+                                if let Some(p) = self.data.get(i..i + 3) {
+                                    for (a, p) in s.iter_mut().zip(p) {
+                                        *a += w * f32::from(*p);
+                                    }
+                                }
+                            }
+                        }
+                        for (a, b) in acc.iter_mut().zip(s) {
+                            *a += b;
+                        }
+                    }
+                }
+                let o = oy * out_w + ox;
+                for (c, a) in acc.iter().enumerate() {
+                    out[o + c * plane] = (a * norm - MEAN) * SCALE;
+                }
+            }
+        }
+    }
+}
+
+/// Where [`Rgb::resample_into`] samples: the source region, the output size and the
+/// samples per output pixel along each axis.
+#[derive(Clone, Copy)]
+struct Grid {
+    region: Region,
+    out_w: usize,
+    out_h: usize,
+    kx: usize,
+    ky: usize,
 }
 
 /// Per-channel summed-area table of an image: the sum over any pixel rectangle in four
@@ -219,6 +318,45 @@ impl Integral {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pyramid's path gives exactly what sampling each point through `sample` gives:
+    /// shrinking, enlarging, off-image regions and a buffer shorter than the image.
+    #[test]
+    fn clamped_path_equals_sample_by_sample() {
+        let mut next = crate::testing::xorshift(0xFACE_0FF5);
+        let (w, h) = (37usize, 23usize);
+        let data: Vec<u8> = (0..w * h * 3).map(|_| next() as u8).collect();
+        let short = &data[..w * 20 * 3];
+        for (pixels, region, ow, oh, cap) in [
+            (&data[..], (0.0, 0.0, 37.0, 23.0), 11, 7, 2),
+            (&data[..], (0.0, 0.0, 37.0, 23.0), 80, 50, 2),
+            (&data[..], (-5.5, 3.25, 20.0, 30.0), 9, 13, 3),
+            (&data[..], (30.0, -4.0, 12.0, 9.0), 5, 5, 8),
+            (short, (0.0, 0.0, 37.0, 23.0), 13, 9, 2),
+        ] {
+            let img = Rgb {
+                data: pixels,
+                width: w,
+                height: h,
+            };
+            let (x, y, rw, rh) = region;
+            let g = Grid {
+                region: Region { x, y, w: rw, h: rh },
+                out_w: ow,
+                out_h: oh,
+                kx: ((rw / ow as f32).ceil() as usize).clamp(1, cap),
+                ky: ((rh / oh as f32).ceil() as usize).clamp(1, cap),
+            };
+            let (mut fast, mut slow) = (vec![0.0; 3 * ow * oh], vec![0.0; 3 * ow * oh]);
+            img.resample_clamped(&g, &mut fast);
+            img.resample_sampled(&g, Edge::Clamp, &mut slow);
+            let same = fast
+                .iter()
+                .zip(&slow)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{region:?} → {ow}×{oh}");
+        }
+    }
 
     #[test]
     fn uniform_image_stays_uniform_and_normalised() {
