@@ -8,13 +8,19 @@
 const LOOKUP_BITS: u32 = 9;
 const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 
+/// Marks a fast AC entry as the end of the block (a coefficient entry never has it: its
+/// value sits above it).
+pub(crate) const EOB_FLAG: i32 = 1 << 8;
+
 /// A decoding table built from a DHT segment.
 pub(crate) struct Huffman {
     /// For the next 9 bits: `(code length << 8) | symbol`, or 0 for a longer code.
     lookup: Box<[u16; LOOKUP_SIZE]>,
-    /// For AC tables, the next 9 bits when they hold a whole code and its value:
-    /// `(value << 8) | (run << 4) | total length`; 0 otherwise (EOB, ZRL, longer codes).
-    fast_ac: Option<Box<[i32; LOOKUP_SIZE]>>,
+    /// The next 9 bits when they hold a whole code and its value, 0 otherwise. AC tables:
+    /// `(value << 9) | (run << 4) | total length`, or for end-of-block
+    /// `EOB_FLAG | code length` (ZRL and longer codes: 0). DC tables:
+    /// `(difference << 5) | total length`.
+    fast: Box<[i32; LOOKUP_SIZE]>,
     /// The canonical decoding of codes longer than 9 bits (ITU T.81 F.2.2.3): largest code
     /// of each length (-1 for none) and the index of its first symbol.
     max_code: [i32; 18],
@@ -27,7 +33,7 @@ impl Default for Huffman {
     fn default() -> Self {
         Huffman {
             lookup: Box::new([0; LOOKUP_SIZE]),
-            fast_ac: None,
+            fast: Box::new([0; LOOKUP_SIZE]),
             max_code: [-1; 18],
             first_index: [0; 17],
             first_code: [0; 17],
@@ -69,10 +75,26 @@ impl Huffman {
             code = (code + n) << 1;
         }
         t.max_code[17] = i32::MAX; // sentinel: no code is longer than 16 bits
-        if ac {
-            t.fast_ac = Some(t.build_fast_ac());
-        }
+        t.fast = if ac {
+            t.build_fast_ac()
+        } else {
+            t.build_fast_dc()
+        };
         Some(t)
+    }
+
+    fn build_fast_dc(&self) -> Box<[i32; LOOKUP_SIZE]> {
+        let mut fast = Box::new([0i32; LOOKUP_SIZE]);
+        for (bits, slot) in fast.iter_mut().enumerate() {
+            let entry = self.lookup[bits];
+            let (len, size) = (u32::from(entry >> 8), u32::from(entry & 0xFF));
+            if len == 0 || len + size > LOOKUP_BITS {
+                continue;
+            }
+            let raw = ((bits as u32) >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+            *slot = (extend(raw, size) << 5) | (len + size) as i32;
+        }
+        fast
     }
 
     fn build_fast_ac(&self) -> Box<[i32; LOOKUP_SIZE]> {
@@ -82,12 +104,16 @@ impl Huffman {
             let len = u32::from(entry >> 8);
             let symbol = (entry & 0xFF) as u8;
             let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 0x0F));
+            if len != 0 && symbol == 0 {
+                *slot = EOB_FLAG | len as i32;
+                continue;
+            }
             if len == 0 || size == 0 || len + size > LOOKUP_BITS {
                 continue;
             }
             let raw = ((bits as u32) >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
             let value = extend(raw, size);
-            *slot = (value << 8) | ((run as i32) << 4) | (len + size) as i32;
+            *slot = (value << 9) | ((run as i32) << 4) | (len + size) as i32;
         }
         fast
     }
@@ -231,13 +257,10 @@ impl<'a> Bits<'a> {
         t.symbols.get(index as usize).copied()
     }
 
-    /// The fast AC entry for the next 9 bits (see [`Huffman`]), 0 when there is none.
+    /// The fast entry for the next 9 bits (see [`Huffman`]), 0 when there is none.
     #[inline]
-    pub(crate) fn fast_ac(&self, t: &Huffman) -> i32 {
-        match &t.fast_ac {
-            Some(fast) => fast[self.peek(LOOKUP_BITS) as usize],
-            None => 0,
-        }
+    pub(crate) fn fast(&self, t: &Huffman) -> i32 {
+        t.fast[self.peek(LOOKUP_BITS) as usize]
     }
 
     /// Whether bits past the end of the data were used: the scan was cut short.

@@ -4,7 +4,7 @@
 
 use super::DecodeError;
 use super::frame::Frame;
-use super::huffman::{Bits, Huffman, extend};
+use super::huffman::{Bits, EOB_FLAG, Huffman, extend};
 use super::idct::{Block, fill, idct};
 
 /// Zigzag index → natural (row-major) index.
@@ -144,23 +144,33 @@ fn decode_block(
     slot: &[u8; 64],
 ) -> Result<bool, DecodeError> {
     bits.refill();
-    let size = u32::from(bits.symbol(s.dc).ok_or_else(corrupt)?);
-    if size > 16 {
-        return Err(corrupt());
-    }
-    s.pred = s.pred.wrapping_add(extend(bits.take(size), size));
+    let fast = bits.fast(s.dc);
+    let diff = if fast != 0 {
+        bits.consume((fast & 31) as u32);
+        fast >> 5
+    } else {
+        let size = u32::from(bits.symbol(s.dc).ok_or_else(corrupt)?);
+        if size > 16 {
+            return Err(corrupt());
+        }
+        extend(bits.take(size), size)
+    };
+    s.pred = s.pred.wrapping_add(diff);
     block[0] = dequantise(s.pred, s.quant[0]);
     let mut k = 1;
     while k < 64 {
         bits.refill();
-        let fast = bits.fast_ac(s.ac);
+        let fast = bits.fast(s.ac);
         if fast != 0 {
             bits.consume((fast & 15) as u32);
+            if fast & EOB_FLAG != 0 {
+                break;
+            }
             k += ((fast >> 4) & 15) as usize;
             if k > 63 {
                 return Err(corrupt());
             }
-            block[usize::from(slot[k])] = dequantise(fast >> 8, s.quant[k]);
+            block[usize::from(slot[k])] = dequantise(fast >> 9, s.quant[k]);
             k += 1;
             continue;
         }
