@@ -80,7 +80,7 @@ fn model_err(stage: &'static str) -> impl Fn(TractError) -> DetectError {
 /// The MTCNN detector. Build once and share: it is `Send + Sync`, and every call may run
 /// concurrently.
 pub struct Detector {
-    /// P-Net, specialised per pyramid level size.
+    /// P-Net, specialised per canvas size (one per input image size).
     pnet: Plans,
     /// R-Net and O-Net, specialised per batch size.
     rnet: Plans,

@@ -13,8 +13,8 @@ use super::{DetectError, model_err};
 
 pub(crate) type Plan = Arc<TypedRunnableModel>;
 
-/// Once this many plans are cached the cache is emptied: P-Net adds one plan per pyramid
-/// level of every distinct image size, and a long batch over odd sizes must not grow forever.
+/// Once this many plans are cached the cache is emptied: P-Net adds one plan (its canvas)
+/// per distinct image size, and a long batch over odd sizes must not grow forever.
 const CACHE_LIMIT: usize = 256;
 
 /// One network as loaded (input shape symbolic) and its plans by NCHW input shape.

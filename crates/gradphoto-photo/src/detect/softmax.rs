@@ -34,7 +34,7 @@ struct SoftmaxExpansion {
 
 impl Expansion for SoftmaxExpansion {
     fn name(&self) -> StaticName {
-        "SoftmaxRows".into()
+        "Softmax".into()
     }
 
     fn rules<'r, 'p: 'r, 's: 'r>(
@@ -99,7 +99,7 @@ impl Softmax {
             for i in 0..inner {
                 let max = (0..len)
                     .map(|k| chunk[k * inner + i])
-                    .fold(f32::MIN, f32::max);
+                    .fold(f32::NEG_INFINITY, f32::max);
                 let mut sum = 0.0;
                 for k in 0..len {
                     let e = (chunk[k * inner + i] - max).exp();
@@ -118,7 +118,7 @@ impl Softmax {
 
 impl Op for Softmax {
     fn name(&self) -> StaticName {
-        "SoftmaxRows".into()
+        "Softmax".into()
     }
 
     op_as_typed_op!();

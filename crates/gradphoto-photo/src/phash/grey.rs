@@ -94,9 +94,8 @@ impl<'a> Grey<'a> {
             let at = (y0 - r.y0) * r.w + (x0 - r.x0);
             let (dx, dy) = (x1 - x0, (y1 - y0) * r.w);
             if let Some(taps) = r.luma.get(at..=at + dy + dx) {
-                let top = taps[0] * (1.0 - fx) + taps[dx] * fx;
-                let bottom = taps[dy] * (1.0 - fx) + taps[dy + dx] * fx;
-                return top * (1.0 - fy) + bottom * fy;
+                let taps = [taps[0], taps[dx], taps[dy], taps[dy + dx]];
+                return bilinear(taps, fx, fy);
             }
         }
         let luma = |x: usize, y: usize| match &self.region {
@@ -111,10 +110,18 @@ impl<'a> Grey<'a> {
                 self.rgb.data.get(i..i + 3).map_or(0.0, luma_of)
             }
         };
-        let top = luma(x0, y0) * (1.0 - fx) + luma(x1, y0) * fx;
-        let bottom = luma(x0, y1) * (1.0 - fx) + luma(x1, y1) * fx;
-        top * (1.0 - fy) + bottom * fy
+        let taps = [luma(x0, y0), luma(x1, y0), luma(x0, y1), luma(x1, y1)];
+        bilinear(taps, fx, fy)
     }
+}
+
+/// Taps top-left, top-right, bottom-left, bottom-right blended at fractions `fx`, `fy`: one
+/// formula for both paths of [`Grey::at`], so that they cannot drift apart.
+#[inline(always)]
+fn bilinear([tl, tr, bl, br]: [f32; 4], fx: f32, fy: f32) -> f32 {
+    let top = tl * (1.0 - fx) + tr * fx;
+    let bottom = bl * (1.0 - fx) + br * fx;
+    top * (1.0 - fy) + bottom * fy
 }
 
 #[cfg(test)]

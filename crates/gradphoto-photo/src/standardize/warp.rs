@@ -60,9 +60,17 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
     let (sw, sh) = (src.width as usize, src.height as usize);
     // Addresses are `u32` so that the position loop vectorises; a source of 1.4 billion
     // pixels or more (far past the decoder's limits) takes the tap-by-tap path as well.
-    let addressable = (sw * 3)
-        .checked_mul(sh)
+    let addressable = sw
+        .checked_mul(3)
+        .and_then(|row| row.checked_mul(sh))
         .is_some_and(|b| b < u32::MAX as usize);
+    if width == 0 || height == 0 {
+        return Rgb {
+            width,
+            height,
+            data: Vec::new(),
+        };
+    }
     if sw < 2 || sh < 2 || !addressable {
         return warp_tiny(src, t, width, height);
     }
@@ -141,8 +149,9 @@ fn blend(w: [u32; 4], taps: [u8; 4]) -> u8 {
     ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
 }
 
-/// [`warp`] for a source one pixel wide or high, where the taps cannot step in: each tap
-/// clamps on its own (also the reference the tests compare [`warp`] with).
+/// [`warp`] for a source one pixel wide or high, where the taps cannot step in, or too large
+/// for [`warp`]'s `u32` addresses: each tap clamps on its own (also the reference the tests
+/// compare [`warp`] with).
 fn warp_tiny(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
     let (sw, sh) = (src.width as usize, src.height as usize);
     let row = sw * 3;
@@ -167,10 +176,12 @@ fn warp_tiny(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             let step_x = if x0 + 1 < sw { 3 } else { 0 };
             let step_y = if y0 + 1 < sh { row } else { 0 };
             let a = y0 * row + x0 * 3;
-            let (top, bottom) = (
-                &pixels[a..a + step_x + 3],
-                &pixels[a + step_y..a + step_y + step_x + 3],
-            );
+            let (Some(top), Some(bottom)) = (
+                pixels.get(a..a + step_x + 3),
+                pixels.get(a + step_y..a + step_y + step_x + 3),
+            ) else {
+                continue; // a short buffer: leave the pixel black rather than panic
+            };
             let w = weights(fx, fy);
             for ch in 0..3 {
                 let taps = [top[ch], top[step_x + ch], bottom[ch], bottom[step_x + ch]];
@@ -205,6 +216,28 @@ mod tests {
 
     /// The fast path gives exactly what clamping each tap gives, edges included, for
     /// turned, shrunk, enlarged and off-centre placements.
+    /// An empty output, or a source buffer shorter than its size, is no panic.
+    #[test]
+    fn empty_outputs_and_short_sources() {
+        let t = Similarity {
+            centre: [1.0, 1.0],
+            anchor: [2.0, 2.0],
+            scale: 1.0,
+            angle: 0.1,
+        };
+        let src = gradient(8, 8);
+        assert!(warp(&src, &t, 0, 5).data.is_empty());
+        assert!(warp(&src, &t, 5, 0).data.is_empty());
+        for (w, h) in [(8, 8), (1, 8), (8, 1)] {
+            let short = Rgb {
+                width: w,
+                height: h,
+                data: vec![7; 5],
+            };
+            assert_eq!(warp(&short, &t, 4, 4).data.len(), 4 * 4 * 3);
+        }
+    }
+
     #[test]
     fn equals_the_tap_by_tap_reference() {
         let src = Rgb::from_fn(53, 41, |x, y| {

@@ -290,3 +290,97 @@ impl<'a> Bits<'a> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table with `counts[len - 1]` codes of each length.
+    fn table(counts: [u8; 16], symbols: &[u8], ac: bool) -> Huffman {
+        Huffman::new(&counts, symbols, ac).expect("a valid table")
+    }
+
+    /// Bits consumed, end of block, run, value.
+    type Decoded = (u32, bool, i32, i32);
+
+    /// Decodes the start of `bits` both ways — the fast entry when there is one, else the
+    /// canonical decoding (symbol, then its value bits) — and returns
+    /// `(bits consumed, end of block, run, value)`.
+    fn both(t: &Huffman, data: &[u8], ac: bool) -> (Option<Decoded>, Decoded) {
+        let mut slow = Bits::new(data);
+        slow.refill();
+        let before = slow.count;
+        let symbol = slow.symbol(t).expect("a code");
+        let (run, size) = if ac {
+            (i32::from(symbol >> 4), u32::from(symbol & 15))
+        } else {
+            (0, u32::from(symbol))
+        };
+        let value = extend(slow.take(size), size);
+        let eob = ac && symbol == 0;
+        let slow = (before - slow.count, eob, run, value);
+        let mut fast = Bits::new(data);
+        fast.refill();
+        let e = fast.fast(t);
+        let decoded = if !ac {
+            ((e & 31) as u32, false, 0, e >> 5)
+        } else if e & EOB_FLAG != 0 {
+            ((e & 15) as u32, true, 0, 0)
+        } else {
+            ((e & 15) as u32, false, (e >> 4) & 15, e >> 9)
+        };
+        let fast = (e != 0).then_some(decoded);
+        (fast, slow)
+    }
+
+    /// For every 12-bit start of the data, a fast entry says exactly what the canonical
+    /// decoding says: DC differences of every size (code and value fitting 9 bits or not),
+    /// and AC coefficients, end-of-block (also as a 9-bit code), ZRL and codes past 9 bits.
+    #[test]
+    fn fast_entries_agree_with_the_canonical_decoding() {
+        // DC: sizes 0..=11 with codes of 2..=9 bits (the standard luminance DC table).
+        let dc = table(
+            [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+            false,
+        );
+        // AC: 0x01, 0x11 (2 bits), 0x02, 0xF0 = ZRL, 0x21 (3 bits), 0x05 (5 bits), 0x31 (6 bits),
+        // 0x00 = EOB as a 9-bit code, 0x03, 0x41 (10 bits), 0x06 (12 bits).
+        let ac = table(
+            [0, 2, 3, 0, 1, 1, 0, 0, 1, 2, 0, 1, 0, 0, 0, 0],
+            &[
+                0x01, 0x11, 0x02, 0xF0, 0x21, 0x05, 0x31, 0x00, 0x03, 0x41, 0x06,
+            ],
+            true,
+        );
+        for (t, is_ac) in [(&dc, false), (&ac, true)] {
+            let (mut fast, mut slow_only, mut eobs) = (0, 0, 0);
+            for start in 0u32..1 << 12 {
+                // 12 chosen bits then a fixed tail, never a 0xFF byte (stuffing).
+                let word = (start << 20) | 0x5_A5A5;
+                let data = word.to_be_bytes();
+                if data.contains(&0xFF) {
+                    continue;
+                }
+                let mut probe = Bits::new(&data);
+                probe.refill();
+                if probe.symbol(t).is_none() {
+                    continue; // no code starts here
+                }
+                match both(t, &data, is_ac) {
+                    (Some(f), s) => {
+                        assert_eq!(f, s, "start {start:012b}");
+                        fast += 1;
+                        eobs += usize::from(f.1);
+                    }
+                    (None, _) => slow_only += 1,
+                }
+            }
+            assert!(
+                fast > 1000 && slow_only > 50,
+                "fast {fast}, slow {slow_only}"
+            );
+            assert_eq!(eobs > 0, is_ac, "end-of-block through the fast table");
+        }
+    }
+}
