@@ -7,6 +7,7 @@
 //! an image pyramid scanned by P-Net, R-Net on 24×24 crops, O-Net on 48×48 crops.
 
 mod canvas;
+mod in_place;
 mod nms;
 mod plans;
 mod pnet;

@@ -113,33 +113,21 @@ impl Rgb<'_> {
 
     /// [`Rgb::resample_into`] sample by sample through [`Rgb::sample`].
     fn resample_sampled(&self, g: &Grid, edge: Edge, out: &mut [f32]) {
-        let Grid {
-            region,
-            out_w,
-            out_h,
-            kx,
-            ky,
-        } = *g;
-        let (sx, sy) = (region.w / out_w as f32, region.h / out_h as f32);
-        let plane = out_w * out_h;
-        let norm = 1.0 / (kx * ky) as f32;
-        for oy in 0..out_h {
-            for ox in 0..out_w {
+        let (sx, sy) = g.steps();
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
                 let mut acc = [0.0f32; 3];
-                for iy in 0..ky {
-                    let v = region.y + sy * (oy as f32 + (iy as f32 + 0.5) / ky as f32) - 0.5;
-                    for ix in 0..kx {
-                        let u = region.x + sx * (ox as f32 + (ix as f32 + 0.5) / kx as f32) - 0.5;
+                for iy in 0..g.ky {
+                    let v = position(g.region.y, sy, oy, iy, g.ky);
+                    for ix in 0..g.kx {
+                        let u = position(g.region.x, sx, ox, ix, g.kx);
                         let s = self.sample(u, v, edge);
                         for (a, b) in acc.iter_mut().zip(s) {
                             *a += b;
                         }
                     }
                 }
-                let o = oy * out_w + ox;
-                for (c, a) in acc.iter().enumerate() {
-                    out[o + c * plane] = (a * norm - MEAN) * SCALE;
-                }
+                g.store(out, ox, oy, acc);
             }
         }
     }
@@ -148,21 +136,14 @@ impl Rgb<'_> {
     /// clamped taps and fractions worked out once per column and per row instead of per
     /// sample: the same values in the same order of operations, a third of the work.
     fn resample_clamped(&self, g: &Grid, out: &mut [f32]) {
-        let Grid {
-            region,
-            out_w,
-            out_h,
-            kx,
-            ky,
-        } = *g;
-        let (sx, sy) = (region.w / out_w as f32, region.h / out_h as f32);
+        let (sx, sy) = g.steps();
         // Per output position, its k samples: both tap indices (clamped) and the fraction.
         let taps = |origin: f32, step: f32, k: usize, n: usize, len: usize| {
             let max = (len - 1) as f32;
             let mut v = Vec::with_capacity(n * k);
             for o in 0..n {
                 for i in 0..k {
-                    let u = origin + step * (o as f32 + (i as f32 + 0.5) / k as f32) - 0.5;
+                    let u = position(origin, step, o, i, k);
                     let u0 = u.floor();
                     let lo = u0.clamp(0.0, max) as usize;
                     let hi = (u0 + 1.0).clamp(0.0, max) as usize;
@@ -171,12 +152,10 @@ impl Rgb<'_> {
             }
             v
         };
-        let xs = taps(region.x, sx, kx, out_w, self.width);
-        let ys = taps(region.y, sy, ky, out_h, self.height);
-        let plane = out_w * out_h;
-        let norm = 1.0 / (kx * ky) as f32;
-        for (oy, ys) in ys.chunks_exact(ky).enumerate() {
-            for (ox, xs) in xs.chunks_exact(kx).enumerate() {
+        let xs = taps(g.region.x, sx, g.kx, g.out_w, self.width);
+        let ys = taps(g.region.y, sy, g.ky, g.out_h, self.height);
+        for (oy, ys) in ys.chunks_exact(g.ky).enumerate() {
+            for (ox, xs) in xs.chunks_exact(g.kx).enumerate() {
                 let mut acc = [0.0f32; 3];
                 for &(y0, y1, fy) in ys {
                     for &(x0, x1, fx) in xs {
@@ -200,13 +179,18 @@ impl Rgb<'_> {
                         }
                     }
                 }
-                let o = oy * out_w + ox;
-                for (c, a) in acc.iter().enumerate() {
-                    out[o + c * plane] = (a * norm - MEAN) * SCALE;
-                }
+                g.store(out, ox, oy, acc);
             }
         }
     }
+}
+
+/// Index-space coordinate of sample `i` of `k` in output pixel `o`, along an axis whose
+/// region starts at `origin` and advances `step` source pixels per output pixel: one
+/// formula for both resampling paths, so that they sample the same points.
+#[inline]
+fn position(origin: f32, step: f32, o: usize, i: usize, k: usize) -> f32 {
+    origin + step * (o as f32 + (i as f32 + 0.5) / k as f32) - 0.5
 }
 
 /// Where [`Rgb::resample_into`] samples: the source region, the output size and the
@@ -218,6 +202,27 @@ struct Grid {
     out_h: usize,
     kx: usize,
     ky: usize,
+}
+
+impl Grid {
+    /// Source pixels per output pixel, across and down.
+    fn steps(&self) -> (f32, f32) {
+        (
+            self.region.w / self.out_w as f32,
+            self.region.h / self.out_h as f32,
+        )
+    }
+
+    /// Stores output pixel `(ox, oy)` from the sum of its samples: averaged, normalised,
+    /// one value in each of the three planes.
+    fn store(&self, out: &mut [f32], ox: usize, oy: usize, acc: [f32; 3]) {
+        let plane = self.out_w * self.out_h;
+        let norm = 1.0 / (self.kx * self.ky) as f32;
+        let o = oy * self.out_w + ox;
+        for (c, a) in acc.iter().enumerate() {
+            out[o + c * plane] = (a * norm - MEAN) * SCALE;
+        }
+    }
 }
 
 /// Per-channel summed-area table of an image: the sum over any pixel rectangle in four

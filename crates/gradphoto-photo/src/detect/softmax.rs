@@ -128,24 +128,13 @@ impl EvalOp for Softmax {
     op_out_of_plan!();
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
-        let Some(input) = inputs.into_iter().next() else {
-            bail!("Softmax: no input");
-        };
-        // Runs between tract's kernels: clean their vector state first (see `vector_state`).
-        super::vector_state::clean();
-        let mut t = input.into_tensor();
-        let shape = t.shape().to_vec();
-        self.apply(t.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?, &shape)?;
-        Ok(tvec!(t.into_tvalue()))
+        super::in_place::eval("Softmax", inputs, |data, shape| self.apply(data, shape))
     }
 }
 
 impl TypedOp for Softmax {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        if inputs[0].datum_type != f32::datum_type() {
-            bail!("Softmax: only f32 is supported");
-        }
-        Ok(tvec!(inputs[0].without_value()))
+        super::in_place::output_facts("Softmax", inputs)
     }
 
     as_op!();
