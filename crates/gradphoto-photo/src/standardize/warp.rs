@@ -48,6 +48,20 @@ impl Similarity {
 const FRAC_BITS: u32 = 8;
 const ONE: u32 = 1 << FRAC_BITS;
 
+/// Longest source side [`floor_fixed`] can address: positions times [`ONE`] stay below
+/// 2²² (a longer source takes the tap-by-tap path).
+const MAX_FAST_SIDE: usize = (1 << (22 - FRAC_BITS)) - 1;
+
+/// `floor(v)` for `0 ≤ v < 2²²`, in operations the compiler vectorises: adding 2²³ leaves
+/// the nearest integer in the low mantissa bits, and one comparison turns it into the floor.
+/// (`v as u32` gives the same, but its saturating rule keeps the loop scalar.)
+#[inline(always)]
+fn floor_fixed(v: f32) -> u32 {
+    const MAGIC: f32 = 8_388_608.0; // 2²³
+    let nearest = (v + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits());
+    nearest - u32::from(nearest as i32 as f32 > v)
+}
+
 /// Renders `width × height` output pixels; positions outside the source take the nearest
 /// edge pixel (the caller has checked what lies there).
 ///
@@ -71,7 +85,7 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             data: Vec::new(),
         };
     }
-    if sw < 2 || sh < 2 || !addressable {
+    if sw < 2 || sh < 2 || !addressable || sw.max(sh) > MAX_FAST_SIDE {
         return warp_tiny(src, t, width, height);
     }
     let row = sw * 3;
@@ -98,13 +112,14 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
         let dy = (v as f32 + 0.5 - t.anchor[1]) * inv;
         let (sdy, cdy) = (s * dy, c * dy);
         for u in 0..n {
-            let x = (t.centre[0] + cdx[u] - sdy - 0.5).clamp(0.0, max_x);
-            let y = (t.centre[1] + sdx[u] + cdy - 0.5).clamp(0.0, max_y);
-            // Non-negative after the clamp: the signed conversion truncates as `as u32`
-            // would, and is the one SSE2 vectorises.
-            let (x0, y0) = (x as i32 as u32, y as i32 as u32);
-            let fx = ((x - x0 as f32) * ONE as f32) as u32;
-            let fy = ((y - y0 as f32) * ONE as f32) as u32;
+            // `max` then `min` rather than `clamp`, and no float-to-integer cast: the same
+            // values, but `clamp`'s NaN rule and the saturating casts kept this loop scalar
+            // (it was most of the warp's time).
+            let x = (t.centre[0] + cdx[u] - sdy - 0.5).max(0.0).min(max_x);
+            let y = (t.centre[1] + sdx[u] + cdy - 0.5).max(0.0).min(max_y);
+            let (fixed_x, fixed_y) = (floor_fixed(x * ONE as f32), floor_fixed(y * ONE as f32));
+            let (x0, fx) = (fixed_x >> FRAC_BITS, fixed_x & (ONE - 1));
+            let (y0, fy) = (fixed_y >> FRAC_BITS, fixed_y & (ONE - 1));
             let (x0, fx) = if x0 > last_x { (last_x, ONE) } else { (x0, fx) };
             let (y0, fy) = if y0 > last_y { (last_y, ONE) } else { (y0, fy) };
             at[u] = y0 * row as u32 + x0 * 3;
@@ -214,8 +229,6 @@ mod tests {
         }
     }
 
-    /// The fast path gives exactly what clamping each tap gives, edges included, for
-    /// turned, shrunk, enlarged and off-centre placements.
     /// An empty output, or a source buffer shorter than its size, is no panic.
     #[test]
     fn empty_outputs_and_short_sources() {
@@ -238,6 +251,25 @@ mod tests {
         }
     }
 
+    /// `floor_fixed` is the truncating cast over its whole range: integers, halves (where
+    /// the nearest integer rounds to even), values just either side of them, and noise.
+    #[test]
+    fn floor_fixed_is_the_truncating_cast() {
+        let top = (MAX_FAST_SIDE as u32 + 1) * ONE;
+        let mut values = vec![0.0f32, 0.25, 0.5, 1.5, 2.5, (top - 1) as f32];
+        for i in (0..top).step_by(997).chain(top - 300..top) {
+            let v = i as f32;
+            values.extend([v, v + 0.5, v.next_up(), v.next_down().max(0.0)]);
+        }
+        let mut next = crate::testing::xorshift(7);
+        values.extend((0..100_000).map(|_| (next() % (top * 16)) as f32 / 16.0));
+        for v in values.into_iter().filter(|&v| v < top as f32) {
+            assert_eq!(floor_fixed(v), v as u32, "{v}");
+        }
+    }
+
+    /// The fast path gives exactly what clamping each tap gives, edges included, for
+    /// turned, shrunk, enlarged and off-centre placements.
     #[test]
     fn equals_the_tap_by_tap_reference() {
         let src = Rgb::from_fn(53, 41, |x, y| {
