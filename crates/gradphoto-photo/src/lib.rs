@@ -8,6 +8,7 @@ pub mod decode;
 pub mod detect;
 pub mod encode;
 mod engine;
+mod floor;
 pub mod phash;
 pub mod quality;
 pub mod report;

@@ -242,6 +242,7 @@ fn patch(grey: &Grey, frame: &Frame, crop: Crop) -> [[f32; N]; N] {
     // then their luma. Each cell still adds its samples row by row, left to right, so the
     // sums are exactly those of sampling cell by cell.
     let (mut xs, mut ys) = (vec![0f32; N * k], vec![0f32; N * k]);
+    let mut samples = vec![0f32; N * k];
     for (j, row) in out.iter_mut().enumerate() {
         let mut acc = [0f32; N];
         for sj in 0..k {
@@ -250,13 +251,10 @@ fn patch(grey: &Grey, frame: &Frame, crop: Crop) -> [[f32; N]; N] {
                 let a = a0 + (m as f32 + 0.5) * step;
                 (*x, *y) = frame.to_image(a, b);
             }
-            for ((acc, xs), ys) in acc
-                .iter_mut()
-                .zip(xs.chunks_exact(k))
-                .zip(ys.chunks_exact(k))
-            {
-                for (&x, &y) in xs.iter().zip(ys) {
-                    *acc += grey.at(x, y);
+            grey.sample_row(&xs, &ys, &mut samples);
+            for (acc, cell) in acc.iter_mut().zip(samples.chunks_exact(k)) {
+                for &v in cell {
+                    *acc += v;
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 use super::{CROPS, Frame};
 use crate::decode::Rgb;
+use crate::floor::{FLOOR_LIMIT, floor_small};
 
 /// BT.601 luma of the part of the image the crops sample, computed once: a hash takes up to
 /// 3 × 1024 × 64 bilinear samples, and converting the four RGB pixels of each took more time
@@ -20,6 +21,24 @@ struct Region {
     w: usize,
     h: usize,
     luma: Vec<f32>,
+}
+
+impl Region {
+    /// The luma when every point has all four taps inside the region (so that `at` would
+    /// neither clamp nor leave it), `None` otherwise; NaN is never inside.
+    fn inside(&self, xs: &[f32], ys: &[f32]) -> Option<&[f32]> {
+        // The last column and row are only ever a right or bottom tap; the bounds are far
+        // below [`FLOOR_LIMIT`], so the fast floor applies.
+        let (x_lo, x_hi) = (self.x0 as f32, (self.x0 + self.w) as f32 - 1.0);
+        let (y_lo, y_hi) = (self.y0 as f32, (self.y0 + self.h) as f32 - 1.0);
+        if x_hi >= FLOOR_LIMIT || y_hi >= FLOOR_LIMIT {
+            return None;
+        }
+        let outside = xs.iter().zip(ys).fold(false, |out, (&x, &y)| {
+            out | !(x >= x_lo && x < x_hi && y >= y_lo && y < y_hi)
+        });
+        (!outside).then_some(&self.luma)
+    }
 }
 
 /// BT.601 luma of one RGB pixel.
@@ -64,6 +83,30 @@ impl<'a> Grey<'a> {
         Grey {
             rgb,
             region: Some(Region { x0, y0, w, h, luma }),
+        }
+    }
+
+    /// [`Grey::at`] of each `(xs[i], ys[i])` into `out[i]`. A row of samples wholly inside
+    /// the region (the usual case) takes a path without clamps or saturating casts, which
+    /// gives the same values: inside, the clamp changes nothing, the floor is the cast's,
+    /// and the taps and blend are those of `at`.
+    pub(super) fn sample_row(&self, xs: &[f32], ys: &[f32], out: &mut [f32]) {
+        if let Some(r) = &self.region
+            && let Some(samples) = r.inside(xs, ys)
+        {
+            for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
+                let (x0, y0) = (floor_small(x), floor_small(y));
+                let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+                let at = (y0 as usize - r.y0) * r.w + (x0 as usize - r.x0);
+                *o = match samples.get(at..=at + r.w + 1) {
+                    Some(taps) => bilinear([taps[0], taps[1], taps[r.w], taps[r.w + 1]], fx, fy),
+                    None => self.at(x, y), // unreachable: `inside` checked the rows
+                };
+            }
+            return;
+        }
+        for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
+            *o = self.at(x, y);
         }
     }
 
@@ -228,5 +271,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A row sampled at once gives what sampling each point gives: rows wholly inside the
+    /// region (the fast path), rows touching its last column or row, rows leaving it, and
+    /// NaN.
+    #[test]
+    fn sample_row_equals_sampling_each_point() {
+        let rgb = Rgb::from_fn(97, 131, |x, y| {
+            [
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x * y) % 256) as u8,
+            ]
+        });
+        let face = Face {
+            bbox: [28.0, 40.0, 68.0, 90.0],
+            score: 1.0,
+            landmarks: [
+                [38.0, 60.0],
+                [58.0, 61.0],
+                [48.0, 71.0],
+                [40.0, 80.0],
+                [56.0, 80.0],
+            ],
+        };
+        let grey = Grey::of(&rgb, &Frame::of(&face));
+        let r = grey.region.as_ref().expect("a region");
+        let (right, bottom) = ((r.x0 + r.w - 1) as f32, (r.y0 + r.h - 1) as f32);
+        let mut next = crate::testing::xorshift(11);
+        let mut noise = |lo: f32, hi: f32| lo + (hi - lo) * (next() % 10_000) as f32 / 10_000.0;
+        let inside: Vec<(f32, f32)> = (0..64)
+            .map(|_| {
+                (
+                    noise(r.x0 as f32, right - 0.01),
+                    noise(r.y0 as f32, bottom - 0.01),
+                )
+            })
+            .collect();
+        let (xs, ys): (Vec<f32>, Vec<f32>) = inside.iter().copied().unzip();
+        assert!(r.inside(&xs, &ys).is_some(), "the first row takes the fast path");
+        let mut rows = vec![inside.clone()];
+        for edge in [
+            (right, 50.0),
+            (50.0, bottom),
+            (right - 0.5, bottom - 0.5),
+            (-3.0, 50.0),
+        ] {
+            let mut row = inside.clone();
+            row[17] = edge;
+            rows.push(row);
+        }
+        let mut with_nan = inside.clone();
+        with_nan[3] = (f32::NAN, 50.0);
+        rows.push(with_nan);
+        for row in rows {
+            let (xs, ys): (Vec<f32>, Vec<f32>) = row.iter().copied().unzip();
+            let mut out = vec![0.0; xs.len()];
+            grey.sample_row(&xs, &ys, &mut out);
+            for ((&x, &y), v) in xs.iter().zip(&ys).zip(out) {
+                assert_eq!(v.to_bits(), grey.at(x, y).to_bits(), "({x}, {y})");
+            }
+        }
+        assert!(r.inside(&[r.x0 as f32], &[r.y0 as f32]).is_some());
+        assert!(r.inside(&[right], &[r.y0 as f32]).is_none());
+        assert!(r.inside(&[f32::NAN], &[r.y0 as f32]).is_none());
     }
 }

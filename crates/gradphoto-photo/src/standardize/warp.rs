@@ -5,6 +5,7 @@
 //! so bilinear never skips source pixels.
 
 use crate::decode::Rgb;
+use crate::floor::{FLOOR_LIMIT, floor_small};
 
 /// Output → source: `src = centre + R · (out − anchor) / scale`, with `R` the rotation by
 /// `angle` (radians).
@@ -48,19 +49,9 @@ impl Similarity {
 const FRAC_BITS: u32 = 8;
 const ONE: u32 = 1 << FRAC_BITS;
 
-/// Longest source side [`floor_fixed`] can address: positions times [`ONE`] stay below
-/// 2²² (a longer source takes the tap-by-tap path).
-const MAX_FAST_SIDE: usize = (1 << (22 - FRAC_BITS)) - 1;
-
-/// `floor(v)` for `0 ≤ v < 2²²`, in operations the compiler vectorises: adding 2²³ leaves
-/// the nearest integer in the low mantissa bits, and one comparison turns it into the floor.
-/// (`v as u32` gives the same, but its saturating rule keeps the loop scalar.)
-#[inline(always)]
-fn floor_fixed(v: f32) -> u32 {
-    const MAGIC: f32 = 8_388_608.0; // 2²³
-    let nearest = (v + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits());
-    nearest - u32::from(nearest as i32 as f32 > v)
-}
+/// Longest source side the fast path addresses: positions times [`ONE`] stay below
+/// [`FLOOR_LIMIT`] (a longer source takes the tap-by-tap path).
+const MAX_FAST_SIDE: usize = FLOOR_LIMIT as usize / ONE as usize - 1;
 
 /// Renders `width × height` output pixels; positions outside the source take the nearest
 /// edge pixel (the caller has checked what lies there).
@@ -117,7 +108,7 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             // (it was most of the warp's time).
             let x = (t.centre[0] + cdx[u] - sdy - 0.5).max(0.0).min(max_x);
             let y = (t.centre[1] + sdx[u] + cdy - 0.5).max(0.0).min(max_y);
-            let (fixed_x, fixed_y) = (floor_fixed(x * ONE as f32), floor_fixed(y * ONE as f32));
+            let (fixed_x, fixed_y) = (floor_small(x * ONE as f32), floor_small(y * ONE as f32));
             let (x0, fx) = (fixed_x >> FRAC_BITS, fixed_x & (ONE - 1));
             let (y0, fy) = (fixed_y >> FRAC_BITS, fixed_y & (ONE - 1));
             let (x0, fx) = if x0 > last_x { (last_x, ONE) } else { (x0, fx) };
@@ -248,23 +239,6 @@ mod tests {
                 data: vec![7; 5],
             };
             assert_eq!(warp(&short, &t, 4, 4).data.len(), 4 * 4 * 3);
-        }
-    }
-
-    /// `floor_fixed` is the truncating cast over its whole range: integers, halves (where
-    /// the nearest integer rounds to even), values just either side of them, and noise.
-    #[test]
-    fn floor_fixed_is_the_truncating_cast() {
-        let top = (MAX_FAST_SIDE as u32 + 1) * ONE;
-        let mut values = vec![0.0f32, 0.25, 0.5, 1.5, 2.5, (top - 1) as f32];
-        for i in (0..top).step_by(997).chain(top - 300..top) {
-            let v = i as f32;
-            values.extend([v, v + 0.5, v.next_up(), v.next_down().max(0.0)]);
-        }
-        let mut next = crate::testing::xorshift(7);
-        values.extend((0..100_000).map(|_| (next() % (top * 16)) as f32 / 16.0));
-        for v in values.into_iter().filter(|&v| v < top as f32) {
-            assert_eq!(floor_fixed(v), v as u32, "{v}");
         }
     }
 
