@@ -310,7 +310,10 @@ mod tests {
             })
             .collect();
         let (xs, ys): (Vec<f32>, Vec<f32>) = inside.iter().copied().unzip();
-        assert!(r.inside(&xs, &ys).is_some(), "the first row takes the fast path");
+        assert!(
+            r.inside(&xs, &ys).is_some(),
+            "the first row takes the fast path"
+        );
         let mut rows = vec![inside.clone()];
         for edge in [
             (right, 50.0),
