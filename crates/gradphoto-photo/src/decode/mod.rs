@@ -204,10 +204,12 @@ pub fn decode(bytes: &[u8], limits: &Limits, max_side: Option<u32>) -> Result<Rg
     let header = probe(bytes, limits)?;
     // Third-party decoders on hostile input: a panic inside one must become an error, not take
     // the worker down. Our own code does not panic; this is defence in depth.
-    let decoded = std::panic::catch_unwind(|| match header.format {
+    // JPEG rows are turned as they are converted; PNG is turned after.
+    std::panic::catch_unwind(|| match header.format {
         Format::Jpeg => jpeg::decode(bytes, &header, limits, max_side),
-        Format::Png => png::decode(bytes, &header, limits),
+        Format::Png => {
+            png::decode(bytes, &header, limits).map(|rgb| orient::apply(rgb, header.orientation))
+        }
     })
-    .map_err(|_| DecodeError::Unreadable("decoder panicked".into()))??;
-    Ok(orient::apply(decoded, header.orientation))
+    .map_err(|_| DecodeError::Unreadable("decoder panicked".into()))?
 }

@@ -47,6 +47,60 @@ pub(crate) fn apply(img: Rgb, o: u8) -> Rgb {
     }
 }
 
+/// Where a decoder that produces stored rows one at a time puts them, so that the image
+/// comes out turned without a second pass over it (that pass cost ~1 ms of a 12 MP photo
+/// decoded at a quarter): stored pixel `(x, y)` goes to displayed pixel index
+/// `start(y) + x · step`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Turn {
+    /// Displayed width and height.
+    pub width: usize,
+    pub height: usize,
+    o: u8,
+    stored: (usize, usize),
+}
+
+impl Turn {
+    /// For a stored `w × h` image with EXIF orientation `o` (others than 2..=8: as stored).
+    pub(crate) fn new(o: u8, w: usize, h: usize) -> Turn {
+        let o = if (2..=8).contains(&o) { o } else { 1 };
+        let (width, height) = if o >= 5 { (h, w) } else { (w, h) };
+        Turn {
+            width,
+            height,
+            o,
+            stored: (w, h),
+        }
+    }
+
+    /// Stored width and height.
+    pub(crate) fn stored_size(&self) -> (usize, usize) {
+        self.stored
+    }
+
+    /// Whether stored rows are displayed rows, left to right.
+    pub(crate) fn is_identity(&self) -> bool {
+        self.o == 1
+    }
+
+    /// Displayed index of stored pixel `(0, y)` (`y` < the stored height), and the step per
+    /// stored pixel along the row.
+    pub(crate) fn row(&self, y: usize) -> (usize, isize) {
+        let (w, h) = self.stored;
+        let hi = h as isize;
+        match self.o {
+            1 => (y * w, 1),
+            2 => (y * w + w - 1, -1),
+            3 => ((h - 1 - y) * w + w - 1, -1),
+            4 => ((h - 1 - y) * w, 1),
+            5 => (y, hi),
+            6 => (h - 1 - y, hi),
+            7 => ((w - 1) * h + h - 1 - y, -hi),
+            _ => ((w - 1) * h + y, -hi), // 8
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +132,38 @@ mod tests {
                     let got = out.data[(y * ow + x) * 3];
                     assert_eq!(got, img.data[(sy * w + sx) * 3], "o={o} ({x},{y})");
                 }
+            }
+        }
+    }
+
+    /// Placing stored rows through [`Turn`] gives what [`apply`] gives, for every
+    /// orientation, odd and even sizes, a single row and a single column.
+    #[test]
+    fn turn_places_rows_as_apply_turns_the_image() {
+        for (w, h) in [(3usize, 2usize), (4, 5), (1, 3), (3, 1), (1, 1), (7, 6)] {
+            let img = Rgb {
+                width: w as u32,
+                height: h as u32,
+                data: (0..w * h * 3).map(|i| (i % 251) as u8).collect(),
+            };
+            for o in 0..=9u8 {
+                let turn = Turn::new(o, w, h);
+                let mut out = vec![0u8; w * h * 3];
+                for y in 0..h {
+                    let (start, step) = turn.row(y);
+                    for x in 0..w {
+                        let d = (start as isize + x as isize * step) as usize * 3;
+                        let s = (y * w + x) * 3;
+                        out[d..d + 3].copy_from_slice(&img.data[s..s + 3]);
+                    }
+                }
+                let expected = apply(img.clone(), o);
+                assert_eq!(
+                    (turn.width, turn.height),
+                    (expected.width as usize, expected.height as usize)
+                );
+                assert_eq!(out, expected.data, "o={o} {w}×{h}");
+                assert_eq!(turn.is_identity(), !(2..=8).contains(&o));
             }
         }
     }

@@ -122,6 +122,7 @@ pub(crate) fn reduction(width: u32, height: u32, max_side: Option<u32>) -> u32 {
         .unwrap_or(1)
 }
 
+/// Decodes at the reduction `max_side` allows, with the EXIF orientation applied.
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
@@ -129,17 +130,18 @@ pub(crate) fn decode(
     max_side: Option<u32>,
 ) -> Result<Rgb, DecodeError> {
     let d = reduction(header.width, header.height, max_side);
-    match own(bytes, d) {
+    match own(bytes, d, header.orientation) {
         Ok(Some(rgb)) => Ok(rgb),
         // Not a file ours takes, or one it finds broken: `jpeg-decoder` decides (it may be
         // more forgiving of a damaged file, and then both decoders agree on refusals).
-        Ok(None) | Err(_) => fallback(bytes, header, limits, d),
+        Ok(None) | Err(_) => fallback(bytes, header, limits, d)
+            .map(|rgb| super::orient::apply(rgb, header.orientation)),
     }
 }
 
-/// Our baseline decoder at 1/`d` of the full size; `Ok(None)` when the file is not one it
-/// takes.
-fn own(bytes: &[u8], d: u32) -> Result<Option<Rgb>, DecodeError> {
+/// Our baseline decoder at 1/`d` of the full size, turned as EXIF `orientation` says;
+/// `Ok(None)` when the file is not one it takes.
+fn own(bytes: &[u8], d: u32, orientation: u8) -> Result<Option<Rgb>, DecodeError> {
     let Some(frame) = frame::read(bytes)? else {
         return Ok(None);
     };
@@ -151,7 +153,7 @@ fn own(bytes: &[u8], d: u32) -> Result<Option<Rgb>, DecodeError> {
         .map(|c| (frame.hmax / c.h, frame.vmax / c.v))
         .collect();
     let (w, h) = (frame.width.div_ceil(d), frame.height.div_ceil(d));
-    Ok(Some(color::to_rgb(&planes, &factors, w, h)))
+    Ok(Some(color::to_rgb(&planes, &factors, w, h, orientation)))
 }
 
 /// `jpeg-decoder`, for progressive, CMYK and 12-bit files and damaged ones.

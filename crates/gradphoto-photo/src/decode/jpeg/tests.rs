@@ -52,7 +52,7 @@ fn difference(a: &Rgb, b: &Rgb) -> (f64, u8) {
 }
 
 fn ours(bytes: &[u8], d: u32) -> Rgb {
-    own(bytes, d)
+    own(bytes, d, 1)
         .expect("decodes")
         .expect("a file our decoder takes")
 }
@@ -78,6 +78,22 @@ fn agrees_with_jpeg_decoder_at_every_scale() {
                 mean <= mean_limit && max <= max_limit,
                 "{name} at 1/{d}: mean {mean:.3}, max {max}"
             );
+        }
+    }
+}
+
+/// Rows turned as they are converted give what turning the decoded image gives, for every
+/// orientation, sampling and scale (123×77 reduced is odd and even in turn).
+#[test]
+fn orientation_while_converting_equals_turning_after() {
+    for (name, bytes) in OURS {
+        for d in [1, 2, 4, 8] {
+            let stored = ours(bytes, d);
+            for o in 0..=9 {
+                let turned = own(bytes, d, o).expect("decodes").expect("ours");
+                let expected = crate::decode::orient::apply(stored.clone(), o);
+                assert_eq!(turned, expected, "{name} 1/{d} orientation {o}");
+            }
         }
     }
 }
@@ -131,7 +147,7 @@ fn other_files_are_left_to_jpeg_decoder() {
         fixture!("arithmetic"),
         fixture!("rgb"),
     ] {
-        assert!(matches!(own(bytes, 4), Ok(None)), "{name}");
+        assert!(matches!(own(bytes, 4, 1), Ok(None)), "{name}");
     }
     let progressive = fixture!("progressive").1;
     let rgb = crate::decode::decode(progressive, &L, None).expect("progressive decodes");
@@ -152,7 +168,7 @@ fn cut_files_are_errors_not_panics() {
         };
         for n in header_end..bytes.len() - 2 {
             for d in [1, 8] {
-                let r = own(&bytes[..n], d);
+                let r = own(&bytes[..n], d, 1);
                 assert!(
                     matches!(r, Err(DecodeError::Truncated | DecodeError::Unreadable(_))),
                     "{name} cut at {n} of {} at 1/{d}: {:?}",
@@ -164,7 +180,7 @@ fn cut_files_are_errors_not_panics() {
         // Without the end-of-image marker the image is whole.
         assert_eq!(ours(&bytes[..bytes.len() - 2], 1), ours(bytes, 1), "{name}");
         for n in 0..header_end {
-            let _ = own(&bytes[..n], 4);
+            let _ = own(&bytes[..n], 4, 1);
         }
     }
 }
@@ -184,7 +200,7 @@ fn damaged_files_never_panic() {
             };
         }
         for d in [1, 2, 4, 8] {
-            let _ = own(&bytes, d);
+            let _ = own(&bytes, d, 1);
         }
         let _ = crate::decode::decode(&bytes, &L, Some(20));
     }
@@ -227,7 +243,7 @@ fn a_large_frame_without_data_is_truncated() {
         0xFF, 0xDA, 0x00, 0x0C, 0x03, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0,
     ]);
     f.extend([0xFF, 0xD9]);
-    assert!(matches!(own(&f, 8), Err(DecodeError::Truncated)));
+    assert!(matches!(own(&f, 8, 1), Err(DecodeError::Truncated)));
     assert!(crate::decode::decode(&f, &L, Some(100)).is_err());
 }
 
@@ -241,7 +257,7 @@ fn a_restart_marker_out_of_sequence_is_not_decoded_by_ours() {
         .position(|w| w == [0xFF, 0xD1])
         .expect("a second restart marker");
     bytes[at + 1] = 0xD3;
-    assert!(own(&bytes, 1).is_err());
+    assert!(own(&bytes, 1, 1).is_err());
     let _ = crate::decode::decode(&bytes, &L, None);
 }
 
@@ -256,7 +272,7 @@ fn a_flood_of_huffman_tables_is_left_to_jpeg_decoder() {
         f.extend(table);
     }
     f.extend(&bytes[2..]);
-    assert!(matches!(own(&f, 4), Err(DecodeError::Unreadable(_))));
+    assert!(matches!(own(&f, 4, 1), Err(DecodeError::Unreadable(_))));
     // jpeg-decoder still reads it.
     assert!(crate::decode::decode(&f, &L, Some(40)).is_ok());
 }
