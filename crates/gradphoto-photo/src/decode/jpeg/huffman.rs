@@ -8,6 +8,17 @@
 const LOOKUP_BITS: u32 = 9;
 const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 
+/// Bits looked at once when stepping over AC coefficients a reduced decode does not keep:
+/// about two symbols.
+const SKIP_BITS: u32 = 12;
+const SKIP_SIZE: usize = 1 << SKIP_BITS;
+/// In a skip entry: the bits consumed (low 4 bits), the coefficient positions advanced
+/// (`>> SKIP_ADVANCE_SHIFT`, at most [`SKIP_ADVANCE_MAX`]), and whether the last symbol is
+/// the end of the block.
+pub(crate) const SKIP_EOB: u16 = 1 << 11;
+pub(crate) const SKIP_ADVANCE_SHIFT: u32 = 4;
+const SKIP_ADVANCE_MAX: u32 = 63;
+
 /// Marks a fast AC entry as the end of the block (a coefficient entry never has it: its
 /// value sits above it).
 pub(crate) const EOB_FLAG: i32 = 1 << 8;
@@ -24,6 +35,10 @@ pub(crate) struct Huffman {
     /// The canonical decoding of codes longer than 9 bits (ITU T.81 F.2.2.3): largest code
     /// of each length (-1 for none) and the index of its first symbol.
     max_code: [i32; 18],
+    /// AC tables: for the next 12 bits, the whole symbols (code and value bits) they hold,
+    /// taken together (see [`SKIP_EOB`]); 0 when not even one fits. Skipping a run of
+    /// coefficients then takes half the dependent lookups. Empty for DC tables.
+    skip: Box<[u16]>,
     first_index: [i32; 17],
     first_code: [i32; 17],
     symbols: Vec<u8>,
@@ -35,6 +50,7 @@ impl Default for Huffman {
             lookup: Box::new([0; LOOKUP_SIZE]),
             fast: Box::new([0; LOOKUP_SIZE]),
             max_code: [-1; 18],
+            skip: Box::new([]),
             first_index: [0; 17],
             first_code: [0; 17],
             symbols: Vec::new(),
@@ -80,6 +96,9 @@ impl Huffman {
         } else {
             t.build_fast_dc()
         };
+        if ac {
+            t.skip = t.build_skip();
+        }
         Some(t)
     }
 
@@ -116,6 +135,50 @@ impl Huffman {
             *slot = (value << 9) | ((run as i32) << 4) | (len + size) as i32;
         }
         fast
+    }
+}
+
+impl Huffman {
+    /// The skip entries: from each 12-bit start, symbols whose code and value bits lie
+    /// wholly inside the 12 bits are taken one after the other (codes of up to 9 bits
+    /// only), stopping after an end of block or before the advance would pass
+    /// [`SKIP_ADVANCE_MAX`].
+    fn build_skip(&self) -> Box<[u16]> {
+        let mut skip = vec![0u16; SKIP_SIZE].into_boxed_slice();
+        for (window, slot) in skip.iter_mut().enumerate() {
+            let (mut used, mut advance, mut eob) = (0u32, 0u32, false);
+            while used < SKIP_BITS {
+                let left = SKIP_BITS - used;
+                // The next 9 bits of the window, zero-padded past its end: a code of
+                // `len` ≤ `left` bits is decided by its first `len` bits.
+                let next = ((window << used) & (SKIP_SIZE - 1)) >> (SKIP_BITS - LOOKUP_BITS);
+                let entry = self.lookup[next];
+                let len = u32::from(entry >> 8);
+                let symbol = (entry & 0xFF) as u8;
+                let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+                if len == 0 || len + size > left {
+                    break;
+                }
+                // As the scan reads them: size 0 is ZRL with run 15, else the end of block.
+                if size == 0 && run != 15 {
+                    used += len;
+                    eob = true;
+                    break;
+                }
+                let step = if size == 0 { 16 } else { run + 1 };
+                if advance + step > SKIP_ADVANCE_MAX {
+                    break;
+                }
+                used += len + size;
+                advance += step;
+            }
+            if used > 0 {
+                *slot = used as u16
+                    | (advance << SKIP_ADVANCE_SHIFT) as u16
+                    | if eob { SKIP_EOB } else { 0 };
+            }
+        }
+        skip
     }
 }
 
@@ -263,6 +326,16 @@ impl<'a> Bits<'a> {
         t.fast[self.peek(LOOKUP_BITS) as usize]
     }
 
+    /// The skip entry for the next 12 bits (see [`Huffman::build_skip`]), 0 when there is
+    /// none; `refill` first.
+    #[inline]
+    pub(crate) fn skip(&self, t: &Huffman) -> u16 {
+        t.skip
+            .get(self.peek(SKIP_BITS) as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Whether bits past the end of the data were used: the scan was cut short.
     pub(crate) fn overran(&self) -> bool {
         self.padding > self.count
@@ -381,6 +454,77 @@ mod tests {
                 "fast {fast}, slow {slow_only}"
             );
             assert_eq!(eobs > 0, is_ac, "end-of-block through the fast table");
+        }
+    }
+
+    /// For every 12-bit start, the skip entry says what decoding symbol by symbol with the
+    /// canonical decoding says: how many bits the whole symbols inside the 12 take, how
+    /// far they advance, and whether the last is the end of the block.
+    #[test]
+    fn skip_entries_agree_with_decoding_symbol_by_symbol() {
+        // The AC table of the fast-entry test, plus 0x10 (size 0, run 1: read as an end of
+        // block) as a 9-bit code in place of 0x00.
+        let tables = [
+            table(
+                [0, 2, 3, 0, 1, 1, 0, 0, 1, 2, 0, 1, 0, 0, 0, 0],
+                &[
+                    0x01, 0x11, 0x02, 0xF0, 0x21, 0x05, 0x31, 0x00, 0x03, 0x41, 0x06,
+                ],
+                true,
+            ),
+            table(
+                [1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+                &[0xF0, 0x00, 0x01, 0x10],
+                true,
+            ),
+        ];
+        for t in &tables {
+            let (mut several, mut eobs, mut zrls) = (0, 0, 0);
+            for start in 0u32..1 << 12 {
+                let word = (start << 20) | 0x5_A5A5;
+                let data = word.to_be_bytes();
+                if data.contains(&0xFF) {
+                    continue;
+                }
+                let mut bits = Bits::new(&data);
+                bits.refill();
+                let full = bits.count;
+                let (mut used, mut advance, mut eob, mut symbols) = (0, 0, false, 0);
+                loop {
+                    let before = bits.count;
+                    let Some(symbol) = bits.symbol(t) else { break };
+                    let len = before - bits.count;
+                    let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+                    let _ = bits.take(size);
+                    if len > LOOKUP_BITS || full - bits.count > SKIP_BITS {
+                        break;
+                    }
+                    if size == 0 && run != 15 {
+                        (used, eob) = (full - bits.count, true);
+                        break;
+                    }
+                    let step = if size == 0 { 16 } else { run + 1 };
+                    if advance + step > SKIP_ADVANCE_MAX {
+                        break;
+                    }
+                    zrls += usize::from(size == 0);
+                    (used, advance, symbols) = (full - bits.count, advance + step, symbols + 1);
+                }
+                let expected = if used == 0 {
+                    0
+                } else {
+                    used as u16
+                        | (advance << SKIP_ADVANCE_SHIFT) as u16
+                        | if eob { SKIP_EOB } else { 0 }
+                };
+                assert_eq!(t.skip[start as usize], expected, "start {start:012b}");
+                several += usize::from(symbols >= 2);
+                eobs += usize::from(eob);
+            }
+            assert!(
+                several > 100 && eobs > 10 && zrls > 0,
+                "{several} {eobs} {zrls}"
+            );
         }
     }
 }

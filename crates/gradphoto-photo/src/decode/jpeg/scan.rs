@@ -4,7 +4,7 @@
 
 use super::DecodeError;
 use super::frame::Frame;
-use super::huffman::{Bits, EOB_FLAG, Huffman, extend};
+use super::huffman::{Bits, EOB_FLAG, Huffman, SKIP_ADVANCE_SHIFT, SKIP_EOB, extend};
 use super::idct::{Block, fill, idct};
 
 /// Zigzag index → natural (row-major) index.
@@ -76,6 +76,11 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
         if row < n && col < n { z } else { SINK }
     });
     let used: Vec<usize> = (0..64).filter(|&z| z / 8 < n && z % 8 < n).collect();
+    // Past the last zigzag position inside the corner, coefficients are only skipped.
+    let stored = (0..64)
+        .rev()
+        .find(|&k| slot[k] != SINK)
+        .map_or(1, |k| k + 1);
     let mut bits = Bits::new(f.data);
     let mut block: Block = [0; 256];
     let mut left = f.restart;
@@ -104,7 +109,7 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
             for (s, plane) in states.iter_mut().zip(planes.iter_mut()) {
                 for by in 0..s.v {
                     for bx in 0..s.h {
-                        let dc_only = decode_block(&mut bits, s, &mut block, &slot)?;
+                        let dc_only = decode_block(&mut bits, s, &mut block, &slot, stored)?;
                         let (x, y) = ((mx * s.h + bx) * n, (my * s.v + by) * n);
                         let at = y * plane.width + x;
                         if dc_only {
@@ -135,13 +140,16 @@ fn dequantise(value: i32, q: i32) -> i32 {
 }
 
 /// One block: the DC difference, then run/size coded AC coefficients until EOB. `true`
-/// when the block has no AC coefficient at all.
+/// when the block has no AC coefficient at all. Coefficients from zigzag position `stored`
+/// on fall outside the block size used: they are decoded only to be stepped over, in a
+/// loop that does not store them (at a quarter of the size, nearly all of them).
 #[inline]
 fn decode_block(
     bits: &mut Bits<'_>,
     s: &mut State<'_>,
     block: &mut Block,
     slot: &[u8; 64],
+    stored: usize,
 ) -> Result<bool, DecodeError> {
     bits.refill();
     let fast = bits.fast(s.dc);
@@ -158,38 +166,83 @@ fn decode_block(
     s.pred = s.pred.wrapping_add(diff);
     block[0] = dequantise(s.pred, s.quant[0]);
     let mut k = 1;
+    while k < stored {
+        match ac_symbol(bits, s)? {
+            Ac::End => return Ok(k == 1),
+            Ac::Zeros => k += 16,
+            Ac::Value { run, value } => {
+                k += run;
+                if k > 63 {
+                    return Err(corrupt());
+                }
+                block[usize::from(slot[k])] = dequantise(value, s.quant[k]);
+                k += 1;
+            }
+        }
+    }
     while k < 64 {
+        // Several symbols at once, when they all fall inside the block (the loop below
+        // would also have read them one by one, with no error).
         bits.refill();
-        let fast = bits.fast(s.ac);
-        if fast != 0 {
-            bits.consume((fast & 15) as u32);
-            if fast & EOB_FLAG != 0 {
+        let e = bits.skip(s.ac);
+        let advance = usize::from(e >> SKIP_ADVANCE_SHIFT) & 127;
+        if e != 0 && k + advance <= 63 {
+            bits.consume(u32::from(e & 15));
+            k += advance;
+            if e & SKIP_EOB != 0 {
                 break;
             }
-            k += ((fast >> 4) & 15) as usize;
-            if k > 63 {
-                return Err(corrupt());
-            }
-            block[usize::from(slot[k])] = dequantise(fast >> 9, s.quant[k]);
-            k += 1;
             continue;
         }
-        let rs = bits.symbol(s.ac).ok_or_else(corrupt)?;
-        let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
-        if size == 0 {
-            if run == 15 {
-                k += 16; // sixteen zeros
-                continue;
+        match ac_symbol(bits, s)? {
+            Ac::End => break,
+            Ac::Zeros => k += 16,
+            Ac::Value { run, .. } => {
+                k += run;
+                if k > 63 {
+                    return Err(corrupt());
+                }
+                k += 1;
             }
-            break; // end of block
         }
-        k += run;
-        if k > 63 {
-            return Err(corrupt());
-        }
-        let value = extend(bits.take(size), size);
-        block[usize::from(slot[k])] = dequantise(value, s.quant[k]);
-        k += 1;
     }
     Ok(k == 1)
+}
+
+/// One AC symbol, by meaning.
+enum Ac {
+    /// End of block.
+    End,
+    /// Sixteen zeros (ZRL).
+    Zeros,
+    /// `run` zeros, then `value`.
+    Value { run: usize, value: i32 },
+}
+
+/// The next AC symbol: one lookup for nearly all (code and value together), the canonical
+/// decoding for the rest.
+#[inline(always)]
+fn ac_symbol(bits: &mut Bits<'_>, s: &State<'_>) -> Result<Ac, DecodeError> {
+    bits.refill();
+    let fast = bits.fast(s.ac);
+    if fast != 0 {
+        bits.consume((fast & 15) as u32);
+        if fast & EOB_FLAG != 0 {
+            return Ok(Ac::End);
+        }
+        return Ok(Ac::Value {
+            run: ((fast >> 4) & 15) as usize,
+            value: fast >> 9,
+        });
+    }
+    let rs = bits.symbol(s.ac).ok_or_else(corrupt)?;
+    let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+    Ok(match (run, size) {
+        (15, 0) => Ac::Zeros,
+        (_, 0) => Ac::End,
+        _ => Ac::Value {
+            run,
+            value: extend(bits.take(size), size),
+        },
+    })
 }
