@@ -78,6 +78,11 @@ impl Turn {
         self.stored
     }
 
+    /// Whether stored rows become displayed columns (orientations 5..=8).
+    pub(crate) fn is_quarter(&self) -> bool {
+        self.o >= 5
+    }
+
     /// Whether stored rows are displayed rows, left to right.
     pub(crate) fn is_identity(&self) -> bool {
         self.o == 1

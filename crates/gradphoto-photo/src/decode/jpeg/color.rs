@@ -23,7 +23,7 @@ pub(super) fn to_rgb(
         for (y, row) in data.chunks_exact_mut(width * 3).enumerate() {
             convert_row(planes, factors, (y, width, height), &mut scratch, row);
         }
-    } else if turn.width == width {
+    } else if !turn.is_quarter() {
         // Mirrored or upside down: a stored row is a displayed row.
         let mut row = vec![0u8; width * 3];
         for y in 0..height {
@@ -345,6 +345,46 @@ mod tests {
                     to_rgb(&planes, &factors, width, height, 1).data,
                     reference(&planes, &factors, width, height),
                     "{width}×{height} at {fx}×{fy}"
+                );
+            }
+        }
+    }
+
+    /// Turned while converting equals converting then turning, for every orientation on
+    /// square and oblong sizes (a square image turned a quarter still takes the band path),
+    /// bands whole and partial.
+    #[test]
+    fn turned_while_converting_equals_turning_after() {
+        let mut next = crate::testing::xorshift(9);
+        for (width, height) in [
+            (1, 1),
+            (5, 5),
+            (16, 16),
+            (17, 17),
+            (9, 20),
+            (20, 9),
+            (3, 33),
+        ] {
+            let plane = |w: usize, h: usize, next: &mut dyn FnMut() -> u32| {
+                let (w, h) = (w.div_ceil(8) * 8, h.div_ceil(8) * 8);
+                Plane {
+                    width: w,
+                    height: h,
+                    data: (0..w * h).map(|_| next() as u8).collect(),
+                }
+            };
+            let planes = [
+                plane(width, height, &mut next),
+                plane(width.div_ceil(2), height.div_ceil(2), &mut next),
+                plane(width.div_ceil(2), height.div_ceil(2), &mut next),
+            ];
+            let factors = [(1, 1), (2, 2), (2, 2)];
+            let stored = to_rgb(&planes, &factors, width, height, 1);
+            for o in 0..=9 {
+                assert_eq!(
+                    to_rgb(&planes, &factors, width, height, o),
+                    crate::decode::orient::apply(stored.clone(), o),
+                    "{width}×{height} orientation {o}"
                 );
             }
         }

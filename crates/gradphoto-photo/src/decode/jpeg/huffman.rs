@@ -462,8 +462,9 @@ mod tests {
     /// far they advance, and whether the last is the end of the block.
     #[test]
     fn skip_entries_agree_with_decoding_symbol_by_symbol() {
-        // The AC table of the fast-entry test, plus 0x10 (size 0, run 1: read as an end of
-        // block) as a 9-bit code in place of 0x00.
+        // The AC table of the fast-entry test (end of block as a 9-bit code), and a table
+        // with ZRL as a 1-bit code, end of block, 0x01, and 0x10 (size 0, run 1: read as an
+        // end of block) as a 9-bit code.
         let tables = [
             table(
                 [0, 2, 3, 0, 1, 1, 0, 0, 1, 2, 0, 1, 0, 0, 0, 0],

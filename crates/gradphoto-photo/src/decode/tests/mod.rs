@@ -253,4 +253,10 @@ fn progressive_jpeg() {
     assert_eq!((rgb.width, rgb.height), (32, 16));
     assert!(close(pixel(&rgb, 3, 3), [255, 0, 0]));
     assert!(close(pixel(&rgb, 28, 12), [255, 255, 255]));
+    // A file our decoder leaves to jpeg-decoder is turned too, exactly once.
+    for o in 2..=8u16 {
+        let turned = decode(&with_orientation(bytes, o, false), &L, None).expect("decode");
+        let expected = super::orient::apply(rgb.clone(), o as u8);
+        assert_eq!(turned, expected, "orientation {o}");
+    }
 }
