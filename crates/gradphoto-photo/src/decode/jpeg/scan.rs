@@ -246,3 +246,91 @@ fn ac_symbol(bits: &mut Bits<'_>, s: &State<'_>) -> Result<Ac, DecodeError> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The outcome of decoding the scan's blocks in order (MCU by MCU, each component with
+    /// its own tables), at most `count`: each block's coefficients, or the error, and
+    /// whether data ran out.
+    fn blocks(f: &Frame<'_>, data: &[u8], n: usize, stored: usize, count: usize) -> Vec<String> {
+        let mut states: Vec<State<'_>> = f
+            .components
+            .iter()
+            .map(|c| State {
+                dc: f.dc[c.dc].as_ref().expect("dc"),
+                ac: f.ac[c.ac].as_ref().expect("ac"),
+                quant: std::array::from_fn(|k| i32::from(c.quant[k])),
+                pred: 0,
+                h: c.h,
+                v: c.v,
+            })
+            .collect();
+        let slot: [u8; 64] = std::array::from_fn(|k| {
+            let z = ZIGZAG[k];
+            if usize::from(z / 8) < n && usize::from(z % 8) < n {
+                z
+            } else {
+                SINK
+            }
+        });
+        let mut bits = Bits::new(data);
+        let mut out = Vec::new();
+        while out.len() < count {
+            for s in &mut states {
+                for _ in 0..s.h * s.v {
+                    let mut block: Block = [0; 256];
+                    match decode_block(&mut bits, s, &mut block, &slot, stored) {
+                        Ok(dc_only) => {
+                            out.push(format!("{dc_only} {:?} {}", &block[..64], bits.overran()));
+                        }
+                        Err(e) => {
+                            out.push(format!("error {e}"));
+                            return out;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Stepping over the coefficients a reduced size does not keep (the skip table) decodes
+    /// exactly what decoding every symbol decodes: the same kept coefficients block after
+    /// block (so the same bits consumed), on a real scan with many coefficients, and the
+    /// same error at the same block on garbage, where runs pass position 63.
+    #[test]
+    fn skipping_decodes_what_decoding_every_symbol_decodes() {
+        let bytes = include_bytes!("fixtures/q100.jpg");
+        let f = super::super::frame::read(bytes)
+            .expect("reads")
+            .expect("a file ours takes");
+        let garbage: Vec<Vec<u8>> = (1..=40)
+            .map(|seed| {
+                let mut next = crate::testing::xorshift(seed);
+                (0..4000)
+                    .map(|_| next() as u8)
+                    .filter(|&b| b != 0xFF)
+                    .collect()
+            })
+            .collect();
+        let mut errors = 0;
+        for n in [1, 2, 4] {
+            let stored = (0..64)
+                .rev()
+                .find(|&k| {
+                    let z = usize::from(ZIGZAG[k]);
+                    z / 8 < n && z % 8 < n
+                })
+                .map_or(1, |k| k + 1);
+            for data in std::iter::once(f.data).chain(garbage.iter().map(|g| &g[..])) {
+                let skipping = blocks(&f, data, n, stored, 2000);
+                let every = blocks(&f, data, n, 64, 2000);
+                assert_eq!(skipping, every, "1/{}", 8 / n);
+                errors += usize::from(skipping.last().is_some_and(|b| b.starts_with("error")));
+            }
+        }
+        assert!(errors >= 100, "garbage must end in errors: {errors}");
+    }
+}
