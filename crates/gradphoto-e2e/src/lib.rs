@@ -185,11 +185,22 @@ impl Browser {
         self.checked(result, format_args!("fill {css:?}")).await
     }
 
-    /// Clicks the element matching `css`, then waits for any navigation it starts.
+    /// Clicks the element matching `css`, then waits for any navigation it starts. A page
+    /// that re-renders itself (the station's queue refreshes) can replace the element
+    /// between finding and clicking it: then it is found again and clicked, a few times.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         let result = async {
-            let element = self.find(css).await?;
-            self.click_and_settle(&element).await
+            let mut attempt = 0;
+            loop {
+                let element = self.find(css).await?;
+                match self.click_and_settle(&element).await {
+                    Err(e) if attempt < STALE_RETRIES && is_stale(&e) => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    other => return other,
+                }
+            }
         }
         .await;
         self.checked(result, format_args!("click {css:?}")).await
@@ -436,4 +447,31 @@ pub fn photos_dev_dir() -> Option<std::path::PathBuf> {
         .ancestors()
         .map(|a| a.join("shared/photos/dev"))
         .find(|d| d.join("labels.json").is_file())
+}
+
+/// How often [`Browser::click`] finds an element again that the page replaced.
+const STALE_RETRIES: usize = 3;
+
+/// Whether a WebDriver error says the element left the document (the page re-rendered).
+fn is_stale(e: &anyhow::Error) -> bool {
+    let text = format!("{e:#}");
+    text.contains("stale element") || text.contains("does not belong to the document")
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_replaced_element_is_retried() {
+        let replaced = anyhow!(
+            "webdriver returned error: unknown error: unhandled inspector error: \
+             {{\"code\":-32000,\"message\":\"Node with given id does not belong to the document\"}}"
+        );
+        assert!(is_stale(&replaced.context("click")));
+        assert!(is_stale(&anyhow!(
+            "stale element reference: element is not attached"
+        )));
+        assert!(!is_stale(&anyhow!("no such element: #link-confirm")));
+    }
 }
