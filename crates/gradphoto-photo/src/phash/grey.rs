@@ -229,17 +229,22 @@ mod tests {
         assert!(Grey::of(&full, &Frame::of(&far)).region.is_none());
     }
 
-    /// The region of luma computed once gives every sample of every crop exactly the value
-    /// the pixels give, also for faces near or past the image's edges.
-    #[test]
-    fn grey_region_equals_luma_from_the_pixels() {
-        let rgb = Rgb::from_fn(97, 131, |x, y| {
+    /// A 97×131 image whose every pixel differs from its neighbours in every channel.
+    fn pattern() -> Rgb {
+        Rgb::from_fn(97, 131, |x, y| {
             [
                 (x * 7 % 256) as u8,
                 (y * 5 % 256) as u8,
                 ((x * y) % 256) as u8,
             ]
-        });
+        })
+    }
+
+    /// The region of luma computed once gives every sample of every crop exactly the value
+    /// the pixels give, also for faces near or past the image's edges.
+    #[test]
+    fn grey_region_equals_luma_from_the_pixels() {
+        let rgb = pattern();
         for (cx, cy, eyes) in [
             (48.0, 60.0, 30.0),
             (5.0, 8.0, 40.0),
@@ -278,13 +283,7 @@ mod tests {
     /// NaN.
     #[test]
     fn sample_row_equals_sampling_each_point() {
-        let rgb = Rgb::from_fn(97, 131, |x, y| {
-            [
-                (x * 7 % 256) as u8,
-                (y * 5 % 256) as u8,
-                ((x * y) % 256) as u8,
-            ]
-        });
+        let rgb = pattern();
         let face = Face {
             bbox: [28.0, 40.0, 68.0, 90.0],
             score: 1.0,

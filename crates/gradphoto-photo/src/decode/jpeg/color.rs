@@ -311,6 +311,29 @@ mod tests {
         out
     }
 
+    /// Y, Cb and Cr planes of noise for a `width` × `height` image with chroma subsampled
+    /// by `(fx, fy)`, each padded to whole blocks as the scan leaves them.
+    fn noise_planes(
+        width: usize,
+        height: usize,
+        (fx, fy): (usize, usize),
+        next: &mut impl FnMut() -> u32,
+    ) -> [Plane; 3] {
+        let mut plane = |w: usize, h: usize| {
+            let (w, h) = (w.div_ceil(8) * 8, h.div_ceil(8) * 8);
+            Plane {
+                width: w,
+                height: h,
+                data: (0..w * h).map(|_| next() as u8).collect(),
+            }
+        };
+        [
+            plane(width, height),
+            plane(width.div_ceil(fx), height.div_ceil(fy)),
+            plane(width.div_ceil(fx), height.div_ceil(fy)),
+        ]
+    }
+
     /// Every subsampling, odd and even sizes from one pixel up, planes padded to whole
     /// blocks: the same bytes as the reference.
     #[test]
@@ -327,19 +350,7 @@ mod tests {
                 (17, 9),
                 (64, 3),
             ] {
-                let plane = |w: usize, h: usize, next: &mut dyn FnMut() -> u32| {
-                    let (w, h) = (w.div_ceil(8) * 8, h.div_ceil(8) * 8);
-                    Plane {
-                        width: w,
-                        height: h,
-                        data: (0..w * h).map(|_| next() as u8).collect(),
-                    }
-                };
-                let planes = [
-                    plane(width, height, &mut next),
-                    plane(width.div_ceil(fx), height.div_ceil(fy), &mut next),
-                    plane(width.div_ceil(fx), height.div_ceil(fy), &mut next),
-                ];
+                let planes = noise_planes(width, height, (fx, fy), &mut next);
                 let factors = [(1, 1), (fx, fy), (fx, fy)];
                 assert_eq!(
                     to_rgb(&planes, &factors, width, height, 1).data,
@@ -365,19 +376,7 @@ mod tests {
             (20, 9),
             (3, 33),
         ] {
-            let plane = |w: usize, h: usize, next: &mut dyn FnMut() -> u32| {
-                let (w, h) = (w.div_ceil(8) * 8, h.div_ceil(8) * 8);
-                Plane {
-                    width: w,
-                    height: h,
-                    data: (0..w * h).map(|_| next() as u8).collect(),
-                }
-            };
-            let planes = [
-                plane(width, height, &mut next),
-                plane(width.div_ceil(2), height.div_ceil(2), &mut next),
-                plane(width.div_ceil(2), height.div_ceil(2), &mut next),
-            ];
+            let planes = noise_planes(width, height, (2, 2), &mut next);
             let factors = [(1, 1), (2, 2), (2, 2)];
             let stored = to_rgb(&planes, &factors, width, height, 1);
             for o in 0..=9 {

@@ -68,19 +68,8 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
             data: vec![0; width * height],
         });
     }
-    // Where each zigzag coefficient goes: its natural place if inside the n×n corner,
-    // else the sink.
-    let slot: [u8; 64] = std::array::from_fn(|k| {
-        let z = ZIGZAG[k];
-        let (row, col) = (usize::from(z / 8), usize::from(z % 8));
-        if row < n && col < n { z } else { SINK }
-    });
+    let (slot, stored) = corner(n);
     let used: Vec<usize> = (0..64).filter(|&z| z / 8 < n && z % 8 < n).collect();
-    // Past the last zigzag position inside the corner, coefficients are only skipped.
-    let stored = (0..64)
-        .rev()
-        .find(|&k| slot[k] != SINK)
-        .map_or(1, |k| k + 1);
     let mut bits = Bits::new(f.data);
     let mut block: Block = [0; 256];
     let mut left = f.restart;
@@ -131,6 +120,22 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
         return Err(DecodeError::Truncated);
     }
     Ok(planes)
+}
+
+/// For a block decoded as `n`×`n` pixels: where each zigzag coefficient goes (its natural
+/// place inside the `n`×`n` corner, else the sink), and how many zigzag positions are kept
+/// (past the last one inside the corner, coefficients are only stepped over).
+fn corner(n: usize) -> ([u8; 64], usize) {
+    let slot: [u8; 64] = std::array::from_fn(|k| {
+        let z = ZIGZAG[k];
+        let (row, col) = (usize::from(z / 8), usize::from(z % 8));
+        if row < n && col < n { z } else { SINK }
+    });
+    let stored = (0..64)
+        .rev()
+        .find(|&k| slot[k] != SINK)
+        .map_or(1, |k| k + 1);
+    (slot, stored)
 }
 
 /// Dequantises; corrupt values may wrap, and the transforms clamp what they use.
@@ -267,14 +272,7 @@ mod tests {
                 v: c.v,
             })
             .collect();
-        let slot: [u8; 64] = std::array::from_fn(|k| {
-            let z = ZIGZAG[k];
-            if usize::from(z / 8) < n && usize::from(z % 8) < n {
-                z
-            } else {
-                SINK
-            }
-        });
+        let (slot, _) = corner(n);
         let mut bits = Bits::new(data);
         let mut out = Vec::new();
         while out.len() < count {
@@ -317,13 +315,7 @@ mod tests {
             .collect();
         let mut errors = 0;
         for n in [1, 2, 4] {
-            let stored = (0..64)
-                .rev()
-                .find(|&k| {
-                    let z = usize::from(ZIGZAG[k]);
-                    z / 8 < n && z % 8 < n
-                })
-                .map_or(1, |k| k + 1);
+            let (_, stored) = corner(n);
             for data in std::iter::once(f.data).chain(garbage.iter().map(|g| &g[..])) {
                 let skipping = blocks(&f, data, n, stored, 2000);
                 let every = blocks(&f, data, n, 64, 2000);
