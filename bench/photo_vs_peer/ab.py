@@ -2,7 +2,7 @@
 """A/B of two builds of the engine on the same files, the way the session notes measure a
 change: the builds alternate, file by file, round by round, each run pinned to the same core,
 so that the machine's drift hits both alike. Prints the median over rounds and files of each
-stage median that `photo_timing` reports.
+stage median that `photo_timing` reports, and whether the two builds wrote the same files.
 
 usage: bench/photo_vs_peer/ab.py [--rounds N] [--iters N] [--core C] A_BIN B_BIN FILE...
 
@@ -30,6 +30,7 @@ def main():
     args = p.parse_args()
     builds = {"A": args.a, "B": args.b}
     results = {name: {k: [] for k in KEYS} for name in builds}
+    outputs = {}  # file -> build -> hash of its output file
     for _ in range(args.rounds):
         for f in args.files:
             for name, binary in builds.items():
@@ -38,12 +39,18 @@ def main():
                      "--iters", str(args.iters), f],
                     capture_output=True, text=True, check=True).stdout
                 d = json.loads(out.strip().splitlines()[-1])
+                outputs.setdefault(f, {})[name] = d.get("out_hash")
                 for k in KEYS:
                     results[name][k].append(d.get(k, 0.0))
     for name in builds:
         cells = " ".join("%s=%.2f" % (k.replace("_ms", ""), statistics.median(results[name][k]))
                          for k in KEYS)
         print(f"{name}  {cells}")
+    if any(None in h.values() for h in outputs.values()):
+        print("outputs: not compared (a build without out_hash, or a refused photo)")
+        return
+    differ = [f for f, h in outputs.items() if h["A"] != h["B"]]
+    print("outputs: " + ("identical" if not differ else "DIFFER on " + ", ".join(differ)))
 
 
 if __name__ == "__main__":

@@ -146,7 +146,17 @@ struct Sample {
     verdict: &'static str,
     reasons: Vec<&'static str>,
     out_bytes: Option<usize>,
+    /// FNV-1a of the output file: two builds that should differ only in speed must agree.
+    out_hash: Option<String>,
     quality: Option<u8>,
+}
+
+/// 64-bit FNV-1a, in hex: enough to tell two outputs apart, with no dependency.
+fn fnv1a(bytes: &[u8]) -> String {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{h:016x}")
 }
 
 fn ms(since: Instant) -> f64 {
@@ -186,6 +196,7 @@ fn run_once(engine: &Engine, spec: &Spec, job: Job, bytes: &[u8], split: bool) -
                     stages,
                     verdict: done.report.verdict.as_str(),
                     out_bytes: Some(done.jpeg.len()),
+                    out_hash: Some(fnv1a(&done.jpeg)),
                     quality: Some(done.quality),
                     ..Sample::default()
                 }
@@ -308,6 +319,7 @@ fn per_file(engine: &Engine, args: &Args) -> Result<(), String> {
             "verdict": last.verdict,
             "reasons": last.reasons,
             "out_bytes": last.out_bytes,
+            "out_hash": last.out_hash,
             "quality": last.quality,
             "total_ms": round2(median(totals)),
             "total_min_ms": round2(min_total),

@@ -95,6 +95,7 @@ pub fn resample(
         .max(x_lo);
     let across = Fixed::new(&cols, x_lo, x_hi - x_lo);
     let mut line = vec![0f32; (x_hi - x_lo) * 3];
+    let mut sums = vec![0f32; ow * 3];
     let mut data = vec![0u8; ow * oh * 3];
     for (oy, out_row) in data.chunks_exact_mut(ow * 3).enumerate() {
         // Vertical: this output row's weighted sum of source rows, with the fill's share.
@@ -125,15 +126,20 @@ pub fn resample(
         }
         // Horizontal: each output pixel's weighted sum along that line.
         match across.k {
-            1 => across.row::<1>(&line, fill_f, out_row),
-            2 => across.row::<2>(&line, fill_f, out_row),
-            3 => across.row::<3>(&line, fill_f, out_row),
-            4 => across.row::<4>(&line, fill_f, out_row),
-            5 => across.row::<5>(&line, fill_f, out_row),
-            6 => across.row::<6>(&line, fill_f, out_row),
-            7 => across.row::<7>(&line, fill_f, out_row),
-            8 => across.row::<8>(&line, fill_f, out_row),
-            k => across.row_k(k, &line, fill_f, out_row),
+            1 => across.row::<1>(&line, fill_f, &mut sums),
+            2 => across.row::<2>(&line, fill_f, &mut sums),
+            3 => across.row::<3>(&line, fill_f, &mut sums),
+            4 => across.row::<4>(&line, fill_f, &mut sums),
+            5 => across.row::<5>(&line, fill_f, &mut sums),
+            6 => across.row::<6>(&line, fill_f, &mut sums),
+            7 => across.row::<7>(&line, fill_f, &mut sums),
+            8 => across.row::<8>(&line, fill_f, &mut sums),
+            k => across.row_k(k, &line, fill_f, &mut sums),
+        }
+        // Rounded in a pass of its own: inside the sums' loop the conversion stayed scalar
+        // and cost more than the sums.
+        for (o, &v) in out_row.iter_mut().zip(&sums) {
+            *o = to_u8(v);
         }
     }
     Ok(Rgb {
@@ -182,15 +188,15 @@ impl Fixed {
         fixed
     }
 
-    /// One output row from `line` (interleaved RGB), for `K == self.k`: a constant the
-    /// compiler unrolls the taps with.
-    fn row<const K: usize>(&self, line: &[f32], fill: [f32; 3], out: &mut [u8]) {
+    /// One output row's sums from `line` (interleaved RGB), for `K == self.k`: a constant
+    /// the compiler unrolls the taps with.
+    fn row<const K: usize>(&self, line: &[f32], fill: [f32; 3], out: &mut [f32]) {
         self.row_k(K, line, fill, out);
     }
 
-    /// One output row for `k == self.k`.
+    /// One output row's sums for `k == self.k`.
     #[inline(always)]
-    fn row_k(&self, k: usize, line: &[f32], fill: [f32; 3], out: &mut [u8]) {
+    fn row_k(&self, k: usize, line: &[f32], fill: [f32; 3], out: &mut [f32]) {
         let pixels = out.chunks_exact_mut(3).zip(&self.start);
         for ((px, &s), (w, &wf)) in pixels.zip(self.weights.chunks_exact(k).zip(&self.fill)) {
             let mut acc = fill.map(|f| wf * f);
@@ -201,18 +207,18 @@ impl Fixed {
                     }
                 }
             }
-            for (o, a) in px.iter_mut().zip(acc) {
-                *o = to_u8(a);
-            }
+            px.copy_from_slice(&acc);
         }
     }
 }
 
 /// Rounds to the nearest integer in 0..=255 without a float-to-int conversion: adding
-/// 1.5 · 2²³ leaves the rounded value in the low mantissa bits (ties to even).
+/// 1.5 · 2²³ leaves the rounded value in the low mantissa bits (ties to even). `max` and
+/// `min` rather than `clamp`, whose NaN rule keeps a loop scalar: a NaN gives 0 either way.
 #[inline(always)]
+#[allow(clippy::manual_clamp)] // on purpose: see above
 fn to_u8(v: f32) -> u8 {
-    (v.clamp(0.0, 255.0) + 12_582_912.0).to_bits() as u8
+    (v.max(0.0).min(255.0) + 12_582_912.0).to_bits() as u8
 }
 
 fn check(src: &Rgb, region: Rect, out_w: u32, out_h: u32) -> Result<(), ResizeError> {
@@ -369,6 +375,8 @@ mod tests {
             assert_eq!(to_u8(v), want, "{v}");
         }
         assert_eq!((to_u8(300.0), to_u8(-3.0), to_u8(-1e-5)), (255, 0, 0));
+        let odd = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].map(to_u8);
+        assert_eq!(odd, [0, 255, 0]);
     }
 
     #[test]

@@ -122,10 +122,10 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             let Some(quad) = pixels.get(a..a + row + 6) else {
                 continue; // a short buffer: leave the pixel black rather than panic
             };
-            let w = weights(fxs[u], fys[u]);
+            let (fx, fy) = (fxs[u] as i32, fys[u] as i32);
             for ch in 0..3 {
                 let taps = [quad[ch], quad[3 + ch], quad[row + ch], quad[row + 3 + ch]];
-                out[ch] = blend(w, taps);
+                out[ch] = lerp2(fx, fy, taps.map(i32::from));
             }
         }
     }
@@ -146,6 +146,17 @@ fn weights(fx: u32, fy: u32) -> [u32; 4] {
         (ONE - fx) * fy,
         fx * fy,
     ]
+}
+
+/// [`blend`] of [`weights`], as two interpolations: `(1 − f)·a + f·b` is `a + f·(b − a)`
+/// exactly in integers, which takes 3 multiplies a channel instead of 4 plus the weights'
+/// 4 a pixel (the multiplies were most of the warp's time).
+#[inline(always)]
+fn lerp2(fx: i32, fy: i32, [tl, tr, bl, br]: [i32; 4]) -> u8 {
+    let top = (tl << FRAC_BITS) + fx * (tr - tl);
+    let bottom = (bl << FRAC_BITS) + fx * (br - bl);
+    let sum = (top << FRAC_BITS) + fy * (bottom - top);
+    ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
 }
 
 /// One channel of four taps (in [`weights`]' order) blended and rounded.
@@ -262,6 +273,28 @@ mod tests {
                 angle,
             };
             assert_eq!(warp(&src, &t, 48, 64), warp_tiny(&src, &t, 48, 64), "{t:?}");
+        }
+    }
+
+    /// The two interpolations equal the four weights for every fraction pair, on taps at
+    /// the extremes and in between.
+    #[test]
+    fn two_interpolations_equal_four_weights() {
+        let taps = [
+            [0, 255, 255, 0],
+            [255, 0, 0, 255],
+            [255; 4],
+            [0, 0, 0, 255],
+            [3, 200, 77, 140],
+        ];
+        for fx in 0..=ONE {
+            for fy in 0..=ONE {
+                for t in taps {
+                    let want = blend(weights(fx, fy), t);
+                    let got = lerp2(fx as i32, fy as i32, t.map(i32::from));
+                    assert_eq!(got, want, "fx {fx} fy {fy} taps {t:?}");
+                }
+            }
         }
     }
 

@@ -136,9 +136,7 @@ fn convert_row(
     let luma = &planes[0];
     let ys = &luma.data[y * luma.width..][..width];
     if planes.len() < 3 {
-        for (px, &l) in row.chunks_exact_mut(3).zip(ys) {
-            px.copy_from_slice(&[l, l, l]);
-        }
+        interleave([ys, ys, ys], row);
         return;
     }
     let Scratch {
@@ -162,7 +160,32 @@ fn convert_row(
     {
         [*r, *g, *b] = ycc_to_rgb(l, cb, cr);
     }
-    for (((px, &r), &g), &b) in row.chunks_exact_mut(3).zip(&*r).zip(&*g).zip(&*b) {
+    interleave([&r[..], &g[..], &b[..]], row);
+}
+
+/// Packs three channel rows into RGB pixels, four pixels as three 32-bit words: byte by
+/// byte it was 12 loads and 12 stores per 4 pixels, and most of the conversion's time.
+fn interleave([r, g, b]: [&[u8]; 3], row: &mut [u8]) {
+    let quads = r
+        .chunks_exact(4)
+        .zip(g.chunks_exact(4))
+        .zip(b.chunks_exact(4));
+    for (out, ((r, g), b)) in row.chunks_exact_mut(12).zip(quads) {
+        let word = |c: &[u8]| u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        let (r, g, b) = (word(r), word(g), word(b));
+        let byte = |w: u32, i: u32| (w >> (8 * i)) & 0xFF;
+        let words = [
+            byte(r, 0) | byte(g, 0) << 8 | byte(b, 0) << 16 | byte(r, 1) << 24,
+            byte(g, 1) | byte(b, 1) << 8 | byte(r, 2) << 16 | byte(g, 2) << 24,
+            byte(b, 2) | byte(r, 3) << 8 | byte(g, 3) << 16 | byte(b, 3) << 24,
+        ];
+        for (o, w) in out.chunks_exact_mut(4).zip(words) {
+            o.copy_from_slice(&w.to_le_bytes());
+        }
+    }
+    let done = (row.len() / 12).min(r.len() / 4) * 4;
+    let tail = row[done * 3..].chunks_exact_mut(3);
+    for (((px, &r), &g), &b) in tail.zip(&r[done..]).zip(&g[done..]).zip(&b[done..]) {
         px.copy_from_slice(&[r, g, b]);
     }
 }
@@ -358,6 +381,21 @@ mod tests {
                     "{width}×{height} at {fx}×{fy}"
                 );
             }
+        }
+    }
+
+    /// A grey image: each sample three times, whole words of four pixels and the rest.
+    #[test]
+    fn grey_rows_repeat_each_sample() {
+        let mut next = crate::testing::xorshift(7);
+        for (width, height) in [(1, 1), (3, 2), (4, 1), (7, 3), (13, 5)] {
+            let [luma, _, _] = noise_planes(width, height, (1, 1), &mut next);
+            let want: Vec<u8> = (0..height)
+                .flat_map(|y| (0..width).map(move |x| (x, y)))
+                .flat_map(|(x, y)| [luma.data[y * luma.width + x]; 3])
+                .collect();
+            let got = to_rgb(std::slice::from_ref(&luma), &[(1, 1)], width, height, 1);
+            assert_eq!(got.data, want, "{width}×{height}");
         }
     }
 
