@@ -42,6 +42,20 @@ fn corrupt() -> DecodeError {
 /// Decodes the scan into one plane per component, each block as `n`×`n` pixels
 /// (`n` = 8 / reduction).
 pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError> {
+    // One copy of the loop per block size, so that the block's transform, its fill and the
+    // clearing of its coefficients are chosen and unrolled at compile time, not per block.
+    match n {
+        1 => decode_at::<1>(f),
+        2 => decode_at::<2>(f),
+        4 => decode_at::<4>(f),
+        8 => decode_at::<8>(f),
+        _ => Err(DecodeError::Unreadable(format!("block size {n}"))),
+    }
+}
+
+/// [`decode`] for blocks of `N`×`N` pixels.
+fn decode_at<const N: usize>(f: &Frame<'_>) -> Result<Vec<Plane>, DecodeError> {
+    let n = N;
     let (mcux, mcuy) = if f.components.len() == 1 {
         (f.width.div_ceil(8), f.height.div_ceil(8))
     } else {
@@ -69,7 +83,6 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
         });
     }
     let (slot, stored) = corner(n);
-    let used: Vec<usize> = (0..64).filter(|&z| z / 8 < n && z % 8 < n).collect();
     let mut bits = Bits::new(f.data);
     let mut block: Block = [0; 256];
     let mut left = f.restart;
@@ -107,8 +120,9 @@ pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError>
                             block[0] = 0;
                         } else {
                             idct(n, &block, &mut plane.data, at, plane.width);
-                            for &z in &used {
-                                block[z] = 0;
+                            // The coefficients inside the corner; the others went to the sink.
+                            for row in block.chunks_exact_mut(8).take(N) {
+                                row[..N].fill(0);
                             }
                         }
                     }
