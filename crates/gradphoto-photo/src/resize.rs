@@ -214,7 +214,8 @@ impl Fixed {
 
 /// Rounds to the nearest integer in 0..=255 without a float-to-int conversion: adding
 /// 1.5 · 2²³ leaves the rounded value in the low mantissa bits (ties to even). `max` and
-/// `min` rather than `clamp`, whose NaN rule keeps a loop scalar: a NaN gives 0 either way.
+/// `min` rather than `clamp`, whose NaN rule keeps a loop scalar (no NaN reaches it: the sums
+/// are bytes times finite weights; `f32::NAN` gives 0 either way).
 #[inline(always)]
 #[allow(clippy::manual_clamp)] // on purpose: see above
 fn to_u8(v: f32) -> u8 {

@@ -4,7 +4,7 @@
 //! `vzeroupper`, so the upper halves of the vector registers stay "dirty", and every later
 //! SSE instruction of that thread then pays for them (Intel documents this for its cores; we
 //! measured it on the AMD EPYC with AVX-512 that CI runs on). All of our own pixel code is
-//! compiled for baseline x86-64 (SSE), and it ran 1.5–2.7× slower after a detection:
+//! compiled for x86-64-v2 (SSE4.2, no VEX encoding), and it ran 1.5–2.7× slower after a detection:
 //! resampling a 750×1000 photo took 4.7 ms instead of 1.8, and the PReLU, pooling and
 //! cropping between the networks' layers paid the same.
 //!

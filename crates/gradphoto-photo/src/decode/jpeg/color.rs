@@ -183,7 +183,7 @@ fn interleave([r, g, b]: [&[u8]; 3], row: &mut [u8]) {
             o.copy_from_slice(&w.to_le_bytes());
         }
     }
-    let done = (row.len() / 12).min(r.len() / 4) * 4;
+    let done = (row.len() / 12).min(r.len().min(g.len()).min(b.len()) / 4) * 4;
     let tail = row[done * 3..].chunks_exact_mut(3);
     for (((px, &r), &g), &b) in tail.zip(&r[done..]).zip(&g[done..]).zip(&b[done..]) {
         px.copy_from_slice(&[r, g, b]);

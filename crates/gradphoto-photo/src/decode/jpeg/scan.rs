@@ -40,8 +40,9 @@ fn corrupt() -> DecodeError {
 }
 
 /// Decodes the scan into one plane per component, each block as `n`×`n` pixels
-/// (`n` = 8 / reduction).
+/// (`n` = 8 / reduction: 1, 2, 4 or 8; any other is refused).
 pub(super) fn decode(f: &Frame<'_>, n: usize) -> Result<Vec<Plane>, DecodeError> {
+    debug_assert!(matches!(n, 1 | 2 | 4 | 8), "block size {n}");
     // One copy of the loop per block size, so that the block's transform, its fill and the
     // clearing of its coefficients are chosen and unrolled at compile time, not per block.
     match n {
