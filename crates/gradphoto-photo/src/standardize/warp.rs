@@ -136,33 +136,16 @@ pub(crate) fn warp(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
     }
 }
 
-/// Bilinear weights of the taps top-left, top-right, bottom-left, bottom-right for the
-/// fractions `fx`, `fy` (of [`ONE`]).
-#[inline(always)]
-fn weights(fx: u32, fy: u32) -> [u32; 4] {
-    [
-        (ONE - fx) * (ONE - fy),
-        fx * (ONE - fy),
-        (ONE - fx) * fy,
-        fx * fy,
-    ]
-}
-
-/// [`blend`] of [`weights`], as two interpolations: `(1 − f)·a + f·b` is `a + f·(b − a)`
-/// exactly in integers, which takes 3 multiplies a channel instead of 4 plus the weights'
-/// 4 a pixel (the multiplies were most of the warp's time).
+/// One channel of the taps top-left, top-right, bottom-left, bottom-right blended
+/// bilinearly for the fractions `fx`, `fy` (of [`ONE`]) and rounded, as two
+/// interpolations: `(1 − f)·a + f·b` is `a + f·(b − a)` exactly in integers, which takes 3
+/// multiplies a channel instead of the four weights' 4 plus 4 a pixel (the multiplies were
+/// most of the warp's time; the tests keep the weights as the reference).
 #[inline(always)]
 fn lerp2(fx: i32, fy: i32, [tl, tr, bl, br]: [i32; 4]) -> u8 {
     let top = (tl << FRAC_BITS) + fx * (tr - tl);
     let bottom = (bl << FRAC_BITS) + fx * (br - bl);
     let sum = (top << FRAC_BITS) + fy * (bottom - top);
-    ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
-}
-
-/// One channel of four taps (in [`weights`]' order) blended and rounded.
-#[inline(always)]
-fn blend(w: [u32; 4], taps: [u8; 4]) -> u8 {
-    let sum: u32 = w.iter().zip(taps).map(|(w, t)| w * u32::from(t)).sum();
     ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
 }
 
@@ -199,10 +182,10 @@ fn warp_tiny(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
             ) else {
                 continue; // a short buffer: leave the pixel black rather than panic
             };
-            let w = weights(fx, fy);
+            let (fx, fy) = (fx as i32, fy as i32);
             for ch in 0..3 {
                 let taps = [top[ch], top[step_x + ch], bottom[ch], bottom[step_x + ch]];
-                out[ch] = blend(w, taps);
+                out[ch] = lerp2(fx, fy, taps.map(i32::from));
             }
         }
     }
@@ -216,6 +199,25 @@ fn warp_tiny(src: &Rgb, t: &Similarity, width: u32, height: u32) -> Rgb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bilinear weights of the taps top-left, top-right, bottom-left, bottom-right for the
+    /// fractions `fx`, `fy` (of [`ONE`]).
+    #[inline(always)]
+    fn weights(fx: u32, fy: u32) -> [u32; 4] {
+        [
+            (ONE - fx) * (ONE - fy),
+            fx * (ONE - fy),
+            (ONE - fx) * fy,
+            fx * fy,
+        ]
+    }
+
+    /// One channel of four taps (in [`weights`]' order) blended and rounded.
+    #[inline(always)]
+    fn blend(w: [u32; 4], taps: [u8; 4]) -> u8 {
+        let sum: u32 = w.iter().zip(taps).map(|(w, t)| w * u32::from(t)).sum();
+        ((sum + (1 << (2 * FRAC_BITS - 1))) >> (2 * FRAC_BITS)) as u8
+    }
 
     fn gradient(w: u32, h: u32) -> Rgb {
         let mut data = Vec::new();
