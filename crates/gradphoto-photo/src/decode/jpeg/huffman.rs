@@ -5,7 +5,7 @@
 //! so a typical coefficient costs one table read and one shift.
 
 /// Bits looked up at once: codes up to this long (nearly all of them) take one lookup.
-const LOOKUP_BITS: u32 = 9;
+pub(super) const LOOKUP_BITS: u32 = 9;
 const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 
 /// Bits looked at once when stepping over AC coefficients a reduced decode does not keep:
@@ -27,10 +27,10 @@ pub(crate) const EOB_FLAG: i32 = 1 << 8;
 pub(crate) struct Huffman {
     /// For the next 9 bits: `(code length << 8) | symbol`, or 0 for a longer code.
     lookup: Box<[u16; LOOKUP_SIZE]>,
-    /// The next 9 bits when they hold a whole code and its value, 0 otherwise. AC tables:
+    /// AC tables: the next 9 bits when they hold a whole code and its value,
     /// `(value << 9) | (run << 4) | total length`, or for end-of-block
-    /// `EOB_FLAG | code length` (ZRL and longer codes: 0). DC tables:
-    /// `(difference << 5) | total length`.
+    /// `EOB_FLAG | code length`; 0 otherwise (ZRL and longer codes). All 0 for DC tables,
+    /// whose fast path is the block-start table (`block_start.rs`).
     fast: Box<[i32; LOOKUP_SIZE]>,
     /// The canonical decoding of codes longer than 9 bits (ITU T.81 F.2.2.3): largest code
     /// of each length (-1 for none) and the index of its first symbol.
@@ -91,29 +91,19 @@ impl Huffman {
             code = (code + n) << 1;
         }
         t.max_code[17] = i32::MAX; // sentinel: no code is longer than 16 bits
-        t.fast = if ac {
-            t.build_fast_ac()
-        } else {
-            t.build_fast_dc()
-        };
+        // DC codes are read through the block-start table of their component instead.
         if ac {
+            t.fast = t.build_fast_ac();
             t.skip = t.build_skip();
         }
         Some(t)
     }
 
-    fn build_fast_dc(&self) -> Box<[i32; LOOKUP_SIZE]> {
-        let mut fast = Box::new([0i32; LOOKUP_SIZE]);
-        for (bits, slot) in fast.iter_mut().enumerate() {
-            let entry = self.lookup[bits];
-            let (len, size) = (u32::from(entry >> 8), u32::from(entry & 0xFF));
-            if len == 0 || len + size > LOOKUP_BITS {
-                continue;
-            }
-            let raw = ((bits as u32) >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
-            *slot = (extend(raw, size) << 5) | (len + size) as i32;
-        }
-        fast
+    /// The code the next [`LOOKUP_BITS`] bits start with: its length and symbol, `None`
+    /// when it is longer.
+    pub(super) fn code(&self, next: usize) -> Option<(u32, u8)> {
+        let entry = self.lookup[next & (LOOKUP_SIZE - 1)];
+        (entry != 0).then(|| (u32::from(entry >> 8), (entry & 0xFF) as u8))
     }
 
     fn build_fast_ac(&self) -> Box<[i32; LOOKUP_SIZE]> {
@@ -336,6 +326,12 @@ impl<'a> Bits<'a> {
             .unwrap_or(0)
     }
 
+    /// Bits buffered (tests count what a decoding used).
+    #[cfg(test)]
+    pub(super) fn count(&self) -> u32 {
+        self.count
+    }
+
     /// Whether bits past the end of the data were used: the scan was cut short.
     pub(crate) fn overran(&self) -> bool {
         self.padding > self.count
@@ -379,25 +375,18 @@ mod tests {
     /// Decodes the start of `bits` both ways — the fast entry when there is one, else the
     /// canonical decoding (symbol, then its value bits) — and returns
     /// `(bits consumed, end of block, run, value)`.
-    fn both(t: &Huffman, data: &[u8], ac: bool) -> (Option<Decoded>, Decoded) {
+    fn both(t: &Huffman, data: &[u8]) -> (Option<Decoded>, Decoded) {
         let mut slow = Bits::new(data);
         slow.refill();
         let before = slow.count;
         let symbol = slow.symbol(t).expect("a code");
-        let (run, size) = if ac {
-            (i32::from(symbol >> 4), u32::from(symbol & 15))
-        } else {
-            (0, u32::from(symbol))
-        };
+        let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
         let value = extend(slow.take(size), size);
-        let eob = ac && symbol == 0;
-        let slow = (before - slow.count, eob, run, value);
+        let slow = (before - slow.count, symbol == 0, run, value);
         let mut fast = Bits::new(data);
         fast.refill();
         let e = fast.fast(t);
-        let decoded = if !ac {
-            ((e & 31) as u32, false, 0, e >> 5)
-        } else if e & EOB_FLAG != 0 {
+        let decoded = if e & EOB_FLAG != 0 {
             ((e & 15) as u32, true, 0, 0)
         } else {
             ((e & 15) as u32, false, (e >> 4) & 15, e >> 9)
@@ -406,17 +395,11 @@ mod tests {
         (fast, slow)
     }
 
-    /// For every 12-bit start of the data, a fast entry says exactly what the canonical
-    /// decoding says: DC differences of every size (code and value fitting 9 bits or not),
-    /// and AC coefficients, end-of-block (also as a 9-bit code), ZRL and codes past 9 bits.
+    /// For every 12-bit start of the data, a fast AC entry says exactly what the canonical
+    /// decoding says: coefficients, end-of-block (also as a 9-bit code), ZRL and codes past
+    /// 9 bits. (DC codes have no fast entries: see `block_start.rs`, which tests its own.)
     #[test]
     fn fast_entries_agree_with_the_canonical_decoding() {
-        // DC: sizes 0..=11 with codes of 2..=9 bits (the standard luminance DC table).
-        let dc = table(
-            [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
-            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-            false,
-        );
         // AC: 0x01, 0x11 (2 bits), 0x02, 0xF0 = ZRL, 0x21 (3 bits), 0x05 (5 bits), 0x31 (6 bits),
         // 0x00 = EOB as a 9-bit code, 0x03, 0x41 (10 bits), 0x06 (12 bits).
         let ac = table(
@@ -426,35 +409,39 @@ mod tests {
             ],
             true,
         );
-        for (t, is_ac) in [(&dc, false), (&ac, true)] {
-            let (mut fast, mut slow_only, mut eobs) = (0, 0, 0);
-            for start in 0u32..1 << 12 {
-                // 12 chosen bits then a fixed tail, never a 0xFF byte (stuffing).
-                let word = (start << 20) | 0x5_A5A5;
-                let data = word.to_be_bytes();
-                if data.contains(&0xFF) {
-                    continue;
-                }
-                let mut probe = Bits::new(&data);
-                probe.refill();
-                if probe.symbol(t).is_none() {
-                    continue; // no code starts here
-                }
-                match both(t, &data, is_ac) {
-                    (Some(f), s) => {
-                        assert_eq!(f, s, "start {start:012b}");
-                        fast += 1;
-                        eobs += usize::from(f.1);
-                    }
-                    (None, _) => slow_only += 1,
-                }
+        let (mut fast, mut slow_only, mut eobs) = (0, 0, 0);
+        for start in 0u32..1 << 12 {
+            // 12 chosen bits then a fixed tail, never a 0xFF byte (stuffing).
+            let word = (start << 20) | 0x5_A5A5;
+            let data = word.to_be_bytes();
+            if data.contains(&0xFF) {
+                continue;
             }
-            assert!(
-                fast > 1000 && slow_only > 50,
-                "fast {fast}, slow {slow_only}"
-            );
-            assert_eq!(eobs > 0, is_ac, "end-of-block through the fast table");
+            let mut probe = Bits::new(&data);
+            probe.refill();
+            if probe.symbol(&ac).is_none() {
+                continue; // no code starts here
+            }
+            match both(&ac, &data) {
+                (Some(f), s) => {
+                    assert_eq!(f, s, "start {start:012b}");
+                    fast += 1;
+                    eobs += usize::from(f.1);
+                }
+                (None, _) => slow_only += 1,
+            }
         }
+        assert!(
+            fast > 1000 && slow_only > 50 && eobs > 0,
+            "fast {fast}, slow {slow_only}, end of block {eobs}"
+        );
+        // A DC table has none.
+        let dc = table(
+            [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+            false,
+        );
+        assert!(dc.fast.iter().all(|&e| e == 0) && dc.skip.is_empty());
     }
 
     /// For every 12-bit start, the skip entry says what decoding symbol by symbol with the

@@ -7,6 +7,7 @@
 //! zero-fills every coefficient and starts worker threads per image. Ours reads only the
 //! coefficients the reduced block needs and skips the rest in the Huffman stream.
 
+mod block_start;
 mod color;
 mod frame;
 mod huffman;

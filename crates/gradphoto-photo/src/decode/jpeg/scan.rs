@@ -3,6 +3,7 @@
 //! into its component plane at 8/n of the full size.
 
 use super::DecodeError;
+use super::block_start::{BlockStart, DIFF_SHIFT, START_BITS, START_EOB};
 use super::frame::Frame;
 use super::huffman::{Bits, EOB_FLAG, Huffman, SKIP_ADVANCE_SHIFT, SKIP_EOB, extend};
 use super::idct::{Block, fill, idct};
@@ -26,6 +27,8 @@ pub(super) struct Plane {
 
 /// A component's decoding state.
 struct State<'t> {
+    /// DC difference and a following end of block in one lookup.
+    start: &'t BlockStart,
     dc: &'t Huffman,
     ac: &'t Huffman,
     /// Quantisation in zigzag order.
@@ -62,13 +65,18 @@ fn decode_at<const N: usize>(f: &Frame<'_>) -> Result<Vec<Plane>, DecodeError> {
     } else {
         (f.width.div_ceil(8 * f.hmax), f.height.div_ceil(8 * f.vmax))
     };
+    let starts = block_starts(f)?;
     let mut states = Vec::with_capacity(f.components.len());
     let mut planes = Vec::with_capacity(f.components.len());
     for c in &f.components {
         let (Some(dc), Some(ac)) = (f.dc[c.dc].as_ref(), f.ac[c.ac].as_ref()) else {
             return Err(corrupt());
         };
+        let Some((_, start)) = starts.iter().find(|(pair, _)| *pair == (c.dc, c.ac)) else {
+            return Err(corrupt());
+        };
         states.push(State {
+            start,
             dc,
             ac,
             quant: std::array::from_fn(|k| i32::from(c.quant[k])),
@@ -137,6 +145,26 @@ fn decode_at<const N: usize>(f: &Frame<'_>) -> Result<Vec<Plane>, DecodeError> {
     Ok(planes)
 }
 
+/// A component's DC and AC table numbers.
+type TablePair = (usize, usize);
+
+/// One block-start table per pair of DC and AC tables the components use (the two chroma
+/// components usually share theirs, so the tables take less of the first-level cache).
+fn block_starts(f: &Frame<'_>) -> Result<Vec<(TablePair, BlockStart)>, DecodeError> {
+    let mut starts: Vec<(TablePair, BlockStart)> = Vec::new();
+    for c in &f.components {
+        let pair = (c.dc, c.ac);
+        if starts.iter().any(|(p, _)| *p == pair) {
+            continue;
+        }
+        let (Some(dc), Some(ac)) = (f.dc[c.dc].as_ref(), f.ac[c.ac].as_ref()) else {
+            return Err(corrupt());
+        };
+        starts.push((pair, BlockStart::new(dc, ac)));
+    }
+    Ok(starts)
+}
+
 /// For a block decoded as `n`×`n` pixels: where each zigzag coefficient goes (its natural
 /// place inside the `n`×`n` corner, else the sink), and how many zigzag positions are kept
 /// (past the last one inside the corner, coefficients are only stepped over).
@@ -172,10 +200,16 @@ fn decode_block(
     stored: usize,
 ) -> Result<bool, DecodeError> {
     bits.refill();
-    let fast = bits.fast(s.dc);
-    let diff = if fast != 0 {
-        bits.consume((fast & 31) as u32);
-        fast >> 5
+    let e = s.start.get(bits.peek(START_BITS));
+    let diff = if e != 0 {
+        bits.consume((e & 15) as u32);
+        if e & START_EOB != 0 {
+            // A flat block: the end of block came with the difference.
+            s.pred = s.pred.wrapping_add(e >> DIFF_SHIFT);
+            block[0] = dequantise(s.pred, s.quant[0]);
+            return Ok(true);
+        }
+        e >> DIFF_SHIFT
     } else {
         let size = u32::from(bits.symbol(s.dc).ok_or_else(corrupt)?);
         if size > 16 {
@@ -271,14 +305,38 @@ fn ac_symbol(bits: &mut Bits<'_>, s: &State<'_>) -> Result<Ac, DecodeError> {
 mod tests {
     use super::*;
 
+    /// How a test decodes: the zigzag positions stored (the rest are stepped over), and
+    /// whether blocks start with the block-start tables or the canonical decoding.
+    #[derive(Clone, Copy)]
+    struct Way {
+        stored: usize,
+        starts: bool,
+    }
+
+    /// Every coefficient, symbol by symbol: what the shortcuts must agree with.
+    const EVERY: Way = Way {
+        stored: 64,
+        starts: false,
+    };
+
     /// The outcome of decoding the scan's blocks in order (MCU by MCU, each component with
     /// its own tables), at most `count`: each block's coefficients, or the error, and
     /// whether data ran out.
-    fn blocks(f: &Frame<'_>, data: &[u8], n: usize, stored: usize, count: usize) -> Vec<String> {
+    fn blocks(f: &Frame<'_>, data: &[u8], n: usize, way: Way, count: usize) -> Vec<String> {
+        let starts: Vec<BlockStart> = f
+            .components
+            .iter()
+            .map(|c| match (way.starts, &f.dc[c.dc], &f.ac[c.ac]) {
+                (true, Some(dc), Some(ac)) => BlockStart::new(dc, ac),
+                _ => BlockStart::empty(),
+            })
+            .collect();
         let mut states: Vec<State<'_>> = f
             .components
             .iter()
-            .map(|c| State {
+            .zip(&starts)
+            .map(|(c, start)| State {
+                start,
                 dc: f.dc[c.dc].as_ref().expect("dc"),
                 ac: f.ac[c.ac].as_ref().expect("ac"),
                 quant: std::array::from_fn(|k| i32::from(c.quant[k])),
@@ -294,7 +352,7 @@ mod tests {
             for s in &mut states {
                 for _ in 0..s.h * s.v {
                     let mut block: Block = [0; 256];
-                    match decode_block(&mut bits, s, &mut block, &slot, stored) {
+                    match decode_block(&mut bits, s, &mut block, &slot, way.stored) {
                         Ok(dc_only) => {
                             out.push(format!("{dc_only} {:?} {}", &block[..64], bits.overran()));
                         }
@@ -309,16 +367,17 @@ mod tests {
         out
     }
 
-    /// Stepping over the coefficients a reduced size does not keep (the skip table) decodes
-    /// exactly what decoding every symbol decodes: the same kept coefficients block after
-    /// block (so the same bits consumed), on a real scan with many coefficients, and the
-    /// same error at the same block on garbage, where runs pass position 63.
+    /// The shortcuts decode exactly what decoding every symbol decodes: stepping over the
+    /// coefficients a reduced size does not keep (the skip table) and starting blocks with
+    /// the block-start table. The same kept coefficients block after block (so the same
+    /// bits consumed), on real scans, one with many coefficients and one with many flat
+    /// blocks; the same error at the same block on garbage, where runs pass position 63.
     #[test]
-    fn skipping_decodes_what_decoding_every_symbol_decodes() {
-        let bytes = include_bytes!("fixtures/q100.jpg");
-        let f = super::super::frame::read(bytes)
-            .expect("reads")
-            .expect("a file ours takes");
+    fn shortcuts_decode_what_decoding_every_symbol_decodes() {
+        let files: [&[u8]; 2] = [
+            include_bytes!("fixtures/q100.jpg"),
+            include_bytes!("fixtures/s420.jpg"),
+        ];
         let garbage: Vec<Vec<u8>> = (1..=40)
             .map(|seed| {
                 let mut next = crate::testing::xorshift(seed);
@@ -328,16 +387,28 @@ mod tests {
                     .collect()
             })
             .collect();
-        let mut errors = 0;
-        for n in [1, 2, 4] {
-            let (_, stored) = corner(n);
-            for data in std::iter::once(f.data).chain(garbage.iter().map(|g| &g[..])) {
-                let skipping = blocks(&f, data, n, stored, 2000);
-                let every = blocks(&f, data, n, 64, 2000);
-                assert_eq!(skipping, every, "1/{}", 8 / n);
-                errors += usize::from(skipping.last().is_some_and(|b| b.starts_with("error")));
+        let (mut errors, mut flat) = (0, 0);
+        for bytes in files {
+            let f = super::super::frame::read(bytes)
+                .expect("reads")
+                .expect("a file ours takes");
+            for n in [1, 2, 4, 8] {
+                let (_, stored) = corner(n);
+                for data in std::iter::once(f.data).chain(garbage.iter().map(|g| &g[..])) {
+                    let every = blocks(&f, data, n, EVERY, 2000);
+                    for starts in [false, true] {
+                        let way = Way { stored, starts };
+                        let shortcut = blocks(&f, data, n, way, 2000);
+                        assert_eq!(shortcut, every, "1/{} {starts}", 8 / n);
+                    }
+                    errors += usize::from(every.last().is_some_and(|b| b.starts_with("error")));
+                    if data == f.data {
+                        flat += every.iter().filter(|b| b.starts_with("true")).count();
+                    }
+                }
             }
         }
-        assert!(errors >= 100, "garbage must end in errors: {errors}");
+        assert!(errors >= 200, "garbage must end in errors: {errors}");
+        assert!(flat >= 100, "flat blocks in the real scans: {flat}");
     }
 }
