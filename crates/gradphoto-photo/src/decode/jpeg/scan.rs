@@ -91,7 +91,8 @@ fn decode_at<const N: usize>(f: &Frame<'_>) -> Result<Vec<Plane>, DecodeError> {
             data: vec![0; width * height],
         });
     }
-    let (slot, stored) = corner(n);
+    // Known at compile time, so that the kept phase's bound is a constant.
+    let (slot, stored) = const { corner(N) };
     let mut bits = Bits::new(f.data);
     let mut block: Block = [0; 256];
     let mut left = f.restart;
@@ -167,17 +168,18 @@ fn block_starts(f: &Frame<'_>) -> Result<Vec<(TablePair, BlockStart)>, DecodeErr
 
 /// For a block decoded as `n`×`n` pixels: where each zigzag coefficient goes (its natural
 /// place inside the `n`×`n` corner, else the sink), and how many zigzag positions are kept
-/// (past the last one inside the corner, coefficients are only stepped over).
-fn corner(n: usize) -> ([u8; 64], usize) {
-    let slot: [u8; 64] = std::array::from_fn(|k| {
+/// (past the last one inside the corner, coefficients are only stepped over; at least 1).
+const fn corner(n: usize) -> ([u8; 64], usize) {
+    let (mut slot, mut stored) = ([SINK; 64], 1);
+    let mut k = 0;
+    while k < 64 {
         let z = ZIGZAG[k];
-        let (row, col) = (usize::from(z / 8), usize::from(z % 8));
-        if row < n && col < n { z } else { SINK }
-    });
-    let stored = (0..64)
-        .rev()
-        .find(|&k| slot[k] != SINK)
-        .map_or(1, |k| k + 1);
+        if ((z / 8) as usize) < n && ((z % 8) as usize) < n {
+            slot[k] = z;
+            stored = k + 1;
+        }
+        k += 1;
+    }
     (slot, stored)
 }
 
@@ -191,7 +193,7 @@ fn dequantise(value: i32, q: i32) -> i32 {
 /// when the block has no AC coefficient at all. Coefficients from zigzag position `stored`
 /// on fall outside the block size used: they are decoded only to be stepped over, in a
 /// loop that does not store them (at a quarter of the size, nearly all of them).
-#[inline]
+#[inline(always)]
 fn decode_block(
     bits: &mut Bits<'_>,
     s: &mut State<'_>,
