@@ -8,6 +8,7 @@
 
 mod canvas;
 mod in_place;
+mod maxpool;
 mod nms;
 mod plans;
 mod pnet;

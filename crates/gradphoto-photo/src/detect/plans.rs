@@ -29,6 +29,7 @@ impl Plans {
     pub(crate) fn load(bytes: &[u8], name: &'static str) -> Result<Plans, DetectError> {
         let mut reader = bytes;
         let mut onnx = tract_onnx::onnx();
+        super::maxpool::register(&mut onnx);
         super::prelu::register(&mut onnx);
         super::softmax::register(&mut onnx);
         let model = onnx.model_for_read(&mut reader).map_err(model_err(name))?;
@@ -66,7 +67,8 @@ impl Plans {
 mod tests {
     use super::*;
 
-    /// Our `PRelu` and `Softmax` give what tract's own operators give, on every network.
+    /// Our `MaxPool`, `PRelu` and `Softmax` give what tract's own operators give, on every
+    /// network.
     #[test]
     fn own_operators_agree_with_tracts() {
         let mut next = crate::testing::xorshift(0xC0FF_EE11);
@@ -87,11 +89,20 @@ mod tests {
                 .expect("shape")
                 .into_tensor()
             };
-            let ours = Plans::load(bytes, name)
+            let plan = Plans::load(bytes, name)
                 .and_then(|p| p.get(shape))
-                .expect("our plan")
-                .run(tvec!(tensor().into()))
-                .expect("our run");
+                .expect("our plan");
+            // Ours are in the plan, not optimised away into tract's.
+            let ops: Vec<String> = plan
+                .model()
+                .nodes()
+                .iter()
+                .map(|n| n.op().name().to_string())
+                .collect();
+            for own in ["MaxPoolRows", "PreluPerChannel"] {
+                assert!(ops.iter().any(|o| o == own), "{name}: no {own} in {ops:?}");
+            }
+            let ours = plan.run(tvec!(tensor().into())).expect("our run");
             let theirs = tract_onnx::onnx()
                 .model_for_read(&mut &bytes[..])
                 .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
