@@ -147,13 +147,48 @@ impl Pool {
                         *m = larger(*m, v);
                     }
                 }
-                for (j, o) in out_row.iter_mut().enumerate() {
-                    let (x0, x1) = (j * sw, (j * sw + kw).min(w));
-                    *o = rows[x0 + 1..x1].iter().fold(rows[x0], |m, &v| larger(m, v));
-                }
+                across(&rows, [kw, sw], out_row);
             }
         }
         Ok(out)
+    }
+}
+
+/// One output row from the window rows' maxima `rows`: each output the max of its `k`
+/// columns, `s` apart, clipped at the edge. The networks' pools (stride 2, 2 or 3 wide)
+/// read column pairs, so that the loop has no bounds to compute; any other takes the
+/// general loop, as do the last outputs.
+fn across(rows: &[f32], [k, s]: [usize; 2], out: &mut [f32]) {
+    // Outputs whose window lies wholly inside the row.
+    let inside = if rows.len() >= k {
+        (rows.len() - k) / s + 1
+    } else {
+        0
+    };
+    let mut done = 0;
+    if s == 2 && (k == 2 || k == 3) {
+        let pairs = rows.chunks_exact(2);
+        let next = rows.get(2..).unwrap_or_default().chunks_exact(2);
+        let n = inside.min(out.len());
+        if k == 2 {
+            for (o, p) in out[..n].iter_mut().zip(pairs) {
+                *o = larger(p[0], p[1]);
+            }
+        } else {
+            for ((o, p), q) in out[..n].iter_mut().zip(pairs).zip(next) {
+                *o = larger(larger(p[0], p[1]), q[0]);
+            }
+        }
+        // `next` runs out one pair early when the row's length is odd.
+        done = if k == 3 {
+            n.min(rows.len().saturating_sub(2) / 2)
+        } else {
+            n
+        };
+    }
+    for (j, o) in out.iter_mut().enumerate().skip(done) {
+        let (x0, x1) = (j * s, (j * s + k).min(rows.len()));
+        *o = rows[x0 + 1..x1].iter().fold(rows[x0], |m, &v| larger(m, v));
     }
 }
 
@@ -227,7 +262,7 @@ mod tests {
     fn each_output_is_the_max_of_its_window() {
         let mut next = crate::testing::xorshift(0x9001);
         for (k, ceil_mode) in [(3, true), (2, true), (3, false)] {
-            for (h, w) in [(22, 22), (9, 9), (11, 7), (4, 5), (3, 3)] {
+            for (h, w) in [(22, 22), (9, 9), (11, 7), (4, 5), (3, 3), (2, 2), (1, 6)] {
                 let p = pool(k, ceil_mode);
                 let x: Vec<f32> = (0..2 * h * w)
                     .map(|_| (next() % 2001) as f32 / 100.0 - 10.0)
