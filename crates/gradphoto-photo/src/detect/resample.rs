@@ -266,9 +266,12 @@ impl Integral {
                     .zip(above.chunks_exact(3))
                     .zip(src.chunks_exact(3))
                 {
+                    // Wrapping adds: one instruction each in the running sums' chain, where
+                    // saturating ones took two. They never wrap below 16.8 M pixels (see
+                    // `sums`); past that both would give wrong sums, neither a panic.
                     for c in 0..3 {
-                        row[c] = row[c].saturating_add(u32::from(p[c]));
-                        o[c] = a[c].saturating_add(row[c]);
+                        row[c] = row[c].wrapping_add(u32::from(p[c]));
+                        o[c] = a[c].wrapping_add(row[c]);
                     }
                 }
             }
