@@ -103,7 +103,8 @@ impl Expansion for PoolExpansion {
 }
 
 /// Max over each window of each plane; windows are clipped to the plane (ceil mode's last
-/// one may hang past the edge, as in tract and the reference).
+/// one may hang past the edge, as in tract and the reference, and so does any window of a
+/// plane smaller than the kernel).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Pool {
     spec: PoolSpec,
@@ -132,10 +133,13 @@ impl Pool {
     /// Pools `x`, `n × c` planes of `h × w`, into planes of `oh × ow`.
     fn apply(&self, x: &[f32], [h, w]: [usize; 2], [oh, ow]: [usize; 2]) -> TractResult<Vec<f32>> {
         let [[kh, sh], [kw, sw]] = self.window()?;
-        if (oh > 0 && (oh - 1) * sh >= h) || (ow > 0 && (ow - 1) * sw >= w) {
+        if oh * ow == 0 {
+            return Ok(Vec::new()); // tract's rules give an empty plane for an empty one
+        }
+        if h * w == 0 || (oh - 1) * sh >= h || (ow - 1) * sw >= w {
             bail!("MaxPool: a window starts past a {h}×{w} plane");
         }
-        let planes = x.len() / (h * w).max(1);
+        let planes = x.len() / (h * w);
         let mut out = vec![0f32; planes * oh * ow];
         let mut rows = vec![0f32; w];
         for (plane, pooled) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
@@ -192,7 +196,9 @@ fn across(rows: &[f32], [k, s]: [usize; 2], out: &mut [f32]) {
     }
 }
 
-/// `max` as a compare and select (one `maxps`): the inputs are never NaN.
+/// `max` as a compare and select (one `maxps`): the inputs are never NaN. Of equal values
+/// the first is kept, down each column and then across, so a window of +0 and −0 may give
+/// the other zero than tract's row-by-row order; nothing downstream can tell.
 #[inline(always)]
 fn larger(m: f32, v: f32) -> f32 {
     if v > m { v } else { m }
@@ -262,7 +268,16 @@ mod tests {
     fn each_output_is_the_max_of_its_window() {
         let mut next = crate::testing::xorshift(0x9001);
         for (k, ceil_mode) in [(3, true), (2, true), (3, false)] {
-            for (h, w) in [(22, 22), (9, 9), (11, 7), (4, 5), (3, 3), (2, 2), (1, 6)] {
+            for (h, w) in [
+                (22, 22),
+                (9, 9),
+                (11, 7),
+                (4, 5),
+                (3, 3),
+                (2, 2),
+                (1, 6),
+                (6, 1),
+            ] {
                 let p = pool(k, ceil_mode);
                 let x: Vec<f32> = (0..2 * h * w)
                     .map(|_| (next() % 2001) as f32 / 100.0 - 10.0)
@@ -295,6 +310,23 @@ mod tests {
                 };
                 assert_eq!([oh, ow], [expect(h), expect(w)], "{k} {ceil_mode} {h}×{w}");
             }
+        }
+    }
+
+    /// An empty plane pools to nothing in ceil mode (tract's rules give no output) and is
+    /// refused in floor mode (one output with nothing to take its max from); never a panic.
+    #[test]
+    fn empty_planes_are_no_output_or_an_error() {
+        for (h, w) in [(0, 5), (5, 0), (0, 0)] {
+            let ceil = pool(3, true);
+            let [oh, ow] = ceil.output_size(h, w).expect("size");
+            assert_eq!(
+                ceil.apply(&[], [h, w], [oh, ow]).expect("pools"),
+                Vec::<f32>::new()
+            );
+            let floor = pool(3, false);
+            let [oh, ow] = floor.output_size(h, w).expect("size");
+            assert!(oh * ow == 0 || floor.apply(&[], [h, w], [oh, ow]).is_err());
         }
     }
 }

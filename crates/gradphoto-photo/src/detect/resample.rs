@@ -267,8 +267,8 @@ impl Integral {
                     .zip(src.chunks_exact(3))
                 {
                     // Wrapping adds: one instruction each in the running sums' chain, where
-                    // saturating ones took two. They never wrap below 16.8 M pixels (see
-                    // `sums`); past that both would give wrong sums, neither a panic.
+                    // saturating ones took two. Below 16.8 M pixels nothing wraps (see
+                    // `sums`); past that a box's sum is still exact (see `sum`).
                     for c in 0..3 {
                         row[c] = row[c].wrapping_add(u32::from(p[c]));
                         o[c] = a[c].wrapping_add(row[c]);
@@ -292,9 +292,14 @@ impl Integral {
             return [0; 3];
         }
         let stride = (self.width + 1) * 3;
-        let at = |x: usize, y: usize, c: usize| i64::from(self.sums[y * stride + x * 3 + c]);
+        let at = |x: usize, y: usize, c: usize| self.sums[y * stride + x * 3 + c];
+        // In the table's own modular arithmetic: exact for any box whose sum fits 32 bits,
+        // even where the table's running sums have wrapped.
         std::array::from_fn(|c| {
-            (at(x1, y1, c) - at(x0, y1, c) - at(x1, y0, c) + at(x0, y0, c)).max(0) as u32
+            at(x1, y1, c)
+                .wrapping_sub(at(x0, y1, c))
+                .wrapping_sub(at(x1, y0, c))
+                .wrapping_add(at(x0, y0, c))
         })
     }
 

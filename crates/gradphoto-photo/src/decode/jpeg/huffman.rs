@@ -99,8 +99,8 @@ impl Huffman {
         Some(t)
     }
 
-    /// The code the next [`LOOKUP_BITS`] bits start with: its length and symbol, `None`
-    /// when it is longer.
+    /// The code the next [`LOOKUP_BITS`] bits start with: its length and symbol; `None`
+    /// when it is longer or when no code starts with these bits.
     pub(super) fn code(&self, next: usize) -> Option<(u32, u8)> {
         let entry = self.lookup[next & (LOOKUP_SIZE - 1)];
         (entry != 0).then(|| (u32::from(entry >> 8), (entry & 0xFF) as u8))
